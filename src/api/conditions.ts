@@ -1,0 +1,32 @@
+/**
+ * The small, fixed vocabulary of condition reasons (CamelCase, as GitOps tools expect).
+ * Only `Ready` is used as condition type; its reason says why it is or is not true.
+ */
+export const READY = 'Ready';
+
+export const Reason = {
+  // Ready=True
+  Available: 'Available',
+  // Ready=False, work under way
+  Creating: 'Creating',
+  Updating: 'Updating',
+  Pending: 'Pending',
+  Deleting: 'Deleting',
+  ResettingPassword: 'ResettingPassword',
+  WaitingForServer: 'WaitingForServer',
+  // Ready=False, the spec or the environment must change (terminal until the generation changes)
+  InvalidSpec: 'InvalidSpec',
+  UnknownClass: 'UnknownClass',
+  LimitExceeded: 'LimitExceeded',
+  BackendNotAllowed: 'BackendNotAllowed',
+  ServerNotFound: 'ServerNotFound',
+  InvalidName: 'InvalidName',
+  SecretConflict: 'SecretConflict',
+  ExtensionNotAllowed: 'ExtensionNotAllowed',
+  DatabaseConflict: 'DatabaseConflict',
+  DeletionBlocked: 'DeletionBlocked',
+  // Ready=False, a fault that is retried with backoff
+  BackendError: 'BackendError',
+} as const;
+
+export type ReasonName = (typeof Reason)[keyof typeof Reason];

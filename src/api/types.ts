@@ -1,0 +1,111 @@
+/**
+ * TypeScript view of the two custom resources. The CRD schemas in `crds/` are the source of
+ * truth for validation; these types mirror them field by field.
+ */
+export type Weekday = 'Mon' | 'Tue' | 'Wed' | 'Thu' | 'Fri' | 'Sat' | 'Sun';
+
+export interface ObjectMeta {
+  name: string;
+  namespace: string;
+  uid?: string;
+  generation?: number;
+  resourceVersion?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  finalizers?: string[];
+  deletionTimestamp?: string;
+  creationTimestamp?: string;
+  ownerReferences?: OwnerReference[];
+}
+
+export interface OwnerReference {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
+  controller?: boolean;
+  blockOwnerDeletion?: boolean;
+}
+
+export interface FirewallRule {
+  name: string;
+  startIp: string;
+  endIp: string;
+}
+
+export interface ServerSpec {
+  backend?: string;
+  /** A major version such as 16 or "16", or `latest` / empty for the newest the backend offers. */
+  version?: string | number;
+  size: {
+    class?: string;
+    cpu?: number;
+    memoryMB?: number;
+    storageGB: number;
+    storageAutoGrow?: boolean;
+  };
+  backup?: { retentionDays?: number; geoRedundant?: boolean };
+  extensions?: string[];
+  network?: { firewallRules?: FirewallRule[] };
+  serverParameters?: Record<string, string | number>;
+  maintenance?: { window?: { weekday: Weekday; starttime: string } };
+  highavailability?: { enabled?: boolean };
+  credentialsSecret: string;
+}
+
+export interface DatabaseSpec {
+  serverRef: { name: string };
+  database?: { charset?: string; collation?: string; extensions?: string[] };
+  credentialsSecret: string;
+}
+
+export type ConditionStatus = 'True' | 'False' | 'Unknown';
+
+export interface Condition {
+  type: string;
+  status: ConditionStatus;
+  reason: string;
+  message: string;
+  observedGeneration?: number;
+  lastTransitionTime: string;
+}
+
+export interface ServerStatus {
+  observedGeneration?: number;
+  conditions?: Condition[];
+  /** The backend chosen at the first reconcile; never changes afterwards. */
+  backend?: string;
+  /** The major version running (resolved from `latest`). */
+  version?: string;
+  /** The size class in use (the default class when the spec names none). */
+  sizeClass?: string;
+  endpoint?: { host: string; port: number };
+  /** Opaque per-backend state (e.g. a poller's resume token) kept across reconciles and restarts. */
+  backendState?: Record<string, unknown>;
+}
+
+export interface DatabaseStatus {
+  observedGeneration?: number;
+  conditions?: Condition[];
+  /** The PostgreSQL database and role names in use. */
+  database?: string;
+  username?: string;
+  /** uid of the PostgreSQLServer the database lives in, to detect a server re-created under the same name. */
+  serverUid?: string;
+}
+
+export interface PostgreSQLServer {
+  apiVersion: string;
+  kind: 'PostgreSQLServer';
+  metadata: ObjectMeta;
+  spec: ServerSpec;
+  status?: ServerStatus;
+}
+
+export interface PostgreSQLDatabase {
+  apiVersion: string;
+  kind: 'PostgreSQLDatabase';
+  metadata: ObjectMeta;
+  spec: DatabaseSpec;
+  status?: DatabaseStatus;
+}

@@ -1,0 +1,171 @@
+/**
+ * THE backend contract. Every backend (statefulset, helmbitnami, azurepostgresflexible, awsrds,
+ * awsaurora) implements `ServerBackend`; the generic handlers in `src/handlers` drive it.
+ *
+ * Rules every backend follows:
+ * 1. Nothing blocks. A method starts work and returns at once; waiting for a cloud or a pod is the
+ *    handler's job ("pending, look again in N seconds"), never an `await` on a long operation.
+ * 2. Everything is idempotent. Any method may be called again after the process was killed at any
+ *    line, with the state last persisted (`ServerContext.state`), and must converge.
+ * 3. `observe` is read-only. The handler decides from its answer whether to create, update or wait.
+ * 4. Bad input is a `PermanentError` (see errors.ts) or, better, a `Problem` from `validate`; a fault
+ *    that may pass (network, throttling, 5xx) is a `TemporaryError` or any other thrown error.
+ * 5. Backends hold no handler logic: they never touch the CRs, their status, their finalizers or the
+ *    users' credentials Secrets. Handlers hold no cloud logic.
+ */
+import type { Logger } from 'pino';
+import type { OwnerReference, ServerSpec } from '../api/types.js';
+import type { ReasonName } from '../api/conditions.js';
+import type { KubeClients } from '../k8s/clients.js';
+import type { OperatorConfig } from '../config/types.js';
+
+export type SslMode = 'disable' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
+
+/** Where applications reach a server; published into the credentials Secrets. */
+export interface Endpoint {
+  host: string;
+  port: number;
+  sslmode: SslMode;
+  /** PEM CA bundle clients need for `verify-full` (published as `ca.crt`). */
+  caCert?: string;
+}
+
+/** How the operator itself connects to a server to manage databases and roles. */
+export interface AdminConnection {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  /** The maintenance database to connect to (usually `postgres`). */
+  database: string;
+  sslmode: SslMode;
+  caCert?: string;
+}
+
+/** Opaque, JSON-serialisable per-backend state, persisted in the CR's `status.backendState`. */
+export type BackendState = Record<string, unknown>;
+
+/** A config-dependent problem with a spec, found without I/O. */
+export interface Problem {
+  reason: ReasonName;
+  /** The spec path at fault, e.g. `spec.size.class`. */
+  field: string;
+  message: string;
+}
+
+/** What `validate` resolved from the spec and the config (class, version). */
+export interface ResolvedServer {
+  /** The size class in use, or undefined when sized by cpu/memory. */
+  sizeClass?: string;
+  /** The major version, e.g. "17" (`latest` resolved). */
+  version: string;
+}
+
+export type ValidationResult = { ok: true; resolved: ResolvedServer } | { ok: false; problems: Problem[] };
+
+/** Everything a backend needs about one server, built by the handler for each reconcile. */
+export interface ServerContext {
+  namespace: string;
+  name: string;
+  uid: string;
+  generation: number;
+  spec: ServerSpec;
+  resolved: ResolvedServer;
+  /** The current admin password. It is generated and stored before the first `create`. */
+  adminPassword: string;
+  /**
+   * The operator-owned Secret (in the server's namespace) that holds the admin password under
+   * `passwordKey`: in-cluster backends reference it instead of copying the password around.
+   */
+  adminSecret: { name: string; passwordKey: string };
+  /** Owner reference to the PostgreSQLServer, for every in-cluster object a backend creates. */
+  owner: OwnerReference;
+  /** Labels every in-cluster object of this server carries (exact selection on cleanup). */
+  labels: Record<string, string>;
+  /** What the backend returned as `state` last time (empty at first). */
+  state: BackendState;
+}
+
+export interface ServerObservation {
+  /** The server exists in the backend (in any state, including still being created). */
+  exists: boolean;
+  /** It accepts connections. */
+  ready: boolean;
+  /** Its settings match the spec and config; when false, `update` is due once nothing is in flight. */
+  upToDate: boolean;
+  /** An operation (create, update, restart) is still running: the handler waits instead of writing. */
+  busy?: boolean;
+  /** Human-readable list of the settings that differ, for events and conditions. */
+  differences?: string[];
+  endpoint?: Endpoint;
+  /** A human-readable state ("creating", "waiting for pod postgres-0"). */
+  message?: string;
+  /** When to look again while not ready or busy. */
+  retryAfterSeconds?: number;
+  /** New state to persist (e.g. a finished poller's token removed). */
+  state?: BackendState;
+  /** Something the user should know that does not stop readiness (e.g. "restart needed"). */
+  warning?: string;
+}
+
+/** The answer of create/update/setAdminPassword: work was started or done; look again later. */
+export interface ActionResult {
+  message: string;
+  retryAfterSeconds: number;
+  state?: BackendState;
+}
+
+export interface DeleteResult {
+  /** Everything is gone (or kept on purpose, e.g. fake deletion): the finalizer may go. */
+  gone: boolean;
+  message: string;
+  retryAfterSeconds?: number;
+  state?: BackendState;
+  /** Deletion cannot progress until someone acts (e.g. a delete lock): reported as DeletionBlocked. */
+  blocked?: boolean;
+}
+
+export interface PasswordResult {
+  /** The backend applied the password (the handler may now publish it). */
+  applied: boolean;
+  message: string;
+  retryAfterSeconds?: number;
+  state?: BackendState;
+}
+
+/** Per-backend rules for the databases inside its servers. */
+export interface DatabasePolicy {
+  /** On PostgreSQLDatabase deletion: drop database and role, or keep everything. */
+  dropOnDelete: boolean;
+  /** Extensions a PostgreSQLDatabase may ask for in this server. */
+  allowedExtensions: string[];
+}
+
+export interface ServerBackend {
+  readonly name: string;
+  /** Pure checks of the spec against this backend's config (class, limits, version); no I/O. */
+  validate(spec: ServerSpec, meta: { namespace: string; name: string }): ValidationResult;
+  observe(ctx: ServerContext): Promise<ServerObservation>;
+  create(ctx: ServerContext): Promise<ActionResult>;
+  update(ctx: ServerContext, observed: ServerObservation): Promise<ActionResult>;
+  delete(ctx: ServerContext): Promise<DeleteResult>;
+  /**
+   * Make `password` the admin password. Idempotent: called again with the same password until it
+   * answers `applied`. In-cluster backends change it with SQL (see `src/postgres`).
+   */
+  setAdminPassword(ctx: ServerContext, password: string, endpoint: Endpoint | undefined): Promise<PasswordResult>;
+  /** How the operator connects as admin, given the observed endpoint. */
+  adminConnection(ctx: ServerContext, endpoint: Endpoint): AdminConnection;
+  databasePolicy(spec: ServerSpec): DatabasePolicy;
+  /** Release clients, pools and timers at shutdown. */
+  close?(): Promise<void>;
+}
+
+/** What the composition root hands every backend factory. */
+export interface BackendDeps {
+  config: OperatorConfig;
+  kube: KubeClients;
+  log: Logger;
+}
+
+export type BackendFactory = (deps: BackendDeps) => ServerBackend | Promise<ServerBackend>;

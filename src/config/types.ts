@@ -1,0 +1,26 @@
+/**
+ * The validated operator configuration. The convict schema in `schema.ts` is the single source of
+ * truth for keys, docs, formats and defaults; this is its TypeScript view.
+ */
+export interface ReconcileSettings {
+  /** Seconds between periodic reconciles of every object (drift detection without events). */
+  resync_seconds: number;
+  /** Reconciles running at once across all objects. */
+  concurrency: number;
+  /** First retry delay after a failure, doubled per failure up to `backoff_max_seconds` (with jitter). */
+  backoff_base_seconds: number;
+  backoff_max_seconds: number;
+}
+
+export interface OperatorConfig {
+  handler_on_resume: boolean;
+  backend: string;
+  allowed_backends: string[];
+  security: { password_length: number };
+  reconcile: ReconcileSettings;
+  /** Namespaces to watch; empty = all namespaces. */
+  watch_namespaces: string[];
+  log_level: string;
+  /** Raw backend sections as validated by the schema; read them through `backendSection`. */
+  backends: Record<string, Record<string, unknown> | undefined>;
+}

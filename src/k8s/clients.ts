@@ -1,0 +1,54 @@
+import * as k8s from '@kubernetes/client-node';
+
+/** The typed API clients, built once at start and shared by handlers and in-cluster backends. */
+export interface KubeClients {
+  kc: k8s.KubeConfig;
+  core: k8s.CoreV1Api;
+  apps: k8s.AppsV1Api;
+  custom: k8s.CustomObjectsApi;
+  coordination: k8s.CoordinationV1Api;
+  events: k8s.EventsV1Api;
+}
+
+export function createKubeClients(kc: k8s.KubeConfig): KubeClients {
+  return {
+    kc,
+    core: kc.makeApiClient(k8s.CoreV1Api),
+    apps: kc.makeApiClient(k8s.AppsV1Api),
+    custom: kc.makeApiClient(k8s.CustomObjectsApi),
+    coordination: kc.makeApiClient(k8s.CoordinationV1Api),
+    events: kc.makeApiClient(k8s.EventsV1Api),
+  };
+}
+
+/** A KubeConfig from the environment: in-cluster service account, else KUBECONFIG / ~/.kube/config. */
+export function loadKubeConfig(): k8s.KubeConfig {
+  const kc = new k8s.KubeConfig();
+  kc.loadFromDefault();
+  return kc;
+}
+
+/** A KubeConfig for a plain-HTTP API server URL (the tests' fake API server). */
+export function kubeConfigForUrl(server: string, namespace = 'default'): k8s.KubeConfig {
+  const kc = new k8s.KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: 'local', server, skipTLSVerify: true }],
+    users: [{ name: 'local', token: 'local' }],
+    contexts: [{ name: 'local', cluster: 'local', user: 'local', namespace }],
+    currentContext: 'local',
+  });
+  return kc;
+}
+
+/** HTTP status of an error thrown by client-node, or undefined for non-HTTP errors. */
+export function statusCodeOf(err: unknown): number | undefined {
+  const e = err as { code?: unknown; statusCode?: unknown; response?: { statusCode?: unknown } };
+  for (const c of [e?.code, e?.statusCode, e?.response?.statusCode]) {
+    if (typeof c === 'number') return c;
+  }
+  return undefined;
+}
+
+export const isNotFound = (err: unknown): boolean => statusCodeOf(err) === 404;
+export const isConflict = (err: unknown): boolean => statusCodeOf(err) === 409;
+export const isAlreadyExists = (err: unknown): boolean => statusCodeOf(err) === 409;
