@@ -79,7 +79,8 @@ export interface ServerStatus {
   version?: string;
   /** The size class in use (the default class when the spec names none). */
   sizeClass?: string;
-  endpoint?: { host: string; port: number };
+  /** Where applications reach the server (as published in the credentials Secrets). */
+  endpoint?: { host: string; port: number; sslmode?: string };
   /** Opaque per-backend state (e.g. a poller's resume token) kept across reconciles and restarts. */
   backendState?: Record<string, unknown>;
 }

@@ -21,6 +21,19 @@ export interface OperatorConfig {
   /** Namespaces to watch; empty = all namespaces. */
   watch_namespaces: string[];
   log_level: string;
+  /** Port of the HTTP server with /healthz, /readyz and /metrics. */
+  http_port: number;
+  leader_election: {
+    enabled: boolean;
+    lease_name: string;
+    /** Namespace of the Lease; empty = the pod's namespace (POD_NAMESPACE), else the kube context's. */
+    namespace: string;
+    lease_duration_seconds: number;
+    renew_deadline_seconds: number;
+    retry_period_seconds: number;
+  };
+  /** On SIGTERM, how long reconciles in flight may take to finish. */
+  shutdown_timeout_seconds: number;
   /** Raw backend sections as validated by the schema; read them through `backendSection`. */
   backends: Record<string, Record<string, unknown> | undefined>;
 }

@@ -1,0 +1,136 @@
+{{- define "operator.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- /* The release's full name; the release name alone when it already contains the chart name. */ -}}
+{{- define "operator.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "operator.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "operator.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- define "operator.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{ include "operator.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/component: operator
+{{- with .Values.extraLabels }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
+
+{{- define "operator.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "operator.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- required "serviceAccount.name is required when serviceAccount.create is false" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{- define "operator.leaseName" -}}
+{{- default (include "operator.fullname" .) .Values.leaderElection.leaseName }}
+{{- end }}
+
+{{- define "operator.image" -}}
+{{- if .Values.image.digest }}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest }}
+{{- else }}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- end }}
+{{- end }}
+
+{{- /* The operator config file's text, whether operatorConfig is a YAML string or a map. */ -}}
+{{- define "operator.configText" -}}
+{{- if kindIs "string" .Values.operatorConfig }}
+{{- .Values.operatorConfig }}
+{{- else }}
+{{- toYaml .Values.operatorConfig }}
+{{- end }}
+{{- end }}
+
+{{- /* "true" when the Bitnami chart permissions are wanted (rbac.helmBackend, or "auto" and the config uses helmbitnami). */ -}}
+{{- define "operator.helmBackendRbac" -}}
+{{- $mode := .Values.rbac.helmBackend }}
+{{- if kindIs "bool" $mode }}
+{{- ternary "true" "" $mode }}
+{{- else }}
+{{- $config := include "operator.configText" . | fromYaml }}
+{{- if hasKey $config "Error" }}
+{{- fail (printf "operatorConfig is not valid YAML: %s" (get $config "Error")) }}
+{{- end }}
+{{- $backends := concat (list ($config.backend | default "")) ($config.allowed_backends | default list) }}
+{{- ternary "true" "" (has "helmbitnami" $backends) }}
+{{- end }}
+{{- end }}
+
+{{- /*
+Exactly the permissions the operator uses where the CRs live (all namespaces or each watched
+namespace). Leases are in a separate Role in the release namespace.
+*/ -}}
+{{- define "operator.rules" -}}
+# The CRs: read and watch them, add/remove the finalizer, write their status.
+- apiGroups: ["hybridcloud.maibornwolff.de"]
+  resources: ["postgresqlservers", "postgresqldatabases"]
+  verbs: ["get", "list", "watch", "update", "patch"]
+- apiGroups: ["hybridcloud.maibornwolff.de"]
+  resources: ["postgresqlservers/status", "postgresqldatabases/status"]
+  verbs: ["update", "patch"]
+- apiGroups: ["hybridcloud.maibornwolff.de"]
+  resources: ["postgresqlservers/finalizers", "postgresqldatabases/finalizers"]
+  verbs: ["update"]
+# Credentials Secrets, the admin password Secrets (and the Helm backend's release records).
+- apiGroups: [""]
+  resources: ["secrets"]
+  verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
+# The in-cluster backends' Services and StatefulSets.
+- apiGroups: [""]
+  resources: ["services"]
+  verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
+- apiGroups: ["apps"]
+  resources: ["statefulsets"]
+  verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
+# The in-cluster backends' volumes: resize on a storage increase, remove on delete (pvc_cleanup).
+- apiGroups: [""]
+  resources: ["persistentvolumeclaims"]
+  verbs: ["get", "list", "patch", "delete"]
+# Observing whether an in-cluster server's pods are ready.
+- apiGroups: [""]
+  resources: ["pods"]
+  verbs: ["get", "list", "watch"]
+# Events on the CRs for every action and failure.
+- apiGroups: [""]
+  resources: ["events"]
+  verbs: ["create", "patch"]
+- apiGroups: ["events.k8s.io"]
+  resources: ["events"]
+  verbs: ["create", "patch"]
+{{- if include "operator.helmBackendRbac" . }}
+# The objects the Bitnami PostgreSQL chart renders besides Secrets, Services and StatefulSets.
+- apiGroups: [""]
+  resources: ["serviceaccounts", "configmaps"]
+  verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
+- apiGroups: ["networking.k8s.io"]
+  resources: ["networkpolicies"]
+  verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
+- apiGroups: ["policy"]
+  resources: ["poddisruptionbudgets"]
+  verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
+{{- end }}
+{{- with .Values.rbac.extraRules }}
+# rbac.extraRules
+{{ toYaml . }}
+{{- end }}
+{{- end }}

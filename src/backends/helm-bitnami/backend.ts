@@ -1,0 +1,380 @@
+import type * as k8s from '@kubernetes/client-node';
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { LABEL_INSTANCE } from '../../api/constants.js';
+import { Reason } from '../../api/conditions.js';
+import type { ServerSpec } from '../../api/types.js';
+import type { HelmBitnamiSection } from '../../config/sections/helmbitnami.js';
+import { isNotFound, statusCodeOf, type KubeClients } from '../../k8s/clients.js';
+import { renderPattern } from '../common/naming.js';
+import { PermanentError, TemporaryError } from '../errors.js';
+import type {
+  ActionResult,
+  AdminConnection,
+  DatabasePolicy,
+  DeleteResult,
+  Endpoint,
+  PasswordResult,
+  ServerBackend,
+  ServerContext,
+  ServerObservation,
+  ValidationResult,
+} from '../types.js';
+import { CHART_SUPERUSER, ensureAdminRole, loginAsSuperuser, runningMajor, setAdminPasswords, type Session } from './admin-sql.js';
+import { chartSource, type ChartSource } from './chart-ref.js';
+import { valueDifferences } from './compare.js';
+import { HelmCli, type HelmRevision } from './helm-cli.js';
+import { releaseName } from './release-name.js';
+import { ignoredSettingsWarning, podResources, validateSpec } from './spec.js';
+import { buildReleaseValues, valueAt, type HelmValues } from './values.js';
+
+const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+const DEFAULT_PORT = 5432;
+const PENDING = new Set(['pending-install', 'pending-upgrade', 'pending-rollback', 'uninstalling']);
+
+export interface HelmBitnamiOptions {
+  /** `backends.helmbitnami` as `backendSection` returns it. */
+  settings: HelmBitnamiSection;
+  kube: KubeClients;
+  log: Logger;
+  /** Environment for helm on top of the operator's (tests put the recording stand-in first on PATH). */
+  helmEnv?: Record<string, string | undefined>;
+  /** A kubeconfig file for helm; without it helm finds the cluster as the operator does. */
+  kubeconfig?: string;
+  /** Seconds between looks while a release rolls out (default 10). */
+  pollSeconds?: number;
+  /** A release still pending after this long was left behind by an interrupted helm call (default: 2 × timeout + 60 s). */
+  stuckAfterSeconds?: number;
+  /** Limit for opening a PostgreSQL session (default 10 s). */
+  connectTimeoutMs?: number;
+  now?: () => number;
+}
+
+/**
+ * PostgreSQL as a release of the Bitnami chart, driven through the helm v3 CLI. The release is
+ * `<name>-postgresql` with `fullnameOverride` set to it, so its StatefulSet and Service carry
+ * that name too. The admin password stays in the operator's Secret (`auth.existingSecret`), never
+ * in values or on helm's command line. Nothing waits on helm (`--wait` is never used): readiness
+ * comes from the StatefulSet.
+ */
+export class HelmBitnamiBackend implements ServerBackend {
+  readonly name = 'helmbitnami';
+  private readonly helm: HelmCli;
+  private readonly settings: HelmBitnamiSection;
+  private readonly chart: ChartSource;
+  private readonly pollSeconds: number;
+  private readonly stuckAfterMs: number;
+  private readonly connectTimeoutMs: number;
+  private readonly now: () => number;
+
+  constructor(private readonly opts: HelmBitnamiOptions) {
+    this.settings = opts.settings;
+    this.helm = new HelmCli({ binary: this.settings.helm_binary, timeoutSeconds: this.settings.helm_timeout_seconds, env: opts.helmEnv, kubeconfig: opts.kubeconfig });
+    this.chart = chartSource(this.settings.chart, this.settings.chart_version);
+    this.pollSeconds = opts.pollSeconds ?? 10;
+    this.stuckAfterMs = (opts.stuckAfterSeconds ?? 2 * this.settings.helm_timeout_seconds + 60) * 1000;
+    this.connectTimeoutMs = opts.connectTimeoutMs ?? 10_000;
+    this.now = opts.now ?? Date.now;
+  }
+
+  validate(spec: ServerSpec): ValidationResult {
+    return validateSpec(spec, this.settings);
+  }
+
+  async observe(ctx: ServerContext): Promise<ServerObservation> {
+    const release = releaseName(ctx.namespace, ctx.name);
+    const head = await this.helm.latestRevision(release, ctx.namespace);
+    if (!head) return { exists: false, ready: false, upToDate: false, message: `Helm release ${release} is not installed` };
+    const endpoint = this.endpoint(ctx, release);
+    const warning = ignoredSettingsWarning(ctx.spec);
+    if (PENDING.has(head.status)) return this.pending(release, head, endpoint, warning);
+    const [current, sts] = await Promise.all([this.helm.getValues(release, ctx.namespace), this.readStatefulSet(release, ctx.namespace)]);
+    const stsState = statefulSetState(sts);
+    // A release without its StatefulSet (a failed install, or deleted by hand) is converged by
+    // `create`, which the handler calls for servers that do not exist (it never waits on them).
+    if (!sts || (head.status === 'failed' && !stsState.ready)) {
+      const why = sts ? `the last helm operation failed: ${head.description ?? 'no reason given'}` : `StatefulSet ${release} of release ${release} is missing`;
+      return { exists: false, ready: false, upToDate: false, differences: [why], message: why, warning };
+    }
+    const differences = this.releaseDifferences(ctx, release, head, current);
+    if (head.status === 'failed') differences.push(`the last helm operation failed: ${head.description ?? 'no reason given'}`);
+    const ready = head.status === 'deployed' && stsState.ready;
+    if (ready && this.needsAdminRole(ctx)) differences.push(`admin role "${this.settings.admin_username}" is not created yet`);
+    return {
+      exists: true,
+      ready,
+      upToDate: differences.length === 0,
+      differences,
+      endpoint,
+      message: ready ? `release ${release} revision ${head.revision} running` : `waiting for StatefulSet ${release}: ${stsState.summary}`,
+      ...(ready ? {} : { retryAfterSeconds: this.pollSeconds }),
+      ...(warning ? { warning } : {}),
+    };
+  }
+
+  create(ctx: ServerContext): Promise<ActionResult> {
+    return this.converge(ctx);
+  }
+
+  update(ctx: ServerContext): Promise<ActionResult> {
+    return this.converge(ctx);
+  }
+
+  async delete(ctx: ServerContext): Promise<DeleteResult> {
+    const release = releaseName(ctx.namespace, ctx.name);
+    const uninstalled = await this.helm.uninstall(release, ctx.namespace);
+    const what = uninstalled ? `Helm release ${release} uninstalled` : `Helm release ${release} is gone`;
+    if (!this.settings.pvc_cleanup) return { gone: true, message: `${what}; its volume claims are kept (pvc_cleanup is off)` };
+    const left = await this.deleteClaims(release, ctx.namespace);
+    if (left > 0) return { gone: false, message: `${what}; waiting for ${left} volume claim(s) to be deleted`, retryAfterSeconds: this.pollSeconds };
+    return { gone: true, message: `${what}; its volume claims are deleted` };
+  }
+
+  /**
+   * The chart applies the password only when the data directory is initialised, so a new password
+   * is set with SQL (logged in with whichever of the new and the current one the server accepts:
+   * a retry after a kill finds the new one in place). The Secret the release reads is the
+   * operator's, updated by the handler afterwards, so a restarted pod and the release stay in sync.
+   */
+  async setAdminPassword(ctx: ServerContext, password: string, endpoint: Endpoint | undefined): Promise<PasswordResult> {
+    if (!endpoint) return { applied: false, message: 'the server has no endpoint yet', retryAfterSeconds: this.pollSeconds };
+    const conn = this.adminConnection(ctx, endpoint);
+    const login = await loginAsSuperuser(conn, [password, ctx.adminPassword], this.connectTimeoutMs);
+    if (!login) {
+      return { applied: false, message: `the server accepts neither the stored nor the new password for "${CHART_SUPERUSER}"`, retryAfterSeconds: 60 };
+    }
+    try {
+      await setAdminPasswords(login.session, this.settings.admin_username, password);
+    } finally {
+      await login.session.end().catch(() => undefined);
+    }
+    return { applied: true, message: login.password === password ? 'admin password in place' : 'admin password changed' };
+  }
+
+  adminConnection(ctx: ServerContext, endpoint: Endpoint): AdminConnection {
+    const release = releaseName(ctx.namespace, ctx.name);
+    const override = this.settings.operator_endpoint
+      ? renderPattern(this.settings.operator_endpoint, { namespace: ctx.namespace, name: ctx.name }).replaceAll('{service}', release)
+      : '';
+    const [host, port] = override ? splitHostPort(override) : [endpoint.host, endpoint.port];
+    return {
+      host,
+      port,
+      user: this.settings.admin_username,
+      password: ctx.adminPassword,
+      database: 'postgres',
+      sslmode: endpoint.sslmode,
+      ...(endpoint.caCert ? { caCert: endpoint.caCert } : {}),
+    };
+  }
+
+  databasePolicy(): DatabasePolicy {
+    return { dropOnDelete: !this.settings.database_delete_fake, allowedExtensions: this.settings.allowed_extensions ?? [] };
+  }
+
+  /** The release's values for this server. */
+  desiredValues(ctx: ServerContext, release = releaseName(ctx.namespace, ctx.name)): HelmValues {
+    return buildReleaseValues({
+      release,
+      imageTag: ctx.resolved.version,
+      storageGB: ctx.spec.size.storageGB,
+      resources: podResources(ctx.spec, ctx.resolved, this.settings),
+      storageClass: this.settings.storage_class,
+      adminSecret: ctx.adminSecret,
+      labels: ownLabels(ctx.labels),
+      extraValues: this.settings.extra_values ?? {},
+    });
+  }
+
+  /**
+   * create and update alike: `helm upgrade --install` when the release is missing, failed, lost
+   * its StatefulSet or has other values than desired; else the admin role. Never waits.
+   */
+  private async converge(ctx: ServerContext): Promise<ActionResult> {
+    const release = releaseName(ctx.namespace, ctx.name);
+    const head = await this.helm.latestRevision(release, ctx.namespace);
+    if (head && PENDING.has(head.status)) return { message: `helm ${head.status} of ${release} still in progress`, retryAfterSeconds: this.pollSeconds };
+    const desired = this.desiredValues(ctx, release);
+    const current = head ? await this.helm.getValues(release, ctx.namespace) : {};
+    const sts = head ? await this.readStatefulSet(release, ctx.namespace) : undefined;
+    const differences = head ? this.releaseDifferences(ctx, release, head, current) : [];
+    if (!head || !sts || head.status !== 'deployed' || differences.length > 0) {
+      if (head) await this.guardUpgrade(ctx, release, current, desired, sts);
+      await this.helm.upgradeInstall({ release, namespace: ctx.namespace, chartArgs: this.chart.args, values: desired }, [ctx.adminPassword]);
+      this.opts.log.info({ namespace: ctx.namespace, release, differences }, head ? 'helm release upgraded' : 'helm release installed');
+      const message = head ? `upgraded Helm release ${release}${differences.length ? `: ${differences.join('; ')}` : ''}` : `installed Helm release ${release}`;
+      return { message, retryAfterSeconds: this.pollSeconds };
+    }
+    if (this.needsAdminRole(ctx)) {
+      await this.withSuperuser(ctx, release, (s) => ensureAdminRole(s, this.settings.admin_username, ctx.adminPassword));
+      return { message: `created admin role "${this.settings.admin_username}"`, retryAfterSeconds: 1, state: { ...ctx.state, adminRole: this.settings.admin_username } };
+    }
+    return { message: `Helm release ${release} is up to date`, retryAfterSeconds: this.pollSeconds };
+  }
+
+  private releaseDifferences(ctx: ServerContext, release: string, head: HelmRevision, current: HelmValues): string[] {
+    const differences = valueDifferences(current, this.desiredValues(ctx, release));
+    const version = chartVersionOf(head.chart);
+    if (this.chart.versioned && version !== this.settings.chart_version) differences.push(`chart version: ${version || '(unknown)'} → ${this.settings.chart_version}`);
+    return differences;
+  }
+
+  /**
+   * Refuses what a helm upgrade cannot do safely: another PostgreSQL major on an existing data
+   * directory, shrinking the volume. A bigger volume is done as the chart's docs describe:
+   * resize the claims, drop the StatefulSet without its pods (its claim templates are
+   * immutable), and let the upgrade create it again.
+   */
+  private async guardUpgrade(ctx: ServerContext, release: string, current: HelmValues, desired: HelmValues, sts: k8s.V1StatefulSet | undefined): Promise<void> {
+    await this.guardMajor(ctx, release, current, desired, sts);
+    const from = gibibytes(valueAt(current, 'primary.persistence.size'));
+    const to = gibibytes(valueAt(desired, 'primary.persistence.size'));
+    if (from === undefined || to === undefined || from === to) return;
+    if (to < from) throw new PermanentError(`spec.size.storageGB cannot shrink a volume: it is ${from} GB, the spec asks for ${to} GB`, Reason.InvalidSpec);
+    await this.resizeClaims(release, ctx.namespace, to);
+    if (sts) await this.orphanStatefulSet(release, ctx.namespace);
+  }
+
+  private async guardMajor(ctx: ServerContext, release: string, current: HelmValues, desired: HelmValues, sts: k8s.V1StatefulSet | undefined): Promise<void> {
+    const want = String(valueAt(desired, 'image.tag'));
+    const had = valueAt(current, 'image.tag');
+    if (had === want) return;
+    let running = typeof had === 'string' && /^\d+$/.test(had) ? had : undefined;
+    if (!running) {
+      // A release the operator did not set the tag of (e.g. adopted from the Python operator): ask the server.
+      if (!statefulSetState(sts).ready) throw new TemporaryError(`cannot tell which PostgreSQL major release ${release} runs while it is not ready`);
+      running = await this.withSuperuser(ctx, release, runningMajor);
+    }
+    if (running !== want) {
+      throw new PermanentError(
+        `release ${release} runs PostgreSQL ${running}; changing it to ${want} in place is not supported (the data directory is not upgraded): set spec.version to ${running}, or create a new server and migrate`,
+        Reason.InvalidSpec,
+      );
+    }
+  }
+
+  private async resizeClaims(release: string, namespace: string, gib: number): Promise<void> {
+    const claims = await this.opts.kube.core.listNamespacedPersistentVolumeClaim({ namespace, labelSelector: `${LABEL_INSTANCE}=${release}` });
+    for (const claim of claims.items) {
+      const name = claim.metadata?.name ?? '';
+      try {
+        await this.opts.kube.core.patchNamespacedPersistentVolumeClaim({ name, namespace, body: { spec: { resources: { requests: { storage: `${gib}Gi` } } } } }, mergePatch);
+      } catch (err) {
+        if (statusCodeOf(err) === 422 || statusCodeOf(err) === 403) {
+          throw new PermanentError(`volume claim ${name} cannot grow to ${gib} GB (does its storage class allow volume expansion?): ${errorText(err)}`, Reason.InvalidSpec);
+        }
+        throw err;
+      }
+    }
+  }
+
+  private async orphanStatefulSet(name: string, namespace: string): Promise<void> {
+    try {
+      await this.opts.kube.apps.deleteNamespacedStatefulSet({ name, namespace, propagationPolicy: 'Orphan' });
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+
+  /** Deletes the release's claims (exactly: the chart's instance label); returns how many are left. */
+  private async deleteClaims(release: string, namespace: string): Promise<number> {
+    const claims = await this.opts.kube.core.listNamespacedPersistentVolumeClaim({ namespace, labelSelector: `${LABEL_INSTANCE}=${release}` });
+    for (const claim of claims.items) {
+      if (claim.metadata?.deletionTimestamp) continue;
+      try {
+        await this.opts.kube.core.deleteNamespacedPersistentVolumeClaim({ name: claim.metadata?.name ?? '', namespace });
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+    }
+    const left = await this.opts.kube.core.listNamespacedPersistentVolumeClaim({ namespace, labelSelector: `${LABEL_INSTANCE}=${release}` });
+    return left.items.length;
+  }
+
+  private needsAdminRole(ctx: ServerContext): boolean {
+    return this.settings.admin_username !== CHART_SUPERUSER && ctx.state.adminRole !== this.settings.admin_username;
+  }
+
+  private async withSuperuser<T>(ctx: ServerContext, release: string, work: (s: Session) => Promise<T>): Promise<T> {
+    const conn = this.adminConnection(ctx, this.endpoint(ctx, release));
+    const login = await loginAsSuperuser(conn, [ctx.adminPassword], this.connectTimeoutMs);
+    if (!login) throw new TemporaryError(`release ${release}: the server does not accept the stored password for "${CHART_SUPERUSER}"`);
+    try {
+      return await work(login.session);
+    } finally {
+      await login.session.end().catch(() => undefined);
+    }
+  }
+
+  private pending(release: string, head: HelmRevision, endpoint: Endpoint, warning: string | undefined): ServerObservation {
+    const since = Date.parse(head.updated);
+    if (Number.isFinite(since) && this.now() - since > this.stuckAfterMs) {
+      throw new TemporaryError(
+        `Helm release ${release} has been ${head.status} since ${head.updated}: a helm call was interrupted. ` +
+          `Finish it by hand (helm rollback ${release}, or helm uninstall ${release} if it never installed), then the operator continues`,
+      );
+    }
+    return { exists: true, ready: false, upToDate: true, busy: true, endpoint, message: `helm ${head.status} of ${release} in progress`, retryAfterSeconds: this.pollSeconds, ...(warning ? { warning } : {}) };
+  }
+
+  private endpoint(ctx: ServerContext, release: string): Endpoint {
+    const extra = this.settings.extra_values ?? {};
+    const port = Number(valueAt(extra, 'primary.service.ports.postgresql') ?? DEFAULT_PORT) || DEFAULT_PORT;
+    // The chart serves TLS only when told to (tls.enabled), with its own or a given certificate.
+    const tls = valueAt(extra, 'tls.enabled') === true;
+    return { host: `${release}.${ctx.namespace}.svc`, port, sslmode: tls ? 'require' : 'disable' };
+  }
+
+  private async readStatefulSet(name: string, namespace: string): Promise<k8s.V1StatefulSet | undefined> {
+    try {
+      return await this.opts.kube.apps.readNamespacedStatefulSet({ name, namespace });
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+}
+
+/** Ready: a pod is ready and the StatefulSet's current spec is rolled out. */
+export function statefulSetState(sts: k8s.V1StatefulSet | undefined): { ready: boolean; summary: string } {
+  if (!sts) return { ready: false, summary: 'not created yet' };
+  const status = sts.status;
+  const readyReplicas = status?.readyReplicas ?? 0;
+  const observed = (status?.observedGeneration ?? 0) >= (sts.metadata?.generation ?? 0);
+  const rolledOut = !status?.updateRevision || status.updateRevision === status.currentRevision;
+  const ready = readyReplicas >= 1 && observed && rolledOut;
+  const summary = `${readyReplicas}/${sts.spec?.replicas ?? 1} ready${observed && rolledOut ? '' : ', rolling out'}`;
+  return { ready, summary };
+}
+
+/** `postgresql-17.1.0` → `17.1.0`. */
+export function chartVersionOf(chart: string): string {
+  return /-(v?\d+\.\d+\.\d+.*)$/.exec(chart)?.[1] ?? '';
+}
+
+/** The operator's own labels for the chart's `commonLabels`; the chart sets the app.kubernetes.io ones itself. */
+function ownLabels(labels: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(labels).filter(([key]) => !key.startsWith('app.kubernetes.io/')));
+}
+
+function gibibytes(size: unknown): number | undefined {
+  const match = typeof size === 'string' ? /^(\d+)Gi$/.exec(size) : null;
+  return match ? Number(match[1]) : undefined;
+}
+
+function splitHostPort(hostPort: string): [string, number] {
+  const at = hostPort.lastIndexOf(':');
+  return [hostPort.slice(0, at), Number(hostPort.slice(at + 1))];
+}
+
+function errorText(err: unknown): string {
+  const body = (err as { body?: unknown }).body;
+  if (typeof body === 'string') {
+    try {
+      return String((JSON.parse(body) as { message?: unknown }).message ?? body);
+    } catch {
+      return body;
+    }
+  }
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,11 @@
+export { loadConfig, resolveConfig, configFilePath, type LoadOptions } from './load.js';
+export { checkConfig, type CheckConfigOptions } from './check-config.js';
+export { backendSection } from './backend-section.js';
+export { ConfigError, type ConfigProblem } from './errors.js';
+export { SUPPORTED_BACKENDS, UNSUPPORTED_BACKENDS, backendNameProblem, type BackendName } from './backend-names.js';
+export type { OperatorConfig, ReconcileSettings } from './types.js';
+export type { AzureFlexibleSection, AzureFlexibleClass, AzureSharedSection, FirewallRule } from './sections/azure.js';
+export type { AwsRdsSection, AwsAuroraSection, AwsRdsClass, AwsAuroraClass, AwsSharedSection } from './sections/aws.js';
+export type { HelmBitnamiSection, K8sClass } from './sections/helmbitnami.js';
+export { DEFAULT_OPERATOR_ENDPOINT, type StatefulSetSection } from './sections/statefulset.js';
+export type { SectionLimits } from './sections/limits.js';

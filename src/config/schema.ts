@@ -1,0 +1,57 @@
+import type { Fragment, OptionEntry } from './fragment.js';
+import { listOptions } from './fragment.js';
+import { aws, awsaurora, awsrds } from './sections/aws.js';
+import { azure, azureLegacyShapes, azurepostgres, azurepostgresflexible } from './sections/azure.js';
+import { common } from './sections/common.js';
+import { helmbitnami } from './sections/helmbitnami.js';
+import { helmyugabyte } from './sections/helmyugabyte.js';
+import { statefulset } from './sections/statefulset.js';
+
+/** The backend sections; each is one fragment from `sections/`. */
+export const backendSections: Record<string, Fragment> = {
+  azure,
+  azurepostgres,
+  azurepostgresflexible,
+  aws,
+  awsrds,
+  awsaurora,
+  helmbitnami,
+  helmyugabyte,
+  statefulset,
+};
+
+/** The whole operator config schema (convict shape): the single source of truth for every option. */
+export const schema: Fragment = { ...common, backends: backendSections };
+
+/** Concrete section → virtual section whose values it falls back to, key by key. */
+export const VIRTUAL_SECTIONS: Readonly<Record<string, string>> = {
+  azurepostgres: 'azure',
+  azurepostgresflexible: 'azure',
+  awsrds: 'aws',
+  awsaurora: 'aws',
+};
+
+/** Rewrites older value shapes the Python operator accepted into the schema's shape, by path. */
+export const legacyShapes: Readonly<Record<string, (value: unknown) => unknown>> = { ...azureLegacyShapes };
+
+export const ENV_PREFIX = 'HYBRIDCLOUD_';
+
+/** `backends.azure.subscription_id` → `HYBRIDCLOUD_BACKENDS_AZURE_SUBSCRIPTION_ID`. */
+export function envName(path: string): string {
+  return ENV_PREFIX + path.split('.').join('_').toUpperCase();
+}
+
+/**
+ * Env variable name → option, built from the schema's known paths. Segments contain underscores
+ * themselves (`allowed_backends`), so splitting a name on `_` could not find the path; this table can.
+ */
+export function envTable(fragment: Fragment): Map<string, OptionEntry> {
+  const table = new Map<string, OptionEntry>();
+  for (const entry of listOptions(fragment)) {
+    const name = envName(entry.path);
+    const clash = table.get(name);
+    if (clash) throw new Error(`config options ${clash.path} and ${entry.path} share the env name ${name}`);
+    table.set(name, entry);
+  }
+  return table;
+}

@@ -1,0 +1,81 @@
+import { backendNameProblem } from './backend-names.js';
+import { backendSection, backendsInUse } from './backend-section.js';
+import { isPlainObject } from './checks.js';
+import type { ConfigProblem } from './errors.js';
+import { getPath, listOptions } from './fragment.js';
+import { backendSections, VIRTUAL_SECTIONS } from './schema.js';
+import type { OperatorConfig } from './types.js';
+
+/** Checks across options that formats cannot express. Written defensively: formats may have failed. */
+export function semanticProblems(config: OperatorConfig): ConfigProblem[] {
+  return [...backendChoiceProblems(config), ...defaultClassProblems(config), ...rangeProblems(config), ...requiredProblems(config)];
+}
+
+function backendChoiceProblems(config: OperatorConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  if (typeof config.backend === 'string') {
+    const reason = backendNameProblem(config.backend);
+    if (reason) problems.push({ path: 'backend', value: config.backend, reason });
+  }
+  if (Array.isArray(config.allowed_backends)) {
+    config.allowed_backends.forEach((name, i) => {
+      const reason = typeof name === 'string' ? backendNameProblem(name) : undefined;
+      if (reason) problems.push({ path: `allowed_backends[${i}]`, value: name, reason });
+    });
+  }
+  return problems;
+}
+
+function defaultClassProblems(config: OperatorConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  for (const [name, section] of Object.entries(config.backends ?? {})) {
+    const classes = section?.classes;
+    const chosen = section?.default_class;
+    if (!isPlainObject(classes) || typeof chosen !== 'string') continue;
+    const names = Object.keys(classes);
+    if (names.length > 0 && !names.includes(chosen)) {
+      problems.push({ path: `backends.${name}.default_class`, value: chosen, reason: `names no class of backends.${name}.classes (${names.join(', ')})` });
+    }
+  }
+  return problems;
+}
+
+function rangeProblems(config: OperatorConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const length = config.security?.password_length;
+  if (typeof length === 'number' && length < 12) {
+    problems.push({ path: 'security.password_length', value: length, reason: 'must be at least 12 (shorter generated passwords are too easy to guess)' });
+  }
+  const r = config.reconcile;
+  if (typeof r?.resync_seconds === 'number' && r.resync_seconds < 10) {
+    problems.push({ path: 'reconcile.resync_seconds', value: r.resync_seconds, reason: 'must be at least 10 (a shorter period floods the API servers)' });
+  }
+  if (typeof r?.backoff_base_seconds === 'number' && typeof r.backoff_max_seconds === 'number' && r.backoff_max_seconds < r.backoff_base_seconds) {
+    problems.push({ path: 'reconcile.backoff_max_seconds', value: r.backoff_max_seconds, reason: `must not be less than reconcile.backoff_base_seconds (${r.backoff_base_seconds})` });
+  }
+  return problems;
+}
+
+function isUnset(value: unknown): boolean {
+  if (value === null || value === undefined) return true;
+  if (typeof value === 'string') return value.trim() === '';
+  if (Array.isArray(value)) return value.length === 0;
+  return isPlainObject(value) && Object.keys(value).length === 0;
+}
+
+/** Options marked `required` must be set (here or in the virtual section) for backends in use. */
+function requiredProblems(config: OperatorConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  for (const name of backendsInUse(config)) {
+    const fragment = backendSections[name];
+    if (!fragment) continue;
+    const section = backendSection<Record<string, unknown>>(config, name);
+    const virtual = VIRTUAL_SECTIONS[name];
+    for (const { path, option } of listOptions(fragment)) {
+      if (!option.required || !isUnset(getPath(section, path))) continue;
+      const where = virtual ? ` (set it in backends.${name} or backends.${virtual})` : '';
+      problems.push({ path: `backends.${name}.${path}`, value: undefined, reason: `is required because backend ${name} is in use${where}` });
+    }
+  }
+  return problems;
+}

@@ -1,0 +1,40 @@
+import type { Logger } from 'pino';
+import { FINALIZER } from '../api/constants.js';
+import { Reason } from '../api/conditions.js';
+import type { PostgreSQLDatabase } from '../api/types.js';
+import { dropDatabaseAndRole, toPgName } from '../postgres/index.js';
+import { readyOf } from '../reconcile/conditions.js';
+import type { ReconcileOutcome } from '../reconcile/controller.js';
+import type { HandlerDeps } from './deps.js';
+import { removeFinalizer } from './object-ops.js';
+import { reportPending } from './reporting.js';
+import { serverAccess } from './server-access.js';
+
+/**
+ * Drops the database and its role (connections terminated first), or keeps everything when the
+ * backend's policy says so. A server that is gone or going takes its databases with it, so the
+ * CR is released rather than left hanging.
+ */
+export async function deleteDatabase(deps: HandlerDeps, db: PostgreSQLDatabase, log: Logger): Promise<ReconcileOutcome> {
+  if (!db.metadata.finalizers?.includes(FINALIZER)) return {};
+  const server = deps.serverCache.get(db.metadata.namespace, db.spec.serverRef.name);
+  const ours = server && (!db.status?.serverUid || db.status.serverUid === server.metadata.uid);
+  if (!server || !ours || server.metadata.deletionTimestamp || !db.status?.database) {
+    await removeFinalizer(deps.databases, db);
+    log.info('released without SQL: the server is gone or the database was never created');
+    return {};
+  }
+  if (readyOf(server.status?.conditions)?.status !== 'True') {
+    return reportPending(deps, db, Reason.Deleting, `waiting for PostgreSQLServer ${server.metadata.name} to be ready to drop the database`, 15);
+  }
+  const access = await serverAccess(deps, server);
+  const name = db.status.database ?? toPgName(db.metadata.name);
+  if (access.backend.databasePolicy(server.spec).dropOnDelete) {
+    await dropDatabaseAndRole(deps.pools.forServer(access.admin), { database: name, role: db.status.username ?? name });
+    await deps.events.record(db, 'Normal', 'Deleted', `database ${name} and its role dropped`);
+  } else {
+    await deps.events.record(db, 'Normal', 'Kept', `database ${name} and its role kept (the backend is configured to keep data)`);
+  }
+  await removeFinalizer(deps.databases, db);
+  return {};
+}

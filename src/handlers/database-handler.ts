@@ -1,0 +1,127 @@
+import type { Logger } from 'pino';
+import { ACTION_LABEL, DATABASE_KIND, RESET_PASSWORD_ACTION } from '../api/constants.js';
+import { Reason } from '../api/conditions.js';
+import type { PostgreSQLDatabase, PostgreSQLServer } from '../api/types.js';
+import type { ReconcileOutcome } from '../reconcile/controller.js';
+import { readyOf } from '../reconcile/conditions.js';
+import { toPgName, validatePgName } from '../postgres/index.js';
+import { credentialsData } from './credentials.js';
+import type { HandlerDeps } from './deps.js';
+import { ensureFinalizer, writeStatus } from './object-ops.js';
+import { beginReset, completeReset, loadPassword, type PasswordScope } from './password-store.js';
+import { ownerReference, serverAccess, type ServerAccess } from './server-access.js';
+import { databaseLabels } from './labels.js';
+import { databaseStoreName } from './names.js';
+import { failWith, reportPending } from './reporting.js';
+import { deleteDatabase } from './database-deletion.js';
+import { applyDatabase, applyRolePassword } from './database-sql.js';
+
+const WAIT_FOR_SERVER_SECONDS = 15;
+
+/**
+ * The database loop: get → deleting? → finalizer → names → server Ready? → conflicts and
+ * allow-lists → password (stored first) → role, database, extensions → reset label → credentials → Ready.
+ */
+export async function reconcileDatabase(deps: HandlerDeps, namespace: string, name: string, log: Logger): Promise<ReconcileOutcome> {
+  let db = deps.databaseCache.get(namespace, name);
+  if (!db) return {};
+  db = { ...db, kind: DATABASE_KIND };
+  if (db.metadata.deletionTimestamp) return deleteDatabase(deps, db, log);
+  db = { ...(await ensureFinalizer(deps.databases, db)), kind: DATABASE_KIND };
+
+  const pgName = toPgName(name);
+  const nameProblem = validatePgName(pgName);
+  if (nameProblem) return failWith(deps, db, Reason.InvalidName, `database name "${pgName}" (from metadata.name): ${nameProblem}`);
+
+  const server = deps.serverCache.get(namespace, db.spec.serverRef.name);
+  if (!server) {
+    await writeStatus(deps.databases, db, { status: 'False', reason: Reason.ServerNotFound, message: `PostgreSQLServer ${db.spec.serverRef.name} not found in namespace ${namespace}` });
+    return { requeueAfterSeconds: 60 };
+  }
+  if (readyOf(server.status?.conditions)?.status !== 'True' || server.metadata.deletionTimestamp) {
+    return reportPending(deps, db, Reason.WaitingForServer, `waiting for PostgreSQLServer ${server.metadata.name} to be ready`, WAIT_FOR_SERVER_SECONDS);
+  }
+  const rival = olderClaim(deps, db, server, pgName);
+  if (rival) return failWith(deps, db, Reason.DatabaseConflict, `database "${pgName}" in server ${server.metadata.name} is already claimed by PostgreSQLDatabase ${rival}`);
+
+  const access = await serverAccess(deps, server);
+  const policy = access.backend.databasePolicy(server.spec);
+  const unknown = (db.spec.database?.extensions ?? []).filter((e) => !policy.allowedExtensions.includes(e));
+  if (unknown.length) {
+    return failWith(deps, db, Reason.ExtensionNotAllowed, `extensions not allowed on this server: ${unknown.join(', ')}; allowed: ${policy.allowedExtensions.join(', ') || 'none'}`);
+  }
+
+  const credentials = await deps.secrets.read(namespace, db.spec.credentialsSecret, db.metadata.uid ?? '');
+  if (credentials.kind === 'foreign') {
+    return failWith(deps, db, Reason.SecretConflict, `Secret ${db.spec.credentialsSecret} belongs to ${credentials.owner}; choose another spec.credentialsSecret`);
+  }
+  const scope: PasswordScope = {
+    namespace,
+    storeName: databaseStoreName(name),
+    credentials,
+    owner: ownerReference(db),
+    labels: databaseLabels(server.metadata.name, name),
+    length: deps.config.security.password_length,
+  };
+  const stored = await loadPassword(deps.secrets, scope);
+
+  const applied = await applyDatabase(deps, access, { name: pgName, role: pgName, password: stored.password, passwordIsNew: stored.source === 'generated', spec: db.spec });
+  if (applied.recreated && db.status?.database) {
+    await deps.events.record(db, 'Warning', 'DatabaseRecreated', `database ${pgName} was missing in the server and has been recreated empty`);
+  }
+
+  let password = stored.password;
+  const wantsReset = db.metadata.labels?.[ACTION_LABEL] === RESET_PASSWORD_ACTION;
+  if (wantsReset || stored.pending) {
+    const pending = await beginReset(deps.secrets, scope, stored);
+    await applyRolePassword(deps, access, pgName, pending);
+    await completeReset(deps.secrets, scope, stored, pending);
+    password = pending;
+  }
+
+  await publish(deps, db, access, pgName, password, credentials);
+  if (wantsReset) {
+    await deps.databases.patchMetadata(namespace, name, { labels: { [ACTION_LABEL]: null } });
+    await deps.events.record(db, 'Normal', 'PasswordReset', `password reset; Secret ${db.spec.credentialsSecret} updated`);
+  }
+
+  const { reasonChanged } = await writeStatus(deps.databases, db, {
+    status: 'True',
+    reason: Reason.Available,
+    message: `database ${pgName} is ready`,
+    fields: { database: pgName, username: pgName, serverUid: server.metadata.uid },
+  });
+  if (reasonChanged) {
+    await deps.events.record(db, 'Normal', 'Ready', `database ${pgName} is ready in server ${server.metadata.name}`);
+    log.info({ database: pgName }, 'database ready');
+  }
+  return {};
+}
+
+async function publish(
+  deps: HandlerDeps,
+  db: PostgreSQLDatabase,
+  access: ServerAccess,
+  pgName: string,
+  password: string,
+  current: Awaited<ReturnType<HandlerDeps['secrets']['read']>>,
+): Promise<void> {
+  const data = credentialsData({ endpoint: access.endpoint, database: pgName, username: pgName, password, caCert: access.endpoint.caCert ?? access.admin.caCert });
+  const labels = databaseLabels(db.spec.serverRef.name, db.metadata.name);
+  const written = await deps.secrets.write(db.metadata.namespace, db.spec.credentialsSecret, ownerReference(db), data, labels, current);
+  if (written === 'created' && db.status?.database) {
+    await deps.events.record(db, 'Warning', 'CredentialsRestored', `credentials Secret ${db.spec.credentialsSecret} was missing and has been recreated`);
+  }
+}
+
+/** Another PostgreSQLDatabase (created earlier) that maps to the same database in the same server. */
+function olderClaim(deps: HandlerDeps, db: PostgreSQLDatabase, server: PostgreSQLServer, pgName: string): string | undefined {
+  const mine = db.metadata.creationTimestamp ?? '';
+  for (const other of deps.databaseCache.list(db.metadata.namespace)) {
+    if (other.metadata.uid === db.metadata.uid || other.spec.serverRef.name !== server.metadata.name) continue;
+    if (toPgName(other.metadata.name) !== pgName || other.metadata.deletionTimestamp) continue;
+    const theirs = other.metadata.creationTimestamp ?? '';
+    if (theirs < mine || (theirs === mine && other.metadata.name < db.metadata.name)) return other.metadata.name;
+  }
+  return undefined;
+}

@@ -1,0 +1,36 @@
+import type { DatabaseSpec as CrDatabaseSpec } from '../api/types.js';
+import { ensureDatabase, ensureExtensions, ensureRole, setRolePassword } from '../postgres/index.js';
+import type { HandlerDeps } from './deps.js';
+import type { ServerAccess } from './server-access.js';
+
+export interface DatabasePlan {
+  name: string;
+  role: string;
+  password: string;
+  /** Nobody knew a password for this role before: set it even if the role exists. */
+  passwordIsNew: boolean;
+  spec: CrDatabaseSpec;
+}
+
+/**
+ * Role, database and extensions, each idempotent. Returns whether the database had to be created
+ * (again, when the status says it existed: someone dropped it by hand).
+ */
+export async function applyDatabase(deps: HandlerDeps, access: ServerAccess, plan: DatabasePlan): Promise<{ recreated: boolean }> {
+  const pools = deps.pools.forServer(access.admin);
+  const role = await ensureRole(pools.admin, plan.role, plan.password);
+  if (!role.created && plan.passwordIsNew) await setRolePassword(pools.admin, plan.role, plan.password);
+  const db = await ensureDatabase(pools, {
+    name: plan.name,
+    owner: plan.role,
+    charset: plan.spec.database?.charset,
+    collation: plan.spec.database?.collation,
+  });
+  const extensions = plan.spec.database?.extensions ?? [];
+  if (extensions.length) await ensureExtensions(pools.forDatabase(plan.name), extensions);
+  return { recreated: db.created };
+}
+
+export async function applyRolePassword(deps: HandlerDeps, access: ServerAccess, role: string, password: string): Promise<void> {
+  await setRolePassword(deps.pools.forServer(access.admin).admin, role, password);
+}

@@ -1,0 +1,27 @@
+import type { Logger } from 'pino';
+import type { PostgreSQLDatabase, PostgreSQLServer } from '../api/types.js';
+import type { BackendRegistry } from '../backends/registry.js';
+import type { OperatorConfig } from '../config/types.js';
+import type { CustomResourceClient } from '../k8s/custom-resources.js';
+import type { EventRecorder } from '../k8s/events.js';
+import type { PoolRegistry } from '../postgres/index.js';
+import type { SecretStore } from './secret-store.js';
+
+/** What the handlers share; built once by the composition root. */
+export interface HandlerDeps {
+  config: OperatorConfig;
+  log: Logger;
+  backends: BackendRegistry;
+  secrets: SecretStore;
+  events: EventRecorder;
+  pools: PoolRegistry;
+  servers: CustomResourceClient<PostgreSQLServer>;
+  databases: CustomResourceClient<PostgreSQLDatabase>;
+  /** Informer caches (the current state a reconcile starts from). */
+  serverCache: { get(namespace: string, name: string): PostgreSQLServer | undefined };
+  databaseCache: { list(namespace?: string): PostgreSQLDatabase[]; get(namespace: string, name: string): PostgreSQLDatabase | undefined };
+  /** Called when a server turns Ready, so its databases are reconciled at once. */
+  onServerReady?(namespace: string, name: string): void;
+  /** Calls a backend method and records it in the metrics (backend, operation, result, duration). */
+  backendCall<T>(backend: string, operation: string, call: () => Promise<T>): Promise<T>;
+}

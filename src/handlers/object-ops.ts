@@ -1,0 +1,75 @@
+import { FINALIZER } from '../api/constants.js';
+import type { Condition, ConditionStatus, ObjectMeta } from '../api/types.js';
+import type { CustomResourceClient } from '../k8s/custom-resources.js';
+import { isNotFound } from '../k8s/clients.js';
+import { jsonEqual, readyCondition, readyOf } from '../reconcile/conditions.js';
+
+interface Obj {
+  apiVersion: string;
+  kind: string;
+  metadata: ObjectMeta;
+  status?: { conditions?: Condition[]; observedGeneration?: number };
+}
+
+/** Adds our finalizer (optimistic concurrency: a stale object gives 409 and the key is retried). */
+export async function ensureFinalizer<T extends Obj>(client: CustomResourceClient<T>, obj: T): Promise<T> {
+  if (obj.metadata.finalizers?.includes(FINALIZER)) return obj;
+  const updated = structuredClone(obj);
+  updated.metadata.finalizers = [...(obj.metadata.finalizers ?? []), FINALIZER];
+  return client.replace(updated);
+}
+
+export async function removeFinalizer<T extends Obj>(client: CustomResourceClient<T>, obj: T): Promise<void> {
+  if (!obj.metadata.finalizers?.includes(FINALIZER)) return;
+  const updated = structuredClone(obj);
+  updated.metadata.finalizers = obj.metadata.finalizers.filter((f) => f !== FINALIZER);
+  try {
+    await client.replace(updated);
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+}
+
+export interface ReadyReport {
+  status: ConditionStatus;
+  reason: string;
+  message: string;
+  /** Other status fields to set alongside (backend, endpoint, …). */
+  fields?: Record<string, unknown>;
+}
+
+/**
+ * Writes the status only when something changed (no write on an idle resync). Returns whether
+ * the Ready condition's reason changed, so the caller can record an event once per transition.
+ */
+export async function writeStatus<T extends Obj>(client: CustomResourceClient<T>, obj: T, report: ReadyReport): Promise<{ changed: boolean; reasonChanged: boolean }> {
+  const previous = (obj.status ?? {}) as Record<string, unknown> & { conditions?: Condition[] };
+  const before = readyOf(previous.conditions);
+  const conditions = readyCondition(previous.conditions, report.status, report.reason, report.message, obj.metadata.generation);
+  const next: Record<string, unknown> = { ...previous, ...report.fields, conditions, observedGeneration: obj.metadata.generation };
+  const reasonChanged = before?.reason !== report.reason || before?.status !== report.status;
+  if (jsonEqual(previous, next)) return { changed: false, reasonChanged };
+  try {
+    const updated = await client.patchStatus(obj.metadata.namespace, obj.metadata.name, mergePatchFor(previous, next));
+    obj.status = (updated as T).status ?? (next as T['status']);
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+  return { changed: true, reasonChanged };
+}
+
+/** A JSON merge patch turning `prev` into `next`: keys that disappear are sent as null. */
+export function mergePatchFor(prev: Record<string, unknown>, next: Record<string, unknown>): Record<string, unknown> {
+  const patch: Record<string, unknown> = {};
+  for (const key of Object.keys(prev)) if (!(key in next) || next[key] === undefined) patch[key] = null;
+  for (const [key, value] of Object.entries(next)) {
+    if (value === undefined) continue;
+    const old = prev[key];
+    patch[key] = isPlainObject(value) && isPlainObject(old) ? mergePatchFor(old, value) : value;
+  }
+  return patch;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

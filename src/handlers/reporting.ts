@@ -1,0 +1,45 @@
+import type { Condition, ObjectMeta } from '../api/types.js';
+import { PermanentError } from '../backends/errors.js';
+import type { BackendState } from '../backends/types.js';
+import type { ReasonName } from '../api/conditions.js';
+import type { CustomResourceClient } from '../k8s/custom-resources.js';
+import type { ReconcileOutcome } from '../reconcile/controller.js';
+import type { HandlerDeps } from './deps.js';
+import { writeStatus } from './object-ops.js';
+
+interface Obj {
+  apiVersion: string;
+  kind: string;
+  metadata: ObjectMeta;
+  status?: { conditions?: Condition[]; observedGeneration?: number };
+}
+
+function clientFor<T extends Obj>(deps: HandlerDeps, obj: T): CustomResourceClient<T> {
+  return (obj.kind === 'PostgreSQLServer' ? deps.servers : deps.databases) as unknown as CustomResourceClient<T>;
+}
+
+/**
+ * Bad input or an environment the user must fix: Ready=False with the reason, a Warning event on
+ * the transition, and a PermanentError so the queue waits for a change instead of retrying hot.
+ */
+export async function failWith<T extends Obj>(deps: HandlerDeps, obj: T, reason: ReasonName, message: string): Promise<never> {
+  const { reasonChanged, changed } = await writeStatus(clientFor(deps, obj), obj, { status: 'False', reason, message });
+  if (reasonChanged || changed) await deps.events.record(obj, 'Warning', reason, message);
+  throw new PermanentError(message, reason);
+}
+
+/** Work under way: Ready=False with the reason, and look again later. */
+export async function reportPending<T extends Obj>(
+  deps: HandlerDeps,
+  obj: T,
+  reason: ReasonName,
+  message: string,
+  retryAfterSeconds: number,
+  backendState?: BackendState,
+  eventReason?: string,
+): Promise<ReconcileOutcome> {
+  const fields = backendState ? { backendState } : undefined;
+  const { reasonChanged } = await writeStatus(clientFor(deps, obj), obj, { status: 'False', reason, message, fields });
+  if (eventReason && reasonChanged) await deps.events.record(obj, 'Normal', eventReason, message);
+  return { requeueAfterSeconds: Math.max(1, retryAfterSeconds) };
+}

@@ -1,0 +1,95 @@
+import type * as k8s from '@kubernetes/client-node';
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { LABEL_MANAGED_BY, MANAGED_BY } from '../api/constants.js';
+import type { OwnerReference } from '../api/types.js';
+import type { KubeClients } from '../k8s/clients.js';
+import { isNotFound } from '../k8s/clients.js';
+import type { Watcher } from '../reconcile/watcher.js';
+
+const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+
+export type SecretRead =
+  | { kind: 'missing' }
+  | { kind: 'owned'; data: Record<string, string> }
+  | { kind: 'foreign'; owner: string };
+
+/**
+ * Reads and writes Secrets on behalf of a CR, with an ownership check on every access:
+ * a Secret is ours only when its ownerReferences name the CR's uid. A foreign Secret is never
+ * written or deleted. A read error is an error, never "missing" (that would rotate passwords).
+ * Our Secrets carry the managed-by label, so the informer cache answers most reads.
+ */
+export class SecretStore {
+  constructor(
+    private readonly kube: KubeClients,
+    private readonly cache?: Watcher<k8s.V1Secret>,
+  ) {}
+
+  async read(namespace: string, name: string, ownerUid: string): Promise<SecretRead> {
+    const secret = this.cache?.get(namespace, name) ?? (await this.fetch(namespace, name));
+    if (!secret) return { kind: 'missing' };
+    const refs = secret.metadata?.ownerReferences ?? [];
+    if (!refs.some((r) => r.uid === ownerUid)) {
+      const owner = refs.length ? refs.map((r) => `${r.kind}/${r.name}`).join(', ') : 'nobody (created outside the operator)';
+      return { kind: 'foreign', owner };
+    }
+    return { kind: 'owned', data: decode(secret.data) };
+  }
+
+  /**
+   * Creates the Secret, or updates its data in place when it differs (never delete-and-recreate:
+   * pods mounting it would fail meanwhile). Keys not in `data` are removed.
+   * Returns what happened. The caller has checked ownership with `read`.
+   */
+  async write(
+    namespace: string,
+    name: string,
+    owner: OwnerReference,
+    data: Record<string, string>,
+    labels: Record<string, string>,
+    current: SecretRead,
+  ): Promise<'created' | 'updated' | 'unchanged'> {
+    if (current.kind === 'foreign') throw new Error(`Secret ${namespace}/${name} belongs to ${current.owner}`);
+    if (current.kind === 'owned' && sameData(current.data, data)) return 'unchanged';
+    const encoded = encode(data);
+    if (current.kind === 'missing') {
+      await this.kube.core.createNamespacedSecret({
+        namespace,
+        body: {
+          metadata: { name, namespace, labels: { ...labels, [LABEL_MANAGED_BY]: MANAGED_BY }, ownerReferences: [owner] },
+          type: 'Opaque',
+          data: encoded,
+        },
+      });
+      return 'created';
+    }
+    const removed = Object.fromEntries(Object.keys(current.data).filter((k) => !(k in data)).map((k) => [k, null]));
+    await this.kube.core.patchNamespacedSecret(
+      { namespace, name, body: { metadata: { labels: { ...labels, [LABEL_MANAGED_BY]: MANAGED_BY } }, data: { ...removed, ...encoded } } },
+      mergePatch,
+    );
+    return 'updated';
+  }
+
+  private async fetch(namespace: string, name: string): Promise<k8s.V1Secret | undefined> {
+    try {
+      return await this.kube.core.readNamespacedSecret({ namespace, name });
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+}
+
+function decode(data: Record<string, string> | undefined): Record<string, string> {
+  return Object.fromEntries(Object.entries(data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
+}
+
+function encode(data: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v, 'utf8').toString('base64')]));
+}
+
+function sameData(a: Record<string, string>, b: Record<string, string>): boolean {
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
+}

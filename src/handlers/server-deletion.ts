@@ -1,0 +1,41 @@
+import type { Logger } from 'pino';
+import { Reason } from '../api/conditions.js';
+import { FINALIZER } from '../api/constants.js';
+import type { PostgreSQLServer } from '../api/types.js';
+import type { ReconcileOutcome } from '../reconcile/controller.js';
+import type { HandlerDeps } from './deps.js';
+import { removeFinalizer } from './object-ops.js';
+import { reportPending } from './reporting.js';
+import { serverContext } from './server-access.js';
+import { serverStoreName, STORE_PASSWORD } from './names.js';
+
+/**
+ * Deletion is policy-driven and verified: ask the backend to delete, look again until it says
+ * gone (or kept on purpose), then drop the finalizer. Owned Secrets go with the CR (ownerReferences).
+ */
+export async function deleteServer(deps: HandlerDeps, server: PostgreSQLServer, log: Logger): Promise<ReconcileOutcome> {
+  if (!server.metadata.finalizers?.includes(FINALIZER)) return {};
+  const status = server.status ?? {};
+  if (!status.backend) {
+    // Never pinned, so nothing was ever created.
+    await removeFinalizer(deps.servers, server);
+    return {};
+  }
+  const backend = await deps.backends.get(status.backend);
+  const store = await deps.secrets.read(server.metadata.namespace, serverStoreName(server.metadata.name), server.metadata.uid ?? '');
+  const password = store.kind === 'owned' ? (store.data[STORE_PASSWORD] ?? '') : '';
+  const checked = backend.validate(server.spec, server.metadata);
+  const resolved = status.version ? { version: status.version, sizeClass: status.sizeClass } : checked.ok ? checked.resolved : { version: '' };
+  const ctx = serverContext(server, resolved, password);
+  const result = await deps.backendCall(backend.name, 'delete', () => backend.delete(ctx));
+  if (!result.gone) {
+    const reason = result.blocked ? Reason.DeletionBlocked : Reason.Deleting;
+    const outcome = await reportPending(deps, server, reason, result.message, result.retryAfterSeconds ?? 10, result.state ?? ctx.state, result.blocked ? undefined : 'Deleting');
+    if (result.blocked) await deps.events.record(server, 'Warning', Reason.DeletionBlocked, result.message);
+    return outcome;
+  }
+  await deps.events.record(server, 'Normal', 'Deleted', result.message);
+  await removeFinalizer(deps.servers, server);
+  log.info('server deleted');
+  return {};
+}

@@ -1,0 +1,56 @@
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { GROUP, VERSION } from '../api/constants.js';
+import type { KubeClients } from './clients.js';
+import { isNotFound } from './clients.js';
+
+const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+
+/** Typed access to one namespaced custom resource kind. */
+export class CustomResourceClient<T extends { metadata: { name: string; namespace: string; resourceVersion?: string } }> {
+  constructor(
+    private readonly kube: KubeClients,
+    readonly plural: string,
+  ) {}
+
+  /** The object fresh from the API server, or undefined when it is gone. */
+  async get(namespace: string, name: string): Promise<T | undefined> {
+    try {
+      return (await this.kube.custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: this.plural, name })) as T;
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  /** Replaces metadata/spec with optimistic concurrency (409 when `obj` is stale). */
+  async replace(obj: T): Promise<T> {
+    const { namespace, name } = obj.metadata;
+    return (await this.kube.custom.replaceNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: this.plural, name, body: obj })) as T;
+  }
+
+  /** Merge-patches the status subresource (the operator owns every status field). */
+  async patchStatus(namespace: string, name: string, status: Record<string, unknown>): Promise<T> {
+    return (await this.kube.custom.patchNamespacedCustomObjectStatus(
+      { group: GROUP, version: VERSION, namespace, plural: this.plural, name, body: { status } },
+      mergePatch,
+    )) as T;
+  }
+
+  /** Merge-patches metadata (e.g. removes a label with `{ labels: { key: null } }`). */
+  async patchMetadata(namespace: string, name: string, metadata: Record<string, unknown>): Promise<T> {
+    return (await this.kube.custom.patchNamespacedCustomObject(
+      { group: GROUP, version: VERSION, namespace, plural: this.plural, name, body: { metadata } },
+      mergePatch,
+    )) as T;
+  }
+
+  async list(namespace?: string) {
+    if (namespace) return this.kube.custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: this.plural });
+    return this.kube.custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: this.plural });
+  }
+
+  /** API path for informers: all namespaces, or one. */
+  path(namespace?: string): string {
+    return namespace ? `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${this.plural}` : `/apis/${GROUP}/${VERSION}/${this.plural}`;
+  }
+}

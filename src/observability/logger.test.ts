@@ -1,0 +1,79 @@
+import { describe, it, expect } from '@jest/globals';
+import { createLogger, normalizeLevel, objectLogger, redactPaths, REDACTED } from './logger.js';
+
+/** A pino destination that keeps every JSON line, parsed. */
+function collector(): { lines: Record<string, unknown>[]; write: (line: string) => void } {
+  const lines: Record<string, unknown>[] = [];
+  return { lines, write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) };
+}
+
+describe('createLogger', () => {
+  it('writes one JSON object per line with a textual level and an ISO time', () => {
+    const out = collector();
+    createLogger({ destination: out }).info({ backend: 'statefulset' }, 'started');
+    expect(out.lines).toHaveLength(1);
+    const line = out.lines[0]!;
+    expect(line).toMatchObject({ level: 'info', msg: 'started', backend: 'statefulset' });
+    expect(new Date(line.time as string).toISOString()).toBe(line.time);
+    expect(line).not.toHaveProperty('pid');
+  });
+
+  it('honours the level and accepts the Python operator level names', () => {
+    const out = collector();
+    const logger = createLogger({ level: 'WARNING', destination: out });
+    logger.info('hidden');
+    logger.debug('hidden');
+    logger.warn('shown');
+    logger.error('shown too');
+    expect(out.lines.map((l) => l.msg)).toEqual(['shown', 'shown too']);
+    expect(normalizeLevel('critical')).toBe('fatal');
+    expect(normalizeLevel(' Debug ')).toBe('debug');
+    expect(() => normalizeLevel('verbose')).toThrow(/unknown log level "verbose"/);
+  });
+
+  it('redacts secret-ish keys at the top level and nested up to four levels deep', () => {
+    const out = collector();
+    createLogger({ destination: out }).info(
+      {
+        password: 'top-secret-1',
+        connection: { host: 'db', password: 'top-secret-2' },
+        request: { properties: { administratorLoginPassword: 'top-secret-3' } },
+        body: { a: { b: { clientSecret: 'top-secret-4' } } },
+        secretBody: { metadata: { name: 'creds' }, stringData: { password: 'top-secret-5' } },
+        headers: { authorization: 'Bearer top-secret-6' },
+        user: 'postgres',
+      },
+      'connecting',
+    );
+    const text = JSON.stringify(out.lines[0]);
+    for (let i = 1; i <= 6; i++) expect(text).not.toContain(`top-secret-${i}`);
+    expect(out.lines[0]).toMatchObject({
+      password: REDACTED,
+      connection: { host: 'db', password: REDACTED },
+      secretBody: { metadata: { name: 'creds' }, stringData: REDACTED },
+      user: 'postgres',
+    });
+  });
+
+  it('lists each secret key at every depth', () => {
+    expect(redactPaths(['password'], 2)).toEqual(['password', '*.password', '*.*.password']);
+  });
+});
+
+describe('objectLogger', () => {
+  it('puts the object kind, namespace and name on every line, also of its children', () => {
+    const out = collector();
+    const log = objectLogger(createLogger({ destination: out }), {
+      kind: 'PostgreSQLServer',
+      namespace: 'team-a',
+      name: 'demo',
+    });
+    log.info('reconciling');
+    log.child({ backend: 'awsrds' }).warn({ password: 'x' }, 'backend pending');
+    expect(out.lines).toHaveLength(2);
+    for (const line of out.lines) {
+      expect(line).toMatchObject({ kind: 'PostgreSQLServer', namespace: 'team-a', name: 'demo' });
+    }
+    expect(out.lines[1]).toMatchObject({ backend: 'awsrds', password: REDACTED });
+  });
+});

@@ -1,0 +1,212 @@
+import type * as k8s from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { DATABASE_KIND, DATABASE_PLURAL, LABEL_MANAGED_BY, MANAGED_BY, SERVER_KIND, SERVER_PLURAL } from './api/constants.js';
+import type { PostgreSQLDatabase, PostgreSQLServer } from './api/types.js';
+import { BackendRegistry } from './backends/registry.js';
+import type { BackendFactory } from './backends/types.js';
+import type { OperatorConfig } from './config/types.js';
+import { reconcileDatabase } from './handlers/database-handler.js';
+import type { HandlerDeps } from './handlers/deps.js';
+import { SecretStore } from './handlers/secret-store.js';
+import { reconcileServer } from './handlers/server-handler.js';
+import { createKubeClients, type KubeClients } from './k8s/clients.js';
+import { CustomResourceClient } from './k8s/custom-resources.js';
+import { EventRecorder } from './k8s/events.js';
+import { PoolRegistry } from './postgres/index.js';
+import { Controller, type ControllerHooks, type ReconcileResult } from './reconcile/controller.js';
+import { Watcher, type WatchSource } from './reconcile/watcher.js';
+
+/** Where the operator reports reconciles and backend calls (the metrics module implements it). */
+export interface OperatorHooks extends ControllerHooks {
+  backendCall?(backend: string, operation: string, result: 'success' | 'error', seconds: number): void;
+  queueDepth?(kind: string, depth: number): void;
+  readyObjects?(kind: string, counts: { ready: number; notReady: number }): void;
+}
+
+export interface OperatorOptions {
+  config: OperatorConfig;
+  kc: k8s.KubeConfig;
+  log: Logger;
+  hooks?: OperatorHooks;
+  /** Replace backend factories (tests wire cloud emulators this way). */
+  backendOverrides?: Partial<Record<string, BackendFactory>>;
+}
+
+/**
+ * Watches, caches, queues and handlers wired together. Watching starts at once (warm caches on
+ * every replica); reconciling starts only on `startReconciling` (when this replica leads).
+ */
+export class Operator {
+  readonly kube: KubeClients;
+  readonly backends: BackendRegistry;
+  readonly pools = new PoolRegistry();
+  private readonly servers: Controller<PostgreSQLServer & k8s.KubernetesObject>;
+  private readonly databases: Controller<PostgreSQLDatabase & k8s.KubernetesObject>;
+  private readonly watchers: Array<Watcher<k8s.KubernetesObject>> = [];
+  private reconciling = false;
+
+  constructor(private readonly opts: OperatorOptions) {
+    const { config, log } = opts;
+    this.kube = createKubeClients(opts.kc);
+    this.backends = new BackendRegistry({ config, kube: this.kube, log: log.child({ component: 'backend' }) }, opts.backendOverrides);
+    const controllerOpts = (kind: string) => ({
+      kind,
+      concurrency: config.reconcile.concurrency,
+      backoffBaseSeconds: config.reconcile.backoff_base_seconds,
+      backoffMaxSeconds: config.reconcile.backoff_max_seconds,
+      resyncSeconds: config.reconcile.resync_seconds,
+      handlerOnResume: config.handler_on_resume,
+      log,
+      hooks: opts.hooks,
+    });
+    const serverClient = new CustomResourceClient<PostgreSQLServer>(this.kube, SERVER_PLURAL);
+    const databaseClient = new CustomResourceClient<PostgreSQLDatabase>(this.kube, DATABASE_PLURAL);
+    const secretWatcher = new Watcher<k8s.V1Secret>(this.kc, this.sources('secrets'), { delete: (s) => this.onOwnedObjectGone(s) }, log);
+    const deps: HandlerDeps = {
+      config,
+      log,
+      backends: this.backends,
+      secrets: new SecretStore(this.kube, secretWatcher),
+      events: new EventRecorder(this.kube, log),
+      pools: this.pools,
+      servers: serverClient,
+      databases: databaseClient,
+      serverCache: { get: (ns, name) => this.serverWatcher.get(ns, name) },
+      databaseCache: { get: (ns, name) => this.databaseWatcher.get(ns, name), list: (ns) => this.databaseWatcher.list(ns) },
+      backendCall: (backend, operation, call) => this.timedBackendCall(backend, operation, call),
+      onServerReady: (ns, name) => this.enqueueDatabasesOf(ns, name),
+    };
+    this.servers = new Controller(controllerOpts(SERVER_KIND), (ns, name, l) => reconcileServer(deps, ns, name, l));
+    this.databases = new Controller(controllerOpts(DATABASE_KIND), (ns, name, l) => reconcileDatabase(deps, ns, name, l));
+    this.serverWatcher = new Watcher(this.kc, this.crSources(serverClient), this.servers.handlers(), log);
+    this.databaseWatcher = new Watcher(this.kc, this.crSources(databaseClient), this.databases.handlers(), log);
+    this.servers.attach(this.serverWatcher);
+    this.databases.attach(this.databaseWatcher);
+    this.watchers.push(secretWatcher as Watcher<k8s.KubernetesObject>, this.serverWatcher, this.databaseWatcher);
+  }
+
+  private readonly serverWatcher: Watcher<PostgreSQLServer & k8s.KubernetesObject>;
+  private readonly databaseWatcher: Watcher<PostgreSQLDatabase & k8s.KubernetesObject>;
+
+  private get kc(): k8s.KubeConfig {
+    return this.opts.kc;
+  }
+
+  /** Lists and watches everything; resolves once every cache is complete. */
+  async startWatching(): Promise<void> {
+    await Promise.all(this.watchers.map((w) => w.start()));
+    this.servers.markStarted();
+    this.databases.markStarted();
+  }
+
+  startReconciling(): void {
+    this.reconciling = true;
+    this.servers.queue.start();
+    this.databases.queue.start();
+  }
+
+  /** Stops taking keys at once (lost leadership); keys in flight finish. */
+  pauseReconciling(): void {
+    this.reconciling = false;
+    this.servers.queue.pause();
+    this.databases.queue.pause();
+  }
+
+  get isReconciling(): boolean {
+    return this.reconciling;
+  }
+
+  /** Informer caches complete (readiness). */
+  get synced(): boolean {
+    return this.watchers.every((w) => w.synced);
+  }
+
+  /** No watch has been failing for long (liveness). */
+  watchesHealthy(maxFailingMs = 120_000): boolean {
+    const now = Date.now();
+    return this.watchers.every((w) => !w.lastError || now - w.lastError.at < maxFailingMs);
+  }
+
+  queueDepths(): Record<string, number> {
+    return { [SERVER_KIND]: this.servers.queue.depth, [DATABASE_KIND]: this.databases.queue.depth };
+  }
+
+  /** Ready/not-ready counts per kind, from the caches (for the objects-by-state metric). */
+  readyCounts(): Record<string, { ready: number; notReady: number }> {
+    const count = (objs: Array<{ status?: { conditions?: Array<{ type: string; status: string }> } }>) => {
+      const ready = objs.filter((o) => o.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length;
+      return { ready, notReady: objs.length - ready };
+    };
+    return { [SERVER_KIND]: count(this.serverWatcher.list()), [DATABASE_KIND]: count(this.databaseWatcher.list()) };
+  }
+
+  /** Waits until no key is queued or in flight (tests and benchmarks). */
+  async whenIdle(): Promise<void> {
+    await Promise.all([this.servers.queue.whenIdle(), this.databases.queue.whenIdle()]);
+  }
+
+  /** Graceful stop: no new keys, keys in flight finish within the bound, watches and pools close. */
+  async stop(timeoutMs = 20_000): Promise<boolean> {
+    this.reconciling = false;
+    const finished = await Promise.all([this.servers.queue.shutdown(timeoutMs), this.databases.queue.shutdown(timeoutMs)]);
+    await Promise.all(this.watchers.map((w) => w.stop()));
+    await this.pools.closeAll();
+    await this.backends.closeAll();
+    return finished.every(Boolean);
+  }
+
+  private enqueueDatabasesOf(namespace: string, server: string): void {
+    for (const db of this.databaseWatcher.list(namespace)) {
+      if (db.spec.serverRef.name === server) this.databases.enqueue(namespace, db.metadata.name);
+    }
+  }
+
+  /** A Secret of ours was deleted (by hand?): its CR recreates it now rather than at the next resync. */
+  private onOwnedObjectGone(obj: k8s.KubernetesObject): void {
+    const ns = obj.metadata?.namespace;
+    if (!ns) return;
+    for (const ref of obj.metadata?.ownerReferences ?? []) {
+      if (ref.kind === SERVER_KIND) this.servers.enqueue(ns, ref.name);
+      if (ref.kind === DATABASE_KIND) this.databases.enqueue(ns, ref.name);
+    }
+  }
+
+  private async timedBackendCall<T>(backend: string, operation: string, call: () => Promise<T>): Promise<T> {
+    const started = process.hrtime.bigint();
+    let result: 'success' | 'error' = 'success';
+    try {
+      return await call();
+    } catch (err) {
+      result = 'error';
+      throw err;
+    } finally {
+      this.opts.hooks?.backendCall?.(backend, operation, result, Number(process.hrtime.bigint() - started) / 1e9);
+    }
+  }
+
+  private namespaces(): Array<string | undefined> {
+    const list = this.opts.config.watch_namespaces;
+    return list.length ? list : [undefined];
+  }
+
+  private crSources<T extends { metadata: { name: string; namespace: string } }>(client: CustomResourceClient<T>): WatchSource<T & k8s.KubernetesObject>[] {
+    return this.namespaces().map((ns) => ({
+      path: client.path(ns),
+      list: () => client.list(ns) as Promise<k8s.KubernetesListObject<T & k8s.KubernetesObject>>,
+    }));
+  }
+
+  private sources(resource: 'secrets'): WatchSource<k8s.V1Secret>[] {
+    const labelSelector = `${LABEL_MANAGED_BY}=${MANAGED_BY}`;
+    return this.namespaces().map((ns) => ({
+      path: ns ? `/api/v1/namespaces/${ns}/${resource}` : `/api/v1/${resource}`,
+      labelSelector,
+      list: () =>
+        ns
+          ? this.kube.core.listNamespacedSecret({ namespace: ns, labelSelector })
+          : this.kube.core.listSecretForAllNamespaces({ labelSelector }),
+    }));
+  }
+}
+
+export type { ReconcileResult };

@@ -1,0 +1,12 @@
+/** The SQL every backend and the database handler share: roles, databases, extensions, pools. */
+export { toPgName, validatePgName, MAX_PG_NAME_BYTES, RESERVED_PG_NAMES } from './names.js';
+export { scramVerifier, assertScramPassword, SCRAM_DEFAULT_ITERATIONS, type ScramOptions } from './scram.js';
+export { PoolRegistry, type PoolRegistryOptions } from './pools.js';
+export { sslOptions } from './tls.js';
+export { roleExists, ensureRole, setRolePassword, assertTenantRole } from './roles.js';
+export { databaseExists, findDatabaseOwner, ensureDatabase, createDatabaseSql, type DatabaseSpec } from './databases.js';
+export { ensureExtensions } from './extensions.js';
+export { dropDatabaseAndRole, type DropTarget } from './drop.js';
+export { sessionInfo, type SessionInfo } from './server-info.js';
+export { SqlError, SqlState, sqlState } from './errors.js';
+export type { Queryable, ServerPools } from './types.js';

@@ -1,0 +1,174 @@
+import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Client } from 'pg';
+import type { AdminConnection, SslMode } from '../backends/types.js';
+import { startPostgres, type TestPostgres } from '../../test/support/postgres-server.js';
+import { PoolRegistry } from './pools.js';
+import { setRolePassword } from './roles.js';
+
+const run = promisify(execFile);
+
+interface Certs {
+  ca: string;
+  otherCa: string;
+  /** Server certificate naming only `db.example`. */
+  byName: { certPem: string; keyPem: string };
+  /** Server certificate naming IP 127.0.0.1. */
+  byIp: { certPem: string; keyPem: string };
+}
+
+/** A throwaway CA and two server certificates from the openssl CLI. */
+async function makeCerts(): Promise<Certs> {
+  const dir = await mkdtemp(join(tmpdir(), 'hcpo-certs-'));
+  try {
+    const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+    const ca = async (name: string) => {
+      await run('openssl', ['req', '-x509', ...ec, '-keyout', join(dir, `${name}.key`), '-out', join(dir, `${name}.crt`), '-days', '2',
+        '-subj', `/CN=${name}`, '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
+      return readFile(join(dir, `${name}.crt`), 'utf8');
+    };
+    const leaf = async (name: string, san: string) => {
+      await run('openssl', ['req', ...ec, '-keyout', join(dir, `${name}.key`), '-out', join(dir, `${name}.csr`), '-subj', `/CN=${name}`]);
+      await writeFile(join(dir, `${name}.ext`), `subjectAltName=${san}\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n`);
+      await run('openssl', ['x509', '-req', '-in', join(dir, `${name}.csr`), '-CA', join(dir, 'ca.crt'), '-CAkey', join(dir, 'ca.key'),
+        '-CAcreateserial', '-days', '2', '-out', join(dir, `${name}.crt`), '-extfile', join(dir, `${name}.ext`)]);
+      return { certPem: await readFile(join(dir, `${name}.crt`), 'utf8'), keyPem: await readFile(join(dir, `${name}.key`), 'utf8') };
+    };
+    const caPem = await ca('ca');
+    const otherCa = await ca('other');
+    return { ca: caPem, otherCa, byName: await leaf('byname', 'DNS:db.example'), byIp: await leaf('byip', 'IP:127.0.0.1') };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function connOf(server: TestPostgres, sslmode: SslMode = 'disable', caCert?: string): AdminConnection {
+  return { host: server.host, port: server.port, user: server.user, password: server.password, database: 'postgres', sslmode, caCert };
+}
+
+async function usesTls(registry: PoolRegistry, conn: AdminConnection): Promise<boolean> {
+  const { rows } = await registry.get(conn).query<{ ssl: boolean }>('SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()');
+  return rows[0]!.ssl;
+}
+
+describe('PoolRegistry', () => {
+  let server: TestPostgres;
+  const registry = new PoolRegistry({ connectionTimeoutMillis: 30_000 });
+
+  beforeAll(async () => {
+    server = await startPostgres();
+  }, 120_000);
+
+  afterAll(async () => {
+    await registry.closeAll();
+    await server?.stop();
+  });
+
+  it('reuses one pool per server, user, database and sslmode', async () => {
+    const conn = connOf(server);
+    const a = registry.get(conn);
+    expect(registry.get({ ...conn })).toBe(a);
+    expect(registry.get(conn, 'template1')).not.toBe(a);
+    expect(registry.get(conn, 'postgres')).toBe(a);
+    const { rows } = await registry.get(conn, 'template1').query<{ db: string }>('SELECT current_database() AS db');
+    expect(rows[0]!.db).toBe('template1');
+    const pools = registry.forServer(conn);
+    expect(pools.admin).toBe(a);
+    expect(pools.forDatabase('template1')).toBe(registry.get(conn, 'template1'));
+  });
+
+  it('replaces a pool when the password changes, and closes pools on invalidate', async () => {
+    const conn = connOf(server);
+    const old = registry.get(conn);
+    await old.query('SELECT 1');
+    await setRolePassword(old, 'postgres', 'N3wAdminPassw0rd');
+    const changed = { ...conn, password: 'N3wAdminPassw0rd' };
+    const fresh = registry.get(changed);
+    expect(fresh).not.toBe(old);
+    await expect(fresh.query('SELECT 1')).resolves.toBeDefined();
+    await expect(old.query('SELECT 1')).rejects.toThrow(); // ended
+    // Put the password back so the other tests keep working.
+    await setRolePassword(fresh, 'postgres', server.password);
+    const before = registry.size;
+    await registry.invalidate(server.host, server.port);
+    expect(registry.size).toBeLessThan(before);
+    await expect(fresh.query('SELECT 1')).rejects.toThrow();
+    await expect(registry.get(conn).query('SELECT 1')).resolves.toBeDefined();
+  });
+
+  it('invalidates only the pools of one database when asked', async () => {
+    const conn = connOf(server);
+    const main = registry.get(conn);
+    const other = registry.get(conn, 'template1');
+    await registry.invalidate(server.host, server.port, 'template1');
+    expect(registry.get(conn)).toBe(main);
+    expect(registry.get(conn, 'template1')).not.toBe(other);
+  });
+
+  it('survives the server killing an idle connection', async () => {
+    const errors: string[] = [];
+    const reg = new PoolRegistry({ onIdleError: (err, where) => errors.push(`${where.database}: ${err.message}`) });
+    try {
+      const pool = reg.get(connOf(server));
+      const { rows } = await pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+      const killer = new Client({ host: server.host, port: server.port, user: server.user, password: server.password, database: 'postgres' });
+      await killer.connect();
+      await killer.query('SELECT pg_terminate_backend($1)', [rows[0]!.pid]);
+      await killer.end();
+      for (let i = 0; i < 200 && errors.length === 0; i++) await new Promise((r) => setTimeout(r, 25));
+      expect(errors[0]).toMatch(/^postgres: /);
+      await expect(pool.query('SELECT 1')).resolves.toBeDefined();
+    } finally {
+      await reg.closeAll();
+    }
+  });
+
+  it('reports a wrong password without revealing it', async () => {
+    const reg = new PoolRegistry();
+    try {
+      const err = await reg.get({ ...connOf(server), password: 'Wr0ngPasswordValue' }).query('SELECT 1').catch((e: Error) => e);
+      expect(err).toBeInstanceOf(Error);
+      expect((err as Error).message).toMatch(/password authentication failed/);
+      expect(JSON.stringify(err) + String((err as Error).stack)).not.toContain('Wr0ngPasswordValue');
+    } finally {
+      await reg.closeAll();
+    }
+  });
+});
+
+describe('PoolRegistry over TLS', () => {
+  let certs: Certs;
+  let byName: TestPostgres;
+  let byIp: TestPostgres;
+  const registry = new PoolRegistry({ connectionTimeoutMillis: 30_000 });
+
+  beforeAll(async () => {
+    certs = await makeCerts();
+    [byName, byIp] = await Promise.all([startPostgres({ tls: certs.byName }), startPostgres({ tls: certs.byIp })]);
+  }, 120_000);
+
+  afterAll(async () => {
+    await registry.closeAll();
+    await Promise.all([byName?.stop(), byIp?.stop()]);
+  });
+
+  it('disable and prefer connect in plain TCP, require encrypts', async () => {
+    expect(await usesTls(registry, connOf(byName, 'disable'))).toBe(false);
+    expect(await usesTls(registry, connOf(byName, 'prefer'))).toBe(false);
+    expect(await usesTls(registry, connOf(byName, 'require'))).toBe(true);
+  });
+
+  it('verify-ca accepts a certificate from the CA whatever its name, and refuses other CAs', async () => {
+    expect(await usesTls(registry, connOf(byName, 'verify-ca', certs.ca))).toBe(true);
+    await expect(usesTls(registry, connOf(byName, 'verify-ca', certs.otherCa))).rejects.toThrow(/certificate/i);
+  });
+
+  it('verify-full also checks that the certificate names the host', async () => {
+    await expect(usesTls(registry, connOf(byName, 'verify-full', certs.ca))).rejects.toThrow(/altnames|does not match|IP: 127\.0\.0\.1/i);
+    expect(await usesTls(registry, connOf(byIp, 'verify-full', certs.ca))).toBe(true);
+  });
+});

@@ -1,0 +1,27 @@
+import type * as k8s from '@kubernetes/client-node';
+import { ACTION_LABEL } from '../api/constants.js';
+import { READY } from '../api/conditions.js';
+import type { Condition } from '../api/types.js';
+
+interface WithStatus {
+  status?: { observedGeneration?: number; conditions?: Condition[] };
+}
+
+/**
+ * The parts of an object whose change needs a reconcile: spec (through generation), labels
+ * (the reset-password action), annotations, deletion and finalizers. Status is left out on
+ * purpose: our own status writes must not trigger another round.
+ */
+export function changeSignature(obj: k8s.KubernetesObject): string {
+  const m = obj.metadata ?? {};
+  return JSON.stringify([m.generation, m.labels ?? {}, m.annotations ?? {}, m.deletionTimestamp ?? null, m.finalizers ?? []]);
+}
+
+/** Ready for its current generation, no action asked, not being deleted. */
+export function isSettled(obj: k8s.KubernetesObject & WithStatus): boolean {
+  const m = obj.metadata ?? {};
+  if (m.deletionTimestamp || m.labels?.[ACTION_LABEL]) return false;
+  const status = obj.status;
+  if (!status || status.observedGeneration !== m.generation) return false;
+  return status.conditions?.some((c) => c.type === READY && c.status === 'True') ?? false;
+}

@@ -1,0 +1,96 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import pg from 'pg';
+import { parse } from 'yaml';
+import { startFakeApiServer, type FakeApiServer } from '../support/fake-apiserver/index.js';
+import { FakeKubelet } from '../support/fake-kubelet.js';
+import { CRD_FILES, Harness, testConfig, waitFor } from '../support/operator-harness.js';
+import { OperatorProcess } from '../support/operator-process.js';
+import { startPostgres, type TestPostgres } from '../support/postgres-server.js';
+import { GROUP, VERSION } from '../../src/api/constants.js';
+import { createKubeClients } from '../../src/k8s/clients.js';
+
+const DATABASES = 6;
+
+/**
+ * The operator process is SIGKILLed again and again in the middle of its work; each restart must
+ * pick up where the last one died. In the end every database is Ready and every Secret's password
+ * logs in — the Secrets and PostgreSQL never disagree.
+ */
+describe('kill and restart in the middle of reconciles', () => {
+  let api: FakeApiServer;
+  let postgres: TestPostgres;
+  let kubelet: FakeKubelet;
+  const processes: OperatorProcess[] = [];
+
+  beforeAll(async () => {
+    [api, postgres] = await Promise.all([startFakeApiServer({ crdFiles: CRD_FILES }), startPostgres()]);
+    kubelet = new FakeKubelet(api.kubeConfig(), postgres);
+    await kubelet.start();
+  });
+
+  afterAll(async () => {
+    for (const p of processes) {
+      await p.kill();
+      p.cleanup();
+    }
+    await kubelet?.stop();
+    await Promise.all([api?.close(), postgres?.stop()]);
+  });
+
+  function startOperator(): OperatorProcess {
+    const p = new OperatorProcess(api.kubeConfig(), testConfig(postgres.port, { reconcile: { resync_seconds: 20 } }));
+    processes.push(p);
+    p.start();
+    return p;
+  }
+
+  it('converges with every password in agreement after repeated SIGKILLs', async () => {
+    const kube = createKubeClients(api.kubeConfig());
+    const create = (body: Record<string, unknown>, plural: string) =>
+      kube.custom.createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: 'default', plural, body });
+    for (const doc of readFileSync('examples/simple.yaml', 'utf8').split(/^---$/m).map((d) => parse(d)).filter(Boolean)) {
+      await create(doc, doc.kind === 'PostgreSQLServer' ? 'postgresqlservers' : 'postgresqldatabases');
+    }
+    for (let i = 0; i < DATABASES; i++) {
+      await create({ apiVersion: `${GROUP}/${VERSION}`, kind: 'PostgreSQLDatabase', metadata: { name: `app-${i}` }, spec: { serverRef: { name: 'demoteam' }, credentialsSecret: `app-${i}-creds` } }, 'postgresqldatabases');
+    }
+
+    // Kill points spread over start-up, server creation, database creation and a password reset.
+    for (const delay of [400, 900, 1500, 2500]) {
+      const p = startOperator();
+      await new Promise((r) => setTimeout(r, delay));
+      if (delay === 1500) {
+        await kube.custom.patchNamespacedCustomObject(
+          { group: GROUP, version: VERSION, namespace: 'default', plural: 'postgresqldatabases', name: 'app-0', body: { metadata: { labels: { 'operator/action': 'reset-password' } } } },
+          { middleware: [], middlewareMergeStrategy: 'append' } as never,
+        ).catch(() => undefined);
+      }
+      await p.kill('SIGKILL');
+    }
+
+    const survivor = startOperator();
+    const h = { get: (plural: string, name: string) => kube.custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: 'default', plural, name }) };
+    const names = ['demoservice', ...Array.from({ length: DATABASES }, (_, i) => `app-${i}`)];
+    await waitFor(
+      async () => {
+        const all = await Promise.all(names.map((n) => h.get('postgresqldatabases', n)));
+        return all.every((o) => (o as { status?: { conditions?: Array<{ type: string; status: string }> } }).status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+      },
+      60_000,
+      () => `all databases Ready; operator said:\n${survivor.output.slice(-20).join('\n')}`,
+    );
+
+    for (const name of names) {
+      const secretName = name === 'demoservice' ? 'demoservice-postgres-credentials' : `${name}-creds`;
+      const s = await kube.core.readNamespacedSecret({ name: secretName, namespace: 'default' });
+      const data = Object.fromEntries(Object.entries(s.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]));
+      const client = new pg.Client({ host: '127.0.0.1', port: postgres.port, user: data.username, password: data.password, database: data.dbname });
+      await client.connect();
+      await client.end();
+    }
+    expect(survivor.output.join('\n')).not.toMatch(/"level":"(error|fatal)"/);
+  });
+});
+
+export { Harness };

@@ -1,0 +1,70 @@
+import type { FieldError } from './errors.js';
+import { badRequest } from './errors.js';
+import type { KubeObject, ResourceType } from './types.js';
+import { isRecord } from './types.js';
+
+const CONFIG_KEY = /^[-._a-zA-Z0-9]+$/;
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/**
+ * Errors the real server raises while DECODING the body (400, not 422): Secret data and
+ * ConfigMap binaryData are []byte, so they must be valid base64.
+ */
+export function checkDecodable(t: ResourceType, obj: KubeObject): void {
+  const field = t.plural === 'secrets' ? 'data' : t.plural === 'configmaps' ? 'binaryData' : undefined;
+  if (t.group !== '' || !field || !isRecord(obj[field])) return;
+  for (const v of Object.values(obj[field])) {
+    if (typeof v !== 'string' || !BASE64.test(v)) {
+      throw badRequest(`${t.kind} in version "v1" cannot be handled as a ${t.kind}: illegal base64 data at input byte 0`);
+    }
+  }
+}
+
+function keyErrors(field: string, map: unknown): FieldError[] {
+  if (!isRecord(map)) return [];
+  return Object.keys(map)
+    .filter((k) => !CONFIG_KEY.test(k) || k === '.' || k === '..')
+    .map((k) => ({
+      field: `${field}[${k}]`,
+      reason: 'FieldValueInvalid' as const,
+      message: `Invalid value: ${JSON.stringify(k)}: a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')`,
+    }));
+}
+
+/** Secrets and ConfigMaps marked immutable keep their data; a Secret's type never changes. */
+function immutabilityErrors(t: ResourceType, obj: KubeObject, old: KubeObject): FieldError[] {
+  const errs: FieldError[] = [];
+  if (t.plural === 'secrets' && old.type !== obj.type) {
+    errs.push({ field: 'type', reason: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify(obj.type)}: field is immutable` });
+  }
+  if (old.immutable === true) {
+    if (obj.immutable !== true) errs.push({ field: 'immutable', reason: 'FieldValueForbidden', message: 'Forbidden: field is immutable when `immutable` is set' });
+    for (const f of ['data', 'binaryData']) {
+      if (JSON.stringify(old[f] ?? {}) !== JSON.stringify(obj[f] ?? {})) errs.push({ field: f, reason: 'FieldValueForbidden', message: 'Forbidden: field is immutable when `immutable` is set' });
+    }
+  }
+  return errs;
+}
+
+/** events.k8s.io/v1 requires what the newer Event API made mandatory. */
+function eventsV1Errors(obj: KubeObject): FieldError[] {
+  const errs: FieldError[] = [];
+  for (const f of ['eventTime', 'reportingController', 'reportingInstance', 'action', 'reason']) {
+    if (!obj[f]) errs.push({ field: f, reason: 'FieldValueRequired', message: 'Required value' });
+  }
+  if (obj.type !== 'Normal' && obj.type !== 'Warning') {
+    errs.push({ field: 'type', reason: 'FieldValueNotSupported', message: `Unsupported value: ${JSON.stringify(obj.type ?? '')}: supported values: "Normal", "Warning"` });
+  }
+  return errs;
+}
+
+/** Type-specific validation of built-in objects (a representative subset of the real rules). */
+export function validateBuiltin(t: ResourceType, obj: KubeObject, old?: KubeObject): FieldError[] {
+  const errs: FieldError[] = [];
+  if (t.group === '' && (t.plural === 'secrets' || t.plural === 'configmaps')) {
+    errs.push(...keyErrors('data', obj.data), ...keyErrors('binaryData', obj.binaryData));
+    if (old) errs.push(...immutabilityErrors(t, obj, old));
+  }
+  if (t.group === 'events.k8s.io' && !old) errs.push(...eventsV1Errors(obj));
+  return errs;
+}
