@@ -11,9 +11,9 @@ import type { OperatorConfig } from './config/types.js';
 import { loadKubeConfig, createKubeClients } from './k8s/clients.js';
 import { LeaderElector } from './k8s/leader-election.js';
 import { createLogger, type Logger } from './observability/logger.js';
-import { createMetrics, recordReconcile, setObjectCounts, type Metrics } from './observability/metrics.js';
+import { createMetrics, metricsHooks, type Metrics } from './observability/metrics.js';
 import { startHttpServer } from './observability/http-server.js';
-import { Operator, type OperatorHooks } from './operator.js';
+import { Operator } from './operator.js';
 
 interface Args {
   command: string;
@@ -32,21 +32,12 @@ export function parseArgs(argv: string[]): Args {
   return args;
 }
 
-export function metricsHooks(metrics: Metrics): OperatorHooks {
-  return {
-    reconciled: (kind, result, seconds) => recordReconcile(metrics, kind, result, seconds),
-    backendCall: (backend, operation, result, seconds) => {
-      metrics.backendCalls.inc({ backend, operation, result });
-      metrics.backendCallDuration.observe({ backend, operation, result }, seconds);
-    },
-  };
-}
-
 async function run(config: OperatorConfig): Promise<void> {
   const log = createLogger({ level: process.env.LOG_LEVEL ?? config.log_level, base: { pod: process.env.POD_NAME ?? hostname() } });
   const metrics = createMetrics();
   const kc = loadKubeConfig();
-  const operator = new Operator({ config, kc, log, hooks: metricsHooks(metrics) });
+  const hooks = metricsHooks(metrics);
+  const operator = new Operator({ config, kc, log, hooks });
   const http = await startHttpServer({
     port: config.http_port,
     liveness: () => ({ ok: operator.watchesHealthy(), reasons: operator.watchesHealthy() ? [] : ['a watch has been failing'] }),
@@ -54,9 +45,10 @@ async function run(config: OperatorConfig): Promise<void> {
     registry: metrics.registry,
     logger: log,
   });
+  // Gauges from the caches and queues, refreshed off the reconcile path.
   const gauges = setInterval(() => {
-    for (const [kind, depth] of Object.entries(operator.queueDepths())) metrics.queueDepth.set({ kind }, depth);
-    for (const [kind, c] of Object.entries(operator.readyCounts())) setObjectCounts(metrics, kind, { true: c.ready, false: c.notReady });
+    for (const [kind, depth] of Object.entries(operator.queueDepths())) hooks.queueDepth(kind, depth);
+    for (const [kind, counts] of Object.entries(operator.readyCounts())) hooks.readyObjects(kind, counts);
   }, 5000);
   gauges.unref();
 

@@ -84,6 +84,11 @@ export interface ServerContext {
   labels: Record<string, string>;
   /** What the backend returned as `state` last time (empty at first). */
   state: BackendState;
+  /**
+   * The user's `operator/action` label other than `reset-password` (e.g. `restart`): the backend
+   * acts on it; the handler removes the label once the server is ready, up to date and not busy.
+   */
+  requestedAction?: string;
 }
 
 export interface ServerObservation {
@@ -100,7 +105,10 @@ export interface ServerObservation {
   endpoint?: Endpoint;
   /** A human-readable state ("creating", "waiting for pod postgres-0"). */
   message?: string;
-  /** When to look again while not ready or busy. */
+  /**
+   * When to look again: while not ready or busy; when ready, only to come back before the resync
+   * for a reason (e.g. a maintenance window opening). Unset at steady state.
+   */
   retryAfterSeconds?: number;
   /** New state to persist (e.g. a finished poller's token removed). */
   state?: BackendState;
@@ -143,6 +151,8 @@ export interface DatabasePolicy {
 
 export interface ServerBackend {
   readonly name: string;
+  /** `operator/action` label values this backend acts on (see `ServerContext.requestedAction`). */
+  readonly supportedActions?: readonly string[];
   /** Pure checks of the spec against this backend's config (class, limits, version); no I/O. */
   validate(spec: ServerSpec, meta: { namespace: string; name: string }): ValidationResult;
   observe(ctx: ServerContext): Promise<ServerObservation>;

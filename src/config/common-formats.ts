@@ -37,6 +37,8 @@ export const NAME = defineFormat({ name: 'non-empty-text', kind: 'string', check
 export const WHOLE = defineFormat({ name: 'whole-number', kind: 'number', check: int(0) });
 export const POSITIVE = defineFormat({ name: 'positive-whole-number', kind: 'number', check: int(1) });
 export const AMOUNT = defineFormat({ name: 'non-negative-number', kind: 'number', check: num(0) });
+/** A duration in seconds; fractions allowed (tests and fast local setups use sub-second backoff). */
+export const SECONDS = defineFormat({ name: 'seconds', kind: 'number', check: num(0.01) });
 export const TEXT_LIST = defineFormat({ name: 'text-list', kind: 'array', check: listOf(str({ nonEmpty: true })) });
 
 export const NAME_PATTERN = defineFormat({

@@ -19,7 +19,8 @@ const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$/i;
 export function parseEnvValue(raw: string, option: OptionSpec): Parsed {
   const kind = formatSpec(option.format).kind;
   const text = raw.trim();
-  if (option.nullable && kind !== 'string' && text === 'null') return { ok: true, value: null };
+  // "null" unsets a nullable option (an option that may be null never has "null" as a sensible value).
+  if (option.nullable && text === 'null') return { ok: true, value: null };
   switch (kind) {
     case 'string':
       return { ok: true, value: raw };

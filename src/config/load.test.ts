@@ -66,8 +66,8 @@ describe('loadConfig', () => {
   it('loads the reference complete config unchanged: every value in the file is the value in the config', () => {
     const raw = parse(readFileSync(REFERENCE, 'utf8')) as unknown;
     const config = loadConfig({ file: REFERENCE, env: {} });
-    const fileLeaves = leaves(raw).filter(([, v]) => v !== null);
-    expect(fileLeaves.length).toBeGreaterThan(80);
+    const fileLeaves = leaves(raw);
+    expect(fileLeaves.length).toBeGreaterThan(70);
     for (const [path, value] of fileLeaves) expect([path, getPath(config, path)]).toEqual([path, value]);
     expect(config.backend).toBe('helmbitnami');
     expect(config.backends.azure?.subscription_id).toBe('1-2-3-4-5');

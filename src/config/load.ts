@@ -11,6 +11,9 @@ import { envTable, legacyShapes, schema } from './schema.js';
 import { semanticProblems } from './semantic-checks.js';
 import type { OperatorConfig } from './types.js';
 
+// The CLI imports ConfigError from here too.
+export { ConfigError, type ConfigProblem } from './errors.js';
+
 export type Env = Readonly<Record<string, string | undefined>>;
 
 export interface LoadOptions {

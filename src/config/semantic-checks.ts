@@ -34,7 +34,7 @@ function defaultClassProblems(config: OperatorConfig): ConfigProblem[] {
     if (!isPlainObject(classes) || typeof chosen !== 'string') continue;
     const names = Object.keys(classes);
     if (names.length > 0 && !names.includes(chosen)) {
-      problems.push({ path: `backends.${name}.default_class`, value: chosen, reason: `names no class of backends.${name}.classes (${names.join(', ')})` });
+      problems.push({ path: `backends.${name}.default_class`, value: chosen, reason: `names no class of backends.${name}.classes (${names.join(', ')}); set it to one of them, or to null` });
     }
   }
   return problems;
@@ -52,6 +52,21 @@ function rangeProblems(config: OperatorConfig): ConfigProblem[] {
   }
   if (typeof r?.backoff_base_seconds === 'number' && typeof r.backoff_max_seconds === 'number' && r.backoff_max_seconds < r.backoff_base_seconds) {
     problems.push({ path: 'reconcile.backoff_max_seconds', value: r.backoff_max_seconds, reason: `must not be less than reconcile.backoff_base_seconds (${r.backoff_base_seconds})` });
+  }
+  problems.push(...leaderElectionProblems(config));
+  return problems;
+}
+
+function leaderElectionProblems(config: OperatorConfig): ConfigProblem[] {
+  const le = config.leader_election;
+  const numbers = [le?.lease_duration_seconds, le?.renew_deadline_seconds, le?.retry_period_seconds];
+  if (!numbers.every((n) => typeof n === 'number')) return [];
+  const problems: ConfigProblem[] = [];
+  if (le.renew_deadline_seconds >= le.lease_duration_seconds) {
+    problems.push({ path: 'leader_election.renew_deadline_seconds', value: le.renew_deadline_seconds, reason: `must be less than leader_election.lease_duration_seconds (${le.lease_duration_seconds})` });
+  }
+  if (le.retry_period_seconds >= le.renew_deadline_seconds) {
+    problems.push({ path: 'leader_election.retry_period_seconds', value: le.retry_period_seconds, reason: `must be less than leader_election.renew_deadline_seconds (${le.renew_deadline_seconds})` });
   }
   return problems;
 }

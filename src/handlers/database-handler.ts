@@ -12,7 +12,7 @@ import { beginReset, completeReset, loadPassword, type PasswordScope } from './p
 import { ownerReference, serverAccess, type ServerAccess } from './server-access.js';
 import { databaseLabels } from './labels.js';
 import { databaseStoreName } from './names.js';
-import { failWith, reportPending } from './reporting.js';
+import { failWith, reportFailure, reportPending } from './reporting.js';
 import { deleteDatabase } from './database-deletion.js';
 import { applyDatabase, applyRolePassword } from './database-sql.js';
 
@@ -23,6 +23,16 @@ const WAIT_FOR_SERVER_SECONDS = 15;
  * allow-lists → password (stored first) → role, database, extensions → reset label → credentials → Ready.
  */
 export async function reconcileDatabase(deps: HandlerDeps, namespace: string, name: string, log: Logger): Promise<ReconcileOutcome> {
+  try {
+    return await reconcileDatabaseOnce(deps, namespace, name, log);
+  } catch (err) {
+    const current = deps.databaseCache.get(namespace, name);
+    await reportFailure(deps, current && { ...current, kind: DATABASE_KIND }, err);
+    throw err;
+  }
+}
+
+async function reconcileDatabaseOnce(deps: HandlerDeps, namespace: string, name: string, log: Logger): Promise<ReconcileOutcome> {
   let db = deps.databaseCache.get(namespace, name);
   if (!db) return {};
   db = { ...db, kind: DATABASE_KIND };

@@ -43,3 +43,41 @@ export async function reportPending<T extends Obj>(
   if (eventReason && reasonChanged) await deps.events.record(obj, 'Normal', eventReason, message);
   return { requeueAfterSeconds: Math.max(1, retryAfterSeconds) };
 }
+
+/**
+ * Any failure that is not bad input (network, API server, backend fault) is reported on the object
+ * as Ready=False/BackendError with the message, then rethrown so the queue retries with backoff.
+ * Never a silent failure.
+ */
+export async function reportFailure<T extends Obj>(deps: HandlerDeps, obj: T | undefined, err: unknown): Promise<void> {
+  if (!obj || err instanceof PermanentError || isConflictError(err)) return;
+  const message = errorMessage(err);
+  try {
+    const { reasonChanged } = await writeStatus(clientFor(deps, obj), obj, { status: 'False', reason: 'BackendError', message });
+    if (reasonChanged) await deps.events.record(obj, 'Warning', 'BackendError', message);
+  } catch {
+    // Reporting is best effort: the retry will report again.
+  }
+}
+
+/** A 409 from our own optimistic-concurrency write: normal, retried at once without noise. */
+function isConflictError(err: unknown): boolean {
+  return (err as { code?: number })?.code === 409;
+}
+
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) {
+    const body = (err as { body?: unknown }).body;
+    const apiMessage = typeof body === 'string' ? safeJson(body)?.message : (body as { message?: string } | undefined)?.message;
+    return apiMessage ? `${err.message.split('\n')[0]}: ${apiMessage}` : err.message;
+  }
+  return String(err);
+}
+
+function safeJson(text: string): { message?: string } | undefined {
+  try {
+    return JSON.parse(text) as { message?: string };
+  } catch {
+    return undefined;
+  }
+}

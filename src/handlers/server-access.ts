@@ -1,4 +1,4 @@
-import { API_VERSION, SERVER_KIND } from '../api/constants.js';
+import { ACTION_LABEL, API_VERSION, RESET_PASSWORD_ACTION, SERVER_KIND } from '../api/constants.js';
 import type { OwnerReference, PostgreSQLServer } from '../api/types.js';
 import { TemporaryError } from '../backends/errors.js';
 import type { AdminConnection, Endpoint, ResolvedServer, ServerBackend, ServerContext, SslMode } from '../backends/types.js';
@@ -24,7 +24,14 @@ export function serverContext(server: PostgreSQLServer, resolved: ResolvedServer
     owner: ownerReference({ ...server, kind: SERVER_KIND }),
     labels: serverLabels(name),
     state: server.status?.backendState ?? {},
+    requestedAction: backendAction(server),
   };
+}
+
+/** The `operator/action` label when it asks the backend for something (all but reset-password). */
+export function backendAction(server: PostgreSQLServer): string | undefined {
+  const action = server.metadata.labels?.[ACTION_LABEL];
+  return action && action !== RESET_PASSWORD_ACTION ? action : undefined;
 }
 
 export interface ServerAccess {

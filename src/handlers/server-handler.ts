@@ -13,7 +13,7 @@ import { ownerReference, serverContext } from './server-access.js';
 import { serverLabels } from './labels.js';
 import { serverStoreName } from './names.js';
 import { deleteServer } from './server-deletion.js';
-import { failWith, reportPending } from './reporting.js';
+import { failWith, reportFailure, reportPending } from './reporting.js';
 
 const DEFAULT_PENDING_SECONDS = 10;
 
@@ -22,6 +22,16 @@ const DEFAULT_PENDING_SECONDS = 10;
  * first) → observe → create / wait / update → reset-password label → publish credentials → Ready.
  */
 export async function reconcileServer(deps: HandlerDeps, namespace: string, name: string, log: Logger): Promise<ReconcileOutcome> {
+  try {
+    return await reconcileServerOnce(deps, namespace, name, log);
+  } catch (err) {
+    const current = deps.serverCache.get(namespace, name);
+    await reportFailure(deps, current && { ...current, kind: SERVER_KIND }, err);
+    throw err;
+  }
+}
+
+async function reconcileServerOnce(deps: HandlerDeps, namespace: string, name: string, log: Logger): Promise<ReconcileOutcome> {
   let server = deps.serverCache.get(namespace, name);
   if (!server) return {};
   server = { ...server, kind: SERVER_KIND };
@@ -79,6 +89,7 @@ export async function reconcileServer(deps: HandlerDeps, namespace: string, name
     await deps.events.record(server, 'Warning', 'CredentialsRestored', `credentials Secret ${server.spec.credentialsSecret} was missing and has been recreated`);
   }
   if (wantsReset) await finishReset(deps, server);
+  if (ctx.requestedAction) await finishAction(deps, server, backend, ctx.requestedAction);
 
   const message = observed.warning ? `server is ready; ${observed.warning}` : 'server is ready';
   const { reasonChanged } = await writeStatus(deps.servers, server, {
@@ -99,7 +110,10 @@ export async function reconcileServer(deps: HandlerDeps, namespace: string, name
     deps.onServerReady?.(namespace, name);
   }
   if (observed.warning) await deps.events.record(server, 'Warning', 'ActionRequired', observed.warning);
-  return {};
+  // A backend may want to look again before the resync (e.g. when a maintenance window opens).
+  return observed.retryAfterSeconds !== undefined && observed.retryAfterSeconds < deps.config.reconcile.resync_seconds
+    ? { requeueAfterSeconds: observed.retryAfterSeconds }
+    : {};
 }
 
 /** Creates, waits for or updates the server; returns undefined once it is ready and up to date. */
@@ -145,6 +159,17 @@ async function resetAdminPassword(
   const admin = backend.adminConnection(ctx, endpoint);
   deps.pools.invalidate(admin.host, admin.port);
   return { password: pending };
+}
+
+/** The backend carried out the action the label asked for (the server is ready and settled). */
+async function finishAction(deps: HandlerDeps, server: PostgreSQLServer, backend: ServerBackend, action: string): Promise<void> {
+  await deps.servers.patchMetadata(server.metadata.namespace, server.metadata.name, { labels: { [ACTION_LABEL]: null } });
+  if (backend.supportedActions?.includes(action)) {
+    await deps.events.record(server, 'Normal', 'ActionCompleted', `action "${action}" completed`);
+  } else {
+    const known = ['reset-password', ...(backend.supportedActions ?? [])].join(', ');
+    await deps.events.record(server, 'Warning', 'UnsupportedAction', `action "${action}" is not supported by backend ${backend.name}; supported: ${known}`);
+  }
 }
 
 async function finishReset(deps: HandlerDeps, server: PostgreSQLServer): Promise<void> {

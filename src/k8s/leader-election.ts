@@ -69,6 +69,10 @@ export class LeaderElector {
   private observed: Observation | undefined;
   private lastRenew = 0;
   private lastHolder: string | undefined;
+  /** Counts attempts; an answer arriving after its attempt timed out no longer counts. */
+  private attempt = 0;
+  /** Real-time bound of one attempt: a leader that last renewed at T steps down by T + renewDeadline. */
+  private readonly attemptTimeoutMs: number;
 
   constructor(private readonly opts: LeaderElectionOptions) {
     if (opts.renewDeadlineMs >= opts.leaseDurationMs) {
@@ -78,6 +82,7 @@ export class LeaderElector {
       throw new Error('leader election: retryPeriod must be shorter than renewDeadline');
     }
     this.clock = opts.clock ?? systemClock;
+    this.attemptTimeoutMs = opts.renewDeadlineMs - opts.retryPeriodMs;
   }
 
   /** True while this replica holds the lease. */
@@ -106,7 +111,7 @@ export class LeaderElector {
     if (!this.holding) return;
     this.holding = false;
     try {
-      await this.release();
+      await withTimeout(this.release(), this.attemptTimeoutMs, undefined);
     } catch (err) {
       this.opts.logger?.warn({ err }, 'leader election: releasing the lease failed; it expires on its own');
     }
@@ -124,11 +129,15 @@ export class LeaderElector {
   }
 
   private async tick(): Promise<void> {
+    const token = ++this.attempt;
     let renewed = false;
     try {
-      renewed = await this.tryAcquireOrRenew();
+      // A request that hangs (packets dropped) must not keep a leader leading past its deadline.
+      renewed = await withTimeout(this.tryAcquireOrRenew(token), this.attemptTimeoutMs, false);
     } catch (err) {
       this.opts.logger?.debug({ err }, 'leader election: attempt failed');
+    } finally {
+      this.attempt++; // a late answer to this attempt is ignored
     }
     if (this.stopped || !this.leading) return;
     if (!renewed && this.clock.now() - this.lastRenew >= this.opts.renewDeadlineMs) {
@@ -137,14 +146,14 @@ export class LeaderElector {
   }
 
   /** One attempt; true when this replica holds the lease afterwards. */
-  private async tryAcquireOrRenew(): Promise<boolean> {
+  private async tryAcquireOrRenew(token: number): Promise<boolean> {
     const { coordination, namespace, leaseName: name } = this.opts;
     let lease: V1Lease;
     try {
       lease = await coordination.readNamespacedLease({ name, namespace });
     } catch (err) {
       if (!isNotFound(err)) throw err;
-      return this.create();
+      return this.create(token);
     }
     if (this.stopped) return false;
     const now = this.clock.now();
@@ -157,7 +166,7 @@ export class LeaderElector {
       const obs = this.observed!;
       if (obs.observedAt + obs.leaseDurationMs > now) return false;
     }
-    return this.update(lease, holder, now);
+    return this.update(lease, holder, now, token);
   }
 
   private observe(lease: V1Lease, holder: string, now: number): void {
@@ -183,7 +192,7 @@ export class LeaderElector {
     };
   }
 
-  private async create(): Promise<boolean> {
+  private async create(token: number): Promise<boolean> {
     const { coordination, namespace, leaseName: name } = this.opts;
     const now = this.clock.now();
     try {
@@ -195,10 +204,10 @@ export class LeaderElector {
       if (isAlreadyExists(err)) return false;
       throw err;
     }
-    return this.won(now);
+    return this.won(now, token);
   }
 
-  private async update(lease: V1Lease, holder: string, now: number): Promise<boolean> {
+  private async update(lease: V1Lease, holder: string, now: number, token: number): Promise<boolean> {
     const mine = holder === this.opts.identity;
     const transitions = (lease.spec?.leaseTransitions ?? 0) + (mine ? 0 : 1);
     const acquired = mine && lease.spec?.acquireTime ? new Date(lease.spec.acquireTime) : new Date(now);
@@ -209,12 +218,12 @@ export class LeaderElector {
       if (isConflict(err)) return false;
       throw err;
     }
-    return this.won(now);
+    return this.won(now, token);
   }
 
-  private won(now: number): boolean {
+  private won(now: number, token: number): boolean {
     this.holding = true;
-    if (this.stopped) return false;
+    if (this.stopped || token !== this.attempt) return false;
     this.lastRenew = now;
     this.noteHolder(this.opts.identity);
     if (!this.leading) {
@@ -249,5 +258,18 @@ export class LeaderElector {
       spec: { leaseDurationSeconds: 1, acquireTime: now, renewTime: now, leaseTransitions: lease.spec.leaseTransitions ?? 0 },
     };
     await coordination.replaceNamespacedLease({ name, namespace, body });
+  }
+}
+
+/** The promise's value, or `fallback` when it has not settled within `ms`. */
+async function withTimeout<T>(promise: Promise<T>, ms: number, fallback: T): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<T>((resolve) => {
+    timer = setTimeout(() => resolve(fallback), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }

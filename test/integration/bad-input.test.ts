@@ -38,6 +38,7 @@ describe('bad input gives a clear condition and event, and nothing half-made', (
     await h.create(server('noclass', { size: { storageGB: 10, class: 'gigantic' } }));
     await expectRefused('PostgreSQLServer', 'noclass', 'UnknownClass', /gigantic.*available: small, large/);
     await expect(h.kube.apps.readNamespacedStatefulSet({ name: 'noclass-postgresql', namespace: 'default' })).rejects.toMatchObject({ code: 404 });
+    h.kubelet.ignore.add('default/noclass-postgresql');
     await h.patch('PostgreSQLServer', 'noclass', { spec: { size: { storageGB: 10, class: 'large' } } });
     await h.waitForReady('PostgreSQLServer', 'noclass', 'False', 'Creating');
   });

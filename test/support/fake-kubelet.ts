@@ -21,6 +21,11 @@ export class FakeKubelet {
   private busy = false;
   /** While false, StatefulSets stay unready (a pod that does not come up). */
   healthy = true;
+  /**
+   * StatefulSets (namespace/name) left alone: all servers share one test PostgreSQL, so a second
+   * server's "initdb" would re-key the first one's admin role.
+   */
+  readonly ignore = new Set<string>();
 
   constructor(
     kc: k8s.KubeConfig,
@@ -67,6 +72,7 @@ export class FakeKubelet {
   private async run(sts: k8s.V1StatefulSet): Promise<void> {
     const { name, namespace, generation } = sts.metadata as { name: string; namespace: string; generation?: number };
     const key = `${namespace}/${name}`;
+    if (this.ignore.has(key)) return;
     if (!this.initialised.has(key)) {
       await this.initdb(sts, namespace);
       this.initialised.add(key);

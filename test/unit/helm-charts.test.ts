@@ -431,6 +431,17 @@ describe('values.schema.json', () => {
     expect(run.stderr).toContain('operatorConfig is not valid YAML');
   });
 
+  it('rejects a config the chart could not honour', async () => {
+    const slow = await templateRun(OPERATOR_CHART, { operatorConfig: 'backend: statefulset\nshutdown_timeout_seconds: 60\n' });
+    expect(slow.code).not.toBe(0);
+    expect(slow.stderr).toContain('shutdown_timeout_seconds (60) must be below terminationGracePeriodSeconds (30)');
+    const fits = await templateRun(OPERATOR_CHART, { operatorConfig: 'backend: statefulset\nshutdown_timeout_seconds: 60\n', terminationGracePeriodSeconds: 90 });
+    expect(fits.code).toBe(0);
+    const elsewhere = await templateRun(OPERATOR_CHART, { operatorConfig: 'backend: statefulset\nleader_election:\n  namespace: kube-system\n' });
+    expect(elsewhere.code).not.toBe(0);
+    expect(elsewhere.stderr).toContain(`leader_election.namespace (kube-system) must be empty or the release namespace (${NAMESPACE})`);
+  });
+
   it('rejects unknown keys in the CRD chart too', async () => {
     const run = await templateRun(CRD_CHART, { keepCrds: false });
     expect(run.code).not.toBe(0);

@@ -134,3 +134,16 @@ namespace). Leases are in a separate Role in the release namespace.
 {{ toYaml . }}
 {{- end }}
 {{- end }}
+
+{{- /* Config choices the chart's objects must agree with; fails the install with a clear message. */ -}}
+{{- define "operator.validate" -}}
+{{- $config := include "operator.configText" . | fromYaml }}
+{{- $shutdown := $config.shutdown_timeout_seconds | default 20 }}
+{{- if ge (float64 $shutdown) (float64 .Values.terminationGracePeriodSeconds) }}
+{{- fail (printf "operatorConfig shutdown_timeout_seconds (%v) must be below terminationGracePeriodSeconds (%v), or reconciles are killed before they finish" $shutdown .Values.terminationGracePeriodSeconds) }}
+{{- end }}
+{{- $leaseNamespace := (($config.leader_election | default dict).namespace) | default "" }}
+{{- if and $leaseNamespace (ne $leaseNamespace .Release.Namespace) }}
+{{- fail (printf "operatorConfig leader_election.namespace (%s) must be empty or the release namespace (%s): the chart grants the Lease there only" $leaseNamespace .Release.Namespace) }}
+{{- end }}
+{{- end }}

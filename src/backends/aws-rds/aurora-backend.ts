@@ -1,5 +1,5 @@
 import type { DBCluster, DBInstance } from '@aws-sdk/client-rds';
-import type { ActionResult, DeleteResult, PasswordResult, ServerContext, ServerObservation } from '../types.js';
+import type { ActionResult, DeleteResult, Endpoint, PasswordResult, ServerContext, ServerObservation } from '../types.js';
 import { hasDisruptivePending, planApply } from './apply-policy.js';
 import { AwsBackendBase } from './aws-backend.js';
 import { compareCluster, compareWriter } from './compare.js';
@@ -11,7 +11,7 @@ import { hasCode } from './errors.js';
 import { toTags } from './instance-requests.js';
 import type { MasterView } from './password.js';
 import { isBusyFault } from './rds-api.js';
-import { withoutPoll } from './status.js';
+import { isQuiet, withoutPoll } from './status.js';
 import type { AwsKind } from './validation.js';
 
 /** `awsaurora`: an Aurora PostgreSQL cluster with one writer instance `<cluster>-primary`. */
@@ -29,7 +29,7 @@ export class AwsAuroraBackend extends AwsBackendBase {
     const clusterStatus = cluster.Status ?? 'unknown';
     const writerStatus = writer.DBInstanceStatus ?? 'unknown';
     // The writer's status first: it is what serves connections.
-    const status = writerStatus !== 'available' ? writerStatus : clusterStatus;
+    const status = isQuiet(writerStatus) ? clusterStatus : writerStatus;
     const endpoint = this.endpoint(cluster.Endpoint, cluster.Port);
     return this.observation(ctx, `Aurora cluster ${want.identifier}`, status, merge(compareCluster(want, cluster), compareWriter(want, writer)), endpoint);
   }
@@ -52,7 +52,7 @@ export class AwsAuroraBackend extends AwsBackendBase {
     return this.pending({ ...ctx, state: withoutPoll(ctx.state) }, parts.join('; '), 'creating');
   }
 
-  async update(ctx: ServerContext): Promise<ActionResult> {
+  async update(ctx: ServerContext, _observed?: ServerObservation): Promise<ActionResult> {
     const want = this.desired(ctx);
     const cluster = await this.api.describeCluster(want.identifier);
     const writer = await this.api.describeInstance(want.writerIdentifier);
@@ -71,7 +71,7 @@ export class AwsAuroraBackend extends AwsBackendBase {
     return this.pending(ctx, done.length > 0 ? done.join('; ') : 'nothing to change', 'modifying');
   }
 
-  async setAdminPassword(ctx: ServerContext, password: string): Promise<PasswordResult> {
+  async setAdminPassword(ctx: ServerContext, password: string, _endpoint?: Endpoint): Promise<PasswordResult> {
     const id = this.desired(ctx).identifier;
     const view = (c: DBCluster | undefined): MasterView | undefined =>
       c && { status: c.Status ?? 'unknown', passwordPending: Boolean(c.PendingModifiedValues?.MasterUserPassword) };
@@ -117,7 +117,7 @@ export class AwsAuroraBackend extends AwsBackendBase {
   }
 
   private async modifyCluster(want: DesiredCluster, cluster: DBCluster, cmp: Comparison, fields: Field[]): Promise<string | 'busy'> {
-    if (cluster.Status !== 'available') return 'busy';
+    if (!isQuiet(cluster.Status)) return 'busy';
     const plan = planApply(this.section.apply_changes, fields, hasDisruptivePending(cluster.PendingModifiedValues));
     const engineVersion = plan.fields.includes('engineVersion') && cmp.upgradeTo ? await this.api.defaultEngineVersion(AURORA_ENGINE, cmp.upgradeTo) : undefined;
     try {
@@ -130,7 +130,7 @@ export class AwsAuroraBackend extends AwsBackendBase {
   }
 
   private async modifyWriter(want: DesiredCluster, writer: DBInstance, cmp: Comparison, fields: Field[]): Promise<string | 'busy'> {
-    if (writer.DBInstanceStatus !== 'available') return 'busy';
+    if (!isQuiet(writer.DBInstanceStatus)) return 'busy';
     const plan = planApply(this.section.apply_changes, fields, hasDisruptivePending(writer.PendingModifiedValues));
     try {
       await this.api.modifyInstance(buildModifyWriter(want, plan));

@@ -127,7 +127,7 @@ export abstract class AwsBackendBase implements ServerBackend {
     const poll = verdict.busy || !upToDate ? nextPoll(ctx.state, status, this.poll) : undefined;
     const warnings = [...cmp.warnings, ...unsupportedFeatures(this.kind, ctx.spec)];
     if (cmp.pending.length > 0) {
-      const when = status === 'available' ? 'waiting for the maintenance window' : 'being applied';
+      const when = verdict.busy ? 'being applied' : 'waiting for the maintenance window';
       warnings.push(`changes ${when}: ${cmp.pending.join(', ')}`);
     }
     const stuck = verdict.stuck ? ' and needs attention in AWS' : '';

@@ -150,12 +150,26 @@ function compareCommon(out: Collector, want: CommonDesired, have: CommonView): v
   out.notePending('backup retention', have.pendingBackupRetention);
   const retention = have.pendingBackupRetention ?? have.backupRetention;
   if (retention !== want.backupRetentionDays) out.differ('backupRetention', `backup retention ${retention ?? 'unset'} → ${want.backupRetentionDays} days`);
+  compareWindows(out, want, have);
+  compareEngine(out, want, have);
+  if (have.deletionProtection !== want.deletionProtection) out.differ('deletionProtection', `deletion protection ${want.deletionProtection ? 'on' : 'off'}`);
+  if (want.securityGroupIds.length > 0 && !sameSet(want.securityGroupIds, have.securityGroups)) {
+    out.differ('securityGroups', `security groups [${have.securityGroups.join(', ')}] → [${want.securityGroupIds.join(', ')}]`);
+  }
+  compareTags(out, want.tags, have.tags);
+}
+
+/** Windows are only managed when the spec names one. */
+function compareWindows(out: Collector, want: CommonDesired, have: CommonView): void {
   if (want.maintenanceWindow && !sameWindow(want.maintenanceWindow, have.maintenanceWindow)) {
     out.differ('maintenanceWindow', `maintenance window ${have.maintenanceWindow ?? 'unset'} → ${want.maintenanceWindow}`);
   }
   if (want.backupWindow && !sameWindow(want.backupWindow, have.backupWindow)) {
     out.differ('backupWindow', `backup window ${have.backupWindow ?? 'unset'} → ${want.backupWindow}`);
   }
+}
+
+function compareEngine(out: Collector, want: CommonDesired, have: CommonView): void {
   out.notePending('engine version', have.pendingEngineVersion);
   const version = compareVersion(want.pinnedMajor, have.engineVersion, have.pendingEngineVersion);
   if (version.upgradeTo) {
@@ -163,11 +177,6 @@ function compareCommon(out: Collector, want: CommonDesired, have: CommonView): v
     out.differ('engineVersion', `major version ${have.engineVersion ?? '?'} → ${version.upgradeTo}`);
   }
   if (version.warning) out.warnings.push(version.warning);
-  if (have.deletionProtection !== want.deletionProtection) out.differ('deletionProtection', `deletion protection ${want.deletionProtection ? 'on' : 'off'}`);
-  if (want.securityGroupIds.length > 0 && !sameSet(want.securityGroupIds, have.securityGroups)) {
-    out.differ('securityGroups', `security groups [${have.securityGroups.join(', ')}] → [${want.securityGroupIds.join(', ')}]`);
-  }
-  compareTags(out, want.tags, have.tags);
 }
 
 function compareClass(out: Collector, want: string, have: string | undefined, pending: string | undefined): void {
@@ -184,6 +193,13 @@ function compareStorage(out: Collector, want: DesiredInstance, have: DBInstance)
   else if (want.storageGB < allocated && want.maxAllocatedStorage === undefined) {
     out.warnings.push(`storage is ${allocated} GB; RDS cannot shrink it to the requested ${want.storageGB} GB`);
   }
+  compareVolume(out, want, have);
+  compareAutoscaling(out, want, have, allocated);
+}
+
+/** Storage type and IOPS, only when the class sets them (RDS reports gp3's baseline IOPS otherwise). */
+function compareVolume(out: Collector, want: DesiredInstance, have: DBInstance): void {
+  const pending = have.PendingModifiedValues ?? {};
   if (want.storageType) {
     out.notePending('storage type', pending.StorageType);
     const type = pending.StorageType ?? have.StorageType;
@@ -194,6 +210,9 @@ function compareStorage(out: Collector, want: DesiredInstance, have: DBInstance)
     const iops = pending.Iops ?? have.Iops;
     if (iops !== want.iops) out.differ('iops', `IOPS ${iops ?? 'unset'} → ${want.iops}`);
   }
+}
+
+function compareAutoscaling(out: Collector, want: DesiredInstance, have: DBInstance, allocated: number): void {
   const max = autoscalingCeiling(have);
   if (want.maxAllocatedStorage !== undefined && want.maxAllocatedStorage <= allocated) {
     out.warnings.push(`storage autoscaling reached its ceiling: ${allocated} GB allocated`);

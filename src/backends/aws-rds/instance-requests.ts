@@ -51,29 +51,36 @@ export interface LiveFacts {
   allocatedGB?: number;
 }
 
-/** ModifyDBInstance carrying only `plan.fields`. Tags are not part of Modify (AddTagsToResource). */
-export function buildModifyInstance(want: DesiredInstance, plan: ApplyPlan, live: LiveFacts = {}): ModifyDBInstanceMessage {
-  const has = (f: Field) => plan.fields.includes(f);
-  const { engineVersion } = live;
-  const request: ModifyDBInstanceMessage = { DBInstanceIdentifier: want.identifier, ApplyImmediately: plan.applyImmediately };
-  if (has('instanceClass')) request.DBInstanceClass = want.instanceClass;
-  if (has('storage')) request.AllocatedStorage = want.storageGB;
-  if (has('storageType')) request.StorageType = want.storageType;
-  // RDS wants IOPS again whenever storage size or type changes on provisioned-IOPS storage.
-  if (has('iops') || (want.iops !== undefined && (has('storage') || has('storageType')))) request.Iops = want.iops;
+type ModifyParams = Partial<ModifyDBInstanceMessage>;
+
+/** The Modify parameters each field sets. */
+const MODIFY_PARAMS: Record<Field, (want: DesiredInstance, live: LiveFacts) => ModifyParams> = {
+  instanceClass: (w) => ({ DBInstanceClass: w.instanceClass }),
+  storage: (w) => ({ AllocatedStorage: w.storageGB }),
+  storageType: (w) => ({ StorageType: w.storageType }),
+  iops: (w) => ({ Iops: w.iops }),
   // RDS has no "off": autoscaling stops with a ceiling equal to the live allocated size.
-  if (has('maxAllocatedStorage')) request.MaxAllocatedStorage = want.maxAllocatedStorage ?? Math.max(live.allocatedGB ?? 0, want.storageGB);
-  if (has('backupRetention')) request.BackupRetentionPeriod = want.backupRetentionDays;
-  if (has('multiAZ')) request.MultiAZ = want.multiAZ;
-  if (has('maintenanceWindow')) request.PreferredMaintenanceWindow = want.maintenanceWindow;
-  if (has('backupWindow')) request.PreferredBackupWindow = want.backupWindow;
-  if (has('deletionProtection')) request.DeletionProtection = want.deletionProtection;
-  if (has('publiclyAccessible')) request.PubliclyAccessible = want.publiclyAccessible;
-  if (has('securityGroups')) request.VpcSecurityGroupIds = want.securityGroupIds;
-  if (has('engineVersion') && engineVersion) {
-    request.EngineVersion = engineVersion;
-    request.AllowMajorVersionUpgrade = true;
-  }
+  maxAllocatedStorage: (w, live) => ({ MaxAllocatedStorage: w.maxAllocatedStorage ?? Math.max(live.allocatedGB ?? 0, w.storageGB) }),
+  backupRetention: (w) => ({ BackupRetentionPeriod: w.backupRetentionDays }),
+  multiAZ: (w) => ({ MultiAZ: w.multiAZ }),
+  maintenanceWindow: (w) => ({ PreferredMaintenanceWindow: w.maintenanceWindow }),
+  backupWindow: (w) => ({ PreferredBackupWindow: w.backupWindow }),
+  engineVersion: (_w, live) => (live.engineVersion ? { EngineVersion: live.engineVersion, AllowMajorVersionUpgrade: true } : {}),
+  deletionProtection: (w) => ({ DeletionProtection: w.deletionProtection }),
+  publiclyAccessible: (w) => ({ PubliclyAccessible: w.publiclyAccessible }),
+  securityGroups: (w) => ({ VpcSecurityGroupIds: w.securityGroupIds }),
+  // Neither applies to RDS instances: Serverless capacity is Aurora's, tags go through AddTagsToResource.
+  scaling: () => ({}),
+  tags: () => ({}),
+};
+
+/** ModifyDBInstance carrying only `plan.fields`. */
+export function buildModifyInstance(want: DesiredInstance, plan: ApplyPlan, live: LiveFacts = {}): ModifyDBInstanceMessage {
+  const request: ModifyDBInstanceMessage = { DBInstanceIdentifier: want.identifier, ApplyImmediately: plan.applyImmediately };
+  for (const field of plan.fields) Object.assign(request, MODIFY_PARAMS[field](want, live));
+  // RDS wants the IOPS again whenever size or type of provisioned-IOPS storage changes.
+  const resized = plan.fields.includes('storage') || plan.fields.includes('storageType');
+  if (want.iops !== undefined && resized) request.Iops = want.iops;
   return request;
 }
 

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import type { BackendState, PasswordResult } from '../types.js';
 import { isBusyFault } from './rds-api.js';
+import { isQuiet } from './status.js';
 
 /** What the password flow needs to know about the instance or cluster holding the master user. */
 export interface MasterView {
@@ -60,16 +61,7 @@ export async function changeMasterPassword(
   if (!view) return { applied: false, message: 'the server does not exist (yet)', retryAfterSeconds: timing.retrySeconds };
   const inProgress = view.passwordPending || view.status === 'resetting-master-credentials';
 
-  if (previous?.fp === fp) {
-    const request = { ...previous, seen: previous.seen || inProgress };
-    const settled = request.seen || timing.now() - request.at >= timing.settleMs;
-    if (!inProgress && view.status === 'available' && settled) {
-      const { [KEY]: _done, ...rest } = state;
-      return { applied: true, message: 'AWS applied the new admin password', state: rest };
-    }
-    return { applied: false, message: `AWS is applying the new admin password (status ${view.status})`, retryAfterSeconds: timing.retrySeconds, state: { ...state, [KEY]: request } };
-  }
-
+  if (previous?.fp === fp) return followUp(view, inProgress, previous, state, timing);
   if (view.status === 'creating' || view.status === 'deleting') {
     return { applied: false, message: `cannot change the admin password while the server is ${view.status}`, retryAfterSeconds: timing.retrySeconds };
   }
@@ -83,4 +75,15 @@ export async function changeMasterPassword(
   const seen = Boolean(after && (after.passwordPending || after.status === 'resetting-master-credentials'));
   const request: PasswordRequest = { fp, at: timing.now(), seen };
   return { applied: false, message: 'asked AWS to change the admin password', retryAfterSeconds: timing.retrySeconds, state: { ...state, [KEY]: request } };
+}
+
+/** The password was sent before: applied once RDS is done with it. */
+function followUp(view: MasterView, inProgress: boolean, previous: PasswordRequest, state: BackendState, timing: PasswordTiming): PasswordResult {
+  const request = { ...previous, seen: previous.seen || inProgress };
+  const settled = request.seen || timing.now() - request.at >= timing.settleMs;
+  if (!inProgress && isQuiet(view.status) && settled) {
+    const { [KEY]: _done, ...rest } = state;
+    return { applied: true, message: 'AWS applied the new admin password', state: rest };
+  }
+  return { applied: false, message: `AWS is applying the new admin password (status ${view.status})`, retryAfterSeconds: timing.retrySeconds, state: { ...state, [KEY]: request } };
 }

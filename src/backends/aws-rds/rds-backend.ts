@@ -1,5 +1,5 @@
 import type { DBInstance } from '@aws-sdk/client-rds';
-import type { ActionResult, DeleteResult, PasswordResult, ServerContext, ServerObservation } from '../types.js';
+import type { ActionResult, DeleteResult, Endpoint, PasswordResult, ServerContext, ServerObservation } from '../types.js';
 import { hasDisruptivePending, planApply } from './apply-policy.js';
 import { AwsBackendBase } from './aws-backend.js';
 import { compareInstance } from './compare.js';
@@ -10,7 +10,7 @@ import { hasCode } from './errors.js';
 import { RDS_ENGINE, buildCreateInstance, buildDeleteInstance, buildModifyInstance, buildPasswordModifyInstance, toTags } from './instance-requests.js';
 import type { MasterView } from './password.js';
 import { isBusyFault } from './rds-api.js';
-import { withoutPoll } from './status.js';
+import { isQuiet, withoutPoll } from './status.js';
 import type { AwsKind } from './validation.js';
 
 /** `awsrds`: one RDS for PostgreSQL instance per PostgreSQLServer. */
@@ -37,12 +37,12 @@ export class AwsRdsBackend extends AwsBackendBase {
     return this.pending({ ...ctx, state: withoutPoll(ctx.state) }, message, 'creating');
   }
 
-  async update(ctx: ServerContext): Promise<ActionResult> {
+  async update(ctx: ServerContext, _observed?: ServerObservation): Promise<ActionResult> {
     const want = this.desired(ctx);
     const have = await this.api.describeInstance(want.identifier);
     if (!have) return this.pending(ctx, `RDS instance ${want.identifier} does not exist`, 'missing');
     const status = have.DBInstanceStatus ?? 'unknown';
-    if (status !== 'available') return this.pending(ctx, `waiting for RDS instance ${want.identifier} to be available (it is ${status})`, status);
+    if (!isQuiet(status)) return this.pending(ctx, `waiting for RDS instance ${want.identifier} to be available (it is ${status})`, status);
     const cmp = compareInstance(want, have);
     const done: string[] = [];
     if (Object.keys(cmp.missingTags).length > 0 && have.DBInstanceArn) {
@@ -55,7 +55,7 @@ export class AwsRdsBackend extends AwsBackendBase {
     return this.pending(ctx, done.length > 0 ? done.join('; ') : 'nothing to change', 'modifying');
   }
 
-  async setAdminPassword(ctx: ServerContext, password: string): Promise<PasswordResult> {
+  async setAdminPassword(ctx: ServerContext, password: string, _endpoint?: Endpoint): Promise<PasswordResult> {
     const id = this.desired(ctx).identifier;
     const view = (i: DBInstance | undefined): MasterView | undefined =>
       i && { status: i.DBInstanceStatus ?? 'unknown', passwordPending: Boolean(i.PendingModifiedValues?.MasterUserPassword) };

@@ -28,17 +28,28 @@ const STUCK = new Set([
   'storage-full',
 ]);
 
+/**
+ * Statuses in which RDS accepts modifications and nothing of ours is in flight. Daily backups and
+ * the hours-long optimisation after a storage change must not make a server look "not ready".
+ */
+const QUIET = new Set(['available', 'backing-up', 'storage-optimization']);
+
 export interface StatusVerdict {
   /** Accepts connections. */
   serving: boolean;
-  /** Anything but `available`: RDS is working on it (or it needs a human), so no writes. */
+  /** RDS is working on it (or it needs a human): the handler waits instead of writing. */
   busy: boolean;
   stuck: boolean;
 }
 
 export function judgeStatus(status: string | undefined): StatusVerdict {
   const s = status ?? 'unknown';
-  return { serving: SERVING.has(s), busy: s !== 'available', stuck: STUCK.has(s) };
+  return { serving: SERVING.has(s), busy: !QUIET.has(s), stuck: STUCK.has(s) };
+}
+
+/** Whether a Modify may be sent now. */
+export function isQuiet(status: string | undefined): boolean {
+  return QUIET.has(status ?? 'unknown');
 }
 
 /** How often to look while RDS works: creating an instance takes 5-20 minutes, so back off. */

@@ -20,7 +20,7 @@ export function validateSpec(kind: AwsKind, spec: ServerSpec, meta: { namespace:
   const problems: Problem[] = [];
   const cls = resolveClass(section.classes, section.default_class, spec.size.class);
   if (!cls.ok) problems.push(cls.problem);
-  else problems.push(...classProblems(kind, cls.name, cls.value));
+  else problems.push(...classProblems(kind, cls.name, cls.value), ...volumeProblems(kind, spec, cls.value));
   problems.push(...checkLimits(spec.size, { storage_limit_gb: section.storage_limit_gb }));
   const version = resolveMajorVersion(spec.version, section.engine_versions);
   if (!version.ok) problems.push(version.problem);
@@ -43,6 +43,16 @@ function classProblems(kind: AwsKind, name: string, cls: AwsClass): Problem[] {
       return [invalid(field, `size class "${name}" uses db.serverless but has no valid scaling_configuration (min_capacity <= max_capacity) in the operator config`)];
     }
   }
+  return [];
+}
+
+/** RDS's size rules for provisioned-IOPS volumes (PostgreSQL): io1/io2 from 100 GB, gp3 IOPS from 400 GB. */
+function volumeProblems(kind: AwsKind, spec: ServerSpec, cls: AwsClass): Problem[] {
+  if (kind === 'aurora') return [];
+  const gb = spec.size.storageGB;
+  const type = cls.storage_type ?? '';
+  if ((type === 'io1' || type === 'io2') && gb < 100) return [invalid('spec.size.storageGB', `${type} storage needs at least 100 GB, got ${gb}`)];
+  if (type === 'gp3' && cls.iops && gb < 400) return [invalid('spec.size.storageGB', `gp3 storage with provisioned IOPS needs at least 400 GB (below that RDS gives a fixed 3000 IOPS), got ${gb}`)];
   return [];
 }
 
@@ -90,6 +100,7 @@ function invalid(field: string, message: string): Problem {
 /** Spec features these backends ignore, for the observation's warning. */
 export function unsupportedFeatures(kind: AwsKind, spec: ServerSpec): string[] {
   const out: string[] = [];
+  if (spec.size.cpu !== undefined || spec.size.memoryMB !== undefined) out.push('cpu and memoryMB are ignored on AWS (servers are sized by class)');
   if (spec.network?.firewallRules?.length) out.push('firewall rules have no effect on AWS (access is governed by the configured VPC security groups)');
   if (spec.serverParameters && Object.keys(spec.serverParameters).length > 0) out.push('serverParameters are not supported on AWS (no custom parameter groups)');
   if (spec.backup?.geoRedundant) out.push('geo-redundant backups are not supported on AWS');

@@ -64,3 +64,13 @@ export function toBackendError(err: unknown, what: string, gate: ThrottleGate): 
   if (status === 400) return new PermanentError(`${what}: Azure rejected the request (${detail})`, Reason.InvalidSpec);
   return new TemporaryError(`${what}: ${detail}`);
 }
+
+/** Runs one ARM request behind the throttle gate; faults come back as backend errors. */
+export async function guarded<T>(gate: ThrottleGate, what: string, fn: () => Promise<T>): Promise<T> {
+  gate.check();
+  try {
+    return await fn();
+  } catch (err) {
+    throw toBackendError(err, what, gate);
+  }
+}

@@ -15,20 +15,21 @@ import type {
 } from '../types.js';
 import type { NameVars } from '../common/naming.js';
 import { createArmClient } from './arm-client.js';
-import { isNotFound, ThrottleGate, toBackendError } from './arm-errors.js';
+import { guarded, ThrottleGate } from './arm-errors.js';
 import { AZURE_CA_BUNDLE } from './ca-bundle.js';
-import { desiredRules, type ActualRule } from './firewall.js';
+import { desiredRules } from './firewall.js';
 import { LockClient } from './locks.js';
 import { LOCK_NAME, serverName, TAG_MARKED_FOR_DELETION } from './naming.js';
 import { newOp, pollOnce, start, type OpTarget, type Outcome } from './operations.js';
-import { desiredParameters, managesParameters, preloadNeeded, type ActualParameter } from './parameters.js';
+import { desiredParameters, managesParameters, preloadNeeded } from './parameters.js';
 import { hasWrites, planServer, type Observed, type Plan } from './plan.js';
 import { buildCreateBody, desiredServer, type DesiredServer } from './server-body.js';
 import type { FlexibleSettings } from './settings.js';
 import {
-  backoffRemaining, clearFailure, passwordTag, readState, recordFailure, toBackendState, type AzureState, type OpKind, type PendingOp,
+  applySuccess, backoffRemaining, passwordTag, readState, recordFailure, toBackendState, type AzureState, type OpKind, type PendingOp,
 } from './state.js';
 import { validateSpec } from './validate.js';
+import { ArmReader } from './reads.js';
 
 export interface AzureFlexibleBackendOptions {
   settings: FlexibleSettings;
@@ -44,15 +45,11 @@ export interface AzureFlexibleBackendOptions {
   sdkPollIntervalMs?: number;
 }
 
-/**
- * Proposed addition to `ServerContext`: the value of the CR's `operator/action` label. With
- * `restart`, a restart that server parameters wait for happens now instead of in the window.
- */
-type ContextWithAction = ServerContext & { requestedAction?: string };
 
 interface Target extends OpTarget {
   serverId: string;
   vars: NameVars;
+  generation: number;
 }
 
 interface Snapshot extends Observed {
@@ -69,10 +66,12 @@ const LONG_KINDS: ReadonlySet<OpKind> = new Set(['create', 'delete']);
 
 export class AzureFlexibleBackend implements ServerBackend {
   readonly name = 'azurepostgresflexible';
+  readonly supportedActions = ['restart'] as const;
   private readonly settings: FlexibleSettings;
   private readonly log: Logger;
   private readonly client: PostgreSQLManagementFlexibleServerClient;
   private readonly locks: LockClient;
+  private readonly reads: ArmReader;
   private readonly gate: ThrottleGate;
   private readonly now: () => Date;
   private readonly longPoll: number;
@@ -91,6 +90,7 @@ export class AzureFlexibleBackend implements ServerBackend {
     this.sdkInterval = options.sdkPollIntervalMs ?? 2000;
     this.client = createArmClient({ ...this.settings, credential: options.credential, httpClient: options.httpClient });
     this.locks = new LockClient(this.client, this.settings.armEndpoint);
+    this.reads = new ArmReader(this.client, this.locks, this.gate);
   }
 
   validate(spec: ServerSpec, meta: { namespace: string; name: string }): ValidationResult {
@@ -103,7 +103,7 @@ export class AzureFlexibleBackend implements ServerBackend {
     const t = this.target(ctx);
     const s = readState(ctx.state);
     await this.pollAll(t, s);
-    const server = await this.getServer(t);
+    const server = await this.reads.server(t);
     if (!server) return this.observeMissing(s);
     const desired = desiredServer(ctx.spec, ctx.resolved, this.settings, t.vars);
     const endpoint = this.endpointOf(server);
@@ -111,7 +111,8 @@ export class AzureFlexibleBackend implements ServerBackend {
     const failure = this.failureWarning(s);
     if (s.ops.length || TRANSITIONAL.has(azureState)) {
       const what = s.ops.length ? [...new Set(s.ops.map((o) => o.kind))].join(', ') : azureState;
-      return { exists: true, ready: false, upToDate: true, busy: true, endpoint, message: `waiting for Azure: ${what}`, retryAfterSeconds: this.retryFor(s.ops), state: toBackendState(s), ...failure };
+      // Ready reflects Azure (a firewall change does not stop connections); busy makes the handler wait.
+      return { exists: true, ready: azureState === 'ready', upToDate: true, busy: true, endpoint, message: `waiting for Azure: ${what}`, retryAfterSeconds: this.retryFor(s.ops), state: toBackendState(s), ...failure };
     }
     if (azureState !== 'ready') {
       return { exists: true, ready: false, upToDate: true, endpoint, message: `server is ${server.state ?? 'in an unknown state'} in Azure`, retryAfterSeconds: STOPPED_RETRY_SECONDS, state: toBackendState(s), ...failure };
@@ -148,9 +149,9 @@ export class AzureFlexibleBackend implements ServerBackend {
     const isPublic = (server.network?.publicNetworkAccess ?? 'Enabled').toLowerCase() === 'enabled';
     const observed: Observed = {
       server,
-      ...(this.settings.publicAccess && isPublic ? { firewall: await this.listFirewall(t) } : {}),
-      ...(managesParameters(params, preload) ? { parameters: await this.listParameters(t) } : {}),
-      ...(this.settings.lockFromDeletion ? { lockPresent: await this.arm(`read lock of ${t.serverName}`, async () => !!(await this.locks.get(t.serverId, LOCK_NAME))) } : {}),
+      ...(this.settings.publicAccess && isPublic ? { firewall: await this.reads.firewallRules(t) } : {}),
+      ...(managesParameters(params, preload) ? { parameters: await this.reads.parameters(t) } : {}),
+      ...(this.settings.lockFromDeletion ? { lockPresent: await this.reads.hasLock(t.serverId, LOCK_NAME) } : {}),
     };
     const plan = planServer({
       desired,
@@ -161,10 +162,12 @@ export class AzureFlexibleBackend implements ServerBackend {
       preload,
       aliases: s.parameterAliases ?? {},
       restartPolicy: this.settings.restartPolicy,
-      restartRequested: (ctx as ContextWithAction).requestedAction === 'restart',
+      restartRequested: ctx.requestedAction === 'restart',
       lastRestart: s.lastRestart,
       now: this.now(),
     });
+    // Remember every rule the operator now stands for (wanted, or to be removed), adopted ones too.
+    if (plan.firewall) s.managedFirewallRules = [...new Set([...plan.firewall.managed, ...plan.firewall.remove])].sort();
     return { ...observed, desired, plan };
   }
 
@@ -174,14 +177,14 @@ export class AzureFlexibleBackend implements ServerBackend {
     const t = this.target(ctx);
     const s = readState(ctx.state);
     if (s.ops.some((o) => o.kind === 'create')) return this.result(s, 'Azure is creating the server');
-    const wait = backoffRemaining(s, 'create', this.now());
+    const wait = backoffRemaining(s, 'create', this.now(), ctx.generation);
     if (wait > 0) return { message: `creating the server failed (${s.lastFailure?.message}); trying again in ${wait} s`, retryAfterSeconds: wait, state: toBackendState(s) };
     const desired = desiredServer(ctx.spec, ctx.resolved, this.settings, t.vars);
     const body = buildCreateBody(desired, this.settings.location, this.settings.adminUsername, ctx.adminPassword);
     this.log.info({ server: t.serverName, sku: desired.sku.name, version: desired.version }, 'creating Azure Flexible Server');
     const outcome = await start(`create server ${t.serverName}`, this.gate, () =>
       this.client.servers.beginCreateOrUpdate(t.resourceGroup, t.serverName, body, { updateIntervalInMs: this.sdkInterval }));
-    this.record(s, { kind: 'create' }, outcome);
+    this.record(s, { kind: 'create', generation: ctx.generation }, outcome);
     return this.result(s, `creating server ${t.serverName}`);
   }
 
@@ -194,19 +197,28 @@ export class AzureFlexibleBackend implements ServerBackend {
     const { plan } = snapshot;
     if (plan.createLock) await this.createLock(t);
     const kind = this.nextKind(plan);
-    const wait = kind ? backoffRemaining(s, kind, this.now()) : 0;
+    if (!kind) return this.result(s, plan.createLock ? 'delete lock created' : 'nothing to change', this.shortPoll);
+    const wait = backoffRemaining(s, kind, this.now(), ctx.generation);
     if (wait > 0) return { message: `the last ${kind} failed (${s.lastFailure?.message}); trying again in ${wait} s`, retryAfterSeconds: wait, state: toBackendState(s) };
-    if (plan.serverPatch) {
-      const patch = plan.serverPatch;
-      this.log.info({ server: t.serverName, changes: plan.differences }, 'updating Azure Flexible Server');
-      this.record(s, { kind: 'update' }, await start(`update server ${t.serverName}`, this.gate, () =>
-        this.client.servers.beginUpdate(t.resourceGroup, t.serverName, patch, { updateIntervalInMs: this.sdkInterval })));
-      return this.result(s, `updating ${plan.differences.join('; ')}`);
+    switch (kind) {
+      case 'update':
+        return this.patchServer(t, s, plan);
+      case 'firewall-put':
+      case 'firewall-delete':
+        return this.applyFirewall(t, s, plan);
+      case 'parameter':
+        return this.applyParameters(t, s, plan);
+      default:
+        return this.restart(t, s);
     }
-    if (plan.firewall && (plan.firewall.put.length || plan.firewall.remove.length)) return this.applyFirewall(t, s, plan);
-    if (plan.parameters?.put.length) return this.applyParameters(t, s, plan);
-    if (plan.restart) return this.restart(t, s);
-    return this.result(s, plan.createLock ? 'delete lock created' : 'nothing to change', this.shortPoll);
+  }
+
+  private async patchServer(t: Target, s: AzureState, plan: Plan): Promise<ActionResult> {
+    const patch = plan.serverPatch!;
+    this.log.info({ server: t.serverName, changes: plan.differences }, 'updating Azure Flexible Server');
+    this.record(s, { kind: 'update', generation: t.generation }, await start(`update server ${t.serverName}`, this.gate, () =>
+      this.client.servers.beginUpdate(t.resourceGroup, t.serverName, patch, { updateIntervalInMs: this.sdkInterval })));
+    return this.result(s, `updating ${plan.differences.join('; ')}`);
   }
 
   private nextKind(plan: Plan): OpKind | undefined {
@@ -218,14 +230,14 @@ export class AzureFlexibleBackend implements ServerBackend {
   }
 
   private async freshSnapshot(ctx: ServerContext, t: Target, s: AzureState): Promise<Snapshot | undefined> {
-    const server = await this.getServer(t);
+    const server = await this.reads.server(t);
     if (!server) return undefined;
     return this.snapshot(ctx, t, s, server, desiredServer(ctx.spec, ctx.resolved, this.settings, t.vars));
   }
 
   private async createLock(t: Target): Promise<void> {
     this.log.info({ server: t.serverName }, 'creating delete lock');
-    await this.arm(`create delete lock on ${t.serverName}`, () => this.locks.putCanNotDelete(t.serverId, LOCK_NAME, LOCK_NOTES));
+    await guarded(this.gate, `create delete lock on ${t.serverName}`, () => this.locks.putCanNotDelete(t.serverId, LOCK_NAME, LOCK_NOTES));
   }
 
   /**
@@ -235,17 +247,15 @@ export class AzureFlexibleBackend implements ServerBackend {
    */
   private async applyFirewall(t: Target, s: AzureState, plan: Plan): Promise<ActionResult> {
     const fw = plan.firewall!;
-    // Rules being removed stay "managed" until their deletion finished.
-    s.managedFirewallRules = [...new Set([...fw.managed, ...fw.remove])].sort();
     const steps: (() => Promise<void>)[] = [
       ...fw.put.map((rule) => async () => {
-        this.record(s, { kind: 'firewall-put', target: rule.name }, await start(`set firewall rule ${rule.name}`, this.gate, () =>
+        this.record(s, { kind: 'firewall-put', target: rule.name, generation: t.generation }, await start(`set firewall rule ${rule.name}`, this.gate, () =>
           this.client.firewallRules.beginCreateOrUpdate(t.resourceGroup, t.serverName, rule.name, { startIpAddress: rule.startIp, endIpAddress: rule.endIp }, { updateIntervalInMs: this.sdkInterval })));
       }),
       ...fw.remove.map((name) => async () => {
         const outcome = await start(`remove firewall rule ${name}`, this.gate, () =>
           this.client.firewallRules.beginDelete(t.resourceGroup, t.serverName, name, { updateIntervalInMs: this.sdkInterval }));
-        this.record(s, { kind: 'firewall-delete', target: name }, outcome);
+        this.record(s, { kind: 'firewall-delete', target: name, generation: t.generation }, outcome);
       }),
     ];
     await this.runSteps(steps);
@@ -255,7 +265,7 @@ export class AzureFlexibleBackend implements ServerBackend {
   private async applyParameters(t: Target, s: AzureState, plan: Plan): Promise<ActionResult> {
     const steps = plan.parameters!.put.map(({ name, value }) => async () => {
       this.log.info({ server: t.serverName, parameter: name }, 'setting server parameter');
-      this.record(s, { kind: 'parameter', target: name, value }, await start(`set server parameter ${name}`, this.gate, () =>
+      this.record(s, { kind: 'parameter', target: name, value, generation: t.generation }, await start(`set server parameter ${name}`, this.gate, () =>
         this.client.configurations.beginPut(t.resourceGroup, t.serverName, name, { value, source: 'user-override' }, { updateIntervalInMs: this.sdkInterval })));
     });
     await this.runSteps(steps);
@@ -278,26 +288,26 @@ export class AzureFlexibleBackend implements ServerBackend {
   private async restart(t: Target, s: AzureState): Promise<ActionResult> {
     this.log.info({ server: t.serverName }, 'restarting server to apply server parameters');
     s.lastRestart = this.now().toISOString();
-    this.record(s, { kind: 'restart' }, await start(`restart server ${t.serverName}`, this.gate, () =>
+    this.record(s, { kind: 'restart', generation: t.generation }, await start(`restart server ${t.serverName}`, this.gate, () =>
       this.client.servers.beginRestart(t.resourceGroup, t.serverName, { updateIntervalInMs: this.sdkInterval })));
     return this.result(s, 'restarting the server to apply server parameters');
   }
 
   // ---------------------------------------------------------------- password
 
-  async setAdminPassword(ctx: ServerContext, password: string): Promise<PasswordResult> {
+  async setAdminPassword(ctx: ServerContext, password: string, _endpoint?: Endpoint): Promise<PasswordResult> {
     const t = this.target(ctx);
     const s = readState(ctx.state);
     const tag = passwordTag(ctx.uid, password);
     await this.pollAll(t, s);
     if (s.passwordApplied === tag) return { applied: true, message: 'admin password changed', state: toBackendState(s) };
     if (s.ops.length) return { applied: false, message: 'waiting for the running Azure operation', retryAfterSeconds: this.retryFor(s.ops), state: toBackendState(s) };
-    const wait = backoffRemaining(s, 'password', this.now());
+    const wait = backoffRemaining(s, 'password', this.now(), ctx.generation);
     if (wait > 0) return { applied: false, message: `changing the admin password failed (${s.lastFailure?.message}); trying again in ${wait} s`, retryAfterSeconds: wait, state: toBackendState(s) };
     this.log.info({ server: t.serverName }, 'changing the admin password');
     const outcome = await start(`change the admin password of ${t.serverName}`, this.gate, () =>
       this.client.servers.beginUpdate(t.resourceGroup, t.serverName, { administratorLoginPassword: password }, { updateIntervalInMs: this.sdkInterval }));
-    this.record(s, { kind: 'password', value: tag }, outcome);
+    this.record(s, { kind: 'password', value: tag, generation: ctx.generation }, outcome);
     const applied = s.passwordApplied === tag;
     return { applied, message: applied ? 'admin password changed' : 'Azure is changing the admin password', ...(applied ? {} : { retryAfterSeconds: this.shortPoll }), state: toBackendState(s) };
   }
@@ -310,7 +320,7 @@ export class AzureFlexibleBackend implements ServerBackend {
     const finished = await this.pollAll(t, s);
     if (finished.includes('delete') || (finished.includes('mark-deleted') && this.settings.serverDeleteFake)) return { gone: true, message: this.settings.serverDeleteFake ? 'server kept in Azure, tagged as deleted' : 'server deleted', state: toBackendState(s) };
     if (s.ops.length) return { gone: false, message: `waiting for Azure: ${s.ops.map((o) => o.kind).join(', ')}`, retryAfterSeconds: this.retryFor(s.ops), state: toBackendState(s) };
-    const server = await this.getServer(t);
+    const server = await this.reads.server(t);
     if (!server) return { gone: true, message: 'server does not exist in Azure', state: toBackendState(s) };
     return this.settings.serverDeleteFake ? this.markDeleted(t, s, server) : this.deleteServer(t, s);
   }
@@ -321,14 +331,15 @@ export class AzureFlexibleBackend implements ServerBackend {
     if (wait > 0) return { gone: false, message: `tagging the server failed (${s.lastFailure?.message}); trying again in ${wait} s`, retryAfterSeconds: wait, state: toBackendState(s) };
     const tags = { ...server.tags, [TAG_MARKED_FOR_DELETION]: 'yes' };
     this.log.info({ server: t.serverName }, 'fake deletion: tagging the server instead of deleting it');
-    this.record(s, { kind: 'mark-deleted' }, await start(`tag server ${t.serverName} as deleted`, this.gate, () =>
-      this.client.servers.beginUpdate(t.resourceGroup, t.serverName, { tags }, { updateIntervalInMs: this.sdkInterval })));
-    const done = !s.ops.length && !s.lastFailure;
+    const outcome = await start(`tag server ${t.serverName} as deleted`, this.gate, () =>
+      this.client.servers.beginUpdate(t.resourceGroup, t.serverName, { tags }, { updateIntervalInMs: this.sdkInterval }));
+    this.record(s, { kind: 'mark-deleted', generation: t.generation }, outcome);
+    const done = outcome.status === 'succeeded';
     return { gone: done, message: done ? 'server kept in Azure, tagged as deleted' : 'tagging the server as deleted', ...(done ? {} : { retryAfterSeconds: this.shortPoll }), state: toBackendState(s) };
   }
 
   private async deleteServer(t: Target, s: AzureState): Promise<DeleteResult> {
-    const locks = await this.arm(`read locks of ${t.serverName}`, () => this.locks.list(t.serverId));
+    const locks = await this.reads.allLocks(t.serverId);
     const blocking = locks.filter((l) => ['cannotdelete', 'readonly'].includes(l.level.toLowerCase()));
     if (blocking.length) return this.blocked(s, blocking.map((l) => `${l.name} (${l.level})`).join(', '));
     const wait = backoffRemaining(s, 'delete', this.now());
@@ -343,7 +354,7 @@ export class AzureFlexibleBackend implements ServerBackend {
       if (err instanceof Error && /ScopeLocked/i.test(err.message)) return this.blocked(s, 'a lock');
       throw err;
     }
-    this.record(s, { kind: 'delete' }, outcome);
+    this.record(s, { kind: 'delete', generation: t.generation }, outcome);
     const gone = outcome.status === 'succeeded';
     return { gone, message: gone ? 'server deleted' : `deleting server ${t.serverName}`, ...(gone ? {} : { retryAfterSeconds: this.longPoll }), state: toBackendState(s) };
   }
@@ -371,52 +382,15 @@ export class AzureFlexibleBackend implements ServerBackend {
 
   // ---------------------------------------------------------------- helpers
 
-  private target(ctx: Pick<ServerContext, 'namespace' | 'name'>): Target {
+  private target(ctx: Pick<ServerContext, 'namespace' | 'name' | 'generation'>): Target {
     const vars = { namespace: ctx.namespace, name: ctx.name };
     const name = serverName(vars, this.settings.namePattern, this.settings.nameOverrides);
     const { subscriptionId, resourceGroup } = this.settings;
-    return { resourceGroup, serverName: name, vars, serverId: `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.DBforPostgreSQL/flexibleServers/${name}` };
+    return { resourceGroup, serverName: name, vars, generation: ctx.generation, serverId: `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.DBforPostgreSQL/flexibleServers/${name}` };
   }
 
   private endpointOf(server: Server): Endpoint | undefined {
     return server.fullyQualifiedDomainName ? { host: server.fullyQualifiedDomainName, port: PORT, sslmode: 'verify-full', caCert: AZURE_CA_BUNDLE } : undefined;
-  }
-
-  private async arm<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    this.gate.check();
-    try {
-      return await fn();
-    } catch (err) {
-      throw toBackendError(err, what, this.gate);
-    }
-  }
-
-  private async getServer(t: Target): Promise<Server | undefined> {
-    this.gate.check();
-    try {
-      return await this.client.servers.get(t.resourceGroup, t.serverName);
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw toBackendError(err, `read server ${t.serverName}`, this.gate);
-    }
-  }
-
-  private listFirewall(t: Target): Promise<ActualRule[]> {
-    return this.arm(`list firewall rules of ${t.serverName}`, async () => {
-      const out: ActualRule[] = [];
-      for await (const r of this.client.firewallRules.listByServer(t.resourceGroup, t.serverName)) out.push({ name: r.name ?? '', startIpAddress: r.startIpAddress, endIpAddress: r.endIpAddress });
-      return out;
-    });
-  }
-
-  private listParameters(t: Target): Promise<Map<string, ActualParameter>> {
-    return this.arm(`list server parameters of ${t.serverName}`, async () => {
-      const out = new Map<string, ActualParameter>();
-      for await (const c of this.client.configurations.listByServer(t.resourceGroup, t.serverName)) {
-        if (c.name) out.set(c.name, { value: c.value ?? '', isReadOnly: c.isReadOnly === true, isConfigPendingRestart: c.isConfigPendingRestart === true });
-      }
-      return out;
-    });
   }
 
   /** Polls every pending operation once; returns the kinds that finished successfully. */
@@ -439,16 +413,16 @@ export class AzureFlexibleBackend implements ServerBackend {
   }
 
   /** Applies an operation's outcome to the state. */
-  private record(s: AzureState, op: Pick<PendingOp, 'kind' | 'target' | 'value'>, outcome: Outcome): void {
+  private record(s: AzureState, op: Pick<PendingOp, 'kind' | 'target' | 'value' | 'generation'> & { startedAt?: string }, outcome: Outcome): void {
     const now = this.now();
     switch (outcome.status) {
       case 'running': {
-        const prior = (op as Partial<PendingOp>).startedAt;
-        s.ops.push({ ...newOp(op.kind, outcome.token, now, { ...(op.target ? { target: op.target } : {}), ...(op.value ? { value: op.value } : {}) }), ...(prior ? { startedAt: prior } : {}) });
+        const { kind, startedAt, ...extra } = op;
+        s.ops.push({ ...newOp(kind, outcome.token, now, extra), ...(startedAt ? { startedAt } : {}) });
         return;
       }
       case 'succeeded':
-        this.succeeded(s, op, outcome.result);
+        applySuccess(s, op, outcome.result);
         return;
       case 'failed':
         this.log.warn({ kind: op.kind, target: op.target, error: outcome.message }, 'Azure operation failed');
@@ -456,21 +430,6 @@ export class AzureFlexibleBackend implements ServerBackend {
         return;
       case 'lost':
         return;
-    }
-  }
-
-  private succeeded(s: AzureState, op: Pick<PendingOp, 'kind' | 'target' | 'value'>, result: unknown): void {
-    clearFailure(s, op.kind);
-    if (op.kind === 'password' && op.value) s.passwordApplied = op.value;
-    if (op.kind === 'firewall-delete' && op.target) s.managedFirewallRules = (s.managedFirewallRules ?? []).filter((n) => n.toLowerCase() !== op.target!.toLowerCase());
-    if (op.kind === 'parameter' && op.target && op.value !== undefined) {
-      // Azure may store a value in its own form; remember it so the next compare does not loop.
-      const azure = (result as { value?: string } | undefined)?.value;
-      if (azure !== undefined && azure.toLowerCase() !== op.value.toLowerCase()) s.parameterAliases = { ...s.parameterAliases, [op.target]: { spec: op.value, azure } };
-      else if (s.parameterAliases?.[op.target]) {
-        const { [op.target]: _drop, ...rest } = s.parameterAliases;
-        s.parameterAliases = rest;
-      }
     }
   }
 

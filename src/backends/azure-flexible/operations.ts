@@ -84,6 +84,6 @@ export async function start(what: string, gate: ThrottleGate, begin: () => Promi
   }
 }
 
-export function newOp(kind: OpKind, token: string, now: Date, extra: { target?: string; value?: string } = {}): PendingOp {
+export function newOp(kind: OpKind, token: string, now: Date, extra: { target?: string; value?: string; generation?: number } = {}): PendingOp {
   return { kind, ...extra, token, startedAt: now.toISOString() };
 }

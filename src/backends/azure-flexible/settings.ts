@@ -136,29 +136,49 @@ function overridesOf(raw: unknown): NameOverride[] {
   });
 }
 
-/** Normalises the merged raw section; throws a clear Error when the config cannot work. */
-export function parseSettings(raw: Raw): FlexibleSettings {
+function required(raw: Raw): { subscriptionId: string; location: string; resourceGroup: string } {
   const subscriptionId = str(raw.subscription_id);
   const location = str(raw.location);
   const resourceGroup = str(raw.resource_group);
-  const missing = [!subscriptionId && 'subscription_id', !location && 'location', !resourceGroup && 'resource_group'].filter(Boolean);
-  if (missing.length || !subscriptionId || !location || !resourceGroup) throw new Error(`azurepostgresflexible: missing required config ${missing.join(', ')}`);
+  if (!subscriptionId || !location || !resourceGroup) {
+    const missing = [!subscriptionId && 'subscription_id', !location && 'location', !resourceGroup && 'resource_group'].filter(Boolean);
+    throw new Error(`azurepostgresflexible: missing required config ${missing.join(', ')}`);
+  }
+  return { subscriptionId, location, resourceGroup };
+}
+
+function networkOf(raw: Raw, sub: string, rg: string): Pick<FlexibleSettings, 'publicAccess' | 'allowAzureServices' | 'subnetId' | 'privateDnsZoneId'> {
   const network = obj(raw.network);
-  const params = obj(raw.parameters);
   const publicAccess = bool(network.public_access, true);
-  const priv = privateNetwork(raw, subscriptionId, resourceGroup);
-  if (!publicAccess && (!priv.subnetId || !priv.privateDnsZoneId)) {
+  const allowAzureServices = bool(network.allow_azure_services, false);
+  if (publicAccess) return { publicAccess, allowAzureServices };
+  const priv = privateNetwork(raw, sub, rg);
+  if (!priv.subnetId || !priv.privateDnsZoneId) {
     throw new Error('azurepostgresflexible: network.public_access is false, so virtual_network, subnet and dns_zone are required');
   }
-  const restartPolicy = (str(raw.restart_policy) ?? 'maintenance_window') as RestartPolicy;
-  if (!RESTART_POLICIES.includes(restartPolicy)) throw new Error(`azurepostgresflexible: restart_policy must be one of ${RESTART_POLICIES.join(', ')}`);
-  const allowed = arr(raw.allowed_extensions).map((e) => String(e).toLowerCase());
+  return { publicAccess, allowAzureServices, ...priv };
+}
+
+function restartPolicyOf(raw: Raw): RestartPolicy {
+  const policy = (str(raw.restart_policy) ?? 'maintenance_window') as RestartPolicy;
+  if (!RESTART_POLICIES.includes(policy)) throw new Error(`azurepostgresflexible: restart_policy must be one of ${RESTART_POLICIES.join(', ')}`);
+  return policy;
+}
+
+function allowedExtensionsOf(raw: Raw): string[] {
+  // null (the schema's default) means the built-in list; an empty list allows nothing.
+  if (raw.allowed_extensions === undefined || raw.allowed_extensions === null) return [...DEFAULT_ALLOWED_EXTENSIONS];
+  return arr(raw.allowed_extensions).map((e) => String(e).toLowerCase());
+}
+
+/** Normalises the merged raw section; throws a clear Error when the config cannot work. */
+export function parseSettings(raw: Raw): FlexibleSettings {
+  const ids = required(raw);
+  const params = obj(raw.parameters);
   const tags: Record<string, string> = {};
   for (const [k, v] of Object.entries(obj(raw.tags))) tags[k] = String(v);
   return {
-    subscriptionId,
-    location,
-    resourceGroup,
+    ...ids,
     namePattern: str(raw.name_pattern) ?? '{namespace}-{name}',
     nameOverrides: overridesOf(raw.name_overrides),
     ...cloudOf(raw),
@@ -166,9 +186,7 @@ export function parseSettings(raw: Raw): FlexibleSettings {
     defaultClass: str(raw.default_class),
     availabilityZone: str(raw.availability_zone),
     standbyAvailabilityZone: str(raw.standby_availability_zone),
-    ...(publicAccess ? {} : priv),
-    publicAccess,
-    allowAzureServices: bool(network.allow_azure_services, false),
+    ...networkOf(raw, ids.subscriptionId, ids.resourceGroup),
     firewallRules: rulesOf(obj(params.network).firewall_rules),
     cpuLimit: num(raw.cpu_limit),
     storageLimitGb: num(raw.storage_limit_gb),
@@ -179,7 +197,7 @@ export function parseSettings(raw: Raw): FlexibleSettings {
     tags,
     geoRedundantBackup: bool(params.geo_redundant_backup, false),
     backupRetentionDays: num(params.backup_retention_days) ?? 7,
-    restartPolicy,
-    allowedExtensions: raw.allowed_extensions === undefined || raw.allowed_extensions === null ? [...DEFAULT_ALLOWED_EXTENSIONS] : allowed,
+    restartPolicy: restartPolicyOf(raw),
+    allowedExtensions: allowedExtensionsOf(raw),
   };
 }

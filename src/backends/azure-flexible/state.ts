@@ -19,6 +19,8 @@ export interface PendingOp {
   /** `poller.toString()` of the SDK's long-running-operation poller. */
   token: string;
   startedAt: string;
+  /** The CR generation the operation was started for (a failure is not held against a newer spec). */
+  generation?: number;
 }
 
 export interface Failure {
@@ -27,6 +29,7 @@ export interface Failure {
   message: string;
   at: string;
   attempts: number;
+  generation?: number;
 }
 
 export interface AzureState {
@@ -64,19 +67,38 @@ export function passwordTag(uid: string, password: string): string {
 const BACKOFF_BASE_SECONDS = 60;
 const BACKOFF_MAX_SECONDS = 1800;
 
-/** Seconds before a failed operation of this kind may be tried again (0: now). */
-export function backoffRemaining(s: AzureState, kind: OpKind, now: Date): number {
+/**
+ * Seconds before a failed operation of this kind may be tried again (0: now). A changed spec
+ * (another generation) may be tried at once: the change may be the fix.
+ */
+export function backoffRemaining(s: AzureState, kind: OpKind, now: Date, generation?: number): number {
   const f = s.lastFailure;
   if (!f || f.kind !== kind) return 0;
+  if (f.generation !== undefined && generation !== undefined && f.generation !== generation) return 0;
   const delay = Math.min(BACKOFF_BASE_SECONDS * 2 ** Math.max(0, f.attempts - 1), BACKOFF_MAX_SECONDS);
   return Math.max(0, Math.ceil((Date.parse(f.at) + delay * 1000 - now.getTime()) / 1000));
 }
 
-export function recordFailure(s: AzureState, op: Pick<PendingOp, 'kind' | 'target'>, message: string, now: Date): void {
+export function recordFailure(s: AzureState, op: Pick<PendingOp, 'kind' | 'target' | 'generation'>, message: string, now: Date): void {
   const attempts = s.lastFailure?.kind === op.kind ? s.lastFailure.attempts + 1 : 1;
-  s.lastFailure = { kind: op.kind, ...(op.target ? { target: op.target } : {}), message, at: now.toISOString(), attempts };
+  s.lastFailure = { kind: op.kind, ...(op.target ? { target: op.target } : {}), message, at: now.toISOString(), attempts, ...(op.generation !== undefined ? { generation: op.generation } : {}) };
 }
 
 export function clearFailure(s: AzureState, kind: OpKind): void {
   if (s.lastFailure?.kind === kind) delete s.lastFailure;
+}
+
+/** What a finished operation changes in the state (besides leaving `ops`). */
+export function applySuccess(s: AzureState, op: Pick<PendingOp, 'kind' | 'target' | 'value'>, result: unknown): void {
+  clearFailure(s, op.kind);
+  if (op.kind === 'password' && op.value) s.passwordApplied = op.value;
+  const target = op.target;
+  if (op.kind === 'firewall-delete' && target) s.managedFirewallRules = (s.managedFirewallRules ?? []).filter((n) => n.toLowerCase() !== target.toLowerCase());
+  if (op.kind === 'parameter' && target && op.value !== undefined) {
+    // Azure may store a value in its own form (64MB → 65536): remember it so the next compare does not loop.
+    const azure = (result as { value?: string } | undefined)?.value;
+    const { [target]: _old, ...rest } = s.parameterAliases ?? {};
+    s.parameterAliases = azure !== undefined && azure.toLowerCase() !== op.value.toLowerCase() ? { ...rest, [target]: { spec: op.value, azure } } : rest;
+    if (!Object.keys(s.parameterAliases).length) delete s.parameterAliases;
+  }
 }

@@ -1,11 +1,9 @@
 import type * as k8s from '@kubernetes/client-node';
-import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { LABEL_INSTANCE } from '../../api/constants.js';
 import { Reason } from '../../api/conditions.js';
 import type { ServerSpec } from '../../api/types.js';
 import type { HelmBitnamiSection } from '../../config/sections/helmbitnami.js';
-import { isNotFound, statusCodeOf, type KubeClients } from '../../k8s/clients.js';
+import type { KubeClients } from '../../k8s/clients.js';
 import { renderPattern } from '../common/naming.js';
 import { PermanentError, TemporaryError } from '../errors.js';
 import type {
@@ -22,15 +20,15 @@ import type {
 } from '../types.js';
 import { CHART_SUPERUSER, ensureAdminRole, loginAsSuperuser, runningMajor, setAdminPasswords, type Session } from './admin-sql.js';
 import { chartSource, type ChartSource } from './chart-ref.js';
+import { deleteClaims, orphanStatefulSet, readStatefulSet, resizeClaims } from './claims.js';
 import { valueDifferences } from './compare.js';
 import { HelmCli, type HelmRevision } from './helm-cli.js';
 import { releaseName } from './release-name.js';
+import { chartVersionOf, PENDING_STATUSES, statefulSetState } from './release-state.js';
 import { ignoredSettingsWarning, podResources, validateSpec } from './spec.js';
 import { buildReleaseValues, valueAt, type HelmValues } from './values.js';
 
-const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const DEFAULT_PORT = 5432;
-const PENDING = new Set(['pending-install', 'pending-upgrade', 'pending-rollback', 'uninstalling']);
 
 export interface HelmBitnamiOptions {
   /** `backends.helmbitnami` as `backendSection` returns it. */
@@ -41,7 +39,7 @@ export interface HelmBitnamiOptions {
   helmEnv?: Record<string, string | undefined>;
   /** A kubeconfig file for helm; without it helm finds the cluster as the operator does. */
   kubeconfig?: string;
-  /** Seconds between looks while a release rolls out (default 10). */
+  /** Seconds between looks while a release rolls out (default 5). */
   pollSeconds?: number;
   /** A release still pending after this long was left behind by an interrupted helm call (default: 2 × timeout + 60 s). */
   stuckAfterSeconds?: number;
@@ -71,7 +69,7 @@ export class HelmBitnamiBackend implements ServerBackend {
     this.settings = opts.settings;
     this.helm = new HelmCli({ binary: this.settings.helm_binary, timeoutSeconds: this.settings.helm_timeout_seconds, env: opts.helmEnv, kubeconfig: opts.kubeconfig });
     this.chart = chartSource(this.settings.chart, this.settings.chart_version);
-    this.pollSeconds = opts.pollSeconds ?? 10;
+    this.pollSeconds = opts.pollSeconds ?? 5;
     this.stuckAfterMs = (opts.stuckAfterSeconds ?? 2 * this.settings.helm_timeout_seconds + 60) * 1000;
     this.connectTimeoutMs = opts.connectTimeoutMs ?? 10_000;
     this.now = opts.now ?? Date.now;
@@ -87,18 +85,15 @@ export class HelmBitnamiBackend implements ServerBackend {
     if (!head) return { exists: false, ready: false, upToDate: false, message: `Helm release ${release} is not installed` };
     const endpoint = this.endpoint(ctx, release);
     const warning = ignoredSettingsWarning(ctx.spec);
-    if (PENDING.has(head.status)) return this.pending(release, head, endpoint, warning);
-    const [current, sts] = await Promise.all([this.helm.getValues(release, ctx.namespace), this.readStatefulSet(release, ctx.namespace)]);
+    if (PENDING_STATUSES.has(head.status)) return this.pending(release, head, endpoint, warning);
+    const [current, sts] = await Promise.all([this.helm.getValues(release, ctx.namespace), readStatefulSet(this.opts.kube, release, ctx.namespace)]);
     const stsState = statefulSetState(sts);
-    // A release without its StatefulSet (a failed install, or deleted by hand) is converged by
-    // `create`, which the handler calls for servers that do not exist (it never waits on them).
-    if (!sts || (head.status === 'failed' && !stsState.ready)) {
-      const why = sts ? `the last helm operation failed: ${head.description ?? 'no reason given'}` : `StatefulSet ${release} of release ${release} is missing`;
-      return { exists: false, ready: false, upToDate: false, differences: [why], message: why, warning };
-    }
-    const differences = this.releaseDifferences(ctx, release, head, current);
-    if (head.status === 'failed') differences.push(`the last helm operation failed: ${head.description ?? 'no reason given'}`);
     const ready = head.status === 'deployed' && stsState.ready;
+    const differences = this.releaseDifferences(head, current, this.desiredValues(ctx, release));
+    const incomplete = incompleteRelease(release, head, sts, ready, differences);
+    // Repaired by `create` (= `update` here), which the handler calls at once for a server that does
+    // not exist, while it waits on one that is not ready.
+    if (incomplete) return { exists: false, ready: false, upToDate: false, differences: [incomplete], message: incomplete, ...(warning ? { warning } : {}) };
     if (ready && this.needsAdminRole(ctx)) differences.push(`admin role "${this.settings.admin_username}" is not created yet`);
     return {
       exists: true,
@@ -116,7 +111,7 @@ export class HelmBitnamiBackend implements ServerBackend {
     return this.converge(ctx);
   }
 
-  update(ctx: ServerContext): Promise<ActionResult> {
+  update(ctx: ServerContext, _observed?: ServerObservation): Promise<ActionResult> {
     return this.converge(ctx);
   }
 
@@ -125,7 +120,7 @@ export class HelmBitnamiBackend implements ServerBackend {
     const uninstalled = await this.helm.uninstall(release, ctx.namespace);
     const what = uninstalled ? `Helm release ${release} uninstalled` : `Helm release ${release} is gone`;
     if (!this.settings.pvc_cleanup) return { gone: true, message: `${what}; its volume claims are kept (pvc_cleanup is off)` };
-    const left = await this.deleteClaims(release, ctx.namespace);
+    const left = await deleteClaims(this.opts.kube, release, ctx.namespace);
     if (left > 0) return { gone: false, message: `${what}; waiting for ${left} volume claim(s) to be deleted`, retryAfterSeconds: this.pollSeconds };
     return { gone: true, message: `${what}; its volume claims are deleted` };
   }
@@ -193,11 +188,11 @@ export class HelmBitnamiBackend implements ServerBackend {
   private async converge(ctx: ServerContext): Promise<ActionResult> {
     const release = releaseName(ctx.namespace, ctx.name);
     const head = await this.helm.latestRevision(release, ctx.namespace);
-    if (head && PENDING.has(head.status)) return { message: `helm ${head.status} of ${release} still in progress`, retryAfterSeconds: this.pollSeconds };
+    if (head && PENDING_STATUSES.has(head.status)) return { message: `helm ${head.status} of ${release} still in progress`, retryAfterSeconds: this.pollSeconds };
     const desired = this.desiredValues(ctx, release);
     const current = head ? await this.helm.getValues(release, ctx.namespace) : {};
-    const sts = head ? await this.readStatefulSet(release, ctx.namespace) : undefined;
-    const differences = head ? this.releaseDifferences(ctx, release, head, current) : [];
+    const sts = head ? await readStatefulSet(this.opts.kube, release, ctx.namespace) : undefined;
+    const differences = head ? this.releaseDifferences(head, current, desired) : [];
     if (!head || !sts || head.status !== 'deployed' || differences.length > 0) {
       if (head) await this.guardUpgrade(ctx, release, current, desired, sts);
       await this.helm.upgradeInstall({ release, namespace: ctx.namespace, chartArgs: this.chart.args, values: desired }, [ctx.adminPassword]);
@@ -212,8 +207,8 @@ export class HelmBitnamiBackend implements ServerBackend {
     return { message: `Helm release ${release} is up to date`, retryAfterSeconds: this.pollSeconds };
   }
 
-  private releaseDifferences(ctx: ServerContext, release: string, head: HelmRevision, current: HelmValues): string[] {
-    const differences = valueDifferences(current, this.desiredValues(ctx, release));
+  private releaseDifferences(head: HelmRevision, current: HelmValues, desired: HelmValues): string[] {
+    const differences = valueDifferences(current, desired);
     const version = chartVersionOf(head.chart);
     if (this.chart.versioned && version !== this.settings.chart_version) differences.push(`chart version: ${version || '(unknown)'} → ${this.settings.chart_version}`);
     return differences;
@@ -231,8 +226,8 @@ export class HelmBitnamiBackend implements ServerBackend {
     const to = gibibytes(valueAt(desired, 'primary.persistence.size'));
     if (from === undefined || to === undefined || from === to) return;
     if (to < from) throw new PermanentError(`spec.size.storageGB cannot shrink a volume: it is ${from} GB, the spec asks for ${to} GB`, Reason.InvalidSpec);
-    await this.resizeClaims(release, ctx.namespace, to);
-    if (sts) await this.orphanStatefulSet(release, ctx.namespace);
+    await resizeClaims(this.opts.kube, release, ctx.namespace, to);
+    if (sts) await orphanStatefulSet(this.opts.kube, release, ctx.namespace);
   }
 
   private async guardMajor(ctx: ServerContext, release: string, current: HelmValues, desired: HelmValues, sts: k8s.V1StatefulSet | undefined): Promise<void> {
@@ -251,44 +246,6 @@ export class HelmBitnamiBackend implements ServerBackend {
         Reason.InvalidSpec,
       );
     }
-  }
-
-  private async resizeClaims(release: string, namespace: string, gib: number): Promise<void> {
-    const claims = await this.opts.kube.core.listNamespacedPersistentVolumeClaim({ namespace, labelSelector: `${LABEL_INSTANCE}=${release}` });
-    for (const claim of claims.items) {
-      const name = claim.metadata?.name ?? '';
-      try {
-        await this.opts.kube.core.patchNamespacedPersistentVolumeClaim({ name, namespace, body: { spec: { resources: { requests: { storage: `${gib}Gi` } } } } }, mergePatch);
-      } catch (err) {
-        if (statusCodeOf(err) === 422 || statusCodeOf(err) === 403) {
-          throw new PermanentError(`volume claim ${name} cannot grow to ${gib} GB (does its storage class allow volume expansion?): ${errorText(err)}`, Reason.InvalidSpec);
-        }
-        throw err;
-      }
-    }
-  }
-
-  private async orphanStatefulSet(name: string, namespace: string): Promise<void> {
-    try {
-      await this.opts.kube.apps.deleteNamespacedStatefulSet({ name, namespace, propagationPolicy: 'Orphan' });
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
-  }
-
-  /** Deletes the release's claims (exactly: the chart's instance label); returns how many are left. */
-  private async deleteClaims(release: string, namespace: string): Promise<number> {
-    const claims = await this.opts.kube.core.listNamespacedPersistentVolumeClaim({ namespace, labelSelector: `${LABEL_INSTANCE}=${release}` });
-    for (const claim of claims.items) {
-      if (claim.metadata?.deletionTimestamp) continue;
-      try {
-        await this.opts.kube.core.deleteNamespacedPersistentVolumeClaim({ name: claim.metadata?.name ?? '', namespace });
-      } catch (err) {
-        if (!isNotFound(err)) throw err;
-      }
-    }
-    const left = await this.opts.kube.core.listNamespacedPersistentVolumeClaim({ namespace, labelSelector: `${LABEL_INSTANCE}=${release}` });
-    return left.items.length;
   }
 
   private needsAdminRole(ctx: ServerContext): boolean {
@@ -324,32 +281,24 @@ export class HelmBitnamiBackend implements ServerBackend {
     const tls = valueAt(extra, 'tls.enabled') === true;
     return { host: `${release}.${ctx.namespace}.svc`, port, sslmode: tls ? 'require' : 'disable' };
   }
-
-  private async readStatefulSet(name: string, namespace: string): Promise<k8s.V1StatefulSet | undefined> {
-    try {
-      return await this.opts.kube.apps.readNamespacedStatefulSet({ name, namespace });
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    }
-  }
 }
 
-/** Ready: a pod is ready and the StatefulSet's current spec is rolled out. */
-export function statefulSetState(sts: k8s.V1StatefulSet | undefined): { ready: boolean; summary: string } {
-  if (!sts) return { ready: false, summary: 'not created yet' };
-  const status = sts.status;
-  const readyReplicas = status?.readyReplicas ?? 0;
-  const observed = (status?.observedGeneration ?? 0) >= (sts.metadata?.generation ?? 0);
-  const rolledOut = !status?.updateRevision || status.updateRevision === status.currentRevision;
-  const ready = readyReplicas >= 1 && observed && rolledOut;
-  const summary = `${readyReplicas}/${sts.spec?.replicas ?? 1} ready${observed && rolledOut ? '' : ', rolling out'}`;
-  return { ready, summary };
+/**
+ * Why a release cannot become a ready server without a helm upgrade (undefined when it can): its
+ * StatefulSet is gone (deleted by hand, or by a resize that was interrupted), its last helm
+ * operation failed (the handler would wait on it forever), or it is not ready and its values
+ * differ from the desired ones (e.g. images that cannot be pulled since Bitnami moved them, and
+ * the admin has since configured a registry override).
+ */
+function incompleteRelease(release: string, head: HelmRevision, sts: k8s.V1StatefulSet | undefined, ready: boolean, differences: string[]): string | undefined {
+  if (!sts) return `StatefulSet ${release} of the Helm release is missing`;
+  if (head.status === 'failed') return failedMessage(head);
+  if (!ready && differences.length > 0) return `release ${release} is not ready and differs from the desired values: ${differences.join('; ')}`;
+  return undefined;
 }
 
-/** `postgresql-17.1.0` → `17.1.0`. */
-export function chartVersionOf(chart: string): string {
-  return /-(v?\d+\.\d+\.\d+.*)$/.exec(chart)?.[1] ?? '';
+function failedMessage(head: HelmRevision): string {
+  return `the last helm operation failed: ${head.description || 'no reason given'}`;
 }
 
 /** The operator's own labels for the chart's `commonLabels`; the chart sets the app.kubernetes.io ones itself. */
@@ -365,16 +314,4 @@ function gibibytes(size: unknown): number | undefined {
 function splitHostPort(hostPort: string): [string, number] {
   const at = hostPort.lastIndexOf(':');
   return [hostPort.slice(0, at), Number(hostPort.slice(at + 1))];
-}
-
-function errorText(err: unknown): string {
-  const body = (err as { body?: unknown }).body;
-  if (typeof body === 'string') {
-    try {
-      return String((JSON.parse(body) as { message?: unknown }).message ?? body);
-    } catch {
-      return body;
-    }
-  }
-  return err instanceof Error ? err.message : String(err);
 }

@@ -133,21 +133,29 @@ export class HelmCli {
       maxBuffer: 64 * 1024 * 1024,
     });
     if (!result.failed) return String(result.stdout);
-    const secrets = opts.secrets ?? [];
-    if (result.code === 'ENOENT') {
-      throw new HelmError(`${what}: the helm binary "${this.opts.binary}" was not found (set backends.helmbitnami.helm_binary)`, 'missing-binary');
-    }
-    if (result.code === 'EACCES') {
-      throw new HelmError(`${what}: the helm binary "${this.opts.binary}" is not executable`, 'missing-binary');
-    }
-    if (result.timedOut) {
-      throw new HelmError(`${what} did not finish within ${this.opts.timeoutSeconds} s and was stopped`, 'timeout');
-    }
-    const stderr = redact(String(result.stderr ?? '').trim() || String(result.stdout ?? '').trim(), secrets);
-    const failure: HelmFailure = RELEASE_NOT_FOUND.test(stderr) ? 'not-found' : 'failed';
-    const detail = stderr || result.shortMessage || `exit code ${result.exitCode}`;
-    throw new HelmError(`${what} failed: ${redact(detail, secrets)}`, failure, result.exitCode);
+    throw this.failure(what, result, opts.secrets ?? []);
   }
+
+  /** Turns a failed run into a HelmError that says what went wrong, without secrets. */
+  private failure(what: string, result: FailedRun, secrets: readonly string[]): HelmError {
+    const binary = this.opts.binary;
+    if (result.code === 'ENOENT') return new HelmError(`${what}: the helm binary "${binary}" was not found (set backends.helmbitnami.helm_binary)`, 'missing-binary');
+    if (result.code === 'EACCES') return new HelmError(`${what}: the helm binary "${binary}" is not executable`, 'missing-binary');
+    if (result.timedOut) return new HelmError(`${what} did not finish within ${this.opts.timeoutSeconds} s and was stopped`, 'timeout');
+    const output = String(result.stderr ?? '').trim() || String(result.stdout ?? '').trim();
+    const detail = redact(output || result.shortMessage || `exit code ${result.exitCode}`, secrets);
+    return new HelmError(`${what} failed: ${detail}`, RELEASE_NOT_FOUND.test(detail) ? 'not-found' : 'failed', result.exitCode);
+  }
+}
+
+/** The parts of execa's result a failure is described from. */
+interface FailedRun {
+  code?: string;
+  timedOut: boolean;
+  exitCode?: number;
+  stderr?: unknown;
+  stdout?: unknown;
+  shortMessage?: string;
 }
 
 function parseJson(text: string, what: string): unknown {

@@ -16,7 +16,7 @@ export function redact(text: string, secrets: readonly string[] = []): string {
   out = out.replace(/(\b[a-z][a-z0-9+.-]*:\/\/)[^/\s:@]+:[^/\s@]+@/gi, `$1${MASK}@`);
   out = out.replace(
     /\b((?:[a-z_]*)(?:password|passwd|pwd|token|secret[_-]?key|client[_-]?secret|api[_-]?key))(["']?\s*[:=]\s*)("[^"]*"|'[^']*'|[^\s,;"'}]+)/gi,
-    `$1$2${MASK}`,
+    (_m, key: string, sep: string, value: string) => `${key}${sep}${/^["']/.test(value) ? `${value[0]}${MASK}${value[0]}` : MASK}`,
   );
   out = out.replace(/\b(authorization:\s*(?:bearer|basic)\s+)\S+/gi, `$1${MASK}`);
   return out.length > MAX_LENGTH ? `...${out.slice(out.length - MAX_LENGTH)}` : out;

@@ -74,7 +74,7 @@ export class StatefulSetBackend implements ServerBackend {
       differences,
       endpoint: this.endpoint(ctx),
       message: ready ? (rolling ? 'rolling out a change' : 'running') : `waiting for pod ${name}-0 to be ready`,
-      retryAfterSeconds: CREATING_RETRY_SECONDS,
+      retryAfterSeconds: ready && !rolling ? undefined : CREATING_RETRY_SECONDS,
     };
   }
 

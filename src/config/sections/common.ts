@@ -1,6 +1,20 @@
-import { FLAG, LOG_LEVEL, NAME, NAMESPACE_LIST, POSITIVE, TEXT_LIST } from '../common-formats.js';
+import { int, str } from '../checks.js';
+import { FLAG, LOG_LEVEL, NAME, NAMESPACE_LIST, POSITIVE, SECONDS, TEXT_LIST } from '../common-formats.js';
+import { defineFormat } from '../formats.js';
 import type { Fragment } from '../fragment.js';
 
+const PORT = defineFormat({ name: 'tcp-port', kind: 'number', check: int(1, 65535) });
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const OBJECT_NAME = defineFormat({
+  name: 'k8s-object-name',
+  kind: 'string',
+  check: str({ pattern: DNS_SUBDOMAIN, maxLength: 253, hint: 'a Kubernetes object name (lower-case letters, digits, - and .)' }),
+});
+const OPTIONAL_NAMESPACE = defineFormat({
+  name: 'optional-namespace',
+  kind: 'string',
+  check: str({ pattern: /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)?$/, maxLength: 63, hint: 'a Kubernetes namespace name or ""' }),
+});
 /** Top-level options (everything outside `backends`). */
 export const common = {
   handler_on_resume: {
@@ -29,9 +43,23 @@ export const common = {
   reconcile: {
     resync_seconds: { doc: 'Seconds between periodic reconciles of every object (repairs drift without events; at least 10).', format: POSITIVE, default: 300 },
     concurrency: { doc: 'Reconciles running at once across all objects (one at a time per object).', format: POSITIVE, default: 10 },
-    backoff_base_seconds: { doc: 'First retry delay after a failure; doubled per failure (with jitter) up to backoff_max_seconds.', format: POSITIVE, default: 2 },
-    backoff_max_seconds: { doc: 'Longest retry delay after repeated failures.', format: POSITIVE, default: 300 },
+    backoff_base_seconds: { doc: 'First retry delay after a failure, in seconds (fractions allowed); doubled per failure (with jitter) up to backoff_max_seconds.', format: SECONDS, default: 2 },
+    backoff_max_seconds: { doc: 'Longest retry delay after repeated failures, in seconds.', format: SECONDS, default: 300 },
   },
   watch_namespaces: { doc: 'Namespaces to watch; empty = all namespaces.', format: NAMESPACE_LIST, default: [] },
   log_level: { doc: 'Log level: trace, debug, info, warn, error, fatal or silent.', format: LOG_LEVEL, default: 'info' },
+  http_port: { doc: 'Port of the HTTP server with /healthz, /readyz and /metrics.', format: PORT, default: 8080 },
+  leader_election: {
+    enabled: { doc: 'If true, only the replica holding the Lease reconciles; the others stand by. Turn off only with a single replica.', format: FLAG, default: true },
+    lease_name: { doc: 'Name of the coordination.k8s.io Lease.', format: OBJECT_NAME, default: 'hybrid-cloud-postgresql-operator' },
+    namespace: { doc: "Namespace of the Lease; \"\" = the pod's namespace (POD_NAMESPACE), else the kube context's.", format: OPTIONAL_NAMESPACE, default: '' },
+    lease_duration_seconds: { doc: 'How long standbys wait after the last renewal they saw before taking over.', format: POSITIVE, default: 15 },
+    renew_deadline_seconds: { doc: 'The leader stops reconciling when it could not renew for this long (less than lease_duration_seconds).', format: POSITIVE, default: 10 },
+    retry_period_seconds: { doc: 'Pause between attempts to acquire or renew the Lease (less than renew_deadline_seconds).', format: POSITIVE, default: 2 },
+  },
+  shutdown_timeout_seconds: {
+    doc: "On SIGTERM, how long reconciles in flight may take to finish (keep it below the pod's terminationGracePeriodSeconds).",
+    format: POSITIVE,
+    default: 20,
+  },
 } satisfies Fragment;

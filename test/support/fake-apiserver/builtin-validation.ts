@@ -6,17 +6,43 @@ import { isRecord } from './types.js';
 const CONFIG_KEY = /^[-._a-zA-Z0-9]+$/;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
+// metav1.MicroTime is parsed with layout "2006-01-02T15:04:05.000000Z07:00": exactly six fraction
+// digits. A JS Date serialises with three, so clients must send client-node's V1MicroTime.
+const MICRO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}(Z|[+-]\d{2}:\d{2})$/;
+const MICRO_TIME_FIELDS: Record<string, string[]> = {
+  'coordination.k8s.io/leases': ['spec.acquireTime', 'spec.renewTime'],
+  'events.k8s.io/events': ['eventTime', 'series.lastObservedTime'],
+  '/events': ['eventTime', 'series.lastObservedTime'],
+};
+
+const undecodable = (t: ResourceType, why: string) => badRequest(`${t.kind} in version "v1" cannot be handled as a ${t.kind}: ${why}`);
+
+function fieldAt(obj: KubeObject, path: string): unknown {
+  let cur: unknown = obj;
+  for (const part of path.split('.')) cur = isRecord(cur) ? cur[part] : undefined;
+  return cur;
+}
+
+function checkMicroTimes(t: ResourceType, obj: KubeObject): void {
+  for (const path of MICRO_TIME_FIELDS[`${t.group}/${t.plural}`] ?? []) {
+    const v = fieldAt(obj, path);
+    if (v !== undefined && v !== null && (typeof v !== 'string' || !MICRO_TIME.test(v))) {
+      throw undecodable(t, `parsing time ${JSON.stringify(v)} as "2006-01-02T15:04:05.000000Z07:00": cannot parse as ".000000"`);
+    }
+  }
+}
+
 /**
  * Errors the real server raises while DECODING the body (400, not 422): Secret data and
- * ConfigMap binaryData are []byte, so they must be valid base64.
+ * ConfigMap binaryData are []byte, so they must be valid base64; MicroTime fields need six
+ * fraction digits.
  */
 export function checkDecodable(t: ResourceType, obj: KubeObject): void {
+  checkMicroTimes(t, obj);
   const field = t.plural === 'secrets' ? 'data' : t.plural === 'configmaps' ? 'binaryData' : undefined;
   if (t.group !== '' || !field || !isRecord(obj[field])) return;
   for (const v of Object.values(obj[field])) {
-    if (typeof v !== 'string' || !BASE64.test(v)) {
-      throw badRequest(`${t.kind} in version "v1" cannot be handled as a ${t.kind}: illegal base64 data at input byte 0`);
-    }
+    if (typeof v !== 'string' || !BASE64.test(v)) throw undecodable(t, 'illegal base64 data at input byte 0');
   }
 }
 

@@ -41,10 +41,16 @@ export function prune(value: unknown, schema: Schema | undefined, isRoot = false
     return;
   }
   if (!isRecord(value)) return;
+  pruneObject(value, schema, isRoot || schema['x-kubernetes-embedded-resource'] === true);
+}
+
+function pruneObject(value: Record<string, unknown>, schema: Schema, keepMeta: boolean): void {
   const props = schema.properties ?? {};
   const keepUnknown = schema['x-kubernetes-preserve-unknown-fields'] === true || schema.additionalProperties !== undefined;
-  const keepMeta = isRoot || schema['x-kubernetes-embedded-resource'] === true;
   for (const key of Object.keys(value)) {
+    // The root's apiVersion/kind/metadata are the API server's, never pruned by the CRD schema
+    // (a CRD may still declare `metadata: {type: object}`, as generated CRDs do).
+    if (keepMeta && EMBEDDED_KEYS.includes(key)) continue;
     if (props[key]) prune(value[key], props[key]);
     else if (isRecord(schema.additionalProperties)) prune(value[key], schema.additionalProperties);
     else if (!keepUnknown && !(keepMeta && EMBEDDED_KEYS.includes(key))) delete value[key];

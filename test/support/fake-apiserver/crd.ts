@@ -75,7 +75,11 @@ export function validateCrd(crd: KubeObject): FieldError[] {
   if (crd.metadata.name !== expected) {
     errs.push({ field: 'metadata.name', reason: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify(crd.metadata.name)}: must be spec.names.plural+"."+spec.group` });
   }
-  const versions = spec.versions ?? [];
+  return [...errs, ...versionErrors(spec.versions ?? [])];
+}
+
+function versionErrors(versions: CrdVersion[]): FieldError[] {
+  const errs: FieldError[] = [];
   if (versions.length === 0) errs.push(required('spec.versions'));
   if (versions.filter((v) => v.storage).length !== 1) {
     errs.push({ field: 'spec.versions', reason: 'FieldValueInvalid', message: 'Invalid value: []apiextensions.CustomResourceDefinitionVersion{...}: must have exactly one version marked as storage version' });

@@ -51,7 +51,15 @@ export function commitUpdate(ctx: Ctx, t: ResourceType, old: KubeObject, next: K
   return ctx.store.replace(t, old, next);
 }
 
-export function updateObject(ctx: Ctx, t: ResourceType, version: string, ns: string | undefined, name: string, body: unknown, opts: UpdateOptions): WriteResult {
+/** The object a request addresses: its type, the version it is served at, namespace and name. */
+export interface Target {
+  t: ResourceType;
+  version: string;
+  namespace: string | undefined;
+  name: string;
+}
+
+export function updateObject(ctx: Ctx, { t, version, namespace: ns, name }: Target, body: unknown, opts: UpdateOptions): WriteResult {
   const old = ctx.store.get(t, ns, name);
   if (!old) {
     if (!t.createOnUpdate || opts.subresource) throw notFound(t, name);
@@ -122,4 +130,15 @@ export function deleteObject(ctx: Ctx, t: ResourceType, ns: string | undefined, 
     return { object: ctx.store.replace(t, existing, markDeleting(t, existing, finalizers)), deleted: false };
   }
   return { object: ctx.store.remove(t, existing), deleted: true };
+}
+
+/**
+ * A write by one of the fake's controllers (GC, namespace, CRD): the same update rules as a client
+ * PUT, at the type's preferred version, guarded by the object's current resourceVersion.
+ */
+export function systemUpdate(ctx: Ctx, t: ResourceType, obj: KubeObject, mutate: (o: KubeObject) => void, subresource?: string): void {
+  const version = t.versions[0] ?? 'v1';
+  const next = { ...structuredClone(obj), apiVersion: t.group ? `${t.group}/${version}` : version };
+  mutate(next);
+  commitUpdate(ctx, t, obj, prepareUpdate(t, version, obj, next, { ...(subresource ? { subresource } : {}), requireResourceVersion: true }));
 }

@@ -1,12 +1,12 @@
 import { parse as parseYaml } from 'yaml';
 import type { Ctx } from './context.js';
 import { badRequest, notFound, unsupportedMediaType } from './errors.js';
-import type { WriteResult } from './operations.js';
+import type { Target, WriteResult } from './operations.js';
 import { commitUpdate, createObject } from './operations.js';
 import { jsonPatch, mergePatch } from './patch.js';
 import { strategicMerge } from './strategic-merge.js';
 import type { KubeObject, ResourceType } from './types.js';
-import { isRecord } from './types.js';
+import { atVersion, isRecord } from './types.js';
 import { prepareUpdate } from './write-rules.js';
 
 export const MERGE = 'application/merge-patch+json';
@@ -44,7 +44,7 @@ function decodeApply(body: string): KubeObject {
  * Server-side apply, SIMPLIFIED to create-or-merge: managed fields are not tracked, so fields a
  * manager stops applying are not removed and there are no conflicts between managers.
  */
-function apply(ctx: Ctx, t: ResourceType, version: string, ns: string | undefined, name: string, req: PatchRequest): WriteResult {
+function apply(ctx: Ctx, { t, version, namespace: ns, name }: Target, req: PatchRequest): WriteResult {
   if (!req.fieldManager) throw badRequest('PATCH, fieldManager is required for apply requests');
   const config = decodeApply(req.body);
   if (config.metadata?.name !== undefined && config.metadata.name !== name) {
@@ -55,7 +55,8 @@ function apply(ctx: Ctx, t: ResourceType, version: string, ns: string | undefine
     if (req.subresource) throw notFound(t, name);
     return { object: createObject(ctx, t, version, ns, { ...config, metadata: { ...config.metadata, name } }), created: true };
   }
-  const merged = t.custom ? mergePatch(existing, config) : strategicMerge(existing, config);
+  const current = atVersion(t, version, existing);
+  const merged = t.custom ? mergePatch(current, config) : strategicMerge(current, config);
   return { object: commitUpdate(ctx, t, existing, prepareUpdate(t, version, existing, merged, { subresource: req.subresource, requireResourceVersion: true })), created: false };
 }
 
@@ -73,11 +74,12 @@ function patched(t: ResourceType, existing: KubeObject, req: PatchRequest): unkn
 }
 
 /** PATCH in all four flavours. The patched object then goes through the same rules as an update. */
-export function patchObject(ctx: Ctx, t: ResourceType, version: string, ns: string | undefined, name: string, req: PatchRequest): WriteResult {
-  if (req.contentType === APPLY) return apply(ctx, t, version, ns, name, req);
+export function patchObject(ctx: Ctx, target: Target, req: PatchRequest): WriteResult {
+  const { t, version, namespace: ns, name } = target;
+  if (req.contentType === APPLY) return apply(ctx, target, req);
   if (![MERGE, JSON_PATCH, STRATEGIC].includes(req.contentType)) patched(t, { metadata: {} }, req);
   const existing = ctx.store.get(t, ns, name);
   if (!existing) throw notFound(t, name);
-  const next = prepareUpdate(t, version, existing, patched(t, existing, req), { subresource: req.subresource, requireResourceVersion: true });
+  const next = prepareUpdate(t, version, existing, patched(t, atVersion(t, version, existing), req), { subresource: req.subresource, requireResourceVersion: true });
   return { object: commitUpdate(ctx, t, existing, next), created: false };
 }

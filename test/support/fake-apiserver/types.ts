@@ -111,3 +111,9 @@ export const qualifiedKind = (t: Pick<ResourceType, 'group' | 'kind'>): string =
 export function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
+
+/** The object as served at `version` (versions share storage, so only apiVersion differs). */
+export function atVersion(t: ResourceType, version: string, obj: KubeObject): KubeObject {
+  const { apiVersion: _a, kind: _k, ...rest } = obj;
+  return { apiVersion: apiVersionOf(t.group, version), kind: t.kind, ...rest } as KubeObject;
+}

@@ -111,7 +111,7 @@ function keepSystemMeta(old: KubeObject, obj: KubeObject): void {
   m.creationTimestamp = o.creationTimestamp;
   m.resourceVersion = o.resourceVersion;
   for (const f of ['generation', 'deletionTimestamp', 'deletionGracePeriodSeconds'] as const) {
-    if (o[f] !== undefined) m[f] = o[f];
+    if (o[f] !== undefined) (m as Record<string, unknown>)[f] = o[f];
     else delete m[f];
   }
   delete m.managedFields;
@@ -164,7 +164,8 @@ export function prepareUpdate(t: ResourceType, version: string, old: KubeObject,
   }
   obj.apiVersion = apiVersionOf(t.group, version);
   admit(t, version, obj, old);
-  if (generationChanged(t, old, obj)) obj.metadata.generation = (old.metadata.generation ?? 0) + 1;
+  // Only the main resource's strategy tracks generation; subresource writes never bump it.
+  if (!opts.subresource && generationChanged(t, old, obj)) obj.metadata.generation = (old.metadata.generation ?? 0) + 1;
   return obj;
 }
 

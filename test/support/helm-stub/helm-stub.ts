@@ -4,9 +4,16 @@
  * helm's output formats and error messages, records every call (arguments, stdin, environment)
  * and fails on request (`faults.json`). Unknown flags fail like real helm, so a wrong flag in the
  * backend fails its tests.
+ *
+ * With `$HELM_STUB_REAL_HELM` (a real helm binary) and an API server URL in
+ * `$HELM_STUB_DIR/apiserver-url`, `upgrade` also does what helm does in a cluster: renders the
+ * (local) chart with `helm template` and writes its objects to that API server (JSON; real helm
+ * speaks protobuf, which the tests' fake API server does not), and `uninstall` deletes them.
  */
+import { execFileSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
 
 interface Revision {
   revision: number;
@@ -16,6 +23,21 @@ interface Revision {
   app_version: string;
   description: string;
   values: Record<string, unknown> | null;
+  /** The objects written to the API server for this revision. */
+  objects?: ObjectRef[];
+}
+interface ObjectRef {
+  apiVersion: string;
+  kind: string;
+  name: string;
+}
+interface KubeDoc {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string>; [key: string]: unknown };
+  spec?: unknown;
+  data?: unknown;
+  [key: string]: unknown;
 }
 interface Release {
   name: string;
@@ -24,6 +46,7 @@ interface Release {
 }
 interface Fault {
   command: string;
+  stdout?: string;
   stderr?: string;
   exitCode?: number;
   hangMs?: number;
@@ -55,7 +78,7 @@ switch (command) {
     out('v3.18.0+stub');
     break;
   case 'upgrade':
-    upgrade(positional[1], positional[2]);
+    await upgrade(positional[1], positional[2]);
     break;
   case 'history':
     history(positional[1]);
@@ -68,29 +91,31 @@ switch (command) {
     status(positional[1]);
     break;
   case 'uninstall':
-    uninstall(positional[1]);
+    await uninstall(positional[1]);
     break;
   default:
     fail(`Error: unknown command "${command}" for "helm"`);
 }
 
-function upgrade(name: string | undefined, chart: string | undefined): void {
+async function upgrade(name: string | undefined, chart: string | undefined): Promise<void> {
   if (!name || !chart) fail('Error: "helm upgrade" requires 2 arguments');
   const values = readValues();
   const { chartName, version, appVersion } = resolveChart(chart as string);
   const release = load(name as string);
   const now = new Date().toISOString();
+  if (!release && !flags.has('--install')) fail(`Error: UPGRADE FAILED: "${name}" has no deployed releases`);
+  const previous = release?.revisions[release.revisions.length - 1];
+  if (previous?.status.startsWith('pending-')) fail('Error: UPGRADE FAILED: another operation (install/upgrade/rollback) is in progress');
+  const objects = await applyChart(name as string, chart as string, values, previous?.objects ?? []);
   const rev = (status: string, description: string, revision: number): Revision => ({
-    revision, updated: now, status, chart: `${chartName}-${version}`, app_version: appVersion, description, values,
+    revision, updated: now, status, chart: `${chartName}-${version}`, app_version: appVersion, description, values, ...(objects ? { objects } : {}),
   });
   if (!release) {
-    if (!flags.has('--install')) fail(`Error: UPGRADE FAILED: "${name}" has no deployed releases`);
     save({ name: name as string, namespace, revisions: [rev('deployed', 'Install complete', 1)] });
     out(`Release "${name}" does not exist. Installing it now.\nNAME: ${name}\nNAMESPACE: ${namespace}\nSTATUS: deployed\nREVISION: 1`);
     return;
   }
-  const last = release.revisions[release.revisions.length - 1] as Revision;
-  if (last.status.startsWith('pending-')) fail('Error: UPGRADE FAILED: another operation (install/upgrade/rollback) is in progress');
+  const last = previous as Revision;
   for (const r of release.revisions) if (r.status === 'deployed') r.status = 'superseded';
   release.revisions.push(rev('deployed', 'Upgrade complete', last.revision + 1));
   save(release);
@@ -101,7 +126,7 @@ function history(name: string | undefined): void {
   const release = mustLoad(name, 'Error: release: not found');
   if ((flags.get('--output') ?? flags.get('-o')) !== 'json') fail('Error: the helm stub only prints history as json');
   const max = Number(flags.get('--max') ?? 256);
-  out(JSON.stringify(release.revisions.slice(-max).map(({ values: _values, ...r }) => r)));
+  out(JSON.stringify(release.revisions.slice(-max).map(({ values: _values, objects: _objects, ...r }) => r)));
 }
 
 function getValues(name: string | undefined): void {
@@ -124,10 +149,68 @@ function status(name: string | undefined): void {
   }));
 }
 
-function uninstall(name: string | undefined): void {
-  mustLoad(name, `Error: uninstall: Release not loaded: ${name}: release: not found`);
+async function uninstall(name: string | undefined): Promise<void> {
+  const release = mustLoad(name, `Error: uninstall: Release not loaded: ${name}: release: not found`);
+  const api = apiServer();
+  for (const ref of (api && release.revisions[release.revisions.length - 1]?.objects) || []) await deleteObject(api as string, ref);
   rmSync(releaseFile(name as string));
   out(`release "${name}" uninstalled`);
+}
+
+/** The API server objects are written to, when the test connected one. */
+function apiServer(): string | undefined {
+  const file = join(stateDir, 'apiserver-url');
+  return process.env.HELM_STUB_REAL_HELM && existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined;
+}
+
+/** Renders the chart with the real helm and writes its objects; deletes the ones the new revision dropped. */
+async function applyChart(name: string, chart: string, values: Record<string, unknown> | null, before: ObjectRef[]): Promise<ObjectRef[] | undefined> {
+  const api = apiServer();
+  if (!api) return undefined;
+  const valuesFile = join(stateDir, `values-${process.pid}.json`);
+  writeFileSync(valuesFile, JSON.stringify(values ?? {}));
+  let manifest = '';
+  try {
+    manifest = execFileSync(process.env.HELM_STUB_REAL_HELM as string, ['template', name, chart, '--namespace', namespace, '--values', valuesFile], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (err) {
+    fail(`Error: UPGRADE FAILED: ${String((err as { stderr?: unknown }).stderr ?? err).trim().replace(/^Error: /, '')}`);
+  } finally {
+    rmSync(valuesFile, { force: true });
+  }
+  const objects: ObjectRef[] = [];
+  for (const doc of parseAllDocuments(manifest)) {
+    const obj = doc.toJS() as KubeDoc | null;
+    if (!obj?.kind) continue;
+    obj.metadata = { ...obj.metadata, namespace, annotations: { ...obj.metadata?.annotations, 'meta.helm.sh/release-name': name, 'meta.helm.sh/release-namespace': namespace } };
+    await putObject(api, obj);
+    objects.push({ apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata.name });
+  }
+  for (const ref of before) if (!objects.some((o) => o.kind === ref.kind && o.name === ref.name)) await deleteObject(api, ref);
+  return objects;
+}
+
+function objectUrl(api: string, ref: { apiVersion: string; kind: string }, name?: string): string {
+  const base = ref.apiVersion === 'v1' ? `${api}/api/v1` : `${api}/apis/${ref.apiVersion}`;
+  const plural = `${ref.kind.toLowerCase()}s`;
+  return `${base}/namespaces/${namespace}/${plural}${name ? `/${name}` : ''}`;
+}
+
+/** Creates the object, or replaces its metadata and spec (keeping status), as helm's upgrade does. */
+async function putObject(api: string, obj: KubeDoc): Promise<void> {
+  const headers = { 'content-type': 'application/json' };
+  const created = await fetch(objectUrl(api, obj), { method: 'POST', headers, body: JSON.stringify(obj) });
+  if (created.ok) return;
+  if (created.status !== 409) fail(`Error: UPGRADE FAILED: create ${obj.kind} ${obj.metadata.name}: ${created.status} ${await created.text()}`);
+  const url = objectUrl(api, obj, obj.metadata.name);
+  const current = (await (await fetch(url)).json()) as KubeDoc;
+  const body = { ...current, metadata: { ...current.metadata, labels: obj.metadata.labels, annotations: obj.metadata.annotations }, spec: obj.spec, ...(obj.data ? { data: obj.data } : {}) };
+  const replaced = await fetch(url, { method: 'PUT', headers, body: JSON.stringify(body) });
+  if (!replaced.ok) fail(`Error: UPGRADE FAILED: update ${obj.kind} ${obj.metadata.name}: ${replaced.status} ${await replaced.text()}`);
+}
+
+async function deleteObject(api: string, ref: ObjectRef): Promise<void> {
+  const res = await fetch(objectUrl(api, ref, ref.name), { method: 'DELETE' });
+  if (!res.ok && res.status !== 404) fail(`Error: uninstall: delete ${ref.kind} ${ref.name}: ${res.status} ${await res.text()}`);
 }
 
 function readValues(): Record<string, unknown> | null {
@@ -186,6 +269,10 @@ async function applyFault(cmd: string): Promise<void> {
   if (fault.times !== undefined) fault.times -= 1;
   writeFileSync(file, JSON.stringify(faults));
   if (fault.hangMs) await new Promise((resolve) => setTimeout(resolve, fault.hangMs));
+  if (fault.stdout !== undefined) {
+    out(fault.stdout);
+    process.exit(fault.exitCode ?? 0);
+  }
   if (fault.stderr !== undefined || fault.exitCode !== undefined) fail(fault.stderr ?? 'Error: injected failure', fault.exitCode ?? 1);
 }
 

@@ -16,6 +16,8 @@ export interface HelmStub {
   release(namespace: string, name: string): Promise<StubRelease | undefined>;
   writeRelease(release: StubRelease): Promise<void>;
   fault(fault: StubFault): Promise<void>;
+  /** From now on `upgrade`/`uninstall` write/delete the rendered objects there (needs `realHelm`). */
+  connectApiServer(url: string): Promise<void>;
   cleanup(): Promise<void>;
 }
 
@@ -44,6 +46,8 @@ export interface StubRelease {
 /** Makes the next call(s) of `command` (`upgrade`, `history`, `get`, `uninstall`…) fail or hang. */
 export interface StubFault {
   command: string;
+  /** Printed instead of the real answer (exit code 0 unless `exitCode`). */
+  stdout?: string;
   stderr?: string;
   exitCode?: number;
   hangMs?: number;
@@ -53,14 +57,30 @@ export interface StubFault {
 
 const script = join(dirname(fileURLToPath(import.meta.url)), 'helm-stub.ts');
 
-export async function createHelmStub(): Promise<HelmStub> {
+export interface HelmStubOptions {
+  /** A real helm binary, used for `helm template` when an API server is connected. */
+  realHelm?: string;
+}
+
+/**
+ * A temporary folder with a `helm` executable that runs the stand-in. Its state folder (and the
+ * real helm, if given) are baked into the executable, so it can also be configured as
+ * `helm_binary` of an operator running in the test process.
+ */
+export async function createHelmStub(opts: HelmStubOptions = {}): Promise<HelmStub> {
   const dir = await mkdtemp(join(tmpdir(), 'helm-stub-'));
   const binDir = join(dir, 'bin');
   await mkdir(join(dir, 'releases'), { recursive: true });
   await mkdir(binDir);
   const helm = join(binDir, 'helm');
   // The node running the tests runs the stub (no PATH lookup); type stripping runs the .ts as is.
-  await writeFile(helm, `#!/bin/sh\nexec "${process.execPath}" --no-warnings "${script}" "$@"\n`);
+  const lines = [
+    '#!/bin/sh',
+    `export HELM_STUB_DIR="\${HELM_STUB_DIR:-${dir}}"`,
+    ...(opts.realHelm ? [`export HELM_STUB_REAL_HELM="${opts.realHelm}"`] : []),
+    `exec "${process.execPath}" --no-warnings "${script}" "$@"`,
+  ];
+  await writeFile(helm, `${lines.join('\n')}\n`);
   await chmod(helm, 0o755);
   const releaseFile = (namespace: string, name: string) => join(dir, 'releases', `${namespace}__${name}.json`);
   const faultsFile = join(dir, 'faults.json');
@@ -85,6 +105,9 @@ export async function createHelmStub(): Promise<HelmStub> {
       const faults = existsSync(faultsFile) ? (JSON.parse(await readFile(faultsFile, 'utf8')) as StubFault[]) : [];
       faults.push(fault);
       await writeFile(faultsFile, JSON.stringify(faults));
+    },
+    async connectApiServer(url) {
+      await writeFile(join(dir, 'apiserver-url'), url);
     },
     async cleanup() {
       await rm(dir, { recursive: true, force: true });

@@ -1,0 +1,120 @@
+import { apiTraffic } from '../lib/api-counts.js';
+import { OPERATOR_APP, startEnv, type BenchEnv } from '../lib/environment.js';
+import { prepareServer, databaseNames, populateSettledDatabases } from '../lib/objects.js';
+import { BenchOperator } from '../lib/operator.js';
+import { mb } from '../lib/proc-stats.js';
+import { round, sleep } from '../lib/stats.js';
+
+export interface MemoryRestartOptions {
+  /** Database counts to measure at, ascending (e.g. 1000, 10000). */
+  sizes: number[];
+  concurrency: number;
+  nodeOptions?: string;
+  resyncSeconds: number;
+  /** How long after /readyz the restart is watched for work. */
+  windowSeconds: number;
+  log: (line: string) => void;
+}
+
+export interface StartSample {
+  databases: number;
+  /** Objects the operator lists and watches: databases, their two Secrets each, the server and its Secrets. */
+  watchedObjects: number;
+  /** Spawn → /readyz 200 (every informer has listed). */
+  syncedSeconds: number;
+  rssMB: number;
+  /** During the first `windowSeconds` after /readyz: */
+  backendCalls: number;
+  reconciles: number;
+  apiWrites: number;
+  sqlStatements: number;
+  cpuSeconds: number;
+}
+
+export interface MemoryRestartResult {
+  resyncSeconds: number;
+  windowSeconds: number;
+  samples: StartSample[];
+  memoryPass: boolean;
+  restartPass: boolean;
+}
+
+const MEMORY_TARGETS_MB: Array<[number, number]> = [
+  [0, 100],
+  [1000, 100],
+  [10000, 250],
+];
+
+/** Target RSS for a population: the smallest documented population at or above it. */
+export function memoryTargetMB(databases: number): number {
+  return (MEMORY_TARGETS_MB.find(([n]) => databases <= n) ?? MEMORY_TARGETS_MB[MEMORY_TARGETS_MB.length - 1])?.[1] ?? 250;
+}
+
+/**
+ * One world, growing: the operator is started with 0 databases, then restarted over larger
+ * populations of settled databases (written straight into the API server, see
+ * populateSettledDatabases). Each start gives RSS with that many objects watched and the restart
+ * cost: time to synced, and the work done in the window after it.
+ */
+export async function runMemoryRestart(opts: MemoryRestartOptions): Promise<MemoryRestartResult> {
+  const env = await startEnv({ historyLimit: 10_000 });
+  const samples: StartSample[] = [];
+  try {
+    const first = await BenchOperator.start(env, { concurrency: opts.concurrency, resyncSeconds: opts.resyncSeconds, nodeOptions: opts.nodeOptions });
+    await first.waitSynced();
+    const server = await prepareServer(env);
+    await first.waitQuiet(1000);
+    await first.stop();
+    let populated = 0;
+    for (const size of [0, ...opts.sizes]) {
+      if (size > populated) {
+        const started = performance.now();
+        await populateSettledDatabases(env.client, server, databaseNames('settled', size).slice(populated));
+        opts.log(`  populated ${size - populated} settled databases in ${round((performance.now() - started) / 1000, 1)} s`);
+        populated = size;
+      }
+      const sample = await startOnce(env, opts, size);
+      opts.log(`  ${size} databases: synced in ${sample.syncedSeconds} s, RSS ${sample.rssMB} MB, ${sample.backendCalls} backend calls, ${sample.reconciles} reconciles in ${opts.windowSeconds} s`);
+      samples.push(sample);
+    }
+  } finally {
+    await env.close();
+  }
+  const last = samples[samples.length - 1];
+  return {
+    resyncSeconds: opts.resyncSeconds,
+    windowSeconds: opts.windowSeconds,
+    samples,
+    memoryPass: samples.every((s) => s.rssMB < memoryTargetMB(s.databases)),
+    restartPass: !!last && last.syncedSeconds < 10 && last.backendCalls === 0,
+  };
+}
+
+async function startOnce(env: BenchEnv, opts: MemoryRestartOptions, databases: number): Promise<StartSample> {
+  env.api.resetCounts();
+  env.pgLog.mark();
+  const operator = await BenchOperator.start(env, { concurrency: opts.concurrency, resyncSeconds: opts.resyncSeconds, nodeOptions: opts.nodeOptions });
+  try {
+    const syncedMs = await operator.waitSynced();
+    const cpuAtSync = operator.cpuSeconds();
+    await sleep(opts.windowSeconds * 1000);
+    const counters = await operator.counters();
+    const cpu = operator.cpuSeconds() - cpuAtSync;
+    const traffic = apiTraffic(env.api.requestCounts());
+    const sql = env.pgLog.activity(OPERATOR_APP);
+    const rss = await operator.peakRss();
+    return {
+      databases,
+      watchedObjects: databases * 3 + 3,
+      syncedSeconds: round(syncedMs / 1000, 2),
+      rssMB: mb(rss),
+      backendCalls: counters.backendCalls,
+      reconciles: counters.reconciles,
+      apiWrites: traffic.writes,
+      sqlStatements: sql.statements,
+      cpuSeconds: round(cpu, 2),
+    };
+  } finally {
+    await operator.stop();
+  }
+}

@@ -1,0 +1,83 @@
+export const FIGURES = ['throughput', 'latency', 'idle', 'memory'] as const;
+export type Figure = (typeof FIGURES)[number];
+
+export interface BenchOptions {
+  mode: 'quick' | 'default' | 'full';
+  figures: Figure[];
+  /** Throughput sizes (N databases); the idle figure runs on the largest. */
+  sizes: number[];
+  serialBaselineMax: number;
+  concurrency: number;
+  /** Resync period of the operator in the throughput, latency and idle figures (the production default). */
+  resyncSeconds: number;
+  latencyRuns: number;
+  idleSeconds: number;
+  /** Populations for the memory and restart figure. */
+  memorySizes: number[];
+  /** Resync period during the memory and restart figure (long, so few resyncs fall into its windows). */
+  restartResyncSeconds: number;
+  restartWindowSeconds: number;
+  /** NODE_OPTIONS of every operator process the bench starts ("" = none, as the image runs it). */
+  operatorNodeOptions: string;
+  outDir: string;
+}
+
+const PROFILES: Record<BenchOptions['mode'], Omit<BenchOptions, 'mode' | 'figures' | 'outDir' | 'operatorNodeOptions'>> = {
+  quick: { sizes: [50], serialBaselineMax: 50, concurrency: 10, resyncSeconds: 300, latencyRuns: 20, idleSeconds: 15, memorySizes: [1000, 2000], restartResyncSeconds: 3600, restartWindowSeconds: 5 },
+  default: { sizes: [100, 500, 1000], serialBaselineMax: 100, concurrency: 10, resyncSeconds: 300, latencyRuns: 200, idleSeconds: 60, memorySizes: [1000, 10000], restartResyncSeconds: 3600, restartWindowSeconds: 10 },
+  full: { sizes: [100, 500, 1000], serialBaselineMax: Infinity, concurrency: 10, resyncSeconds: 300, latencyRuns: 200, idleSeconds: 60, memorySizes: [1000, 10000], restartResyncSeconds: 3600, restartWindowSeconds: 10 },
+};
+
+export const USAGE = `usage: npm run bench -- [--quick | --full] [--only throughput,latency,idle,memory]
+  [--sizes 100,500,1000] [--serial-baseline-max N] [--concurrency N] [--resync S]
+  [--latency-runs N] [--idle-seconds S] [--memory-sizes 1000,10000] [--out DIR]
+  [--operator-node-options "--optimize-for-size"]
+
+  --quick   smoke run with small numbers (about 2 minutes)
+  --full    every baseline at every size (the serial baseline at N = 1000 alone takes minutes)
+  --only    run some figures; "memory" includes the restart figure; "idle" needs throughput's
+            largest world and builds one when throughput is not run`;
+
+const numbers = (v: string): number[] => v.split(',').map((x) => {
+  const n = Number(x);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`not a positive integer: ${x}`);
+  return n;
+});
+
+export function parseArgs(argv: string[]): BenchOptions {
+  const mode = argv.includes('--full') ? 'full' : argv.includes('--quick') ? 'quick' : 'default';
+  const opts: BenchOptions = { mode, figures: [...FIGURES], outDir: 'bench/results', operatorNodeOptions: '', ...PROFILES[mode] };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i] as string;
+    if (flag === '--quick' || flag === '--full') continue;
+    if (flag === '--help' || flag === '-h') throw new Error(USAGE);
+    const value = argv[++i];
+    if (value === undefined) throw new Error(`${flag} needs a value\n${USAGE}`);
+    apply(opts, flag, value);
+  }
+  opts.sizes.sort((a, b) => a - b);
+  opts.memorySizes.sort((a, b) => a - b);
+  return opts;
+}
+
+function apply(opts: BenchOptions, flag: string, value: string): void {
+  switch (flag) {
+    case '--only': {
+      const wanted = value.split(',').map((f) => (f === 'restart' ? 'memory' : f));
+      const unknown = wanted.filter((f) => !(FIGURES as readonly string[]).includes(f));
+      if (unknown.length) throw new Error(`unknown figure ${unknown.join(', ')}\n${USAGE}`);
+      opts.figures = FIGURES.filter((f) => wanted.includes(f));
+      return;
+    }
+    case '--sizes': opts.sizes = numbers(value); return;
+    case '--serial-baseline-max': opts.serialBaselineMax = Number(value); return;
+    case '--concurrency': opts.concurrency = numbers(value)[0] as number; return;
+    case '--resync': opts.resyncSeconds = numbers(value)[0] as number; return;
+    case '--latency-runs': opts.latencyRuns = numbers(value)[0] as number; return;
+    case '--idle-seconds': opts.idleSeconds = numbers(value)[0] as number; return;
+    case '--memory-sizes': opts.memorySizes = numbers(value); return;
+    case '--out': opts.outDir = value; return;
+    case '--operator-node-options': opts.operatorNodeOptions = value; return;
+    default: throw new Error(`unknown option ${flag}\n${USAGE}`);
+  }
+}

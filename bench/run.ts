@@ -1,0 +1,117 @@
+/**
+ * The operator's benchmarks: throughput, latency, idle cost, memory and restart, each against the
+ * fake API server and a real local PostgreSQL, with the operator as its own process. Prints a
+ * summary and writes everything as JSON to bench/results/. See bench/README.md.
+ *
+ *   npm run bench                      # default sizes (about 10 minutes on 2 cores)
+ *   npm run bench -- --quick           # smoke run (about 2 minutes)
+ *   npm run bench -- --only latency    # one figure
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { findPostgresBinDir } from '../test/support/postgres-server.js';
+import { runIdle } from './figures/idle.js';
+import { runLatency } from './figures/latency.js';
+import { runMemoryRestart } from './figures/memory-restart.js';
+import { readyWorld, runThroughput, type Survivor } from './figures/throughput.js';
+import { parseArgs, type BenchOptions } from './lib/args.js';
+import { describeMachine } from './lib/machine.js';
+import { summaryTable, type BenchResults } from './lib/report.js';
+
+const log = (line: string): void => console.log(line);
+
+async function main(): Promise<void> {
+  // dist/bench/run.js → the repository root, where dist/src/main.js and crds/ are found.
+  process.chdir(resolve(dirname(fileURLToPath(import.meta.url)), '..', '..'));
+  let opts: BenchOptions;
+  try {
+    opts = parseArgs(process.argv.slice(2));
+  } catch (err) {
+    console.error((err as Error).message);
+    process.exit(2);
+  }
+  const started = performance.now();
+  const results: BenchResults = {
+    machine: { ...describeMachine(), postgres: postgresVersion(), loadAverageAtEnd: 0 },
+    mode: opts.mode,
+    startedAt: new Date().toISOString(),
+    wallSeconds: 0,
+    errors: [],
+  };
+  log(`bench (${opts.mode}): ${opts.figures.join(', ')} — ${results.machine.cores} cores, Node ${results.machine.node}, load ${results.machine.loadAverageAtStart}`);
+  await runFigures(opts, results);
+  results.wallSeconds = Math.round((performance.now() - started) / 1000);
+  results.machine.loadAverageAtEnd = Math.round((loadavg()[0] ?? 0) * 100) / 100;
+  const table = summaryTable(results);
+  log(`\n${table}`);
+  write(opts.outDir, results, table);
+  if (results.errors.length) process.exitCode = 1;
+}
+
+async function runFigures(opts: BenchOptions, results: BenchResults): Promise<void> {
+  const wants = (f: string) => opts.figures.includes(f as never);
+  const attempt = async (figure: string, fn: () => Promise<void>) => {
+    log(`${figure}…`);
+    try {
+      await fn();
+    } catch (err) {
+      console.error(`${figure} failed:`, err);
+      results.errors.push({ figure, message: err instanceof Error ? err.message : String(err) });
+    }
+  };
+  let world: Survivor | undefined;
+  const common = { concurrency: opts.concurrency, resyncSeconds: opts.resyncSeconds, nodeOptions: opts.operatorNodeOptions || undefined, log };
+  try {
+    if (wants('throughput')) {
+      await attempt('throughput', async () => {
+        const out = await runThroughput({ ...common, sizes: opts.sizes, serialBaselineMax: opts.serialBaselineMax }, wants('idle'));
+        results.throughput = out.rows;
+        world = out.survivor;
+      });
+    }
+    if (wants('idle')) {
+      await attempt('idle', async () => {
+        world ??= await readyWorld(Math.max(...opts.sizes), common);
+        results.idle = await runIdle(world, { ...common, seconds: opts.idleSeconds });
+      });
+    }
+  } finally {
+    await world?.operator.stop();
+    await world?.env.close();
+  }
+  if (wants('latency')) await attempt('latency', async () => void (results.latency = await runLatency({ ...common, runs: opts.latencyRuns })));
+  if (wants('memory')) {
+    await attempt('memory and restart', async () => {
+      results.memory = await runMemoryRestart({ ...common, sizes: opts.memorySizes, resyncSeconds: opts.restartResyncSeconds, windowSeconds: opts.restartWindowSeconds });
+    });
+  }
+}
+
+function postgresVersion(): string {
+  try {
+    return execFileSync(join(findPostgresBinDir(), 'postgres'), ['--version'], { encoding: 'utf8' }).trim().replace(/^postgres \(PostgreSQL\) /, '');
+  } catch {
+    return 'unknown';
+  }
+}
+
+function write(outDir: string, results: BenchResults, table: string): void {
+  mkdirSync(outDir, { recursive: true });
+  const stamp = results.startedAt.replace(/[:.]/g, '-');
+  const json = JSON.stringify(results, (_k, v: unknown) => (v instanceof Map ? Object.fromEntries(v) : v), 2);
+  writeFileSync(join(outDir, `bench-${results.mode}-${stamp}.json`), json);
+  writeFileSync(join(outDir, 'latest.json'), json);
+  writeFileSync(join(outDir, 'latest.md'), table);
+  log(`results: ${join(outDir, `bench-${results.mode}-${stamp}.json`)}`);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+}).then(() => {
+  // Pools, watches and timers of the figures are closed; exit even if a library keeps a handle.
+  process.exit(process.exitCode ?? 0);
+});

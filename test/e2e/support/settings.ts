@@ -1,0 +1,53 @@
+import { describe } from '@jest/globals';
+
+/** How the operator (running where the tests run) reaches the PostgreSQL pods it manages. */
+export type OperatorReach =
+  /** The Service's cluster DNS name: works when the tests run inside the cluster. */
+  | { kind: 'cluster-dns' }
+  /** The suite forwards a local port to the scenario's server pod through the API server. */
+  | { kind: 'port-forward' }
+  /** `backends.statefulset.operator_endpoint` as given ({namespace}, {name}, {service} replaced). */
+  | { kind: 'template'; template: string };
+
+/** What a tester can set (test/e2e/README.md lists every variable). */
+export interface E2eSettings {
+  /** Bound of every single wait (a server coming up, a pod finishing, an object going). */
+  timeoutMs: number;
+  /** Storage class of the servers' volumes; '' = the cluster's default. */
+  storageClass: string;
+  reach: OperatorReach;
+  /** Image repository of PostgreSQL, for the servers and for the psql client pods. */
+  postgresRepository: string;
+  /** Leave the namespace (and the operator's log) behind for a look after the run. */
+  keepNamespace: boolean;
+}
+
+export const POSTGRES_MAJOR = '17';
+
+export function readSettings(env: NodeJS.ProcessEnv = process.env): E2eSettings {
+  const seconds = Number(env.E2E_TIMEOUT_SECONDS);
+  const endpoint = env.E2E_OPERATOR_ENDPOINT?.trim() ?? '';
+  let reach: OperatorReach = { kind: 'cluster-dns' };
+  if (endpoint === 'port-forward') reach = { kind: 'port-forward' };
+  else if (endpoint) reach = { kind: 'template', template: endpoint };
+  return {
+    timeoutMs: (Number.isFinite(seconds) && seconds > 0 ? seconds : 600) * 1000,
+    storageClass: env.E2E_STORAGE_CLASS?.trim() ?? '',
+    reach,
+    postgresRepository: env.E2E_POSTGRES_REPOSITORY?.trim() || 'docker.io/library/postgres',
+    keepNamespace: env.E2E_KEEP_NAMESPACE === '1',
+  };
+}
+
+/**
+ * Why the suites do not run, or undefined when a cluster answered. jest.e2e.config.js checks the
+ * cluster once and leaves its verdict in the environment.
+ */
+export function skipReason(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (env.E2E_SKIP_REASON) return env.E2E_SKIP_REASON;
+  if (env.E2E_CLUSTER_CHECKED !== 'yes') return 'the cluster check did not run; start the suite with `npm run test:e2e`';
+  return undefined;
+}
+
+/** `describe` when a cluster is there, `describe.skip` otherwise (the run then reports the suite as skipped). */
+export const describeE2E = skipReason() ? describe.skip : describe;

@@ -1,0 +1,176 @@
+/**
+ * The values the helmbitnami backend gives helm, checked against the real Bitnami chart 17.1.0:
+ * every key must exist in its values.yaml with the same type, and the whole must satisfy its
+ * values.schema.json; then the real helm binary renders the release from a local chart fixture
+ * (same values files, reduced templates) and the objects carry what the backend relies on.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Ajv } from 'ajv';
+import { pino } from 'pino';
+import { parse, parseAllDocuments } from 'yaml';
+import { backendSection } from '../../src/config/backend-section.js';
+import type { HelmBitnamiSection } from '../../src/config/sections/helmbitnami.js';
+import type { ServerContext } from '../../src/backends/types.js';
+import { HelmBitnamiBackend } from '../../src/backends/helm-bitnami/index.js';
+import { HelmCli } from '../../src/backends/helm-bitnami/helm-cli.js';
+import { createKubeClients, kubeConfigForUrl } from '../../src/k8s/clients.js';
+import { configFrom } from '../support/operator-harness.js';
+import { BITNAMI_CHART_FIXTURE, helmHome, realHelmBinary } from '../support/helm-stub/real-helm.js';
+
+type Tree = Record<string, unknown>;
+
+const chartValues = parse(readFileSync(join(BITNAMI_CHART_FIXTURE, 'values.yaml'), 'utf8')) as Tree;
+const chartSchema = JSON.parse(readFileSync(join(BITNAMI_CHART_FIXTURE, 'values.schema.json'), 'utf8')) as Tree;
+/** The Registry override Bitnami users need since 2025 (docs and example config). */
+const REGISTRY_OVERRIDE = { image: { registry: 'docker.io', repository: 'bitnamilegacy/postgresql' }, global: { security: { allowInsecureImages: true } } };
+
+function backend(section: Tree = {}): HelmBitnamiBackend {
+  const config = configFrom({ backend: 'helmbitnami', backends: { helmbitnami: { classes: { small: { cpu: '1000m', memory: '256Mi' } }, default_class: 'small', ...section } } });
+  const settings = backendSection<HelmBitnamiSection>(config, 'helmbitnami');
+  // Clients for an address nobody listens on: building values never calls the API.
+  return new HelmBitnamiBackend({ settings, kube: createKubeClients(kubeConfigForUrl('http://127.0.0.1:9')), log: pino({ level: 'silent' }) });
+}
+
+function context(over: Partial<ServerContext> = {}): ServerContext {
+  return {
+    namespace: 'team-a',
+    name: 'demoteam',
+    uid: 'u1',
+    generation: 1,
+    spec: { size: { storageGB: 12 }, credentialsSecret: 'demoteam-postgres-credentials' },
+    resolved: { version: '17', sizeClass: 'small' },
+    adminPassword: 'not-used-here',
+    adminSecret: { name: 'hybridcloud-pgserver-demoteam', passwordKey: 'password' },
+    owner: { apiVersion: 'hybridcloud.maibornwolff.de/v1alpha1', kind: 'PostgreSQLServer', name: 'demoteam', uid: 'u1' },
+    labels: { 'app.kubernetes.io/instance': 'demoteam-postgresql', 'hybridcloud.maibornwolff.de/server': 'demoteam' },
+    state: {},
+    ...over,
+  };
+}
+
+const kindOf = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v);
+
+/** Every key set must exist in the chart's values.yaml with the same type; `{}` defaults are free-form maps. */
+function layoutProblems(values: Tree, layout: Tree, path = ''): string[] {
+  return Object.entries(values).flatMap(([key, value]) => {
+    const here = path ? `${path}.${key}` : key;
+    if (!Object.hasOwn(layout, key)) return [`${here} is not a key of the chart's values.yaml`];
+    const def = layout[key];
+    if (kindOf(def) !== kindOf(value)) return [`${here}: the chart has a ${kindOf(def)}, the backend sets a ${kindOf(value)}`];
+    if (kindOf(def) !== 'object') return [];
+    const defTree = def as Tree;
+    if (Object.keys(defTree).length === 0) return [];
+    return layoutProblems(value as Tree, defTree, here);
+  });
+}
+
+const CASES: Array<[string, Tree, Partial<ServerContext>]> = [
+  ['defaults', {}, {}],
+  ['a storage class and an older major', { storage_class: 'fast-ssd' }, { resolved: { version: '15', sizeClass: 'small' } }],
+  ['cpu/memory from the spec', { default_class: null }, { spec: { size: { storageGB: 1, cpu: 2, memoryMB: 2048 }, credentialsSecret: 'c' }, resolved: { version: '16' } }],
+  ['another admin user', { admin_username: 'dbadmin' }, {}],
+];
+
+describe('helmbitnami values against the real Bitnami chart 17.1.0 data files', () => {
+  const validate = new Ajv({ strict: false, allErrors: true }).compile({ ...chartSchema, $schema: undefined });
+
+  it.each(CASES)('%s: every key exists in values.yaml with the same type', (_name, section, ctx) => {
+    const values = backend(section).desiredValues(context(ctx));
+    expect(layoutProblems(values, chartValues)).toEqual([]);
+  });
+
+  it.each(CASES)('%s: the values satisfy values.schema.json', (_name, section, ctx) => {
+    const values = backend(section).desiredValues(context(ctx));
+    expect(validate(values) ? [] : validate.errors).toEqual([]);
+  });
+
+  it('the documented registry override is in the layout too', () => {
+    expect(layoutProblems(backend({ extra_values: REGISTRY_OVERRIDE }).desiredValues(context()), chartValues)).toEqual([]);
+  });
+
+  it('the config refuses extra values that would override what the operator sets', () => {
+    expect(() => backend({ extra_values: { fullnameOverride: 'x', primary: { persistence: { size: '1Gi' } } } })).toThrow(/must not set fullnameOverride, primary\.persistence\.size/);
+    expect(() => backend({ extra_values: { global: { postgresql: { auth: { existingSecret: 'other' } } } } })).toThrow(/must not set global\.postgresql\.auth/);
+  });
+
+  it('the check itself catches a wrong key and a wrong type', () => {
+    expect(layoutProblems({ primary: { persistance: { size: '1Gi' } } }, chartValues)).toEqual(["primary.persistance is not a key of the chart's values.yaml"]);
+    expect(layoutProblems({ primary: { persistence: { size: 8 } } }, chartValues)).toEqual(['primary.persistence.size: the chart has a string, the backend sets a number']);
+    expect(validate({ persistence: { size: 8 } })).toBe(false);
+  });
+});
+
+describe('helm template of the release with the real helm binary and the local chart fixture', () => {
+  let helm: HelmCli;
+  let home: ReturnType<typeof helmHome>;
+
+  beforeAll(() => {
+    home = helmHome();
+    helm = new HelmCli({ binary: realHelmBinary(), timeoutSeconds: 120, env: home.env });
+  });
+
+  afterAll(() => home?.cleanup());
+
+  async function render(values: Tree, release = 'demoteam-postgresql'): Promise<Tree[]> {
+    const out = await helm.run(['template', release, BITNAMI_CHART_FIXTURE, '--namespace', 'team-a', '--values', '-'], { input: JSON.stringify(values) });
+    return parseAllDocuments(out).map((d) => d.toJS() as Tree).filter(Boolean);
+  }
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- rendered manifests, read field by field
+  const find = (docs: Tree[], kind: string, name: string) => docs.find((d) => d.kind === kind && (d.metadata as Tree).name === name) as Record<string, any> | undefined;
+
+  it('names the StatefulSet and Service after the release, reads the password from the operator\'s Secret', async () => {
+    const b = backend({ storage_class: 'fast-ssd' });
+    const ctx = context({ resolved: { version: '16', sizeClass: 'small' } });
+    const docs = await render(b.desiredValues(ctx));
+    expect(docs.map((d) => `${d.kind}/${(d.metadata as Tree).name}`).sort()).toEqual(['Service/demoteam-postgresql', 'Service/demoteam-postgresql-hl', 'StatefulSet/demoteam-postgresql']);
+    const sts = find(docs, 'StatefulSet', 'demoteam-postgresql')!;
+    const pod = sts.spec.template.spec;
+    const container = pod.containers[0];
+    expect(container.image).toBe('docker.io/bitnami/postgresql:16');
+    expect(container.resources).toEqual({ requests: { cpu: '1000m', memory: '256Mi' }, limits: { cpu: '1000m', memory: '256Mi' } });
+    expect(container.env).toContainEqual({ name: 'POSTGRES_PASSWORD_FILE', value: '/opt/bitnami/postgresql/secrets/password' });
+    expect(pod.volumes).toContainEqual({ name: 'postgresql-password', secret: { secretName: 'hybridcloud-pgserver-demoteam' } });
+    const claim = sts.spec.volumeClaimTemplates[0];
+    expect(claim.spec.resources.requests.storage).toBe('12Gi');
+    expect(claim.spec.storageClassName).toBe('fast-ssd');
+    // The backend deletes claims by exactly this label (pvc_cleanup).
+    expect(claim.metadata.labels['app.kubernetes.io/instance']).toBe('demoteam-postgresql');
+    expect(sts.metadata.labels['hybridcloud.maibornwolff.de/server']).toBe('demoteam');
+    // The Quickstart's `kubectl get pods -l app.kubernetes.io/instance=demoteam-postgresql`.
+    expect(sts.spec.template.metadata.labels['app.kubernetes.io/instance']).toBe('demoteam-postgresql');
+  });
+
+  it('serves where the backend says the endpoint is', async () => {
+    const b = backend();
+    const ctx = context();
+    const docs = await render(b.desiredValues(ctx));
+    const svc = find(docs, 'Service', 'demoteam-postgresql')!;
+    expect(svc.spec.ports[0].port).toBe(5432);
+    const endpoint = { host: 'demoteam-postgresql.team-a.svc', port: 5432, sslmode: 'disable' as const };
+    expect(b.adminConnection(ctx, endpoint)).toMatchObject({ host: `${svc.metadata.name}.team-a.svc`, port: svc.spec.ports[0].port, user: 'postgres', database: 'postgres' });
+  });
+
+  it('keeps a long server name within the limits of every object name', async () => {
+    const name = 'a-very-long-server-name-that-would-not-fit-into-helm-release-names';
+    const b = backend();
+    const ctx = context({ name });
+    const release = (b.desiredValues(ctx).fullnameOverride as string);
+    const docs = await render(b.desiredValues(ctx), release);
+    for (const d of docs) expect(((d.metadata as Tree).name as string).length).toBeLessThanOrEqual(63);
+    expect(find(docs, 'StatefulSet', release)).toBeDefined();
+  });
+
+  it('needs allowInsecureImages for another registry, as the real chart since 2025; the override then renders', async () => {
+    const onlyRegistry = backend({ extra_values: { image: REGISTRY_OVERRIDE.image } });
+    await expect(render(onlyRegistry.desiredValues(context()))).rejects.toThrow(/allowInsecureImages/);
+    const docs = await render(backend({ extra_values: REGISTRY_OVERRIDE }).desiredValues(context()));
+    expect(find(docs, 'StatefulSet', 'demoteam-postgresql')!.spec.template.spec.containers[0].image).toBe('docker.io/bitnamilegacy/postgresql:17');
+  });
+
+  it('fails the render on a value of the wrong type (the chart\'s schema applies)', async () => {
+    await expect(render({ ...backend().desiredValues(context()), persistence: { size: 8 } })).rejects.toThrow(/schema/);
+  });
+});

@@ -1,0 +1,80 @@
+import type { Ctx } from './context.js';
+import { FOREGROUND_FINALIZER, ORPHAN_FINALIZER } from './context.js';
+import { deleteObject, systemUpdate } from './operations.js';
+import { tolerant } from './sweeper.js';
+import type { KubeObject, OwnerReference, ResourceType } from './types.js';
+
+interface Entry {
+  t: ResourceType;
+  obj: KubeObject;
+}
+
+type OwnerState = 'solid' | 'dangling' | 'waiting' | 'orphaning';
+
+const has = (o: KubeObject, finalizer: string): boolean => (o.metadata.finalizers ?? []).includes(finalizer);
+
+function ownerState(ctx: Ctx, dependent: KubeObject, ref: OwnerReference): OwnerState {
+  const ownerType = ctx.registry.byKind(ref.apiVersion, ref.kind);
+  // An owner kind the server does not serve cannot be checked: the real GC leaves the dependent alone.
+  if (!ownerType) return 'solid';
+  // Owners live in the dependent's namespace; a cluster-scoped dependent cannot have a namespaced owner.
+  if (ownerType.namespaced && !dependent.metadata.namespace) return 'dangling';
+  const owner = ctx.store.get(ownerType, dependent.metadata.namespace, ref.name);
+  if (!owner || owner.metadata.uid !== ref.uid) return 'dangling';
+  if (owner.metadata.deletionTimestamp && has(owner, ORPHAN_FINALIZER)) return 'orphaning';
+  if (owner.metadata.deletionTimestamp && has(owner, FOREGROUND_FINALIZER)) return 'waiting';
+  return 'solid';
+}
+
+/** Deletes a dependent whose owners are all gone, or drops the references that no longer hold it. */
+function collectDependent(ctx: Ctx, e: Entry, hasDependents: (uid: string) => boolean): void {
+  const refs = e.obj.metadata.ownerReferences ?? [];
+  const states = refs.map((r) => ownerState(ctx, e.obj, r));
+  const solid = states.includes('solid');
+  const drop = refs.filter((_, i) => states[i] === 'orphaning' || (solid && (states[i] === 'dangling' || states[i] === 'waiting')));
+  if (drop.length > 0) {
+    return tolerant(() => systemUpdate(ctx, e.t, e.obj, (o) => {
+      o.metadata.ownerReferences = refs.filter((r) => !drop.includes(r));
+    }));
+  }
+  if (solid || refs.length === 0 || e.obj.metadata.deletionTimestamp) return;
+  // A dependent of an owner in foreground deletion is itself deleted in the foreground when it has dependents.
+  const foreground = states.includes('waiting') && hasDependents(e.obj.metadata.uid ?? '');
+  tolerant(() => deleteObject(ctx, e.t, e.obj.metadata.namespace, e.obj.metadata.name ?? '', { propagationPolicy: foreground ? 'Foreground' : 'Background' }));
+}
+
+/** Removes the orphan / foregroundDeletion finalizer once the GC's part of the deletion is done. */
+function finishOwner(ctx: Ctx, e: Entry, dependents: Map<string, KubeObject[]>): void {
+  const deps = dependents.get(e.obj.metadata.uid ?? '') ?? [];
+  const uid = e.obj.metadata.uid;
+  const blocking = deps.filter((d) => (d.metadata.ownerReferences ?? []).some((r) => r.uid === uid && r.blockOwnerDeletion));
+  const done = (has(e.obj, ORPHAN_FINALIZER) && deps.length === 0 ? [ORPHAN_FINALIZER] : [])
+    .concat(has(e.obj, FOREGROUND_FINALIZER) && blocking.length === 0 ? [FOREGROUND_FINALIZER] : []);
+  if (done.length === 0) return;
+  tolerant(() => systemUpdate(ctx, e.t, e.obj, (o) => {
+    o.metadata.finalizers = (o.metadata.finalizers ?? []).filter((f) => !done.includes(f));
+  }));
+}
+
+/**
+ * One pass of the garbage collector over the whole store (level-triggered, like the real one):
+ * background deletion of dependents whose owners are gone (also when a dependent names an owner
+ * uid that never existed), Orphan (owner references dropped) and Foreground (owner waits for
+ * dependents with blockOwnerDeletion) propagation.
+ */
+export function gcSweep(ctx: Ctx): void {
+  const entries: Entry[] = [];
+  for (const [key, obj] of ctx.store.everything()) {
+    const t = ctx.registry.byKey(key);
+    if (t) entries.push({ t, obj });
+  }
+  const dependents = new Map<string, KubeObject[]>();
+  for (const { obj } of entries) {
+    for (const r of obj.metadata.ownerReferences ?? []) dependents.set(r.uid, [...(dependents.get(r.uid) ?? []), obj]);
+  }
+  const hasDependents = (uid: string): boolean => (dependents.get(uid) ?? []).length > 0;
+  for (const e of entries) {
+    if (e.obj.metadata.deletionTimestamp) finishOwner(ctx, e, dependents);
+    if ((e.obj.metadata.ownerReferences ?? []).length > 0) collectDependent(ctx, e, hasDependents);
+  }
+}

@@ -1,0 +1,43 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Ctx } from './context.js';
+import { coreVersions, group, groupList, resourceList, versionInfo } from './discovery.js';
+import { routeNotFound } from './errors.js';
+import type { HandlerOptions } from './handlers.js';
+import { handleResource, verbOf } from './handlers.js';
+import { sendError, sendJson } from './http-util.js';
+import type { Route } from './router.js';
+import { route } from './router.js';
+
+function serveDiscovery(ctx: Ctx, r: Exclude<Route, { kind: 'resource' }>, host: string, res: ServerResponse): void {
+  const found = (doc: unknown): void => {
+    if (doc === undefined) throw routeNotFound();
+    sendJson(res, 200, doc);
+  };
+  switch (r.kind) {
+    case 'root': return found({ paths: ['/api', '/api/v1', '/apis', '/healthz', '/livez', '/readyz', '/version'] });
+    case 'version': return found(versionInfo());
+    case 'health':
+      res.writeHead(200, { 'Content-Type': 'text/plain' });
+      res.end('ok');
+      return;
+    case 'api': return found(coreVersions(host));
+    case 'apis': return found(groupList(ctx.registry));
+    case 'group': return found(group(ctx.registry, r.group));
+    case 'groupVersion': return found(resourceList(ctx.registry, r.group, r.version));
+  }
+}
+
+/** The request listener: routes, counts resource requests by verb, renders errors as Status. */
+export function requestListener(ctx: Ctx, opts: HandlerOptions, counts: Map<string, number>) {
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    const url = new URL(req.url ?? '/', 'http://fake');
+    const run = async (): Promise<void> => {
+      const r = route(ctx.registry, url.pathname);
+      if (r.kind !== 'resource') return serveDiscovery(ctx, r, req.headers.host ?? '', res);
+      const key = `${verbOf(req.method ?? 'GET', r, url.searchParams)} ${r.t.plural}${r.subresource ? `/${r.subresource}` : ''}`;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+      await handleResource({ ctx, opts, query: url.searchParams }, r, req, res);
+    };
+    run().catch((err: unknown) => sendError(res, err));
+  };
+}
