@@ -2,12 +2,16 @@ import { credentialsData } from '../../src/handlers/credentials.js';
 import { databaseLabels } from '../../src/handlers/labels.js';
 import { databaseStoreName, STORE_PASSWORD } from '../../src/handlers/names.js';
 import { LABEL_MANAGED_BY, MANAGED_BY } from '../../src/api/constants.js';
-import { ensureDatabase, ensureRole, PoolRegistry, toPgName } from '../../src/postgres/index.js';
+import pg, { type QueryResultRow } from 'pg';
+import { ensureDatabase, ensureRole, PoolRegistry, toPgName, type Queryable, type ServerPools } from '../../src/postgres/index.js';
 import { generatePassword } from '../../src/util/password.js';
 import type { Api } from '../lib/api.js';
 import type { BenchEnv } from '../lib/environment.js';
 import { NAMESPACE, SERVER } from '../lib/objects.js';
-import { parallel } from '../lib/stats.js';
+import { parallel, round } from '../lib/stats.js';
+import { loadavg } from 'node:os';
+
+export const sumMs = (m: Map<string, number>): number => [...m.values()].reduce((a, b) => a + b, 0);
 
 export const BASELINE_APP = 'bench-baseline';
 
@@ -16,20 +20,32 @@ export interface BaselineResult {
   seconds: number;
   statements: number;
   connections: number;
+  /** Seconds PostgreSQL spent in CREATE DATABASE, summed over all databases. */
+  createDatabaseSecondsTotal: number;
+  /** CPU seconds of the bench process (fake API server, the baseline's own client work). */
+  harnessCpuSeconds: number;
+  loadAverage: number;
 }
 
 /**
  * What the operator must do per database at the least, without the operator: the same SQL (the
- * project's own ensureRole / ensureDatabase over the same kind of pool registry) and the same two
- * Secret writes (password store, then credentials) — no CRs, watches, queue, finalizer, status or
- * events. `workers` = 1 is the serial baseline, `workers` = the operator's concurrency the other.
+ * project's own ensureRole / ensureDatabase) and the same two Secret writes (password store, then
+ * credentials) — no CRs, watches, queue, finalizer, status or events. `workers` = 1 is the serial
+ * baseline, `workers` = the operator's concurrency the other.
+ *
+ * Connections: the admin work goes through a PoolRegistry pool, as in the operator; the one
+ * statement run inside each new database uses a connection opened for it and closed at once
+ * (what a plain script does). The operator's PoolRegistry instead keeps a pool per database for
+ * its idle timeout, which runs PostgreSQL out of connections beyond ~100 databases at a time.
  */
 export async function runBaseline(env: BenchEnv, names: readonly string[], workers: number): Promise<BaselineResult> {
   const pools = new PoolRegistry({ applicationName: BASELINE_APP });
   const admin = { host: env.pg.host, port: env.pg.port, user: env.pg.user, password: env.pg.password, database: 'postgres', sslmode: 'disable' as const };
-  const serverPools = pools.forServer(admin);
+  const serverPools: ServerPools = { admin: pools.get(admin), forDatabase: (database) => oneShot({ ...admin, database }) };
   const endpoint = { host: `${SERVER}-postgresql.${NAMESPACE}.svc`, port: 5432, sslmode: 'disable' as const };
   env.pgLog.mark();
+  const loadAverage = round(loadavg()[0] ?? 0, 2);
+  const cpuBefore = process.cpuUsage();
   const started = performance.now();
   try {
     await parallel(names, workers, async (name) => {
@@ -41,12 +57,36 @@ export async function runBaseline(env: BenchEnv, names: readonly string[], worke
       await ensureDatabase(serverPools, { name: pgName, owner: pgName });
       await writeSecret(env.client, `${name}-credentials`, labels, credentialsData({ endpoint, database: pgName, username: pgName, password }));
     });
-    const seconds = (performance.now() - started) / 1000;
+    const seconds = round((performance.now() - started) / 1000);
+    const cpu = process.cpuUsage(cpuBefore);
     const sql = env.pgLog.activity(BASELINE_APP);
-    return { workers, seconds, statements: sql.statements, connections: sql.connections };
+    return {
+      workers,
+      seconds,
+      statements: sql.statements,
+      connections: sql.connections,
+      createDatabaseSecondsTotal: round(sumMs(sql.createDatabaseMs) / 1000, 2),
+      harnessCpuSeconds: round((cpu.user + cpu.system) / 1e6, 2),
+      loadAverage,
+    };
   } finally {
     await pools.closeAll();
   }
+}
+
+/** A Queryable that connects for each statement and disconnects right after it. */
+function oneShot(conn: pg.ClientConfig): Queryable {
+  return {
+    query: async <R extends QueryResultRow>(text: string, values?: unknown[]) => {
+      const client = new pg.Client({ ...conn, application_name: BASELINE_APP });
+      await client.connect();
+      try {
+        return await client.query<R>(text, values);
+      } finally {
+        await client.end();
+      }
+    },
+  };
 }
 
 async function writeSecret(api: Api, name: string, labels: Record<string, string>, data: Record<string, string>): Promise<void> {

@@ -54,7 +54,7 @@ export async function runIdle(world: Survivor, opts: IdleOptions): Promise<IdleR
   const operator = await BenchOperator.start(env, { concurrency: opts.concurrency, resyncSeconds: opts.resyncSeconds, handlerOnResume: true, nodeOptions: opts.nodeOptions });
   world.operator = operator;
   await operator.waitSynced();
-  const zero: OperatorCounters = { reconciles: 0, databaseReconciles: 0, serverReconciles: 0, reconcileErrors: 0, backendCalls: 0, databaseObjects: 0 };
+  const zero: OperatorCounters = { reconciles: 0, databaseReconciles: 0, serverReconciles: 0, reconcileErrors: 0, backendCalls: 0, databaseObjects: 0, databaseReconcileSeconds: 0 };
   let wall = 0;
   const pass = await measure(world, operator, zero, async () => {
     const started = performance.now();

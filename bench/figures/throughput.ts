@@ -5,7 +5,8 @@ import { prepareServer, databaseBody, databaseNames, NAMESPACE } from '../lib/ob
 import { BenchOperator, type OperatorSettings } from '../lib/operator.js';
 import { ReadyTracker } from '../lib/ready-tracker.js';
 import { parallel, round } from '../lib/stats.js';
-import { runBaseline, type BaselineResult } from './baseline.js';
+import { runBaseline, sumMs, type BaselineResult } from './baseline.js';
+import { loadavg } from 'node:os';
 
 export interface ThroughputOptions {
   sizes: number[];
@@ -30,6 +31,10 @@ export interface OperatorRun {
   sqlStatementsPerDatabase: number;
   sqlConnections: number;
   createDatabaseSecondsTotal: number;
+  /** Mean wall time of one database reconcile. */
+  meanReconcileSeconds: number;
+  harnessCpuSeconds: number;
+  loadAverage: number;
   api: ApiTraffic;
   apiWritesPerDatabase: number;
   credentialsChecked: number;
@@ -128,6 +133,8 @@ async function operatorRound(env: BenchEnv, operator: BenchOperator, names: stri
     env.api.resetCounts();
     const before = await operator.counters();
     const cpuBefore = operator.cpuSeconds();
+    const harnessBefore = process.cpuUsage();
+    const loadAverage = round(loadavg()[0] ?? 0, 2);
     const started = performance.now();
     await parallel(names, 8, (name) => env.client.create(env.client.databases(NAMESPACE), databaseBody(name)));
     const created = performance.now();
@@ -138,12 +145,13 @@ async function operatorRound(env: BenchEnv, operator: BenchOperator, names: stri
     await operator.waitQuiet(1500);
     const traffic = apiTraffic(env.api.requestCounts());
     const cpu = operator.cpuSeconds() - cpuBefore;
+    const harness = process.cpuUsage(harnessBefore);
     const sql = env.pgLog.activity(OPERATOR_APP);
     const after = await operator.counters();
     const failed = await failingCredentials(env, names);
     const n = names.length;
     const reconciles = after.databaseReconciles - before.databaseReconciles;
-    const createDbMs = [...sql.createDatabaseMs.values()].reduce((a, b) => a + b, 0);
+    const createDbMs = sumMs(sql.createDatabaseMs);
     return {
       seconds: round((lastReady - started) / 1000),
       createSeconds: round((created - started) / 1000),
@@ -156,6 +164,9 @@ async function operatorRound(env: BenchEnv, operator: BenchOperator, names: stri
       sqlStatementsPerDatabase: round(sql.statements / n, 1),
       sqlConnections: sql.connections,
       createDatabaseSecondsTotal: round(createDbMs / 1000, 2),
+      meanReconcileSeconds: round((after.databaseReconcileSeconds - before.databaseReconcileSeconds) / Math.max(1, reconciles)),
+      harnessCpuSeconds: round((harness.user + harness.system) / 1e6, 2),
+      loadAverage,
       api: traffic,
       apiWritesPerDatabase: round((traffic.writes - n) / n, 2),
       credentialsChecked: n,

@@ -44,6 +44,8 @@ export interface OperatorCounters {
   reconcileErrors: number;
   backendCalls: number;
   databaseObjects: number;
+  /** Seconds spent inside database reconciles (sum of the duration histogram). */
+  databaseReconcileSeconds: number;
 }
 
 /**
@@ -111,6 +113,7 @@ export class BenchOperator {
       reconcileErrors: sumOf(s, reconciles, { result: 'error' }),
       backendCalls: sumOf(s, `${PREFIX}backend_calls_total`),
       databaseObjects: sumOf(s, `${PREFIX}objects`, { kind: 'PostgreSQLDatabase' }),
+      databaseReconcileSeconds: sumOf(s, `${PREFIX}reconcile_duration_seconds_sum`, { kind: 'PostgreSQLDatabase' }),
     };
   }
 

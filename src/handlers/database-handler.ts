@@ -8,7 +8,8 @@ import { toPgName, validatePgName } from '../postgres/index.js';
 import { credentialsData } from './credentials.js';
 import type { HandlerDeps } from './deps.js';
 import { ensureFinalizer, writeStatus } from './object-ops.js';
-import { beginReset, completeReset, loadPassword, type PasswordScope } from './password-store.js';
+import { beginReset, completeReset, loadPassword, type PasswordScope, type StoredPassword } from './password-store.js';
+import type { SecretRead } from './secret-store.js';
 import { ownerReference, serverAccess, type ServerAccess } from './server-access.js';
 import { databaseLabels } from './labels.js';
 import { databaseStoreName } from './names.js';
@@ -33,34 +34,75 @@ export async function reconcileDatabase(deps: HandlerDeps, namespace: string, na
 }
 
 async function reconcileDatabaseOnce(deps: HandlerDeps, namespace: string, name: string, log: Logger): Promise<ReconcileOutcome> {
-  let db = deps.databaseCache.get(namespace, name);
-  if (!db) return {};
-  db = { ...db, kind: DATABASE_KIND };
-  if (db.metadata.deletionTimestamp) return deleteDatabase(deps, db, log);
-  db = { ...(await ensureFinalizer(deps.databases, db)), kind: DATABASE_KIND };
+  const cached = deps.databaseCache.get(namespace, name);
+  if (!cached) return {};
+  if (cached.metadata.deletionTimestamp) return deleteDatabase(deps, { ...cached, kind: DATABASE_KIND }, log);
+  const db: PostgreSQLDatabase = { ...(await ensureFinalizer(deps.databases, { ...cached, kind: DATABASE_KIND })), kind: DATABASE_KIND };
 
+  const target = await findServer(deps, db);
+  if ('requeueAfterSeconds' in target) return target;
+  const run = await prepare(deps, db, target.server, target.pgName);
+
+  const applied = await applyDatabase(deps, run.access, { name: run.pgName, role: run.pgName, password: run.stored.password, passwordIsNew: run.stored.source === 'generated', spec: db.spec });
+  if (applied.recreated && db.status?.database) {
+    await deps.events.record(db, 'Warning', 'DatabaseRecreated', `database ${run.pgName} was missing in the server and has been recreated empty`);
+  }
+  let password = run.stored.password;
+  const wantsReset = db.metadata.labels?.[ACTION_LABEL] === RESET_PASSWORD_ACTION;
+  if (wantsReset || run.stored.pending) {
+    const pending = await beginReset(deps.secrets, run.scope, run.stored);
+    await applyRolePassword(deps, run.access, run.pgName, pending);
+    await completeReset(deps.secrets, run.scope, run.stored, pending);
+    password = pending;
+  }
+  await publish(deps, db, run, password);
+  if (wantsReset) {
+    await deps.databases.patchMetadata(namespace, name, { labels: { [ACTION_LABEL]: null } });
+    await deps.events.record(db, 'Normal', 'PasswordReset', `password reset; Secret ${db.spec.credentialsSecret} updated`);
+  }
+  await reportReady(deps, db, target.server, run.pgName, log);
+  return {};
+}
+
+/** The server the database lives in, Ready; or when to look again. Bad names and conflicts fail. */
+async function findServer(deps: HandlerDeps, db: PostgreSQLDatabase): Promise<{ server: PostgreSQLServer; pgName: string } | ReconcileOutcome & { requeueAfterSeconds: number }> {
+  const { namespace, name } = db.metadata;
   const pgName = toPgName(name);
   const nameProblem = validatePgName(pgName);
   if (nameProblem) return failWith(deps, db, Reason.InvalidName, `database name "${pgName}" (from metadata.name): ${nameProblem}`);
-
   const server = deps.serverCache.get(namespace, db.spec.serverRef.name);
   if (!server) {
-    await writeStatus(deps.databases, db, { status: 'False', reason: Reason.ServerNotFound, message: `PostgreSQLServer ${db.spec.serverRef.name} not found in namespace ${namespace}` });
+    // Not terminal: the server may be created later (its Ready transition enqueues this database).
+    const message = `PostgreSQLServer ${db.spec.serverRef.name} not found in namespace ${namespace}`;
+    const { reasonChanged } = await writeStatus(deps.databases, db, { status: 'False', reason: Reason.ServerNotFound, message });
+    if (reasonChanged) await deps.events.record(db, 'Warning', Reason.ServerNotFound, message);
     return { requeueAfterSeconds: 60 };
   }
   if (readyOf(server.status?.conditions)?.status !== 'True' || server.metadata.deletionTimestamp) {
-    return reportPending(deps, db, Reason.WaitingForServer, `waiting for PostgreSQLServer ${server.metadata.name} to be ready`, WAIT_FOR_SERVER_SECONDS);
+    return reportPending(deps, db, Reason.WaitingForServer, `waiting for PostgreSQLServer ${server.metadata.name} to be ready`, WAIT_FOR_SERVER_SECONDS) as Promise<{ requeueAfterSeconds: number }>;
   }
   const rival = olderClaim(deps, db, server, pgName);
   if (rival) return failWith(deps, db, Reason.DatabaseConflict, `database "${pgName}" in server ${server.metadata.name} is already claimed by PostgreSQLDatabase ${rival}`);
+  return { server, pgName };
+}
 
+interface DatabaseRun {
+  pgName: string;
+  access: ServerAccess;
+  credentials: SecretRead;
+  scope: PasswordScope;
+  stored: StoredPassword;
+}
+
+/** Checks the allow-list and the Secret's owner, then loads (or stores) the password. */
+async function prepare(deps: HandlerDeps, db: PostgreSQLDatabase, server: PostgreSQLServer, pgName: string): Promise<DatabaseRun> {
   const access = await serverAccess(deps, server);
   const policy = access.backend.databasePolicy(server.spec);
   const unknown = (db.spec.database?.extensions ?? []).filter((e) => !policy.allowedExtensions.includes(e));
   if (unknown.length) {
     return failWith(deps, db, Reason.ExtensionNotAllowed, `extensions not allowed on this server: ${unknown.join(', ')}; allowed: ${policy.allowedExtensions.join(', ') || 'none'}`);
   }
-
+  const { namespace, name } = db.metadata;
   const credentials = await deps.secrets.read(namespace, db.spec.credentialsSecret, db.metadata.uid ?? '');
   if (credentials.kind === 'foreign') {
     return failWith(deps, db, Reason.SecretConflict, `Secret ${db.spec.credentialsSecret} belongs to ${credentials.owner}; choose another spec.credentialsSecret`);
@@ -73,28 +115,20 @@ async function reconcileDatabaseOnce(deps: HandlerDeps, namespace: string, name:
     labels: databaseLabels(server.metadata.name, name),
     length: deps.config.security.password_length,
   };
-  const stored = await loadPassword(deps.secrets, scope);
+  return { pgName, access, credentials, scope, stored: await loadPassword(deps.secrets, scope) };
+}
 
-  const applied = await applyDatabase(deps, access, { name: pgName, role: pgName, password: stored.password, passwordIsNew: stored.source === 'generated', spec: db.spec });
-  if (applied.recreated && db.status?.database) {
-    await deps.events.record(db, 'Warning', 'DatabaseRecreated', `database ${pgName} was missing in the server and has been recreated empty`);
+async function publish(deps: HandlerDeps, db: PostgreSQLDatabase, run: DatabaseRun, password: string): Promise<void> {
+  const { access, pgName } = run;
+  const data = credentialsData({ endpoint: access.endpoint, database: pgName, username: pgName, password, caCert: access.endpoint.caCert ?? access.admin.caCert });
+  const labels = databaseLabels(db.spec.serverRef.name, db.metadata.name);
+  const written = await deps.secrets.write(db.metadata.namespace, db.spec.credentialsSecret, ownerReference(db), data, labels, run.credentials);
+  if (written === 'created' && db.status?.database) {
+    await deps.events.record(db, 'Warning', 'CredentialsRestored', `credentials Secret ${db.spec.credentialsSecret} was missing and has been recreated`);
   }
+}
 
-  let password = stored.password;
-  const wantsReset = db.metadata.labels?.[ACTION_LABEL] === RESET_PASSWORD_ACTION;
-  if (wantsReset || stored.pending) {
-    const pending = await beginReset(deps.secrets, scope, stored);
-    await applyRolePassword(deps, access, pgName, pending);
-    await completeReset(deps.secrets, scope, stored, pending);
-    password = pending;
-  }
-
-  await publish(deps, db, access, pgName, password, credentials);
-  if (wantsReset) {
-    await deps.databases.patchMetadata(namespace, name, { labels: { [ACTION_LABEL]: null } });
-    await deps.events.record(db, 'Normal', 'PasswordReset', `password reset; Secret ${db.spec.credentialsSecret} updated`);
-  }
-
+async function reportReady(deps: HandlerDeps, db: PostgreSQLDatabase, server: PostgreSQLServer, pgName: string, log: Logger): Promise<void> {
   const { reasonChanged } = await writeStatus(deps.databases, db, {
     status: 'True',
     reason: Reason.Available,
@@ -104,23 +138,6 @@ async function reconcileDatabaseOnce(deps: HandlerDeps, namespace: string, name:
   if (reasonChanged) {
     await deps.events.record(db, 'Normal', 'Ready', `database ${pgName} is ready in server ${server.metadata.name}`);
     log.info({ database: pgName }, 'database ready');
-  }
-  return {};
-}
-
-async function publish(
-  deps: HandlerDeps,
-  db: PostgreSQLDatabase,
-  access: ServerAccess,
-  pgName: string,
-  password: string,
-  current: Awaited<ReturnType<HandlerDeps['secrets']['read']>>,
-): Promise<void> {
-  const data = credentialsData({ endpoint: access.endpoint, database: pgName, username: pgName, password, caCert: access.endpoint.caCert ?? access.admin.caCert });
-  const labels = databaseLabels(db.spec.serverRef.name, db.metadata.name);
-  const written = await deps.secrets.write(db.metadata.namespace, db.spec.credentialsSecret, ownerReference(db), data, labels, current);
-  if (written === 'created' && db.status?.database) {
-    await deps.events.record(db, 'Warning', 'CredentialsRestored', `credentials Secret ${db.spec.credentialsSecret} was missing and has been recreated`);
   }
 }
 

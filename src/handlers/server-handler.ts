@@ -9,6 +9,7 @@ import { credentialsData } from './credentials.js';
 import type { HandlerDeps } from './deps.js';
 import { ensureFinalizer, writeStatus } from './object-ops.js';
 import { beginReset, completeReset, loadPassword, type PasswordScope, type StoredPassword } from './password-store.js';
+import type { SecretRead } from './secret-store.js';
 import { ownerReference, serverContext } from './server-access.js';
 import { serverLabels } from './labels.js';
 import { serverStoreName } from './names.js';
@@ -32,12 +33,47 @@ export async function reconcileServer(deps: HandlerDeps, namespace: string, name
 }
 
 async function reconcileServerOnce(deps: HandlerDeps, namespace: string, name: string, log: Logger): Promise<ReconcileOutcome> {
-  let server = deps.serverCache.get(namespace, name);
-  if (!server) return {};
-  server = { ...server, kind: SERVER_KIND };
-  if (server.metadata.deletionTimestamp) return deleteServer(deps, server, log);
-  server = { ...(await ensureFinalizer(deps.servers, server)), kind: SERVER_KIND };
+  const cached = deps.serverCache.get(namespace, name);
+  if (!cached) return {};
+  if (cached.metadata.deletionTimestamp) return deleteServer(deps, { ...cached, kind: SERVER_KIND }, log);
+  const server: PostgreSQLServer = { ...(await ensureFinalizer(deps.servers, { ...cached, kind: SERVER_KIND })), kind: SERVER_KIND };
+  const run = await prepare(deps, server);
 
+  const observed = await deps.backendCall(run.backend.name, 'observe', () => run.backend.observe(run.ctx));
+  if (observed.state) run.ctx.state = observed.state;
+  const progress = await converge(deps, server, run.backend, run.ctx, observed);
+  if (progress) return progress;
+
+  const endpoint = observed.endpoint as Endpoint;
+  const wantsReset = server.metadata.labels?.[ACTION_LABEL] === RESET_PASSWORD_ACTION;
+  let password = run.stored.password;
+  if (wantsReset || run.stored.pending) {
+    const reset = await resetAdminPassword(deps, server, run, endpoint);
+    if (!('password' in reset)) return reset;
+    password = reset.password;
+  }
+  await publishCredentials(deps, server, run, endpoint, password);
+  if (wantsReset) await finishReset(deps, server);
+  if (run.ctx.requestedAction) await finishAction(deps, server, run.backend, run.ctx.requestedAction);
+  await reportReady(deps, server, run, observed, log);
+  // A backend may want to look again before the resync (e.g. when a maintenance window opens).
+  return observed.retryAfterSeconds !== undefined && observed.retryAfterSeconds < deps.config.reconcile.resync_seconds
+    ? { requeueAfterSeconds: observed.retryAfterSeconds }
+    : {};
+}
+
+/** What one reconcile of a server works with, once the input is known to be good. */
+interface ServerRun {
+  backend: ServerBackend;
+  ctx: ServerContext;
+  scope: PasswordScope;
+  stored: StoredPassword;
+  credentials: SecretRead;
+}
+
+/** Pins the backend, validates, checks the Secret's owner and loads (or stores) the admin password. */
+async function prepare(deps: HandlerDeps, server: PostgreSQLServer): Promise<ServerRun> {
+  const { namespace, name } = server.metadata;
   const choice = chooseBackend(server, deps.config);
   if ('problem' in choice) return failWith(deps, server, choice.problem.reason, choice.problem.message);
   if (!server.status?.backend) {
@@ -46,13 +82,11 @@ async function reconcileServerOnce(deps: HandlerDeps, namespace: string, name: s
     if (choice.note) await deps.events.record(server, 'Warning', Reason.BackendNotAllowed, choice.note);
   }
   const backend = await deps.backends.get(choice.backend);
-
   const checked = backend.validate(server.spec, { namespace, name });
   if (!checked.ok) {
     const message = checked.problems.map((p) => `${p.field}: ${p.message}`).join('; ');
     return failWith(deps, server, checked.problems[0]?.reason ?? Reason.InvalidSpec, message);
   }
-
   const credentials = await deps.secrets.read(namespace, server.spec.credentialsSecret, server.metadata.uid ?? '');
   if (credentials.kind === 'foreign') {
     return failWith(deps, server, Reason.SecretConflict, `Secret ${server.spec.credentialsSecret} belongs to ${credentials.owner}; choose another spec.credentialsSecret`);
@@ -66,54 +100,39 @@ async function reconcileServerOnce(deps: HandlerDeps, namespace: string, name: s
     length: deps.config.security.password_length,
   };
   const stored = await loadPassword(deps.secrets, scope);
-  const ctx = serverContext(server, checked.resolved, stored.password);
+  return { backend, ctx: serverContext(server, checked.resolved, stored.password), scope, stored, credentials };
+}
 
-  const observed = await deps.backendCall(backend.name, 'observe', () => backend.observe(ctx));
-  if (observed.state) ctx.state = observed.state;
-  const progress = await converge(deps, server, backend, ctx, observed);
-  if (progress) return progress;
-
-  const endpoint = observed.endpoint as Endpoint;
-  const wantsReset = server.metadata.labels?.[ACTION_LABEL] === RESET_PASSWORD_ACTION;
-  let password = stored.password;
-  if (wantsReset || stored.pending) {
-    const reset = await resetAdminPassword(deps, server, backend, ctx, scope, stored, endpoint);
-    if (!('password' in reset)) return reset;
-    password = reset.password;
-  }
-
-  const admin = backend.adminConnection({ ...ctx, adminPassword: password }, endpoint);
+async function publishCredentials(deps: HandlerDeps, server: PostgreSQLServer, run: ServerRun, endpoint: Endpoint, password: string): Promise<void> {
+  const admin = run.backend.adminConnection({ ...run.ctx, adminPassword: password }, endpoint);
   const data = credentialsData({ endpoint, database: 'postgres', username: admin.user, password, caCert: endpoint.caCert ?? admin.caCert });
-  const written = await deps.secrets.write(namespace, server.spec.credentialsSecret, ownerReference(server), data, serverLabels(name), credentials);
+  const { namespace, name } = server.metadata;
+  const written = await deps.secrets.write(namespace, server.spec.credentialsSecret, ownerReference(server), data, serverLabels(name), run.credentials);
   if (written === 'created' && server.status?.endpoint) {
     await deps.events.record(server, 'Warning', 'CredentialsRestored', `credentials Secret ${server.spec.credentialsSecret} was missing and has been recreated`);
   }
-  if (wantsReset) await finishReset(deps, server);
-  if (ctx.requestedAction) await finishAction(deps, server, backend, ctx.requestedAction);
+}
 
-  const message = observed.warning ? `server is ready; ${observed.warning}` : 'server is ready';
+async function reportReady(deps: HandlerDeps, server: PostgreSQLServer, run: ServerRun, observed: ServerObservation, log: Logger): Promise<void> {
+  const endpoint = observed.endpoint as Endpoint;
   const { reasonChanged } = await writeStatus(deps.servers, server, {
     status: 'True',
     reason: Reason.Available,
-    message,
+    message: observed.warning ? `server is ready; ${observed.warning}` : 'server is ready',
     fields: {
-      backend: backend.name,
-      version: checked.resolved.version,
-      sizeClass: checked.resolved.sizeClass,
+      backend: run.backend.name,
+      version: run.ctx.resolved.version,
+      sizeClass: run.ctx.resolved.sizeClass,
       endpoint: { host: endpoint.host, port: endpoint.port, sslmode: endpoint.sslmode },
-      backendState: ctx.state,
+      backendState: run.ctx.state,
     },
   });
   if (reasonChanged) {
     await deps.events.record(server, 'Normal', 'Ready', `server is ready at ${endpoint.host}:${endpoint.port}`);
-    log.info({ backend: backend.name }, 'server ready');
-    deps.onServerReady?.(namespace, name);
+    log.info({ backend: run.backend.name }, 'server ready');
+    deps.onServerReady?.(server.metadata.namespace, server.metadata.name);
   }
   if (observed.warning) await deps.events.record(server, 'Warning', 'ActionRequired', observed.warning);
-  // A backend may want to look again before the resync (e.g. when a maintenance window opens).
-  return observed.retryAfterSeconds !== undefined && observed.retryAfterSeconds < deps.config.reconcile.resync_seconds
-    ? { requeueAfterSeconds: observed.retryAfterSeconds }
-    : {};
 }
 
 /** Creates, waits for or updates the server; returns undefined once it is ready and up to date. */
@@ -128,28 +147,23 @@ async function converge(
     const result = await deps.backendCall(backend.name, 'create', () => backend.create(ctx));
     return reportPending(deps, server, Reason.Creating, result.message, result.retryAfterSeconds, result.state ?? ctx.state, 'Creating');
   }
-  if (observed.busy || !observed.ready || !observed.endpoint) {
-    const reason = server.status?.endpoint ? Reason.Updating : Reason.Creating;
-    return reportPending(deps, server, reason, observed.message ?? 'waiting for the server', observed.retryAfterSeconds ?? DEFAULT_PENDING_SECONDS, ctx.state);
-  }
-  if (!observed.upToDate) {
+  // An out-of-date server is updated even when not ready: a config fix (image, registry) must be
+  // able to repair a server that cannot start. Only work already in flight is waited for.
+  if (!observed.upToDate && !observed.busy) {
     const result = await deps.backendCall(backend.name, 'update', () => backend.update(ctx, observed));
     const what = observed.differences?.length ? `updating ${observed.differences.join(', ')}` : result.message;
     return reportPending(deps, server, Reason.Updating, what, result.retryAfterSeconds, result.state ?? ctx.state, 'Updating');
+  }
+  if (observed.busy || !observed.ready || !observed.endpoint) {
+    const reason = server.status?.endpoint ? Reason.Updating : Reason.Creating;
+    return reportPending(deps, server, reason, observed.message ?? 'waiting for the server', observed.retryAfterSeconds ?? DEFAULT_PENDING_SECONDS, ctx.state);
   }
   return undefined;
 }
 
 /** Applies a pending (or new) admin password; kill-safe because the pending one is stored first. */
-async function resetAdminPassword(
-  deps: HandlerDeps,
-  server: PostgreSQLServer,
-  backend: ServerBackend,
-  ctx: ServerContext,
-  scope: PasswordScope,
-  stored: StoredPassword,
-  endpoint: Endpoint,
-): Promise<{ password: string } | ReconcileOutcome> {
+async function resetAdminPassword(deps: HandlerDeps, server: PostgreSQLServer, run: ServerRun, endpoint: Endpoint): Promise<{ password: string } | ReconcileOutcome> {
+  const { backend, ctx, scope, stored } = run;
   const pending = await beginReset(deps.secrets, scope, stored);
   const result = await deps.backendCall(backend.name, 'setAdminPassword', () => backend.setAdminPassword(ctx, pending, endpoint));
   if (!result.applied) {

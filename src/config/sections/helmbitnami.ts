@@ -1,5 +1,5 @@
 import { fail, isPlainObject, type Check } from '../checks.js';
-import { COMMON_EXTENSIONS, FLAG, K8S_CLASSES, NAME, POSITIVE, ROLE_NAME, TEXT, templateVariables } from '../common-formats.js';
+import { COMMON_EXTENSIONS, ENDPOINT_TEMPLATE, FLAG, K8S_CLASSES, NAME, POSITIVE, ROLE_NAME, TEXT } from '../common-formats.js';
 import { defineFormat } from '../formats.js';
 import type { Fragment } from '../fragment.js';
 import { limitOptions, type SectionLimits } from './limits.js';
@@ -22,15 +22,6 @@ const helmValues: Check = (v) => {
 };
 const HELM_VALUES = defineFormat({ name: 'helm-values', kind: 'object', check: helmValues });
 
-const operatorEndpoint: Check = (v) => {
-  if (v === '') return [];
-  const vars = templateVariables(['namespace', 'name', 'service'])(v);
-  if (vars.length) return vars;
-  const match = /^(\S+):(\d{1,5})$/.exec(String(v));
-  const port = Number(match?.[2]);
-  return match && port >= 1 && port <= 65535 ? [] : fail('must be host:port, e.g. 127.0.0.1:15432 or {service}.{namespace}.svc:5432', v);
-};
-const HELM_OPERATOR_ENDPOINT = defineFormat({ name: 'helm-operator-endpoint', kind: 'string', check: operatorEndpoint });
 
 /** `backends.helmbitnami`: one release of the Bitnami PostgreSQL chart per server. */
 export const helmbitnami = {
@@ -54,7 +45,7 @@ export const helmbitnami = {
   helm_timeout_seconds: { doc: 'Longest time one helm call may take before it is stopped and retried.', format: POSITIVE, default: 300 },
   operator_endpoint: {
     doc: 'host:port the OPERATOR uses to reach a server, with {namespace}, {name} and {service} (the release\'s Service) replaced, e.g. a port-forward when running outside the cluster; "" = {service}.{namespace}.svc:5432.',
-    format: HELM_OPERATOR_ENDPOINT,
+    format: ENDPOINT_TEMPLATE,
     default: '',
   },
   ...limitOptions({ allowed_extensions: COMMON_EXTENSIONS, database_delete_fake: false }),

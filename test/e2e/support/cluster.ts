@@ -44,10 +44,10 @@ export async function applyCrds(kc: KubeConfig, timeoutMs: number): Promise<void
 }
 
 /** A fresh namespace per scenario file: nothing is shared between scenarios or with earlier runs. */
-export async function createTestNamespace(kube: KubeClients): Promise<string> {
-  const name = `hcpo-e2e-${randomSuffix()}`;
+export const testNamespaceName = (): string => `hcpo-e2e-${randomSuffix()}`;
+
+export async function createTestNamespace(kube: KubeClients, name: string): Promise<void> {
   await kube.core.createNamespace({ body: { metadata: { name, labels: { 'app.kubernetes.io/created-by': FIELD_MANAGER } } } });
-  return name;
 }
 
 /** Deletes the namespace and waits (bounded) until it is gone; returns whether it went. */

@@ -2,9 +2,6 @@ import type { V1EnvVar, V1Pod } from '@kubernetes/client-node';
 import { isNotFound, type KubeClients } from '../../../src/k8s/clients.js';
 import { eventually, randomSuffix } from './wait.js';
 
-/** Longest a client pod may run (covers a wait for DNS and a slow first connection). */
-const POD_DEADLINE_SECONDS = 300;
-
 /**
  * The client environment an application builds from a credentials Secret: libpq's PG* variables
  * from the documented keys, and the ready-made connection string. Nothing else is known to the pod.
@@ -29,7 +26,7 @@ export function credentialsEnv(secretName: string): V1EnvVar[] {
  * a wrong password still fails the script), so a Service whose endpoints lag a second is no flake.
  * Non-root and without privileges, so it also runs under the `restricted` Pod Security level.
  */
-export function psqlPodManifest(opts: { name: string; image: string; secretName: string; script: string }): V1Pod {
+export function psqlPodManifest(opts: { name: string; image: string; secretName: string; script: string; deadlineSeconds: number }): V1Pod {
   const script = ['set -e', 'until pg_isready -q -t 5; do sleep 2; done', opts.script].join('\n');
   return {
     apiVersion: 'v1',
@@ -37,7 +34,8 @@ export function psqlPodManifest(opts: { name: string; image: string; secretName:
     metadata: { name: opts.name, labels: { 'app.kubernetes.io/name': 'hcpo-e2e-psql' } },
     spec: {
       restartPolicy: 'Never',
-      activeDeadlineSeconds: POD_DEADLINE_SECONDS,
+      // Counted from the pod's start, image pull included: a pod that hangs still ends.
+      activeDeadlineSeconds: opts.deadlineSeconds,
       automountServiceAccountToken: false,
       enableServiceLinks: false,
       securityContext: { runAsNonRoot: true, runAsUser: 999, runAsGroup: 999, seccompProfile: { type: 'RuntimeDefault' } },
@@ -68,7 +66,7 @@ export async function runPsqlPod(
   opts: { purpose: string; image: string; secretName: string; script: string; timeoutMs: number },
 ): Promise<PsqlResult> {
   const name = `psql-${opts.purpose}-${randomSuffix(5)}`.slice(0, 63);
-  await kube.core.createNamespacedPod({ namespace, body: psqlPodManifest({ name, image: opts.image, secretName: opts.secretName, script: opts.script }) });
+  await kube.core.createNamespacedPod({ namespace, body: psqlPodManifest({ ...opts, name, deadlineSeconds: Math.ceil(opts.timeoutMs / 1000) }) });
   let last: V1Pod | undefined;
   try {
     const phase = await eventually(

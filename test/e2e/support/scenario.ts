@@ -6,7 +6,7 @@ import { DATABASE_PLURAL, GROUP, SERVER_PLURAL, VERSION } from '../../../src/api
 import { READY } from '../../../src/api/conditions.js';
 import { createKubeClients, isNotFound, loadKubeConfig, type KubeClients } from '../../../src/k8s/clients.js';
 import { workloadName } from '../../../src/backends/statefulset/manifests.js';
-import { applyCrds, createTestNamespace, deleteTestNamespace, yamlDocuments } from './cluster.js';
+import { applyCrds, createTestNamespace, deleteTestNamespace, testNamespaceName, yamlDocuments } from './cluster.js';
 import { E2eOperator, e2eOperatorConfig, freePort, validateConfig } from './operator.js';
 import { PodPortForwarder } from './port-forward.js';
 import { runPsqlPod, type PsqlResult } from './psql-pod.js';
@@ -60,9 +60,9 @@ export class E2eScenario {
   static async setup(opts: { server: string; startOperator?: boolean }): Promise<E2eScenario> {
     const settings = readSettings();
     const kc = loadKubeConfig();
-    const kube = createKubeClients(kc);
     await applyCrds(kc, settings.timeoutMs);
-    const namespace = await createTestNamespace(kube);
+    // Everything that can fail locally comes before the namespace exists, so nothing leaks.
+    const namespace = testNamespaceName();
     let forwarder: PodPortForwarder | undefined;
     let endpoint = '';
     if (settings.reach.kind === 'port-forward') {
@@ -71,17 +71,23 @@ export class E2eScenario {
     } else if (settings.reach.kind === 'template') {
       endpoint = settings.reach.template;
     }
-    const config = e2eOperatorConfig({
-      namespace,
-      operatorEndpoint: endpoint,
-      storageClass: settings.storageClass,
-      postgresRepository: settings.postgresRepository,
-      httpPort: await freePort(),
-    });
-    validateConfig(config);
-    const scenario = new E2eScenario(kc, settings, namespace, new E2eOperator(kc, config), forwarder);
-    if (opts.startOperator !== false) scenario.operator.start();
-    return scenario;
+    try {
+      const config = e2eOperatorConfig({
+        namespace,
+        operatorEndpoint: endpoint,
+        storageClass: settings.storageClass,
+        postgresRepository: settings.postgresRepository,
+        httpPort: await freePort(),
+      });
+      validateConfig(config);
+      const scenario = new E2eScenario(kc, settings, namespace, new E2eOperator(kc, config), forwarder);
+      await createTestNamespace(scenario.kube, namespace);
+      if (opts.startOperator !== false) scenario.operator.start();
+      return scenario;
+    } catch (err) {
+      await forwarder?.close();
+      throw err;
+    }
   }
 
   get postgresImage(): string {
