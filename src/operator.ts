@@ -61,7 +61,10 @@ export class Operator {
     });
     const serverClient = new CustomResourceClient<PostgreSQLServer>(this.kube, SERVER_PLURAL);
     const databaseClient = new CustomResourceClient<PostgreSQLDatabase>(this.kube, DATABASE_PLURAL);
-    const secretWatcher = new Watcher<k8s.V1Secret>(this.kc, this.sources('secrets'), { delete: (s) => this.onOwnedObjectGone(s) }, log);
+    const secretWatcher = new Watcher<k8s.V1Secret>(this.kc, this.secretSources(), { delete: (s) => this.onOwnedObjectChanged(s) }, log);
+    // The StatefulSets of the in-cluster backend: a pod turning ready reconciles its server at once
+    // instead of at the next poll.
+    const workloadWatcher = new Watcher<k8s.V1StatefulSet>(this.kc, this.statefulSetSources(), { update: (o) => this.onOwnedObjectChanged(o) }, log);
     const deps: HandlerDeps = {
       config,
       log,
@@ -82,7 +85,7 @@ export class Operator {
     this.databaseWatcher = new Watcher(this.kc, this.crSources(databaseClient), this.databases.handlers(), log);
     this.servers.attach(this.serverWatcher);
     this.databases.attach(this.databaseWatcher);
-    this.watchers.push(secretWatcher as Watcher<k8s.KubernetesObject>, this.serverWatcher, this.databaseWatcher);
+    this.watchers.push(secretWatcher as Watcher<k8s.KubernetesObject>, workloadWatcher as Watcher<k8s.KubernetesObject>, this.serverWatcher, this.databaseWatcher);
   }
 
   private readonly serverWatcher: Watcher<PostgreSQLServer & k8s.KubernetesObject>;
@@ -161,8 +164,11 @@ export class Operator {
     }
   }
 
-  /** A Secret of ours was deleted (by hand?): its CR recreates it now rather than at the next resync. */
-  private onOwnedObjectGone(obj: k8s.KubernetesObject): void {
+  /**
+   * Something the operator owns changed or went (a Secret deleted by hand, a StatefulSet's pod
+   * turning ready): its CR is reconciled now rather than at the next poll or resync.
+   */
+  private onOwnedObjectChanged(obj: k8s.KubernetesObject): void {
     const ns = obj.metadata?.namespace;
     if (!ns) return;
     for (const ref of obj.metadata?.ownerReferences ?? []) {
@@ -196,17 +202,26 @@ export class Operator {
     }));
   }
 
-  private sources(resource: 'secrets'): WatchSource<k8s.V1Secret>[] {
-    const labelSelector = `${LABEL_MANAGED_BY}=${MANAGED_BY}`;
+  /** Only objects carrying our managed-by label are watched and cached (memory, API load). */
+  private secretSources(): WatchSource<k8s.V1Secret>[] {
+    const labelSelector = MANAGED_SELECTOR;
     return this.namespaces().map((ns) => ({
-      path: ns ? `/api/v1/namespaces/${ns}/${resource}` : `/api/v1/${resource}`,
+      path: ns ? `/api/v1/namespaces/${ns}/secrets` : '/api/v1/secrets',
       labelSelector,
-      list: () =>
-        ns
-          ? this.kube.core.listNamespacedSecret({ namespace: ns, labelSelector })
-          : this.kube.core.listSecretForAllNamespaces({ labelSelector }),
+      list: () => (ns ? this.kube.core.listNamespacedSecret({ namespace: ns, labelSelector }) : this.kube.core.listSecretForAllNamespaces({ labelSelector })),
+    }));
+  }
+
+  private statefulSetSources(): WatchSource<k8s.V1StatefulSet>[] {
+    const labelSelector = MANAGED_SELECTOR;
+    return this.namespaces().map((ns) => ({
+      path: ns ? `/apis/apps/v1/namespaces/${ns}/statefulsets` : '/apis/apps/v1/statefulsets',
+      labelSelector,
+      list: () => (ns ? this.kube.apps.listNamespacedStatefulSet({ namespace: ns, labelSelector }) : this.kube.apps.listStatefulSetForAllNamespaces({ labelSelector })),
     }));
   }
 }
+
+const MANAGED_SELECTOR = `${LABEL_MANAGED_BY}=${MANAGED_BY}`;
 
 export type { ReconcileResult };

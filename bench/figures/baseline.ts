@@ -41,7 +41,7 @@ export interface BaselineResult {
 export async function runBaseline(env: BenchEnv, names: readonly string[], workers: number): Promise<BaselineResult> {
   const pools = new PoolRegistry({ applicationName: BASELINE_APP });
   const admin = { host: env.pg.host, port: env.pg.port, user: env.pg.user, password: env.pg.password, database: 'postgres', sslmode: 'disable' as const };
-  const serverPools: ServerPools = { admin: pools.get(admin), forDatabase: (database) => oneShot({ ...admin, database }) };
+  const serverPools: ServerPools = { admin: pools.get(admin), forDatabase: (database) => oneShot({ host: admin.host, port: admin.port, user: admin.user, password: admin.password, database }) };
   const endpoint = { host: `${SERVER}-postgresql.${NAMESPACE}.svc`, port: 5432, sslmode: 'disable' as const };
   env.pgLog.mark();
   const loadAverage = round(loadavg()[0] ?? 0, 2);
