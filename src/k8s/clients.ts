@@ -28,12 +28,12 @@ export function loadKubeConfig(): k8s.KubeConfig {
   return kc;
 }
 
-/** A KubeConfig for a plain-HTTP API server URL (the tests' fake API server). */
-export function kubeConfigForUrl(server: string, namespace = 'default'): k8s.KubeConfig {
+/** A KubeConfig for a plain-HTTP API server URL (the tests' fake API server); `token` names the client. */
+export function kubeConfigForUrl(server: string, namespace = 'default', token = 'local'): k8s.KubeConfig {
   const kc = new k8s.KubeConfig();
   kc.loadFromOptions({
     clusters: [{ name: 'local', server, skipTLSVerify: true }],
-    users: [{ name: 'local', token: 'local' }],
+    users: [{ name: 'local', token }],
     contexts: [{ name: 'local', cluster: 'local', user: 'local', namespace }],
     currentContext: 'local',
   });

@@ -15,6 +15,8 @@ import { FakeKubelet } from './fake-kubelet.js';
 import { startPostgres, type TestPostgres } from './postgres-server.js';
 
 export const CRD_FILES = ['crds/postgresqlservers.yaml', 'crds/postgresqldatabases.yaml'];
+/** The bearer token of the in-process operator's requests (see FakeApiServer.requestCountsFor). */
+export const OPERATOR_CLIENT = 'operator';
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
 export interface HarnessOptions {
@@ -102,7 +104,8 @@ export class Harness {
       },
     });
     const log = createLogger({ level: 'debug', destination: sink });
-    const operator = new Operator({ config, kc: this.kc, log });
+    // The operator's requests carry their own token, so tests can tell them from their own.
+    const operator = new Operator({ config, kc: this.api.kubeConfig(undefined, OPERATOR_CLIENT), log });
     await operator.startWatching();
     operator.startReconciling();
     this.operator = operator;

@@ -23,7 +23,8 @@ export interface FakeApiServer {
   /** http://127.0.0.1:<random port> */
   url: string;
   /** A client-node KubeConfig pointing at this server, with `namespace` (default "default") as the context's. */
-  kubeConfig(namespace?: string): KubeConfig;
+  /** A KubeConfig for this server; `client` becomes the bearer token, for requestCountsFor. */
+  kubeConfig(namespace?: string, client?: string): KubeConfig;
   /** Stops the server, its controllers and all open watches. */
   close(): Promise<void>;
   /**
@@ -34,6 +35,8 @@ export interface FakeApiServer {
   compact(): void;
   /** Requests by "VERB resource[/subresource]", e.g. "PATCH postgresqlservers/status", "LIST secrets". */
   requestCounts(): Record<string, number>;
+  /** The same counts for the requests of one client (see kubeConfig). */
+  requestCountsFor(client: string): Record<string, number>;
   resetCounts(): void;
 }
 
@@ -90,7 +93,8 @@ export async function startFakeApiServer(opts: FakeApiServerOptions = {}): Promi
   crdSweep(ctx);
 
   const counts = new Map<string, number>();
-  const server = createServer(requestListener(ctx, { bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 1000 }, counts));
+  const byClient = new Map<string, Map<string, number>>();
+  const server = createServer(requestListener(ctx, { bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 1000 }, counts, byClient));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
@@ -99,13 +103,17 @@ export async function startFakeApiServer(opts: FakeApiServerOptions = {}): Promi
 
   return {
     url,
-    kubeConfig: (namespace) => kubeConfigForUrl(url, namespace),
+    kubeConfig: (namespace, client) => kubeConfigForUrl(url, namespace, client),
     compact: () => {
       hub.compact(ctx.store.bumpRv());
       hub.endStreams();
     },
     requestCounts: () => Object.fromEntries(counts),
-    resetCounts: () => counts.clear(),
+    requestCountsFor: (client) => Object.fromEntries(byClient.get(client) ?? []),
+    resetCounts: () => {
+      counts.clear();
+      byClient.clear();
+    },
     close: async () => {
       for (const s of sweepers) s.stop();
       hub.endStreams();

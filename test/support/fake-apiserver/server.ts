@@ -28,7 +28,7 @@ function serveDiscovery(ctx: Ctx, r: Exclude<Route, { kind: 'resource' }>, host:
 }
 
 /** The request listener: routes, counts resource requests by verb, renders errors as Status. */
-export function requestListener(ctx: Ctx, opts: HandlerOptions, counts: Map<string, number>) {
+export function requestListener(ctx: Ctx, opts: HandlerOptions, counts: Map<string, number>, byClient?: Map<string, Map<string, number>>) {
   return (req: IncomingMessage, res: ServerResponse): void => {
     const url = new URL(req.url ?? '/', 'http://fake');
     const run = async (): Promise<void> => {
@@ -36,6 +36,13 @@ export function requestListener(ctx: Ctx, opts: HandlerOptions, counts: Map<stri
       if (r.kind !== 'resource') return serveDiscovery(ctx, r, req.headers.host ?? '', res);
       const key = `${verbOf(req.method ?? 'GET', r, url.searchParams)} ${r.t.plural}${r.subresource ? `/${r.subresource}` : ''}`;
       counts.set(key, (counts.get(key) ?? 0) + 1);
+      if (byClient) {
+        // Clients are told apart by their bearer token (kubeConfig(namespace, client)).
+        const client = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? 'anonymous';
+        const mine = byClient.get(client) ?? new Map<string, number>();
+        mine.set(key, (mine.get(key) ?? 0) + 1);
+        byClient.set(client, mine);
+      }
       await handleResource({ ctx, opts, query: url.searchParams }, r, req, res);
     };
     run().catch((err: unknown) => sendError(res, err));

@@ -1,0 +1,71 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { GROUP } from '../../src/api/constants.js';
+import { helmTemplate } from '../support/helm-binary.js';
+import { Harness, OPERATOR_CLIENT, waitFor } from '../support/operator-harness.js';
+
+type Rule = { apiGroups?: string[]; resources?: string[]; verbs: string[] };
+
+const VERBS: Record<string, string> = { GET: 'get', LIST: 'list', WATCH: 'watch', POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: 'delete' };
+const GROUPS: Record<string, string> = {
+  secrets: '', services: '', persistentvolumeclaims: '', events: '', pods: '', configmaps: '',
+  statefulsets: 'apps', leases: 'coordination.k8s.io',
+  postgresqlservers: GROUP, postgresqldatabases: GROUP,
+};
+
+const allows = (rules: Rule[], group: string, resource: string, verb: string): boolean =>
+  rules.some((r) => (r.apiGroups ?? []).includes(group) && (r.resources ?? []).includes(resource) && r.verbs.includes(verb));
+
+/**
+ * Every request the operator made through a whole lifecycle (create, reset, Secret restore, delete
+ * with PVC cleanup) must be allowed by the RBAC rules the chart renders — the operator runs with
+ * exactly the chart's permissions, nothing more.
+ */
+describe("the operator's API requests against the chart's RBAC", () => {
+  let h: Harness;
+  let made: Record<string, number>;
+
+  beforeAll(async () => {
+    h = await Harness.start({ config: { backends: { statefulset: { pvc_cleanup: true } } } });
+    await h.apply(readFileSync('examples/simple.yaml', 'utf8'));
+    await h.waitForReady('PostgreSQLDatabase', 'demoservice');
+    await h.patch('PostgreSQLDatabase', 'demoservice', { metadata: { labels: { 'operator/action': 'reset-password' } } });
+    await h.patch('PostgreSQLServer', 'demoteam', { metadata: { labels: { 'operator/action': 'reset-password' } } });
+    await h.kube.core.deleteNamespacedSecret({ name: 'demoservice-postgres-credentials', namespace: 'default' });
+    await waitFor(async () => (await h.secret('demoservice-postgres-credentials')) !== undefined, 20_000, () => 'Secret restored');
+    await h.kube.core.createNamespacedPersistentVolumeClaim({
+      namespace: 'default',
+      body: { metadata: { name: 'data-demoteam-postgresql-0', labels: { 'app.kubernetes.io/managed-by': 'hybrid-cloud-postgresql-operator', 'hybridcloud.maibornwolff.de/server': 'demoteam', 'app.kubernetes.io/instance': 'demoteam-postgresql', 'app.kubernetes.io/name': 'postgresql' } }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } },
+    });
+    await h.delete('PostgreSQLDatabase', 'demoservice');
+    await h.delete('PostgreSQLServer', 'demoteam');
+    await waitFor(async () => (await h.get('PostgreSQLServer', 'demoteam')) === undefined, 30_000, () => 'server gone');
+    made = h.api.requestCountsFor(OPERATOR_CLIENT);
+  });
+
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  it('made the requests of a whole lifecycle (the check below is not vacuous)', () => {
+    for (const key of ['WATCH postgresqlservers', 'PATCH postgresqlservers/status', 'PUT postgresqldatabases', 'POST secrets', 'PATCH secrets', 'POST statefulsets', 'DELETE persistentvolumeclaims', 'POST events']) {
+      expect(made[key]).toBeGreaterThan(0);
+    }
+  });
+
+  it("is allowed by the chart's cluster-wide rules (default values: all namespaces)", async () => {
+    const objects = await helmTemplate('helm/hybrid-cloud-postgresql-operator', 'hcpo', 'ops');
+    // The operator watched all namespaces here, so only ClusterRole rules count; the chart's
+    // namespaced Role holds the Lease rules (leader election is off in this in-process run).
+    const rules = objects.filter((o) => o.kind === 'ClusterRole').flatMap((o) => (o.rules as Rule[] | undefined) ?? []);
+    const denied = Object.keys(made).filter((key) => {
+      const [method, resource] = key.split(' ') as [string, string];
+      const group = GROUPS[resource.split('/')[0] as string];
+      return group === undefined || !allows(rules, group, resource, VERBS[method] as string);
+    });
+    expect(denied).toEqual([]);
+    // Owner references with blockOwnerDeletion need update on the owner's finalizers subresource.
+    expect(allows(rules, GROUP, 'postgresqlservers/finalizers', 'update')).toBe(true);
+    expect(allows(rules, GROUP, 'postgresqldatabases/finalizers', 'update')).toBe(true);
+  });
+});
