@@ -4,6 +4,7 @@ import { Reason } from '../api/conditions.js';
 import type { PostgreSQLDatabase, PostgreSQLServer } from '../api/types.js';
 import type { ReconcileOutcome } from '../reconcile/controller.js';
 import { readyOf } from '../reconcile/conditions.js';
+import { isSettled } from '../reconcile/object-state.js';
 import { toPgName, validatePgName } from '../postgres/index.js';
 import { credentialsData } from './credentials.js';
 import type { HandlerDeps } from './deps.js';
@@ -43,7 +44,7 @@ async function reconcileDatabaseOnce(deps: HandlerDeps, namespace: string, name:
   if ('requeueAfterSeconds' in target) return target;
   const run = await prepare(deps, db, target.server, target.pgName);
 
-  const applied = await applyDatabase(deps, run.access, { name: run.pgName, role: run.pgName, password: run.stored.password, passwordIsNew: run.stored.unapplied, spec: db.spec });
+  const applied = await applyDatabase(deps, run.access, { name: run.pgName, role: run.pgName, password: run.stored.password, passwordIsNew: run.stored.unapplied, spec: db.spec, settled: isSettled(db) });
   await markApplied(deps.secrets, run.scope, run.stored);
   if (applied.recreated && db.status?.database) {
     await deps.events.record(db, 'Warning', 'DatabaseRecreated', `database ${run.pgName} was missing in the server and has been recreated empty`);

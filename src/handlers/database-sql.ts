@@ -1,5 +1,5 @@
 import type { DatabaseSpec as CrDatabaseSpec } from '../api/types.js';
-import { ensureDatabase, ensureExtensions, ensureRole, setRolePassword } from '../postgres/index.js';
+import { databaseInPlace, ensureDatabase, ensureExtensions, ensureRole, setRolePassword } from '../postgres/index.js';
 import type { HandlerDeps } from './deps.js';
 import type { ServerAccess } from './server-access.js';
 
@@ -10,6 +10,8 @@ export interface DatabasePlan {
   /** Nobody knew a password for this role before: set it even if the role exists. */
   passwordIsNew: boolean;
   spec: CrDatabaseSpec;
+  /** Set up completely for the current generation before (a resync): check, don't redo. */
+  settled: boolean;
 }
 
 /**
@@ -18,6 +20,7 @@ export interface DatabasePlan {
  */
 export async function applyDatabase(deps: HandlerDeps, access: ServerAccess, plan: DatabasePlan): Promise<{ recreated: boolean }> {
   const pools = deps.pools.forServer(access.admin);
+  if (plan.settled && !plan.passwordIsNew && (await databaseInPlace(pools.admin, plan.name, plan.role))) return { recreated: false };
   const role = await ensureRole(pools.admin, plan.role, plan.password);
   if (!role.created && plan.passwordIsNew) await setRolePassword(pools.admin, plan.role, plan.password);
   const db = await ensureDatabase(pools, {

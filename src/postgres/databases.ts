@@ -110,3 +110,19 @@ async function ensurePublicSchemaUsable(q: Queryable, spec: DatabaseSpec): Promi
   if (!row || row.ok) return; // no public schema (removed on purpose) or already usable
   await exec(q, `give the public schema of ${spec.name} to ${spec.owner}`, `ALTER SCHEMA public OWNER TO ${escapeIdentifier(spec.owner)}`);
 }
+
+/**
+ * One-query drift check for a database that was fully set up before: its role exists and owns it.
+ * Resyncs of settled databases use this instead of the full `ensureRole` + `ensureDatabase` round
+ * (no catalog writes, no connection into every database).
+ */
+export async function databaseInPlace(q: Queryable, name: string, owner: string): Promise<boolean> {
+  const rows = await exec<{ in_place: boolean }>(
+    q,
+    `check database ${name}`,
+    `SELECT EXISTS (SELECT 1 FROM pg_database d JOIN pg_roles r ON r.oid = d.datdba
+                     WHERE d.datname = $1 AND r.rolname = $2 AND r.rolcanlogin) AS in_place`,
+    [name, owner],
+  );
+  return rows[0]?.in_place === true;
+}

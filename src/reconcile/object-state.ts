@@ -18,7 +18,7 @@ export function changeSignature(obj: k8s.KubernetesObject): string {
 }
 
 /** Ready for its current generation, no action asked, not being deleted. */
-export function isSettled(obj: k8s.KubernetesObject & WithStatus): boolean {
+export function isSettled(obj: { metadata?: { generation?: number; deletionTimestamp?: unknown; labels?: Record<string, string> } } & WithStatus): boolean {
   const m = obj.metadata ?? {};
   if (m.deletionTimestamp || m.labels?.[ACTION_LABEL]) return false;
   const status = obj.status;

@@ -7,7 +7,7 @@ import { Client, escapeIdentifier } from 'pg';
 import type { AdminConnection } from '../../src/backends/types.js';
 import { PermanentError } from '../../src/backends/errors.js';
 import {
-  PoolRegistry, dropDatabaseAndRole, ensureDatabase, ensureExtensions, ensureRole, findDatabaseOwner, databaseExists,
+  PoolRegistry, databaseInPlace, dropDatabaseAndRole, ensureDatabase, ensureExtensions, ensureRole, findDatabaseOwner, databaseExists,
   roleExists, setRolePassword, type ServerPools,
 } from '../../src/postgres/index.js';
 import { startPostgres, type TestPostgres } from '../support/postgres-server.js';
@@ -248,5 +248,22 @@ describe('escaping', () => {
     const { rows } = await pools.admin.query(`SELECT 1 FROM pg_roles WHERE rolname = 'evil'`);
     expect(rows).toHaveLength(0);
     expect(escapeIdentifier(nasty)).toBe(`"evil""; DROP ROLE app_one; --"`);
+  });
+});
+
+describe('databaseInPlace (the resync drift check)', () => {
+  it('is true only while the role exists, can log in and owns the database', async () => {
+    await ensureRole(pools.admin, 'drift_role', 'drift-password-123');
+    await ensureDatabase(pools, { name: 'drift_db', owner: 'drift_role' });
+    expect(await databaseInPlace(pools.admin, 'drift_db', 'drift_role')).toBe(true);
+    await pools.admin.query('ALTER DATABASE drift_db OWNER TO postgres');
+    expect(await databaseInPlace(pools.admin, 'drift_db', 'drift_role')).toBe(false);
+    await pools.admin.query('ALTER DATABASE drift_db OWNER TO drift_role');
+    await pools.admin.query('ALTER ROLE drift_role NOLOGIN');
+    expect(await databaseInPlace(pools.admin, 'drift_db', 'drift_role')).toBe(false);
+    await pools.admin.query('ALTER ROLE drift_role LOGIN');
+    await pools.admin.query('DROP DATABASE drift_db WITH (FORCE)');
+    expect(await databaseInPlace(pools.admin, 'drift_db', 'drift_role')).toBe(false);
+    expect(await databaseInPlace(pools.admin, "drift_db' OR '1'='1", 'drift_role')).toBe(false);
   });
 });

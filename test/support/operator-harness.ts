@@ -6,13 +6,14 @@ import { PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/cl
 import { parse, stringify } from 'yaml';
 import { GROUP, VERSION } from '../../src/api/constants.js';
 import { loadConfig } from '../../src/config/load.js';
+import type { BackendFactory } from '../../src/backends/types.js';
 import type { OperatorConfig } from '../../src/config/types.js';
 import { createKubeClients, isNotFound, type KubeClients } from '../../src/k8s/clients.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { Operator } from '../../src/operator.js';
 import { startFakeApiServer, type FakeApiServer } from './fake-apiserver/index.js';
 import { FakeKubelet } from './fake-kubelet.js';
-import { startPostgres, type TestPostgres } from './postgres-server.js';
+import { startPostgres, type StartPostgresOptions, type TestPostgres } from './postgres-server.js';
 
 export const CRD_FILES = ['crds/postgresqlservers.yaml', 'crds/postgresqldatabases.yaml'];
 /** The bearer token of the in-process operator's requests (see FakeApiServer.requestCountsFor). */
@@ -22,6 +23,10 @@ const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 export interface HarnessOptions {
   /** Extra config YAML merged over the test defaults (statefulset backend, short resync). */
   config?: Record<string, unknown>;
+  /** How to start the real PostgreSQL (e.g. with TLS). */
+  postgres?: StartPostgresOptions;
+  /** Backend factories replacing the registry's (e.g. a cloud backend wired to its emulator). */
+  backendOverrides?: (pg: TestPostgres) => Partial<Record<string, BackendFactory>>;
 }
 
 /** Test defaults: the statefulset backend reaching the test's PostgreSQL, fast retries. */
@@ -74,6 +79,7 @@ export class Harness {
   readonly logLines: string[] = [];
   operator?: Operator;
   config: OperatorConfig;
+  backendOverrides?: Partial<Record<string, BackendFactory>>;
 
   private constructor(
     readonly api: FakeApiServer,
@@ -87,11 +93,12 @@ export class Harness {
   }
 
   static async start(opts: HarnessOptions = {}): Promise<Harness> {
-    const [api, pg] = await Promise.all([startFakeApiServer({ crdFiles: CRD_FILES }), startPostgres()]);
+    const [api, pg] = await Promise.all([startFakeApiServer({ crdFiles: CRD_FILES }), startPostgres(opts.postgres)]);
     const kc = api.kubeConfig();
     const kubelet = new FakeKubelet(kc, pg);
     await kubelet.start();
     const h = new Harness(api, pg, kubelet, kc, configFrom(testConfig(pg.port, opts.config)));
+    h.backendOverrides = opts.backendOverrides?.(pg);
     await h.startOperator();
     return h;
   }
@@ -105,7 +112,7 @@ export class Harness {
     });
     const log = createLogger({ level: 'debug', destination: sink });
     // The operator's requests carry their own token, so tests can tell them from their own.
-    const operator = new Operator({ config, kc: this.api.kubeConfig(undefined, OPERATOR_CLIENT), log });
+    const operator = new Operator({ config, kc: this.api.kubeConfig(undefined, OPERATOR_CLIENT), log, backendOverrides: this.backendOverrides });
     await operator.startWatching();
     operator.startReconciling();
     this.operator = operator;

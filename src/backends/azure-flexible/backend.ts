@@ -3,6 +3,7 @@
  * Azure Resource Manager. Every method sends at most a few requests and returns; operations Azure
  * runs for minutes are polled once per reconcile from the tokens kept in the CR's status.
  */
+import { readFileSync } from 'node:fs';
 import type { PostgreSQLManagementFlexibleServerClient, Server } from '@azure/arm-postgresql-flexible';
 import type { TokenCredential } from '@azure/identity';
 import type { HttpClient } from '@azure/core-rest-pipeline';
@@ -43,6 +44,10 @@ export interface AzureFlexibleBackendOptions {
   pollSeconds?: { long?: number; short?: number };
   /** The SDK pollers' own interval; nothing here awaits a poller, it only matters if that changes. */
   sdkPollIntervalMs?: number;
+  /** CA bundle override (PEM); else `ca_bundle_file` from the config, else the Azure root CAs. */
+  caBundle?: string;
+  /** The port servers listen on. Azure's is always 5432; tests point it at a local PostgreSQL. */
+  port?: number;
 }
 
 
@@ -57,7 +62,7 @@ interface Snapshot extends Observed {
   plan: Plan;
 }
 
-const PORT = 5432;
+const AZURE_PORT = 5432;
 /** Azure server states during which it is changing by itself or for us: wait, write nothing. */
 const TRANSITIONAL = new Set(['provisioning', 'updating', 'restarting', 'starting', 'stopping', 'dropping']);
 const STOPPED_RETRY_SECONDS = 300;
@@ -77,6 +82,8 @@ export class AzureFlexibleBackend implements ServerBackend {
   private readonly longPoll: number;
   private readonly shortPoll: number;
   private readonly sdkInterval: number;
+  private readonly caBundle: string;
+  private readonly port: number;
   /** What `observe` read, for the `update` that follows it in the same reconcile (saves a re-read). */
   private readonly snapshots = new WeakMap<ServerObservation, Snapshot>();
 
@@ -88,6 +95,8 @@ export class AzureFlexibleBackend implements ServerBackend {
     this.longPoll = options.pollSeconds?.long ?? 30;
     this.shortPoll = options.pollSeconds?.short ?? 10;
     this.sdkInterval = options.sdkPollIntervalMs ?? 2000;
+    this.caBundle = options.caBundle ?? (this.settings.caBundleFile ? readFileSync(this.settings.caBundleFile, 'utf8') : AZURE_CA_BUNDLE);
+    this.port = options.port ?? AZURE_PORT;
     this.client = createArmClient({ ...this.settings, credential: options.credential, httpClient: options.httpClient });
     this.locks = new LockClient(this.client, this.settings.armEndpoint);
     this.reads = new ArmReader(this.client, this.locks, this.gate);
@@ -372,7 +381,7 @@ export class AzureFlexibleBackend implements ServerBackend {
   // ---------------------------------------------------------------- connections and policy
 
   adminConnection(ctx: ServerContext, endpoint: Endpoint): AdminConnection {
-    return { host: endpoint.host, port: endpoint.port, user: this.settings.adminUsername, password: ctx.adminPassword, database: 'postgres', sslmode: 'verify-full', caCert: AZURE_CA_BUNDLE };
+    return { host: endpoint.host, port: endpoint.port, user: this.settings.adminUsername, password: ctx.adminPassword, database: 'postgres', sslmode: 'verify-full', caCert: this.caBundle };
   }
 
   databasePolicy(spec: ServerSpec): DatabasePolicy {
@@ -390,7 +399,7 @@ export class AzureFlexibleBackend implements ServerBackend {
   }
 
   private endpointOf(server: Server): Endpoint | undefined {
-    return server.fullyQualifiedDomainName ? { host: server.fullyQualifiedDomainName, port: PORT, sslmode: 'verify-full', caCert: AZURE_CA_BUNDLE } : undefined;
+    return server.fullyQualifiedDomainName ? { host: server.fullyQualifiedDomainName, port: this.port, sslmode: 'verify-full', caCert: this.caBundle } : undefined;
   }
 
   /** Polls every pending operation once; returns the kinds that finished successfully. */

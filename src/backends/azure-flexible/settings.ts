@@ -67,6 +67,8 @@ export interface FlexibleSettings {
   restartPolicy: RestartPolicy;
   /** Extensions a server may allow-list via `azure.extensions` (lower case). */
   allowedExtensions: string[];
+  /** PEM file with the CA bundle to trust and publish as `ca.crt` instead of the built-in Azure roots. */
+  caBundleFile?: string;
 }
 
 /** Extensions users may ask for unless the admin configures `allowed_extensions`. */
@@ -199,5 +201,6 @@ export function parseSettings(raw: Raw): FlexibleSettings {
     backupRetentionDays: num(params.backup_retention_days) ?? 7,
     restartPolicy: restartPolicyOf(raw),
     allowedExtensions: allowedExtensionsOf(raw),
+    ...(str(raw.ca_bundle_file) ? { caBundleFile: str(raw.ca_bundle_file) } : {}),
   };
 }

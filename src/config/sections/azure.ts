@@ -94,6 +94,12 @@ export const azureShared = {
   server_delete_fake: { doc: 'If true, deleting a PostgreSQLServer only tags the Azure server instead of deleting it.', format: FLAG, default: false },
   lock_from_deletion: { doc: 'If true, a CanNotDelete lock is put on every server (needs owner permissions); remove it by hand before deleting.', format: FLAG, default: false },
   admin_username: { doc: 'Name of the server admin user.', format: ROLE_NAME, default: 'postgres' },
+  ca_bundle_file: {
+    doc: 'PEM file with the CA bundle the operator trusts for sslmode=verify-full and publishes as ca.crt (e.g. sovereign clouds, or a bundle with newer roots); null = the built-in Azure root CAs.',
+    format: NAME,
+    default: null,
+    nullable: true,
+  },
   tags: { doc: 'Extra tags for the Azure server; {namespace} and {name} can be used in keys and values.', format: TAGS, default: {} },
   network: {
     public_access: { doc: 'If true, servers are reachable from outside the virtual network (firewall rules apply).', format: FLAG, default: true },
@@ -169,6 +175,7 @@ export interface AzureSharedSection extends SectionLimits {
   server_delete_fake: boolean;
   lock_from_deletion: boolean;
   admin_username: string;
+  ca_bundle_file: string | null;
   tags: Record<string, string>;
   network: { public_access: boolean; allow_azure_services: boolean };
   parameters: { geo_redundant_backup: boolean; backup_retention_days: number; network: { firewall_rules: FirewallRule[] } };

@@ -66,6 +66,11 @@ export class Emulator {
   readonly faults: Fault[] = [];
   readonly opFaults: OperationFault[] = [];
   location = 'westeurope';
+  /** The host name a provisioned server reports (Azure's form unless a test sets another). */
+  fqdnOf: (serverName: string) => string = (name) => `${name}.postgres.database.azure.com`;
+  /** Called when a server's create or update operation takes effect; awaited before the poll answer. */
+  onServerApplied?: (server: ServerRecord, change: 'created' | 'updated') => unknown;
+  private readonly hookRuns: Promise<unknown>[] = [];
 
   key(rg: string, name: string): string {
     return `${rg.toLowerCase()}/${name.toLowerCase()}`;
@@ -91,12 +96,24 @@ export class Emulator {
         return reply(fault.reply.status, { error: { code: fault.reply.code, message: fault.reply.message ?? fault.reply.code } }, headers);
       }
       const out = this.route(method, url.pathname, body ?? {});
+      await this.settleHooks();
       reply(out.status, out.body, out.headers);
     } catch (err) {
       if (err instanceof ArmError) return reply(err.status, { error: { code: err.code, message: err.message } });
       if (err instanceof BadRequest) return reply(400, { error: { code: err.code, message: err.message } });
       reply(500, { error: { code: 'InternalServerError', message: String(err) } });
     }
+  }
+
+  /** Runs `onServerApplied` for a server whose operation just took effect (see settleHooks). */
+  notifyApplied(server: ServerRecord, change: 'created' | 'updated'): void {
+    if (this.onServerApplied) this.hookRuns.push(Promise.resolve().then(() => this.onServerApplied?.(server, change)));
+  }
+
+  /** Waits for the hooks the current request triggered, so Azure's answer comes after their effect. */
+  async settleHooks(): Promise<void> {
+    const runs = this.hookRuns.splice(0);
+    await Promise.all(runs);
   }
 
   takeFault(method: string, path: string): Fault | undefined {
@@ -190,7 +207,7 @@ export class Emulator {
   serverRoute(ctx: Ctx) {
     switch (ctx.method) {
       case 'GET':
-        return { status: 200, body: renderServer(this.requireServer(ctx)) };
+        return { status: 200, body: renderServer(this.requireServer(ctx), this.fqdnOf(ctx.name)) };
       case 'PUT':
         return this.putServer(ctx);
       case 'PATCH':
@@ -212,8 +229,11 @@ export class Emulator {
     this.servers.set(ctx.key, server);
     this.params.set(ctx.key, new Map());
     this.rules.set(ctx.key, new Map());
-    const out = this.startOperation(ctx, true, () => (server.state = 'Ready'), () => this.servers.delete(ctx.key));
-    return { ...out, status: 201, body: renderServer(server) };
+    const out = this.startOperation(ctx, true, () => {
+      server.state = 'Ready';
+      this.notifyApplied(server, 'created');
+    }, () => this.servers.delete(ctx.key));
+    return { ...out, status: 201, body: renderServer(server, this.fqdnOf(ctx.name)) };
   }
 
   patchServer(ctx: Ctx) {
@@ -225,6 +245,7 @@ export class Emulator {
     return this.startOperation(ctx, true, () => {
       apply(server);
       server.state = 'Ready';
+      this.notifyApplied(server, 'updated');
     }, () => (server.state = before));
   }
 

@@ -46,6 +46,14 @@ export interface AzureEmulator {
   /** The next operation started by a matching request ends Failed. */
   failNextOperation(match: { method?: string; path?: RegExp }, code?: string, message?: string): void;
   runningOperations(): number;
+  /** The host name provisioned servers report as `fullyQualifiedDomainName` (default: Azure's). */
+  fqdn: (serverName: string) => string;
+  /**
+   * Called when a server's create or update (PATCH, e.g. a new admin password) takes effect, and
+   * awaited before the operation reports Succeeded: full-stack tests mirror the admin login into a
+   * real PostgreSQL here, as Azure does inside its servers. A rejection answers that poll with 500.
+   */
+  onServerApplied?: (server: ServerRecord, change: 'created' | 'updated') => unknown;
   close(): Promise<void>;
 }
 
@@ -103,6 +111,18 @@ export async function startAzureEmulator(): Promise<AzureEmulator> {
     failNext: (match, reply, options = {}) => void emu.faults.push({ ...match, reply, retryAfter: options.retryAfter, remaining: options.count ?? 1 }),
     failNextOperation: (match, code = 'InternalServerError', message = 'An unexpected error occured while processing the request.') => void emu.opFaults.push({ ...match, code, message }),
     runningOperations: () => [...emu.operations.values()].filter((o) => o.status === 'InProgress').length,
+    get fqdn() {
+      return emu.fqdnOf;
+    },
+    set fqdn(f: (serverName: string) => string) {
+      emu.fqdnOf = f;
+    },
+    get onServerApplied() {
+      return emu.onServerApplied;
+    },
+    set onServerApplied(hook: ((server: ServerRecord, change: 'created' | 'updated') => unknown) | undefined) {
+      emu.onServerApplied = hook;
+    },
     close: () => new Promise<void>((resolve, reject) => {
       http.closeAllConnections();
       http.close((err) => (err ? reject(err) : resolve()));

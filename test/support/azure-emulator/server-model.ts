@@ -157,8 +157,8 @@ export function preparePatch(current: ServerRecord, body: Json): (s: ServerRecor
   };
 }
 
-/** The server as ARM returns it (no password). */
-export function renderServer(s: ServerRecord): Json {
+/** The server as ARM returns it (no password); `fqdn` replaces Azure's host name (full-stack tests). */
+export function renderServer(s: ServerRecord, fqdn = `${s.name}.postgres.database.azure.com`): Json {
   const haOn = s.highAvailability.mode !== 'Disabled';
   const provisioned = s.state !== 'Provisioning';
   return {
@@ -173,7 +173,7 @@ export function renderServer(s: ServerRecord): Json {
       version: s.version,
       minorVersion: '4',
       state: s.state,
-      ...(provisioned ? { fullyQualifiedDomainName: `${s.name}.postgres.database.azure.com` } : {}),
+      ...(provisioned ? { fullyQualifiedDomainName: fqdn } : {}),
       storage: { ...s.storage, tier: 'P10', iops: 500, type: 'Premium_LRS' },
       backup: { ...s.backup, earliestRestoreDate: '2026-11-01T00:00:00Z' },
       network: s.network,

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { createCluster, deleteCluster, describeClusters, modifyCluster } from './clusters.js';
 import { createInstance, deleteInstance, describeInstances, modifyInstance, runInstanceMaintenance } from './instances.js';
 import { DEFAULT_CATALOG, RdsModel } from './model.js';
-import type { EngineCatalog } from './model.js';
+import type { EndpointFor, EngineCatalog, EngineHooks } from './model.js';
 import { Params, RdsFault } from './params.js';
 import type { ClusterRecord, Delays, InstanceRecord } from './state.js';
 import { errorXml, responseXml } from './xml.js';
@@ -19,6 +19,10 @@ export interface RdsEmulatorOptions {
   region?: string;
   delays?: Partial<Delays>;
   catalog?: EngineCatalog;
+  /** Where instances say they listen (default: a made-up RDS host name, port 5432). */
+  endpoint?: EndpointFor;
+  /** Mirror RDS's work inside the engine (master user, password changes) into a real PostgreSQL. */
+  hooks?: EngineHooks;
 }
 
 export interface RecordedCall {
@@ -51,6 +55,8 @@ export interface RdsEmulator {
   clusterSnapshots: Set<string>;
   /** The master password RDS would accept now (instance or cluster). */
   masterPassword(id: string): string | undefined;
+  /** Errors of the engine hooks (each makes the API answer 500 from then on). */
+  hookErrors: Error[];
   /** Completes every running operation now. */
   settle(): void;
   /** Runs the maintenance window of an instance: deferred modifications start. */
@@ -81,10 +87,12 @@ const HANDLERS: Record<string, Handler> = {
 export async function startRdsEmulator(options: RdsEmulatorOptions = {}): Promise<RdsEmulator> {
   const region = options.region ?? 'eu-central-1';
   const model = new RdsModel(region, { create: 0, modify: 0, delete: 0, password: 0, ...options.delays }, options.catalog ?? DEFAULT_CATALOG);
+  model.hooks = options.hooks ?? {};
+  model.endpointFor = options.endpoint;
   const calls: RecordedCall[] = [];
   const faults: InjectedFault[] = [];
 
-  const handle = (req: IncomingMessage, body: string, res: ServerResponse): void => {
+  const handle = async (req: IncomingMessage, body: string, res: ServerResponse): Promise<void> => {
     const params = Params.parse(body);
     const action = params.str('Action') ?? '';
     const scope = /Credential=([^/]+)\/\d{8}\/([^/]+)\//.exec(req.headers.authorization ?? '');
@@ -96,6 +104,7 @@ export async function startRdsEmulator(options: RdsEmulatorOptions = {}): Promis
       const handler = HANDLERS[action];
       if (!handler) throw new RdsFault('InvalidAction', `The action ${action} is not valid for this web service.`);
       model.tick();
+      await model.engineSettled();
       const result = handler(model, params);
       send(res, 200, responseXml(action, result));
     } catch (error) {
@@ -107,7 +116,7 @@ export async function startRdsEmulator(options: RdsEmulatorOptions = {}): Promis
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => handle(req, Buffer.concat(chunks).toString('utf8'), res));
+    req.on('end', () => void handle(req, Buffer.concat(chunks).toString('utf8'), res));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -121,6 +130,7 @@ export async function startRdsEmulator(options: RdsEmulatorOptions = {}): Promis
     cluster: (id) => model.clusters.get(id.toLowerCase()),
     snapshots: model.snapshots,
     clusterSnapshots: model.clusterSnapshots,
+    hookErrors: model.hookErrors,
     masterPassword: (id) => (model.instances.get(id.toLowerCase()) ?? model.clusters.get(id.toLowerCase()))?.masterPassword,
     settle: () => model.tick(true),
     runMaintenance: (id) => runInstanceMaintenance(model, model.instance(id)),

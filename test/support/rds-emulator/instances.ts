@@ -43,7 +43,7 @@ export function createInstance(model: RdsModel, p: Params): Record<string, unkno
     createdAt: new Date(),
   };
   model.instances.set(record.id, record);
-  model.schedule(record, 'creating', model.delays.create, () => undefined);
+  model.schedule(record, 'creating', model.delays.create, () => model.engineHook('instanceCreated', record));
   return { DBInstance: serializeInstance(model, record) };
 }
 
@@ -114,6 +114,7 @@ export function modifyInstance(model: RdsModel, p: Params): Record<string, unkno
     model.schedule(r, 'resetting-master-credentials', model.delays.password, () => {
       r.masterPassword = password;
       delete r.pending.MasterUserPassword;
+      model.engineHook('masterPasswordChanged', r);
     });
   }
   return { DBInstance: serializeInstance(model, r) };
@@ -212,7 +213,7 @@ export function serializeInstance(model: RdsModel, r: InstanceRecord): Record<st
     Engine: r.engine,
     DBInstanceStatus: status,
     MasterUsername: r.masterUsername,
-    Endpoint: status === 'creating' ? undefined : { Address: model.host(r.id), Port: 5432, HostedZoneId: 'Z1RLNUO7B9Q6NB' },
+    Endpoint: status === 'creating' ? undefined : { ...model.instanceEndpoint(r.id), HostedZoneId: 'Z1RLNUO7B9Q6NB' },
     AllocatedStorage: r.allocatedStorage,
     InstanceCreateTime: r.createdAt,
     PreferredBackupWindow: r.backupWindow,

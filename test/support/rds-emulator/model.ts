@@ -12,12 +12,39 @@ export const DEFAULT_CATALOG: EngineCatalog = {
   'aurora-postgresql': ['13.20', '14.17', '15.12', '16.6', '16.8', '17.4'],
 };
 
+/** Where an instance says it listens (its `Endpoint`), e.g. a real test PostgreSQL. */
+export type EndpointFor = (instanceId: string) => { address: string; port: number };
+
+/** The master user of an instance, as RDS sets it up inside the database engine. */
+export interface MasterUser {
+  id: string;
+  username: string;
+  password: string;
+}
+
+/**
+ * What RDS does inside the database engine, for tests that mirror it into a real PostgreSQL.
+ * The API answers wait for a hook's promise, so a client never sees an instance `available`
+ * before its engine caught up.
+ */
+export interface EngineHooks {
+  /** A standalone instance finished creating: RDS has made its master user. */
+  instanceCreated?(master: MasterUser): void | Promise<void>;
+  /** A new master password (ModifyDBInstance) took effect. */
+  masterPasswordChanged?(master: MasterUser): void | Promise<void>;
+}
+
 /** The emulator's world: instances, clusters, snapshots and time. */
 export class RdsModel {
   readonly instances = new Map<string, InstanceRecord>();
   readonly clusters = new Map<string, ClusterRecord>();
   readonly snapshots = new Set<string>();
   readonly clusterSnapshots = new Set<string>();
+  hooks: EngineHooks = {};
+  endpointFor?: EndpointFor;
+  /** Errors thrown by engine hooks; once there is one, every API call fails with it. */
+  readonly hookErrors: Error[] = [];
+  private readonly effects = new Set<Promise<void>>();
 
   constructor(
     readonly region: string,
@@ -37,6 +64,33 @@ export class RdsModel {
 
   host(id: string, cluster = false): string {
     return `${id}.${cluster ? 'cluster-' : ''}c0ffee123456.${this.region}.rds.amazonaws.com`;
+  }
+
+  /** An instance's `Endpoint` address and port. */
+  instanceEndpoint(id: string): { Address: string; Port: number } {
+    const custom = this.endpointFor?.(id);
+    return custom ? { Address: custom.address, Port: custom.port } : { Address: this.host(id), Port: 5432 };
+  }
+
+  /** Runs an engine hook for an instance's master user (when it has one and the hook is set). */
+  engineHook(name: keyof EngineHooks, r: InstanceRecord): void {
+    const hook = this.hooks[name];
+    if (!hook || !r.masterUsername || r.masterPassword === undefined) return;
+    const master: MasterUser = { id: r.id, username: r.masterUsername, password: r.masterPassword };
+    const done: Promise<void> = Promise.resolve()
+      .then(() => hook(master))
+      .catch((err: unknown) => {
+        this.hookErrors.push(err instanceof Error ? err : new Error(String(err)));
+      })
+      .finally(() => this.effects.delete(done));
+    this.effects.add(done);
+  }
+
+  /** Waits for the engine hooks under way; fails when one ever failed. */
+  async engineSettled(): Promise<void> {
+    await Promise.all([...this.effects]);
+    const failed = this.hookErrors[0];
+    if (failed) throw new RdsFault('InternalFailure', `engine hook failed: ${failed.message}`, 500);
   }
 
   instance(id: string | undefined): InstanceRecord {
