@@ -3,6 +3,7 @@ import { Reason } from '../api/conditions.js';
 import { FINALIZER } from '../api/constants.js';
 import type { PostgreSQLServer } from '../api/types.js';
 import type { ReconcileOutcome } from '../reconcile/controller.js';
+import type { SslMode } from '../backends/types.js';
 import type { HandlerDeps } from './deps.js';
 import { removeFinalizer } from './object-ops.js';
 import { reportPending } from './reporting.js';
@@ -35,6 +36,12 @@ export async function deleteServer(deps: HandlerDeps, server: PostgreSQLServer, 
     return outcome;
   }
   await deps.events.record(server, 'Normal', 'Deleted', result.message);
+  if (status.endpoint) {
+    // Connections to a server that is gone only wait for their idle timeout otherwise.
+    const endpoint = { host: status.endpoint.host, port: status.endpoint.port, sslmode: (status.endpoint.sslmode ?? 'disable') as SslMode };
+    const admin = backend.adminConnection(ctx, endpoint);
+    await deps.pools.invalidate(admin.host, admin.port);
+  }
   await removeFinalizer(deps.servers, server);
   log.info('server deleted');
   return {};

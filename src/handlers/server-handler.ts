@@ -173,7 +173,7 @@ async function resetAdminPassword(deps: HandlerDeps, server: PostgreSQLServer, r
   }
   await completeReset(deps.secrets, scope, stored, pending);
   const admin = backend.adminConnection(ctx, endpoint);
-  deps.pools.invalidate(admin.host, admin.port);
+  await deps.pools.invalidate(admin.host, admin.port);
   return { password: pending };
 }
 
