@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { FINALIZER } from '../api/constants.js';
 import { Reason } from '../api/conditions.js';
 import type { PostgreSQLDatabase } from '../api/types.js';
-import { dropDatabaseAndRole, toPgName } from '../postgres/index.js';
+import { databaseClaimant, dropDatabaseAndRole, toPgName } from '../postgres/index.js';
 import { readyOf } from '../reconcile/conditions.js';
 import type { ReconcileOutcome } from '../reconcile/controller.js';
 import type { HandlerDeps } from './deps.js';
@@ -29,8 +29,14 @@ export async function deleteDatabase(deps: HandlerDeps, db: PostgreSQLDatabase, 
   }
   const access = await serverAccess(deps, server);
   const name = db.status.database ?? toPgName(db.metadata.name);
-  if (access.backend.databasePolicy(server.spec).dropOnDelete) {
-    await dropDatabaseAndRole(deps.pools.forServer(access.admin), { database: name, role: db.status.username ?? name });
+  const pools = deps.pools.forServer(access.admin);
+  const holder = await databaseClaimant(pools.admin, name);
+  const mine = `${db.metadata.namespace}/${db.metadata.name}`;
+  if (holder && holder !== mine) {
+    // Another PostgreSQLDatabase owns it (two server CRs naming one physical server): never drop.
+    await deps.events.record(db, 'Warning', Reason.DatabaseConflict, `database ${name} belongs to PostgreSQLDatabase ${holder}; not dropped`);
+  } else if (access.backend.databasePolicy(server.spec).dropOnDelete) {
+    await dropDatabaseAndRole(pools, { database: name, role: db.status.username ?? name });
     await deps.events.record(db, 'Normal', 'Deleted', `database ${name} and its role dropped`);
   } else {
     await deps.events.record(db, 'Normal', 'Kept', `database ${name} and its role kept (the backend is configured to keep data)`);

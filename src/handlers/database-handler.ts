@@ -44,7 +44,7 @@ async function reconcileDatabaseOnce(deps: HandlerDeps, namespace: string, name:
   if ('requeueAfterSeconds' in target) return target;
   const run = await prepare(deps, db, target.server, target.pgName);
 
-  const applied = await applyDatabase(deps, run.access, { name: run.pgName, role: run.pgName, password: run.stored.password, passwordIsNew: run.stored.unapplied, spec: db.spec, settled: isSettled(db) });
+  const applied = await applyDatabase(deps, run.access, { name: run.pgName, role: run.pgName, password: run.stored.password, passwordIsNew: run.stored.unapplied, spec: db.spec, settled: isSettled(db), claimant: `${namespace}/${name}` });
   await markApplied(deps.secrets, run.scope, run.stored);
   if (applied.recreated && db.status?.database) {
     await deps.events.record(db, 'Warning', 'DatabaseRecreated', `database ${run.pgName} was missing in the server and has been recreated empty`);
@@ -83,8 +83,6 @@ async function findServer(deps: HandlerDeps, db: PostgreSQLDatabase): Promise<{ 
   if (readyOf(server.status?.conditions)?.status !== 'True' || server.metadata.deletionTimestamp) {
     return reportPending(deps, db, Reason.WaitingForServer, `waiting for PostgreSQLServer ${server.metadata.name} to be ready`, WAIT_FOR_SERVER_SECONDS) as Promise<{ requeueAfterSeconds: number }>;
   }
-  const rival = olderClaim(deps, db, server, pgName);
-  if (rival) return failWith(deps, db, Reason.DatabaseConflict, `database "${pgName}" in server ${server.metadata.name} is already claimed by PostgreSQLDatabase ${rival}`);
   return { server, pgName };
 }
 
@@ -141,16 +139,4 @@ async function reportReady(deps: HandlerDeps, db: PostgreSQLDatabase, server: Po
     await deps.events.record(db, 'Normal', 'Ready', `database ${pgName} is ready in server ${server.metadata.name}`);
     log.info({ database: pgName }, 'database ready');
   }
-}
-
-/** Another PostgreSQLDatabase (created earlier) that maps to the same database in the same server. */
-function olderClaim(deps: HandlerDeps, db: PostgreSQLDatabase, server: PostgreSQLServer, pgName: string): string | undefined {
-  const mine = db.metadata.creationTimestamp ?? '';
-  for (const other of deps.databaseCache.list(db.metadata.namespace)) {
-    if (other.metadata.uid === db.metadata.uid || other.spec.serverRef.name !== server.metadata.name) continue;
-    if (toPgName(other.metadata.name) !== pgName || other.metadata.deletionTimestamp) continue;
-    const theirs = other.metadata.creationTimestamp ?? '';
-    if (theirs < mine || (theirs === mine && other.metadata.name < db.metadata.name)) return other.metadata.name;
-  }
-  return undefined;
 }

@@ -1,5 +1,5 @@
 import type { DatabaseSpec as CrDatabaseSpec } from '../api/types.js';
-import { databaseInPlace, ensureDatabase, ensureExtensions, ensureRole, setRolePassword } from '../postgres/index.js';
+import { assertClaimable, databaseInPlace, ensureDatabase, ensureExtensions, ensureRole, setRolePassword } from '../postgres/index.js';
 import type { HandlerDeps } from './deps.js';
 import type { ServerAccess } from './server-access.js';
 
@@ -12,6 +12,8 @@ export interface DatabasePlan {
   spec: CrDatabaseSpec;
   /** Set up completely for the current generation before (a resync): check, don't redo. */
   settled: boolean;
+  /** `namespace/name` of the PostgreSQLDatabase, recorded in the server as its claim. */
+  claimant: string;
 }
 
 /**
@@ -21,6 +23,7 @@ export interface DatabasePlan {
 export async function applyDatabase(deps: HandlerDeps, access: ServerAccess, plan: DatabasePlan): Promise<{ recreated: boolean }> {
   const pools = deps.pools.forServer(access.admin);
   if (plan.settled && !plan.passwordIsNew && (await databaseInPlace(pools.admin, plan.name, plan.role))) return { recreated: false };
+  await assertClaimable(pools.admin, plan.name, plan.claimant);
   const role = await ensureRole(pools.admin, plan.role, plan.password);
   if (!role.created && plan.passwordIsNew) await setRolePassword(pools.admin, plan.role, plan.password);
   const db = await ensureDatabase(pools, {
@@ -28,6 +31,7 @@ export async function applyDatabase(deps: HandlerDeps, access: ServerAccess, pla
     owner: plan.role,
     charset: plan.spec.database?.charset,
     collation: plan.spec.database?.collation,
+    claimant: plan.claimant,
   });
   const extensions = plan.spec.database?.extensions ?? [];
   if (extensions.length) await ensureExtensions(pools.forDatabase(plan.name), extensions);

@@ -2,6 +2,7 @@ import { escapeIdentifier, escapeLiteral } from 'pg';
 import { Reason } from '../api/conditions.js';
 import { PermanentError } from '../backends/errors.js';
 import { exec, SqlError, SqlState, sqlState } from './errors.js';
+import { claimDatabase } from './claims.js';
 import { ensureAdminMembership } from './membership.js';
 import { sessionInfo } from './server-info.js';
 import type { Queryable, ServerPools } from './types.js';
@@ -14,6 +15,8 @@ export interface DatabaseSpec {
   charset?: string;
   /** LC_COLLATE and LC_CTYPE, e.g. `en_US.utf8`; the server's default when absent. */
   collation?: string;
+  /** The PostgreSQLDatabase (`namespace/name`) the database belongs to; see claims.ts. */
+  claimant?: string;
 }
 
 export async function databaseExists(q: Queryable, name: string): Promise<boolean> {
@@ -56,6 +59,7 @@ export async function ensureDatabase(pools: ServerPools, spec: DatabaseSpec): Pr
   // Also done by ensureRole; repeated so a run resumed after a kill needs nothing else.
   await ensureAdminMembership(q, spec.owner, session);
   const created = await createIfMissing(q, spec);
+  if (spec.claimant) await claimDatabase(q, spec.name, spec.claimant);
   if (!created) {
     const current = await findDatabaseOwner(q, spec.name);
     if (current !== spec.owner) {

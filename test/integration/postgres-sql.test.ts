@@ -7,7 +7,7 @@ import { Client, escapeIdentifier } from 'pg';
 import type { AdminConnection } from '../../src/backends/types.js';
 import { PermanentError } from '../../src/backends/errors.js';
 import {
-  PoolRegistry, databaseInPlace, dropDatabaseAndRole, ensureDatabase, ensureExtensions, ensureRole, findDatabaseOwner, databaseExists,
+  PoolRegistry, assertClaimable, databaseClaimant, databaseInPlace, dropDatabaseAndRole, ensureDatabase, ensureExtensions, ensureRole, findDatabaseOwner, databaseExists,
   roleExists, setRolePassword, type ServerPools,
 } from '../../src/postgres/index.js';
 import { startPostgres, type TestPostgres } from '../support/postgres-server.js';
@@ -265,5 +265,29 @@ describe('databaseInPlace (the resync drift check)', () => {
     await pools.admin.query('DROP DATABASE drift_db WITH (FORCE)');
     expect(await databaseInPlace(pools.admin, 'drift_db', 'drift_role')).toBe(false);
     expect(await databaseInPlace(pools.admin, "drift_db' OR '1'='1", 'drift_role')).toBe(false);
+  });
+});
+
+describe('database claims (two PostgreSQLDatabase objects, one physical server)', () => {
+  it('the first claimant owns the database; a second one is refused before its role is touched', async () => {
+    await ensureRole(pools.admin, 'claimed', 'first-password-123');
+    await ensureDatabase(pools, { name: 'claimed', owner: 'claimed', claimant: 'team-a/claimed' });
+    expect(await databaseClaimant(pools.admin, 'claimed')).toBe('team-a/claimed');
+    await ensureDatabase(pools, { name: 'claimed', owner: 'claimed', claimant: 'team-a/claimed' });
+    await expect(assertClaimable(pools.admin, 'claimed', 'team-b/claimed')).rejects.toMatchObject({ reason: 'DatabaseConflict', message: expect.stringMatching(/team-a\/claimed/) });
+    await expect(ensureDatabase(pools, { name: 'claimed', owner: 'claimed', claimant: 'team-b/claimed' })).rejects.toBeInstanceOf(PermanentError);
+    await assertClaimable(pools.admin, 'claimed', 'team-a/claimed');
+  });
+
+  it('claims an unclaimed existing database (made by the Python operator) and leaves foreign comments alone', async () => {
+    await ensureRole(pools.admin, 'pyop_db', 'pyop-password-123');
+    await pools.admin.query('CREATE DATABASE pyop_db OWNER pyop_db');
+    await ensureDatabase(pools, { name: 'pyop_db', owner: 'pyop_db', claimant: 'team-a/pyop-db' });
+    expect(await databaseClaimant(pools.admin, 'pyop_db')).toBe('team-a/pyop-db');
+    await ensureRole(pools.admin, 'commented', 'commented-password-123');
+    await pools.admin.query("CREATE DATABASE commented OWNER commented");
+    await pools.admin.query("COMMENT ON DATABASE commented IS 'billing data, ask finance'");
+    await ensureDatabase(pools, { name: 'commented', owner: 'commented', claimant: 'team-a/commented' });
+    expect(await databaseClaimant(pools.admin, 'commented')).toBeUndefined();
   });
 });

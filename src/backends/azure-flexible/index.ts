@@ -6,7 +6,7 @@
 import type { BackendFactory } from '../types.js';
 import { backendSection } from '../../config/backend-section.js';
 import type { AzureFlexibleSection } from '../../config/sections/azure.js';
-import { AzureFlexibleBackend } from './backend.js';
+import { AzureFlexibleBackend, type AzureFlexibleBackendOptions } from './backend.js';
 import { parseSettings } from './settings.js';
 
 export { AzureFlexibleBackend, type AzureFlexibleBackendOptions } from './backend.js';
@@ -16,8 +16,14 @@ export { FLEXIBLE_SERVER_VERSIONS } from './versions.js';
 
 export const BACKEND_NAME = 'azurepostgresflexible';
 
-export const createAzureFlexibleBackend: BackendFactory = (deps) =>
-  new AzureFlexibleBackend({
-    settings: parseSettings(backendSection<AzureFlexibleSection>(deps.config, BACKEND_NAME) as unknown as Record<string, unknown>),
-    log: deps.log.child({ backend: BACKEND_NAME }),
-  });
+/** The factory, with options the config does not carry (tests: an emulator transport, a port, poll intervals). */
+export function azureFlexibleFactory(extra: Omit<Partial<AzureFlexibleBackendOptions>, 'settings' | 'log'> = {}): BackendFactory {
+  return (deps) =>
+    new AzureFlexibleBackend({
+      ...extra,
+      settings: parseSettings(backendSection<AzureFlexibleSection>(deps.config, BACKEND_NAME) as unknown as Record<string, unknown>),
+      log: deps.log.child({ backend: BACKEND_NAME }),
+    });
+}
+
+export const createAzureFlexibleBackend: BackendFactory = azureFlexibleFactory();

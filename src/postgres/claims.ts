@@ -1,0 +1,53 @@
+import { escapeIdentifier, escapeLiteral } from 'pg';
+import { Reason } from '../api/conditions.js';
+import { PermanentError } from '../backends/errors.js';
+import { exec } from './errors.js';
+import type { Queryable } from './types.js';
+
+/** Marks a database comment as the operator's claim; the rest names the PostgreSQLDatabase. */
+export const CLAIM_PREFIX = 'managed by hybrid-cloud-postgresql-operator for ';
+
+/**
+ * Records which PostgreSQLDatabase (`namespace/name`) a database belongs to, as the database's
+ * comment, and refuses a second claimant: two CRs must never share a database and its role (two
+ * server CRs can name the same physical server, e.g. cloud servers adopted by name). A database
+ * without a comment (made by the Python operator, or by hand) is claimed; a comment that is not a
+ * claim is left alone. The CR's uid is not part of the claim, so a CR deleted with its data kept
+ * and created again under the same name takes its database back.
+ */
+export async function claimDatabase(q: Queryable, database: string, claimant: string): Promise<void> {
+  const comment = await databaseComment(q, database);
+  if (comment === `${CLAIM_PREFIX}${claimant}`) return;
+  const holder = claimHolder(comment);
+  if (holder) throw new PermanentError(`database "${database}" already belongs to PostgreSQLDatabase ${holder}`, Reason.DatabaseConflict);
+  if (comment) return;
+  await exec(q, `claim database ${database}`, `COMMENT ON DATABASE ${escapeIdentifier(database)} IS ${escapeLiteral(`${CLAIM_PREFIX}${claimant}`)}`);
+}
+
+/**
+ * Throws `DatabaseConflict` when another PostgreSQLDatabase claimed the database. Called before the
+ * role is touched: the role has the database's name, so a second claimant must not reset it.
+ */
+export async function assertClaimable(q: Queryable, database: string, claimant: string): Promise<void> {
+  const holder = claimHolder(await databaseComment(q, database));
+  if (holder && holder !== claimant) throw new PermanentError(`database "${database}" already belongs to PostgreSQLDatabase ${holder}`, Reason.DatabaseConflict);
+}
+
+/** The PostgreSQLDatabase (`namespace/name`) that claimed a database, if any. */
+export async function databaseClaimant(q: Queryable, database: string): Promise<string | undefined> {
+  return claimHolder(await databaseComment(q, database));
+}
+
+async function databaseComment(q: Queryable, database: string): Promise<string | null> {
+  const rows = await exec<{ comment: string | null }>(
+    q,
+    `read the claim on database ${database}`,
+    `SELECT shobj_description(oid, 'pg_database') AS comment FROM pg_database WHERE datname = $1`,
+    [database],
+  );
+  return rows[0]?.comment ?? null;
+}
+
+function claimHolder(comment: string | null): string | undefined {
+  return comment?.startsWith(CLAIM_PREFIX) ? comment.slice(CLAIM_PREFIX.length) : undefined;
+}
