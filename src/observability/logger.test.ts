@@ -1,5 +1,5 @@
 import { describe, it, expect } from '@jest/globals';
-import { createLogger, normalizeLevel, objectLogger, redactPaths, REDACTED } from './logger.js';
+import { createLogger, logContext, normalizeLevel, objectLogger, redactPaths, REDACTED } from './logger.js';
 
 /** A pino destination that keeps every JSON line, parsed. */
 function collector(): { lines: Record<string, unknown>[]; write: (line: string) => void } {
@@ -75,5 +75,20 @@ describe('objectLogger', () => {
       expect(line).toMatchObject({ kind: 'PostgreSQLServer', namespace: 'team-a', name: 'demo' });
     }
     expect(out.lines[1]).toMatchObject({ backend: 'awsrds', password: REDACTED });
+  });
+});
+
+describe('log context', () => {
+  it('adds the reconciled object to every line logged inside it, including by other components', async () => {
+    const out = collector();
+    const root = createLogger({ destination: out });
+    const backendLog = root.child({ component: 'backend' });
+    await logContext.run({ kind: 'PostgreSQLServer', namespace: 'team-a', name: 'db1' }, async () => {
+      await Promise.resolve();
+      backendLog.info({ instance: 'x' }, 'creating');
+    });
+    root.info('outside');
+    expect(out.lines[0]).toMatchObject({ kind: 'PostgreSQLServer', namespace: 'team-a', name: 'db1', component: 'backend', instance: 'x', msg: 'creating' });
+    expect(out.lines[1]).not.toHaveProperty('namespace');
   });
 });

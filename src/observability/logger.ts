@@ -1,7 +1,14 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { pino } from 'pino';
 import type { DestinationStream, Logger, LevelWithSilent } from 'pino';
 
 export type { Logger } from 'pino';
+
+/**
+ * The object being reconciled in the current async context (kind, namespace, name), added to every
+ * log line by the root logger. The controller runs each reconcile inside `logContext.run`.
+ */
+export const logContext = new AsyncLocalStorage<Record<string, string>>();
 
 /**
  * Keys whose values are credentials wherever they appear in a logged object. pino's redaction
@@ -86,6 +93,8 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
       redact: { paths: redactPaths(), censor: REDACTED },
+      // Every line logged during a reconcile names its object, backends' lines included.
+      mixin: () => logContext.getStore() ?? {},
     },
     options.destination ?? pino.destination({ dest: 1, sync: true }),
   );

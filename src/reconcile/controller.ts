@@ -2,6 +2,7 @@ import type * as k8s from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { PermanentError, TemporaryError } from '../backends/errors.js';
 import { WorkQueue } from './work-queue.js';
+import { logContext } from '../observability/logger.js';
 import type { Watcher } from './watcher.js';
 import { changeSignature, isSettled } from './object-state.js';
 
@@ -108,11 +109,11 @@ export class Controller<T extends k8s.KubernetesObject> {
 
   private async process(key: string): Promise<void> {
     const [namespace, name] = splitKey(key);
-    const log = this.opts.log.child({ kind: this.opts.kind, namespace, name });
+    const log = this.opts.log;
     const started = process.hrtime.bigint();
     let result: ReconcileResult = 'success';
     try {
-      const outcome = await this.reconcile(namespace, name, log);
+      const outcome = await logContext.run({ kind: this.opts.kind, namespace, name }, () => this.reconcile(namespace, name, log));
       this.queue.forget(key);
       if (outcome.requeueAfterSeconds !== undefined) {
         result = 'pending';
@@ -121,7 +122,7 @@ export class Controller<T extends k8s.KubernetesObject> {
         this.queue.addAfter(key, this.resyncDelayMs());
       }
     } catch (err) {
-      result = this.onFailure(key, err, log);
+      result = logContext.run({ kind: this.opts.kind, namespace, name }, () => this.onFailure(key, err, log));
     } finally {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       this.opts.hooks?.reconciled?.(this.opts.kind, result, seconds);
