@@ -18,7 +18,7 @@ import { parse } from 'yaml';
 import { RDS_GLOBAL_CA_BUNDLE } from '../../src/backends/aws-rds/rds-ca-bundle.js';
 import { makeTestCa, type TestCa } from '../support/fullstack-azure/test-ca.js';
 import { RdsEngine } from '../support/fullstack/rds-engine.js';
-import { Harness, waitFor } from '../support/operator-harness.js';
+import { Harness, configFrom, testConfig, waitFor } from '../support/operator-harness.js';
 import { startRdsEmulator, type RdsEmulator } from '../support/rds-emulator/index.js';
 import { TEST_CREDENTIALS } from '../support/rds-emulator/fixtures.js';
 
@@ -30,6 +30,18 @@ const MASTER = 'dbmaster';
 const STEP_MS = 120_000;
 const ENV_KEYS = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'] as const;
 
+const BARSERVICE = `
+apiVersion: hybridcloud.maibornwolff.de/v1alpha1
+kind: PostgreSQLDatabase
+metadata:
+  name: barservice
+  namespace: default
+spec:
+  serverRef:
+    name: teamfoo
+  credentialsSecret: barservice-postgres-credentials
+`;
+
 type Labeled = { metadata: { labels?: Record<string, string> } };
 
 describe('awsrds end to end: operator → RDS emulator → real PostgreSQL with verify-full TLS', () => {
@@ -39,6 +51,8 @@ describe('awsrds end to end: operator → RDS emulator → real PostgreSQL with 
   let engine: RdsEngine;
   let emulator: RdsEmulator;
   let h: Harness;
+  /** The operator config YAML: examples/values-aws.yaml with the emulator and the CA bundle file. */
+  let operatorConfig: (caFile: string) => Record<string, unknown>;
 
   beforeAll(async () => {
     ca = await makeTestCa(HOST);
@@ -50,16 +64,15 @@ describe('awsrds end to end: operator → RDS emulator → real PostgreSQL with 
     // The backend uses the SDK's default credential chain, as in a cluster with an envSecret.
     process.env.AWS_ACCESS_KEY_ID = TEST_CREDENTIALS.accessKeyId;
     process.env.AWS_SECRET_ACCESS_KEY = TEST_CREDENTIALS.secretAccessKey;
-    const operatorConfig = parse((parse(readFileSync('examples/values-aws.yaml', 'utf8')) as { operatorConfig: string }).operatorConfig) as Record<string, unknown>;
-    const aws = { endpoint: emulator.url, ca_bundle_file: caFile, admin_username: MASTER };
-    h = await Harness.start({ postgres: { tls: { certPem: ca.certPem, keyPem: ca.keyPem } }, config: deepAssign(operatorConfig, { backends: { aws } }) });
+    const example = parse((parse(readFileSync('examples/values-aws.yaml', 'utf8')) as { operatorConfig: string }).operatorConfig) as Record<string, unknown>;
+    operatorConfig = (file) => deepAssign(example, { backends: { aws: { endpoint: emulator.url, ca_bundle_file: file, admin_username: MASTER } } });
+    h = await Harness.start({ postgres: { tls: { certPem: ca.certPem, keyPem: ca.keyPem } }, config: operatorConfig(caFile) });
     engine.attach(h.pg);
     await engine.requireTls();
     await h.apply(readFileSync('examples/aws-rds-server.yaml', 'utf8'));
   }, STEP_MS);
 
   afterAll(async () => {
-    (await import('node:fs')).writeFileSync('/tmp/awsfs-log.txt', h.logLines.join('\n') + '\n' + JSON.stringify(await h.events('teamfoo')) + JSON.stringify(emulator.calls.map((c) => c.action)));
     await engine?.close();
     await h?.stop();
     await emulator?.close();
@@ -181,6 +194,24 @@ describe('awsrds end to end: operator → RDS emulator → real PostgreSQL with 
     const admin = await login(after!);
     await admin.end();
     expect(await loginFails(after!, before!.password)).toMatch(/password authentication failed/);
+  }, STEP_MS);
+
+  it('an operator trusting another CA cannot reach the server; restarted with the right one it can', async () => {
+    const otherFile = join(dir, 'other-ca.pem');
+    await writeFile(otherFile, ca.otherCaPem);
+    const good = h.config;
+    await h.stopOperator();
+    await h.startOperator(configFrom(testConfig(h.pg.port, operatorConfig(otherFile))));
+    await h.apply(BARSERVICE);
+    const refused = await h.waitForReady('PostgreSQLDatabase', 'barservice', 'False', 'BackendError', STEP_MS);
+    expect(refused.message).toMatch(/certificate/i);
+    await h.stopOperator();
+    await h.startOperator(good);
+    await h.waitForReady('PostgreSQLDatabase', 'barservice', 'True', undefined, STEP_MS);
+    const app = await login((await h.secret('barservice-postgres-credentials'))!);
+    await app.end();
+    // The restarts created nothing twice.
+    expect(emulator.callsOf('CreateDBInstance')).toHaveLength(1);
   }, STEP_MS);
 
   it('drops the database and its role when the PostgreSQLDatabase is deleted (with the new admin password)', async () => {

@@ -124,10 +124,8 @@ describe('helmbitnami through the handlers (fake API server, helm stand-in, real
   });
 
   it('on deletion uninstalls the release and keeps the volume claim', async () => {
-    await h.kube.core.createNamespacedPersistentVolumeClaim({
-      namespace: 'default',
-      body: { metadata: { name: `data-${RELEASE}-0`, labels: { 'app.kubernetes.io/instance': RELEASE } }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '8Gi' } } } },
-    });
+    // The fake kubelet made the claim from the release StatefulSet's template, as Kubernetes does.
+    await h.kube.core.readNamespacedPersistentVolumeClaim({ name: `data-${RELEASE}-0`, namespace: 'default' });
     await h.delete('PostgreSQLDatabase', 'orders-app');
     await h.delete('PostgreSQLServer', 'orders');
     await waitFor(async () => (await h.get('PostgreSQLServer', 'orders')) === undefined, 60_000, () => 'server gone');

@@ -33,10 +33,6 @@ describe("the operator's API requests against the chart's RBAC", () => {
     await h.patch('PostgreSQLServer', 'demoteam', { metadata: { labels: { 'operator/action': 'reset-password' } } });
     await h.kube.core.deleteNamespacedSecret({ name: 'demoservice-postgres-credentials', namespace: 'default' });
     await waitFor(async () => (await h.secret('demoservice-postgres-credentials')) !== undefined, 20_000, () => 'Secret restored');
-    await h.kube.core.createNamespacedPersistentVolumeClaim({
-      namespace: 'default',
-      body: { metadata: { name: 'data-demoteam-postgresql-0', labels: { 'app.kubernetes.io/managed-by': 'hybrid-cloud-postgresql-operator', 'hybridcloud.maibornwolff.de/server': 'demoteam', 'app.kubernetes.io/instance': 'demoteam-postgresql', 'app.kubernetes.io/name': 'postgresql' } }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } },
-    });
     await h.delete('PostgreSQLDatabase', 'demoservice');
     await h.delete('PostgreSQLServer', 'demoteam');
     await waitFor(async () => (await h.get('PostgreSQLServer', 'demoteam')) === undefined, 30_000, () => 'server gone');

@@ -131,10 +131,6 @@ spec: { serverRef: { name: demoteam }, credentialsSecret: after-admin-reset-cred
   });
 
   it('on server deletion removes StatefulSet and Service, keeps the volume claim', async () => {
-    await h.kube.core.createNamespacedPersistentVolumeClaim({
-      namespace: 'default',
-      body: { metadata: { name: 'data-demoteam-postgresql-0', labels: { 'hybridcloud.maibornwolff.de/server': 'demoteam' } }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } },
-    });
     await h.delete('PostgreSQLDatabase', 'demoservice');
     await h.delete('PostgreSQLServer', 'demoteam');
     await waitFor(async () => (await h.get('PostgreSQLServer', 'demoteam')) === undefined, 20_000, () => 'server gone');

@@ -74,6 +74,7 @@ export class FakeKubelet {
     const key = `${namespace}/${name}`;
     if (this.ignore.has(key)) return;
     if (!this.initialised.has(key)) {
+      await this.createClaims(sts, namespace);
       await this.initdb(sts, namespace);
       this.initialised.add(key);
     }
@@ -89,6 +90,17 @@ export class FakeKubelet {
       },
       mergePatch,
     );
+  }
+
+  /** What the StatefulSet controller does for pod 0: a claim per template, `<template>-<sts>-0`. */
+  private async createClaims(sts: k8s.V1StatefulSet, namespace: string): Promise<void> {
+    for (const template of sts.spec?.volumeClaimTemplates ?? []) {
+      const name = `${template.metadata?.name}-${sts.metadata?.name}-0`;
+      const body = { metadata: { name, namespace, labels: template.metadata?.labels }, spec: template.spec };
+      await this.kube.core.createNamespacedPersistentVolumeClaim({ namespace, body }).catch((err: { code?: number }) => {
+        if (err.code !== 409) throw err;
+      });
+    }
   }
 
   /** What docker-entrypoint.sh does on an empty data directory. */

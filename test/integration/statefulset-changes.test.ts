@@ -1,0 +1,78 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Harness, OPERATOR_CLIENT, configFrom, testConfig, waitFor } from '../support/operator-harness.js';
+
+const SERVER = {
+  apiVersion: 'hybridcloud.maibornwolff.de/v1alpha1',
+  kind: 'PostgreSQLServer',
+  metadata: { name: 'resizable', namespace: 'default' },
+  spec: { size: { class: 'small', storageGB: 5 }, credentialsSecret: 'resizable-creds', serverParameters: { work_mem: '4MB' } },
+};
+
+/**
+ * Changes after creation, applied in place: size class, storage growth, server parameters, and a
+ * new image in the operator's config; and what a restart does with `handler_on_resume`.
+ */
+describe('statefulset backend: changes in place and restarts', () => {
+  let h: Harness;
+  const sts = () => h.kube.apps.readNamespacedStatefulSet({ name: 'resizable-postgresql', namespace: 'default' });
+  const container = async () => (await sts()).spec!.template.spec!.containers[0]!;
+
+  beforeAll(async () => {
+    h = await Harness.start();
+    await h.create(SERVER);
+    await h.waitForReady('PostgreSQLServer', 'resizable');
+  });
+
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  it('applies a new size class to the pod in place', async () => {
+    expect((await container()).resources?.requests).toEqual({ cpu: '500m', memory: '512Mi' });
+    await h.patch('PostgreSQLServer', 'resizable', { spec: { size: { class: 'large' } } });
+    await waitFor(async () => (await container()).resources?.requests?.cpu === '2', 20_000, () => 'cpu 2');
+    expect((await container()).resources?.limits).toEqual({ memory: '4Gi' });
+    await h.waitForReady('PostgreSQLServer', 'resizable');
+  });
+
+  it('grows storage by resizing the claim (claim templates are immutable)', async () => {
+    await h.patch('PostgreSQLServer', 'resizable', { spec: { size: { storageGB: 8 } } });
+    await waitFor(
+      async () => (await h.kube.core.readNamespacedPersistentVolumeClaim({ name: 'data-resizable-postgresql-0', namespace: 'default' })).spec?.resources?.requests?.storage === '8Gi',
+      20_000,
+      () => 'claim resized to 8Gi',
+    );
+    expect((await sts()).spec?.volumeClaimTemplates?.[0]?.spec?.resources?.requests?.storage).toBe('5Gi');
+  });
+
+  it('passes changed server parameters to postgres', async () => {
+    await h.patch('PostgreSQLServer', 'resizable', { spec: { serverParameters: { work_mem: '16MB' } } });
+    await waitFor(async () => (await container()).args?.includes('work_mem=16MB') ?? false, 20_000, () => 'work_mem=16MB');
+  });
+
+  it('does nothing at a restart with handler_on_resume: false (no backend calls for settled objects)', async () => {
+    await h.waitForReady('PostgreSQLServer', 'resizable');
+    await h.operator!.whenIdle();
+    await h.stopOperator();
+    h.api.resetCounts();
+    await h.startOperator(configFrom(testConfig(h.pg.port, { reconcile: { resync_seconds: 3600 } })));
+    await new Promise((r) => setTimeout(r, 1500));
+    const made = h.api.requestCountsFor(OPERATOR_CLIENT);
+    expect(made['LIST postgresqlservers']).toBeGreaterThan(0);
+    expect(made['GET statefulsets'] ?? 0).toBe(0);
+  });
+
+  it('reconciles everything at a restart with handler_on_resume: true', async () => {
+    await h.stopOperator();
+    h.api.resetCounts();
+    await h.startOperator(configFrom(testConfig(h.pg.port, { handler_on_resume: true })));
+    await waitFor(() => (h.api.requestCountsFor(OPERATOR_CLIENT)['GET statefulsets'] ?? 0) > 0, 10_000, () => 'the server observed at start');
+  });
+
+  it('rolls every managed server when the config names a new image', async () => {
+    await h.stopOperator();
+    await h.startOperator(configFrom(testConfig(h.pg.port, { handler_on_resume: true, backends: { statefulset: { image: { repository: 'registry.example/mirror/postgres' } } } })));
+    await waitFor(async () => (await container()).image === 'registry.example/mirror/postgres:17', 20_000, () => 'the mirrored image');
+    await h.waitForReady('PostgreSQLServer', 'resizable');
+  });
+});
