@@ -88,6 +88,8 @@ describe('kill and restart in the middle of reconciles', () => {
       const client = new pg.Client({ host: '127.0.0.1', port: postgres.port, user: data.username, password: data.password, database: data.dbname });
       await client.connect();
       await client.end();
+      // No process wrote a password into its log (debug level), not even the killed ones.
+      for (const p of processes) expect(p.output.filter((line) => line.includes(data.password as string))).toEqual([]);
     }
     expect(survivor.output.join('\n')).not.toMatch(/"level":"(error|fatal)"/);
   });
