@@ -1,12 +1,10 @@
 import type * as k8s from '@kubernetes/client-node';
-import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { mergePatchOptions } from '../k8s/patch.js';
 import { LABEL_MANAGED_BY, MANAGED_BY } from '../api/constants.js';
 import type { OwnerReference } from '../api/types.js';
 import type { KubeClients } from '../k8s/clients.js';
 import { isNotFound } from '../k8s/clients.js';
 import type { Watcher } from '../reconcile/watcher.js';
-
-const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
 export type SecretRead =
   | { kind: 'missing' }
@@ -66,7 +64,7 @@ export class SecretStore {
     const removed = Object.fromEntries(Object.keys(current.data).filter((k) => !(k in data)).map((k) => [k, null]));
     await this.kube.core.patchNamespacedSecret(
       { namespace, name, body: { metadata: { labels: { ...labels, [LABEL_MANAGED_BY]: MANAGED_BY } }, data: { ...removed, ...encoded } } },
-      mergePatch,
+      mergePatchOptions(),
     );
     return 'updated';
   }

@@ -1,9 +1,7 @@
-import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { mergePatchOptions } from './patch.js';
 import { GROUP, VERSION } from '../api/constants.js';
 import type { KubeClients } from './clients.js';
 import { isNotFound } from './clients.js';
-
-const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
 /** Typed access to one namespaced custom resource kind. */
 export class CustomResourceClient<T extends { metadata: { name: string; namespace: string; resourceVersion?: string } }> {
@@ -32,7 +30,7 @@ export class CustomResourceClient<T extends { metadata: { name: string; namespac
   async patchStatus(namespace: string, name: string, status: Record<string, unknown>): Promise<T> {
     return (await this.kube.custom.patchNamespacedCustomObjectStatus(
       { group: GROUP, version: VERSION, namespace, plural: this.plural, name, body: { status } },
-      mergePatch,
+      mergePatchOptions(),
     )) as T;
   }
 
@@ -40,7 +38,7 @@ export class CustomResourceClient<T extends { metadata: { name: string; namespac
   async patchMetadata(namespace: string, name: string, metadata: Record<string, unknown>): Promise<T> {
     return (await this.kube.custom.patchNamespacedCustomObject(
       { group: GROUP, version: VERSION, namespace, plural: this.plural, name, body: { metadata } },
-      mergePatch,
+      mergePatchOptions(),
     )) as T;
   }
 

@@ -1,9 +1,7 @@
-import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { mergePatchOptions } from './patch.js';
 import type { Logger } from 'pino';
 import type { KubeClients } from './clients.js';
 import { MANAGED_BY } from '../api/constants.js';
-
-const mergePatchOptions = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
 export interface EventTarget {
   apiVersion: string;
@@ -38,7 +36,7 @@ export class EventRecorder {
         prior.at = now.getTime();
         await this.kube.core.patchNamespacedEvent(
           { namespace, name: prior.name, body: { count: prior.count, lastTimestamp: now.toISOString() } },
-          mergePatchOptions,
+          mergePatchOptions(),
         );
         return;
       }

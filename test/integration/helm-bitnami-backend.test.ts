@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type * as k8s from '@kubernetes/client-node';
-import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { mergePatchOptions } from '../../src/k8s/patch.js';
 import pg from 'pg';
 import { pino } from 'pino';
 import { backendSection } from '../../src/config/backend-section.js';
@@ -23,8 +23,6 @@ import { startPostgres, type TestPostgres } from '../support/postgres-server.js'
 
 const NS = 'team-a';
 const RELEASE = 'demoteam-postgresql';
-const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
-
 let api: FakeApiServer;
 let kube: KubeClients;
 let pgServer: TestPostgres;
@@ -97,7 +95,7 @@ async function makeReady(): Promise<void> {
   const generation = sts?.metadata?.generation ?? 1;
   await kube.apps.patchNamespacedStatefulSetStatus(
     { name: RELEASE, namespace: NS, body: { status: { replicas: 1, readyReplicas: 1, currentReplicas: 1, updatedReplicas: 1, observedGeneration: generation, currentRevision: `r${generation}`, updateRevision: `r${generation}` } } },
-    mergePatch,
+    mergePatchOptions(),
   );
 }
 
@@ -250,7 +248,7 @@ describe('helmbitnami backend: install, observe, resync, upgrade', () => {
   it('applies changed values to a release that is not ready (e.g. a registry override for images that cannot be pulled)', async () => {
     const backend = makeBackend({ extra_values: { image: { registry: 'docker.io', repository: 'bitnamilegacy/postgresql' }, global: { security: { allowInsecureImages: true } } } });
     const ctx = context({ spec: { size: { storageGB: 20 }, credentialsSecret: 'c' }, resolved: { version: '17', sizeClass: 'large' } });
-    await kube.apps.patchNamespacedStatefulSetStatus({ name: RELEASE, namespace: NS, body: { status: { readyReplicas: 0 } } }, mergePatch);
+    await kube.apps.patchNamespacedStatefulSetStatus({ name: RELEASE, namespace: NS, body: { status: { readyReplicas: 0 } } }, mergePatchOptions());
     const obs = await backend.observe(ctx);
     expect(obs.exists).toBe(false);
     expect(obs.message).toMatch(/is not ready and differs from the desired values: global: \(unset\) → .*image.registry: \(unset\) → "docker.io"/);

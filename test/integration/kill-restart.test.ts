@@ -9,6 +9,7 @@ import { OperatorProcess } from '../support/operator-process.js';
 import { startPostgres, type TestPostgres } from '../support/postgres-server.js';
 import { GROUP, VERSION } from '../../src/api/constants.js';
 import { createKubeClients } from '../../src/k8s/clients.js';
+import { mergePatchOptions } from '../../src/k8s/patch.js';
 
 const DATABASES = 6;
 
@@ -63,8 +64,8 @@ describe('kill and restart in the middle of reconciles', () => {
       if (delay === 1500) {
         await kube.custom.patchNamespacedCustomObject(
           { group: GROUP, version: VERSION, namespace: 'default', plural: 'postgresqldatabases', name: 'app-0', body: { metadata: { labels: { 'operator/action': 'reset-password' } } } },
-          { middleware: [], middlewareMergeStrategy: 'append' } as never,
-        ).catch(() => undefined);
+          mergePatchOptions(),
+        );
       }
       await p.kill('SIGKILL');
     }
@@ -91,6 +92,11 @@ describe('kill and restart in the middle of reconciles', () => {
       // No process wrote a password into its log (debug level), not even the killed ones.
       for (const p of processes) expect(p.output.filter((line) => line.includes(data.password as string))).toEqual([]);
     }
+    // The reset asked for between two kills was carried out: label gone, a PasswordReset event.
+    const app0 = (await h.get('postgresqldatabases', 'app-0')) as { metadata: { labels?: Record<string, string> } };
+    expect(app0.metadata.labels?.['operator/action']).toBeUndefined();
+    const events = await kube.core.listNamespacedEvent({ namespace: 'default' });
+    expect(events.items.some((e) => e.involvedObject.name === 'app-0' && e.reason === 'PasswordReset')).toBe(true);
     expect(survivor.output.join('\n')).not.toMatch(/"level":"(error|fatal)"/);
   });
 });

@@ -1,10 +1,9 @@
 import type * as k8s from '@kubernetes/client-node';
-import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { mergePatchOptions } from '../../src/k8s/patch.js';
 import pg from 'pg';
 import { createKubeClients, type KubeClients } from '../../src/k8s/clients.js';
 import type { TestPostgres } from './postgres-server.js';
 
-const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const HARNESS_ROLE = 'fake_kubelet';
 
 /**
@@ -88,7 +87,7 @@ export class FakeKubelet {
         namespace,
         body: { status: { replicas: 1, readyReplicas: want, availableReplicas: want, currentReplicas: 1, updatedReplicas: 1, observedGeneration: generation, currentRevision: revision, updateRevision: revision } },
       },
-      mergePatch,
+      mergePatchOptions(),
     );
   }
 

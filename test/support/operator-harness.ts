@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { mergePatchOptions } from '../../src/k8s/patch.js';
 import { parse, stringify } from 'yaml';
 import { GROUP, VERSION } from '../../src/api/constants.js';
 import { loadConfig } from '../../src/config/load.js';
@@ -18,8 +19,6 @@ import { startPostgres, type StartPostgresOptions, type TestPostgres } from './p
 export const CRD_FILES = ['crds/postgresqlservers.yaml', 'crds/postgresqldatabases.yaml'];
 /** The bearer token of the in-process operator's requests (see FakeApiServer.requestCountsFor). */
 export const OPERATOR_CLIENT = 'operator';
-const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
-
 export interface HarnessOptions {
   /** Extra config YAML merged over the test defaults (statefulset backend, short resync). */
   config?: Record<string, unknown>;
@@ -158,7 +157,7 @@ export class Harness {
   }
 
   async patch(kind: string, name: string, body: Record<string, unknown>, namespace = 'default'): Promise<void> {
-    await this.kube.custom.patchNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: pluralOf(kind), name, body }, mergePatch);
+    await this.kube.custom.patchNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: pluralOf(kind), name, body }, mergePatchOptions());
   }
 
   async delete(kind: string, name: string, namespace = 'default'): Promise<void> {

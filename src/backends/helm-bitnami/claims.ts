@@ -1,5 +1,5 @@
 import type * as k8s from '@kubernetes/client-node';
-import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { mergePatchOptions } from '../../k8s/patch.js';
 import { LABEL_INSTANCE } from '../../api/constants.js';
 import { Reason } from '../../api/conditions.js';
 import { isNotFound, statusCodeOf, type KubeClients } from '../../k8s/clients.js';
@@ -10,8 +10,6 @@ import { PermanentError } from '../errors.js';
  * readiness) and its volume claims, selected exactly by the chart's `app.kubernetes.io/instance`
  * label (the release name; the chart puts it on its claim templates), never by a name prefix.
  */
-const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
-
 export const claimSelector = (release: string): string => `${LABEL_INSTANCE}=${release}`;
 
 export async function readStatefulSet(kube: KubeClients, name: string, namespace: string): Promise<k8s.V1StatefulSet | undefined> {
@@ -38,7 +36,7 @@ export async function resizeClaims(kube: KubeClients, release: string, namespace
   for (const claim of claims.items) {
     const name = claim.metadata?.name ?? '';
     try {
-      await kube.core.patchNamespacedPersistentVolumeClaim({ name, namespace, body: { spec: { resources: { requests: { storage: `${gib}Gi` } } } } }, mergePatch);
+      await kube.core.patchNamespacedPersistentVolumeClaim({ name, namespace, body: { spec: { resources: { requests: { storage: `${gib}Gi` } } } } }, mergePatchOptions());
     } catch (err) {
       const code = statusCodeOf(err);
       if (code === 422 || code === 403) {

@@ -1,5 +1,5 @@
 import type * as k8s from '@kubernetes/client-node';
-import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { mergePatchOptions } from '../../k8s/patch.js';
 import type { ServerSpec } from '../../api/types.js';
 import { isNotFound, type KubeClients } from '../../k8s/clients.js';
 import { checkLimits, resolveClass } from '../common/sizing.js';
@@ -26,7 +26,6 @@ import type {
 } from '../types.js';
 import { buildService, buildStatefulSet, PORT, pvcName, SPEC_HASH_ANNOTATION, workloadName, type PodSettings } from './manifests.js';
 
-const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const CREATING_RETRY_SECONDS = 5;
 
 /**
@@ -93,17 +92,17 @@ export class StatefulSetBackend implements ServerBackend {
     if (diffs.some((d) => d !== 'storage' && d !== 'service type')) {
       await this.kube.apps.patchNamespacedStatefulSet(
         { name, namespace: ctx.namespace, body: { metadata: { annotations: desired.metadata?.annotations, labels: desired.metadata?.labels }, spec: { template: desired.spec?.template } } },
-        mergePatch,
+        mergePatchOptions(),
       );
     }
     if (diffs.includes('service type')) {
-      await this.kube.core.patchNamespacedService({ name, namespace: ctx.namespace, body: { spec: { type: pod.serviceType } } }, mergePatch);
+      await this.kube.core.patchNamespacedService({ name, namespace: ctx.namespace, body: { spec: { type: pod.serviceType } } }, mergePatchOptions());
     }
     if (diffs.includes('storage')) {
       // volumeClaimTemplates are immutable: the claim itself is resized (needs allowVolumeExpansion).
       await this.kube.core.patchNamespacedPersistentVolumeClaim(
         { name: pvcName(ctx.name), namespace: ctx.namespace, body: { spec: { resources: { requests: { storage: `${ctx.spec.size.storageGB}Gi` } } } } },
-        mergePatch,
+        mergePatchOptions(),
       );
     }
     return { message: `updating ${diffs.join(', ')}`, retryAfterSeconds: CREATING_RETRY_SECONDS };

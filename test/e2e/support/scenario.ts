@@ -1,7 +1,8 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { mergePatchOptions } from '../../../src/k8s/patch.js';
 import { DATABASE_PLURAL, GROUP, SERVER_PLURAL, VERSION } from '../../../src/api/constants.js';
 import { READY } from '../../../src/api/conditions.js';
 import { createKubeClients, isNotFound, loadKubeConfig, type KubeClients } from '../../../src/k8s/clients.js';
@@ -13,7 +14,6 @@ import { runPsqlPod, type PsqlResult } from './psql-pod.js';
 import { POSTGRES_MAJOR, readSettings, type E2eSettings } from './settings.js';
 import { eventually } from './wait.js';
 
-const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const CLEANUP_WAIT_MS = 180_000;
 
 export type Kind = 'PostgreSQLServer' | 'PostgreSQLDatabase';
@@ -128,11 +128,11 @@ export class E2eScenario {
 
   /** Merge-patches labels (null removes one), as `kubectl label` does. */
   async label(kind: Kind, name: string, labels: Record<string, string | null>): Promise<void> {
-    await this.kube.custom.patchNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: this.namespace, plural: PLURALS[kind], name, body: { metadata: { labels } } }, mergePatch);
+    await this.kube.custom.patchNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: this.namespace, plural: PLURALS[kind], name, body: { metadata: { labels } } }, mergePatchOptions());
   }
 
   async patchSpec(kind: Kind, name: string, spec: Record<string, unknown>): Promise<void> {
-    await this.kube.custom.patchNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: this.namespace, plural: PLURALS[kind], name, body: { spec } }, mergePatch);
+    await this.kube.custom.patchNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: this.namespace, plural: PLURALS[kind], name, body: { spec } }, mergePatchOptions());
   }
 
   async delete(kind: Kind, name: string): Promise<void> {
@@ -269,7 +269,7 @@ export class E2eScenario {
       for (const obj of await this.list(kind)) {
         if (!obj.metadata.finalizers?.length) continue;
         await this.kube.custom
-          .patchNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: this.namespace, plural: PLURALS[kind], name: obj.metadata.name, body: { metadata: { finalizers: null } } }, mergePatch)
+          .patchNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: this.namespace, plural: PLURALS[kind], name: obj.metadata.name, body: { metadata: { finalizers: null } } }, mergePatchOptions())
           .catch((err: unknown) => {
             if (!isNotFound(err)) throw err;
           });
