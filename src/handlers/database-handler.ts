@@ -9,7 +9,7 @@ import { toPgName, validatePgName } from '../postgres/index.js';
 import { credentialsData } from './credentials.js';
 import type { HandlerDeps } from './deps.js';
 import { ensureFinalizer, writeStatus } from './object-ops.js';
-import { beginReset, completeReset, loadPassword, markApplied, type PasswordScope, type StoredPassword } from './password-store.js';
+import { beginReset, completeReset, loadPassword, type PasswordScope, type StoredPassword } from './password-store.js';
 import type { SecretRead } from './secret-store.js';
 import { ownerReference, serverAccess, type ServerAccess } from './server-access.js';
 import { databaseLabels } from './labels.js';
@@ -44,8 +44,17 @@ async function reconcileDatabaseOnce(deps: HandlerDeps, namespace: string, name:
   if ('requeueAfterSeconds' in target) return target;
   const run = await prepare(deps, db, target.server, target.pgName);
 
-  const applied = await applyDatabase(deps, run.access, { name: run.pgName, role: run.pgName, password: run.stored.password, passwordIsNew: run.stored.unapplied, spec: db.spec, settled: isSettled(db), claimant: `${namespace}/${name}` });
-  await markApplied(deps.secrets, run.scope, run.stored);
+  const applied = await applyDatabase(deps, run.access, {
+    name: run.pgName,
+    role: run.pgName,
+    password: run.stored.password,
+    // Until the database has been Ready once, an existing role gets the stored password again: a
+    // kill may have come between storing a new password and setting it.
+    passwordIsNew: !db.status?.database,
+    spec: db.spec,
+    settled: isSettled(db),
+    claimant: `${namespace}/${name}`,
+  });
   if (applied.recreated && db.status?.database) {
     await deps.events.record(db, 'Warning', 'DatabaseRecreated', `database ${run.pgName} was missing in the server and has been recreated empty`);
   }

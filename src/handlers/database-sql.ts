@@ -7,7 +7,7 @@ export interface DatabasePlan {
   name: string;
   role: string;
   password: string;
-  /** Nobody knew a password for this role before: set it even if the role exists. */
+  /** The role may not have this password yet: set it even if the role exists. */
   passwordIsNew: boolean;
   spec: CrDatabaseSpec;
   /** Set up completely for the current generation before (a resync): check, don't redo. */

@@ -10,8 +10,6 @@ export const databaseStoreName = (database: string): string => bounded(`hybridcl
 /** Keys inside a store Secret. */
 export const STORE_PASSWORD = 'password';
 export const STORE_PENDING = 'pending-password';
-/** Present ("true") while a generated password may not yet be set in PostgreSQL. */
-export const STORE_NOT_APPLIED = 'not-applied';
 
 /** Secret names are DNS subdomains of at most 253 characters: shorten long ones with a hash. */
 function bounded(name: string): string {

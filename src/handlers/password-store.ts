@@ -3,7 +3,7 @@ import type { OwnerReference } from '../api/types.js';
 import { PermanentError } from '../backends/errors.js';
 import { generatePassword } from '../util/password.js';
 import type { SecretRead, SecretStore } from './secret-store.js';
-import { STORE_NOT_APPLIED, STORE_PASSWORD, STORE_PENDING } from './names.js';
+import { STORE_PASSWORD, STORE_PENDING } from './names.js';
 
 export interface PasswordScope {
   namespace: string;
@@ -22,11 +22,6 @@ export interface StoredPassword {
   pending?: string;
   /** `generated`: nobody knew a password before (a new object, or every copy was lost). */
   source: 'store' | 'credentials' | 'generated';
-  /**
-   * Generated and stored, but not yet known to be in PostgreSQL: it must be set even when the role
-   * exists (a kill may have come between storing and applying it).
-   */
-  unapplied: boolean;
   store: SecretRead;
 }
 
@@ -39,21 +34,12 @@ export async function loadPassword(secrets: SecretStore, scope: PasswordScope): 
   if (store.kind === 'foreign') {
     throw new PermanentError(`Secret ${scope.storeName} is reserved for the operator but belongs to ${store.owner}`, Reason.SecretConflict);
   }
-  if (store.kind === 'owned' && store.data[STORE_PASSWORD]) {
-    const data = store.data;
-    return { password: data[STORE_PASSWORD] as string, pending: data[STORE_PENDING] || undefined, source: 'store', unapplied: data[STORE_NOT_APPLIED] === 'true', store };
-  }
+  const stored = store.kind === 'owned' ? store.data[STORE_PASSWORD] : undefined;
+  if (stored) return { password: stored, pending: store.kind === 'owned' ? store.data[STORE_PENDING] || undefined : undefined, source: 'store', store };
   const published = scope.credentials.kind === 'owned' ? scope.credentials.data.password : undefined;
   const password = published || generatePassword(scope.length);
-  const data: Record<string, string> = published ? { [STORE_PASSWORD]: password } : { [STORE_PASSWORD]: password, [STORE_NOT_APPLIED]: 'true' };
-  await secrets.write(scope.namespace, scope.storeName, scope.owner, data, scope.labels, store);
-  return { password, source: published ? 'credentials' : 'generated', unapplied: !published, store: { kind: 'owned', data } };
-}
-
-/** The generated password is in PostgreSQL now: drop the not-applied mark. */
-export async function markApplied(secrets: SecretStore, scope: PasswordScope, current: StoredPassword): Promise<void> {
-  if (!current.unapplied) return;
-  await secrets.write(scope.namespace, scope.storeName, scope.owner, { [STORE_PASSWORD]: current.password }, scope.labels, current.store);
+  await secrets.write(scope.namespace, scope.storeName, scope.owner, { [STORE_PASSWORD]: password }, scope.labels, store);
+  return { password, source: published ? 'credentials' : 'generated', store: { kind: 'owned', data: { [STORE_PASSWORD]: password } } };
 }
 
 /** Starts a reset: keeps a new pending password next to the current one (once; reused after a kill). */

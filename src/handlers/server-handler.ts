@@ -8,7 +8,7 @@ import { chooseBackend } from './backend-choice.js';
 import { credentialsData } from './credentials.js';
 import type { HandlerDeps } from './deps.js';
 import { ensureFinalizer, writeStatus } from './object-ops.js';
-import { beginReset, completeReset, loadPassword, markApplied, type PasswordScope, type StoredPassword } from './password-store.js';
+import { beginReset, completeReset, loadPassword, type PasswordScope, type StoredPassword } from './password-store.js';
 import type { SecretRead } from './secret-store.js';
 import { ownerReference, serverContext } from './server-access.js';
 import { serverLabels } from './labels.js';
@@ -45,8 +45,6 @@ async function reconcileServerOnce(deps: HandlerDeps, namespace: string, name: s
   if (progress) return progress;
 
   const endpoint = observed.endpoint as Endpoint;
-  // The server runs with the admin password it was created with (stored before the create).
-  await markApplied(deps.secrets, run.scope, run.stored);
   const wantsReset = server.metadata.labels?.[ACTION_LABEL] === RESET_PASSWORD_ACTION;
   let password = run.stored.password;
   if (wantsReset || run.stored.pending) {

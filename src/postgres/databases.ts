@@ -71,7 +71,9 @@ export async function ensureDatabase(pools: ServerPools, spec: DatabaseSpec): Pr
   }
   await exec(q, `revoke public access to database ${spec.name}`, `REVOKE ALL ON DATABASE ${db} FROM PUBLIC`);
   await exec(q, `grant database ${spec.name} to ${spec.owner}`, `GRANT ALL ON DATABASE ${db} TO ${owner}`);
-  await ensurePublicSchemaUsable(pools.forDatabase(spec.name), spec);
+  // From PostgreSQL 15 on, `public` belongs to pg_database_owner: the owner can create there, and
+  // checking would cost a connection into every database.
+  if (session.version < 150000) await ensurePublicSchemaUsable(pools.forDatabase(spec.name), spec);
   return { created };
 }
 

@@ -9,12 +9,13 @@ interface WithStatus {
 
 /**
  * The parts of an object whose change needs a reconcile: spec (through generation), labels
- * (the reset-password action), annotations, deletion and finalizers. Status is left out on
- * purpose: our own status writes must not trigger another round.
+ * (the reset-password action), annotations and deletion. Status and finalizers are left out on
+ * purpose: our own status and finalizer writes must not trigger another round (a deletion is
+ * signalled by deletionTimestamp, not by finalizers).
  */
 export function changeSignature(obj: k8s.KubernetesObject): string {
   const m = obj.metadata ?? {};
-  return JSON.stringify([m.generation, m.labels ?? {}, m.annotations ?? {}, m.deletionTimestamp ?? null, m.finalizers ?? []]);
+  return JSON.stringify([m.generation, m.labels ?? {}, m.annotations ?? {}, m.deletionTimestamp ?? null]);
 }
 
 /** Ready for its current generation, no action asked, not being deleted. */
