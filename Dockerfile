@@ -54,7 +54,10 @@ RUN groupadd --system --gid 10001 operator \
  && useradd --system --uid 10001 --gid 10001 --home-dir /tmp --no-create-home --shell /usr/sbin/nologin operator
 
 # helm writes its cache, config and registry login under these; /tmp is the writable mount.
+# A one-slot young generation: the Kubernetes client's generated models alone need ~125 MB RSS with
+# V8's default semi-spaces; an I/O-bound operator does not notice the extra scavenges.
 ENV NODE_ENV=production \
+    NODE_OPTIONS=--max-semi-space-size=1 \
     HOME=/tmp \
     HELM_CACHE_HOME=/tmp/helm/cache \
     HELM_CONFIG_HOME=/tmp/helm/config \

@@ -33,7 +33,10 @@ export async function reconcileServer(deps: HandlerDeps, namespace: string, name
 }
 
 async function reconcileServerOnce(deps: HandlerDeps, namespace: string, name: string, log: Logger): Promise<ReconcileOutcome> {
-  const cached = deps.serverCache.get(namespace, name);
+  if (!deps.serverCache.get(namespace, name)) return {};
+  // Read fresh, not from the cache: the status carries the backend's resume state (e.g. a cloud
+  // operation's token), and a run right after our own status write must not see the old one.
+  const cached = await deps.servers.get(namespace, name);
   if (!cached) return {};
   if (cached.metadata.deletionTimestamp) return deleteServer(deps, { ...cached, kind: SERVER_KIND }, log);
   const server: PostgreSQLServer = { ...(await ensureFinalizer(deps.servers, { ...cached, kind: SERVER_KIND })), kind: SERVER_KIND };

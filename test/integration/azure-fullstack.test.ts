@@ -35,6 +35,9 @@ const asyncPolls = (env: AzureFullstack) => env.emu.requests.filter((r) => r.pol
 const serverWrites = (env: AzureFullstack, name: string, method: string) =>
   env.emu.writes().filter((w) => w.method === method && w.path.toLowerCase().endsWith(`/flexibleservers/${name}`));
 
+/** The last ARM requests, for failure messages. */
+const armTrace = (env: AzureFullstack) => env.emu.requests.slice(-12).map((r) => `${r.method} ${r.path.split('/').slice(-2).join('/')} ${r.status}`).join(', ');
+
 async function waitGone(env: AzureFullstack, kind: string, name: string): Promise<void> {
   await waitFor(async () => (await env.h.get(kind, name)) === undefined, LONG, () => `${kind} ${name} to be gone`);
 }
@@ -64,10 +67,11 @@ describe('azurepostgresflexible through the operator, with a real PostgreSQL beh
     emu.pollsToComplete = Infinity; // Azure takes its time
     await h.create(server);
     // The operator keeps the operation's token in the status and polls it on later reconciles.
+    let last: unknown;
     await waitFor(async () => {
-      const s = (await h.get<Obj>('PostgreSQLServer', 'teamfoo'))?.status;
-      return JSON.stringify(s?.backendState ?? {}).includes('"kind":"create"') && asyncPolls(env) >= 2;
-    }, LONG, () => 'create operation polled twice');
+      last = (await h.get<Obj>('PostgreSQLServer', 'teamfoo'))?.status;
+      return JSON.stringify(last ?? {}).includes('"kind":"create"') && asyncPolls(env) >= 2;
+    }, LONG, () => `create operation polled twice; status ${JSON.stringify(last)}; ARM: ${armTrace(env)}; log: ${h.logLines.slice(-15).join('\n')}`);
     expect(await h.ready('PostgreSQLServer', 'teamfoo')).toMatchObject({ status: 'False', reason: 'Creating' });
     expect(serverWrites(env, AZURE_NAME, 'PUT')).toHaveLength(1);
     expect(env.mirror.changes).toEqual([]); // not provisioned yet

@@ -25,7 +25,8 @@ export class OperatorProcess {
     const configFile = join(this.dir, 'config.yaml');
     writeFileSync(kubeconfig, this.kc.exportConfig());
     writeFileSync(configFile, stringify(this.config));
-    this.child = spawn(process.execPath, ['dist/src/main.js', 'run', '--config', configFile], {
+    // The flags of the image and the chart (NODE_OPTIONS there), so measurements match production.
+    this.child = spawn(process.execPath, ['--max-semi-space-size=1', 'dist/src/main.js', 'run', '--config', configFile], {
       env: { PATH: process.env.PATH ?? '', KUBECONFIG: kubeconfig, LOG_LEVEL: 'debug', ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
