@@ -12,13 +12,15 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { findPostgresBinDir } from '../test/support/postgres-server.js';
+import { findPostgresBinDir, stopAllPostgres } from '../test/support/postgres-server.js';
 import { runIdle } from './figures/idle.js';
 import { runLatency } from './figures/latency.js';
 import { runMemoryRestart } from './figures/memory-restart.js';
-import { readyWorld, runThroughput, type Survivor } from './figures/throughput.js';
+import { closeWorld, readyWorld, runThroughput, type Survivor } from './figures/throughput.js';
 import { parseArgs, type BenchOptions } from './lib/args.js';
+import { setPostgresSettings } from './lib/environment.js';
 import { describeMachine } from './lib/machine.js';
+import { chooseScratchDir, neededScratchMB } from './lib/scratch-dir.js';
 import { summaryTable, type BenchResults } from './lib/report.js';
 
 const log = (line: string): void => console.log(line);
@@ -33,18 +35,28 @@ async function main(): Promise<void> {
     console.error((err as Error).message);
     process.exit(2);
   }
+  if (opts.pgMaxConnections) setPostgresSettings({ max_connections: String(opts.pgMaxConnections) });
+  const scratch = chooseScratchDir(neededScratchMB(Math.max(...opts.sizes, opts.latencyRuns)), opts.pgOnDisk);
+  // startPostgres (and the operator processes' temp files) go wherever TMPDIR points.
+  if (scratch.dir) process.env.TMPDIR = scratch.dir;
+  // Servers left by an earlier bench that was killed: their data would sit in RAM for good.
+  await stopAllPostgres();
+  process.once('SIGINT', () => process.exit(130));
+  process.once('SIGTERM', () => process.exit(143));
   const started = performance.now();
   const results: BenchResults = {
-    machine: { ...describeMachine(), postgres: postgresVersion(), loadAverageAtEnd: 0 },
+    machine: { ...describeMachine(), postgres: postgresVersion(), postgresData: scratch.reason, loadAverageAtEnd: 0 },
     mode: opts.mode,
+    options: opts,
     startedAt: new Date().toISOString(),
     wallSeconds: 0,
     errors: [],
   };
-  log(`bench (${opts.mode}): ${opts.figures.join(', ')} — ${results.machine.cores} cores, Node ${results.machine.node}, load ${results.machine.loadAverageAtStart}`);
+  log(`bench (${opts.mode}): ${opts.figures.join(', ')} — ${results.machine.cores} cores, Node ${results.machine.node}, load ${results.machine.loadAverageAtStart}; PostgreSQL data ${scratch.reason}`);
   await runFigures(opts, results);
   results.wallSeconds = Math.round((performance.now() - started) / 1000);
   results.machine.loadAverageAtEnd = Math.round((loadavg()[0] ?? 0) * 100) / 100;
+  await stopAllPostgres();
   const table = summaryTable(results);
   log(`\n${table}`);
   write(opts.outDir, results, table);
@@ -74,13 +86,25 @@ async function runFigures(opts: BenchOptions, results: BenchResults): Promise<vo
     }
     if (wants('idle')) {
       await attempt('idle', async () => {
-        world ??= await readyWorld(Math.max(...opts.sizes), common);
-        results.idle = await runIdle(world, { ...common, seconds: opts.idleSeconds });
+        const n = Math.max(...opts.sizes);
+        let maxConnections: number | undefined;
+        if (!world?.complete) {
+          const throughputFailed = world !== undefined;
+          if (world) {
+            log(`  the throughput world never got all ${n} databases Ready; building one on a PostgreSQL with more connections`);
+            await closeWorld(world);
+          }
+          // The operator keeps a connection per database for a while (see README): without room
+          // for them the world may never settle, and there would be no idle state to measure.
+          maxConnections = throughputFailed ? 2 * n + 100 : opts.pgMaxConnections;
+          world = await readyWorld(n, common, maxConnections ? { pgSettings: { max_connections: String(maxConnections) } } : {});
+          if (!world.complete) throw new Error(`the operator did not make all ${n} databases Ready, so there is no idle state to measure`);
+        }
+        results.idle = { ...(await runIdle(world, { ...common, seconds: opts.idleSeconds })), postgresMaxConnections: maxConnections ?? opts.pgMaxConnections ?? 100 };
       });
     }
   } finally {
-    await world?.operator.stop();
-    await world?.env.close();
+    if (world) await closeWorld(world);
   }
   if (wants('latency')) await attempt('latency', async () => void (results.latency = await runLatency({ ...common, runs: opts.latencyRuns })));
   if (wants('memory')) {

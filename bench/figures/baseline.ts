@@ -3,7 +3,7 @@ import { databaseLabels } from '../../src/handlers/labels.js';
 import { databaseStoreName, STORE_PASSWORD } from '../../src/handlers/names.js';
 import { LABEL_MANAGED_BY, MANAGED_BY } from '../../src/api/constants.js';
 import pg, { type QueryResultRow } from 'pg';
-import { ensureDatabase, ensureRole, PoolRegistry, toPgName, type Queryable, type ServerPools } from '../../src/postgres/index.js';
+import { assertClaimable, ensureDatabase, ensureRole, PoolRegistry, toPgName, type Queryable, type ServerPools } from '../../src/postgres/index.js';
 import { generatePassword } from '../../src/util/password.js';
 import type { Api } from '../lib/api.js';
 import type { BenchEnv } from '../lib/environment.js';
@@ -29,7 +29,8 @@ export interface BaselineResult {
 
 /**
  * What the operator must do per database at the least, without the operator: the same SQL (the
- * project's own ensureRole / ensureDatabase) and the same two Secret writes (password store, then
+ * project's own assertClaimable / ensureRole / ensureDatabase, as the handler runs them for a new
+ * database) and the same two Secret writes (password store, then
  * credentials) — no CRs, watches, queue, finalizer, status or events. `workers` = 1 is the serial
  * baseline, `workers` = the operator's concurrency the other.
  *
@@ -53,8 +54,10 @@ export async function runBaseline(env: BenchEnv, names: readonly string[], worke
       const password = generatePassword(16);
       const labels = databaseLabels(SERVER, name);
       await writeSecret(env.client, databaseStoreName(name), labels, { [STORE_PASSWORD]: password });
+      const claimant = `${NAMESPACE}/${name}`;
+      await assertClaimable(serverPools.admin, pgName, claimant);
       await ensureRole(serverPools.admin, pgName, password);
-      await ensureDatabase(serverPools, { name: pgName, owner: pgName });
+      await ensureDatabase(serverPools, { name: pgName, owner: pgName, claimant });
       await writeSecret(env.client, `${name}-credentials`, labels, credentialsData({ endpoint, database: pgName, username: pgName, password }));
     });
     const seconds = round((performance.now() - started) / 1000);

@@ -26,6 +26,8 @@ export interface IdleCost {
 
 export interface IdleResult {
   objects: number;
+  /** max_connections of the PostgreSQL the idle world ran on. */
+  postgresMaxConnections?: number;
   resyncSeconds: number;
   /** Nothing changes and no resync is due: everything should be zero. */
   quiet: IdleCost & { pass: boolean };

@@ -2,6 +2,7 @@ import { apiTraffic } from '../lib/api-counts.js';
 import { OPERATOR_APP, startEnv, type BenchEnv } from '../lib/environment.js';
 import { prepareServer, databaseNames, populateSettledDatabases } from '../lib/objects.js';
 import { BenchOperator } from '../lib/operator.js';
+import { importRssMB } from '../lib/memory-floor.js';
 import { mb } from '../lib/proc-stats.js';
 import { round, sleep } from '../lib/stats.js';
 
@@ -20,8 +21,10 @@ export interface StartSample {
   databases: number;
   /** Objects the operator lists and watches: databases, their two Secrets each, the server and its Secrets. */
   watchedObjects: number;
-  /** Spawn → /readyz 200 (every informer has listed). */
+  /** Spawn → the operator logs "caches synced" (every informer has listed and watches). */
   syncedSeconds: number;
+  /** Spawn → /readyz answers 200 (should not come before syncedSeconds). */
+  readyzSeconds: number;
   rssMB: number;
   /** During the first `windowSeconds` after /readyz: */
   backendCalls: number;
@@ -29,9 +32,13 @@ export interface StartSample {
   apiWrites: number;
   sqlStatements: number;
   cpuSeconds: number;
+  /** Reconciles the resync spread alone predicts in the window: (databases + 1) × window / resync. */
+  expectedResyncReconciles: number;
 }
 
 export interface MemoryRestartResult {
+  /** RSS of an empty Node, and of one that only imports @kubernetes/client-node (same flags). */
+  floorMB: { node: number; kubernetesClient: number };
   resyncSeconds: number;
   windowSeconds: number;
   samples: StartSample[];
@@ -81,7 +88,9 @@ export async function runMemoryRestart(opts: MemoryRestartOptions): Promise<Memo
     await env.close();
   }
   const last = samples[samples.length - 1];
+  const floorMB = { node: importRssMB([], opts.nodeOptions), kubernetesClient: importRssMB(['@kubernetes/client-node'], opts.nodeOptions) };
   return {
+    floorMB,
     resyncSeconds: opts.resyncSeconds,
     windowSeconds: opts.windowSeconds,
     samples,
@@ -95,7 +104,7 @@ async function startOnce(env: BenchEnv, opts: MemoryRestartOptions, databases: n
   env.pgLog.mark();
   const operator = await BenchOperator.start(env, { concurrency: opts.concurrency, resyncSeconds: opts.resyncSeconds, nodeOptions: opts.nodeOptions });
   try {
-    const syncedMs = await operator.waitSynced();
+    const { syncedMs, readyzMs } = await operator.waitSynced();
     const cpuAtSync = operator.cpuSeconds();
     await sleep(opts.windowSeconds * 1000);
     const counters = await operator.counters();
@@ -107,12 +116,14 @@ async function startOnce(env: BenchEnv, opts: MemoryRestartOptions, databases: n
       databases,
       watchedObjects: databases * 3 + 3,
       syncedSeconds: round(syncedMs / 1000, 2),
+      readyzSeconds: round(readyzMs / 1000, 2),
       rssMB: mb(rss),
       backendCalls: counters.backendCalls,
       reconciles: counters.reconciles,
       apiWrites: traffic.writes,
       sqlStatements: sql.statements,
       cpuSeconds: round(cpu, 2),
+      expectedResyncReconciles: round(((databases + 1) * opts.windowSeconds) / opts.resyncSeconds, 1),
     };
   } finally {
     await operator.stop();

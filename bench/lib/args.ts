@@ -19,22 +19,27 @@ export interface BenchOptions {
   restartWindowSeconds: number;
   /** NODE_OPTIONS of every operator process the bench starts ("" = none, as the image runs it). */
   operatorNodeOptions: string;
+  /** Keep PostgreSQL's data on disk instead of the RAM disk. */
+  pgOnDisk: boolean;
+  /** PostgreSQL's max_connections (its default, 100, unless asked otherwise). */
+  pgMaxConnections?: number;
   outDir: string;
 }
 
-const PROFILES: Record<BenchOptions['mode'], Omit<BenchOptions, 'mode' | 'figures' | 'outDir' | 'operatorNodeOptions'>> = {
-  quick: { sizes: [50], serialBaselineMax: 50, concurrency: 10, resyncSeconds: 300, latencyRuns: 20, idleSeconds: 15, memorySizes: [1000, 2000], restartResyncSeconds: 3600, restartWindowSeconds: 5 },
-  default: { sizes: [100, 500, 1000], serialBaselineMax: 100, concurrency: 10, resyncSeconds: 300, latencyRuns: 200, idleSeconds: 60, memorySizes: [1000, 10000], restartResyncSeconds: 3600, restartWindowSeconds: 10 },
-  full: { sizes: [100, 500, 1000], serialBaselineMax: Infinity, concurrency: 10, resyncSeconds: 300, latencyRuns: 200, idleSeconds: 60, memorySizes: [1000, 10000], restartResyncSeconds: 3600, restartWindowSeconds: 10 },
+const PROFILES: Record<BenchOptions['mode'], Omit<BenchOptions, 'mode' | 'figures' | 'outDir' | 'operatorNodeOptions' | 'pgOnDisk'>> = {
+  quick: { sizes: [50], serialBaselineMax: 50, concurrency: 10, resyncSeconds: 300, latencyRuns: 20, idleSeconds: 15, memorySizes: [1000], restartResyncSeconds: 86400, restartWindowSeconds: 5 },
+  default: { sizes: [100, 500], serialBaselineMax: 100, concurrency: 10, resyncSeconds: 300, latencyRuns: 200, idleSeconds: 60, memorySizes: [1000, 10000], restartResyncSeconds: 86400, restartWindowSeconds: 10 },
+  full: { sizes: [100, 500, 1000], serialBaselineMax: Infinity, concurrency: 10, resyncSeconds: 300, latencyRuns: 200, idleSeconds: 60, memorySizes: [1000, 10000], restartResyncSeconds: 86400, restartWindowSeconds: 10 },
 };
 
 export const USAGE = `usage: npm run bench -- [--quick | --full] [--only throughput,latency,idle,memory]
   [--sizes 100,500,1000] [--serial-baseline-max N] [--concurrency N] [--resync S]
   [--latency-runs N] [--idle-seconds S] [--memory-sizes 1000,10000] [--out DIR]
-  [--operator-node-options "--optimize-for-size"]
+  [--operator-node-options "--optimize-for-size"] [--pg-max-connections 100] [--pg-on-disk]
 
   --quick   smoke run with small numbers (about 2 minutes)
-  --full    every baseline at every size (the serial baseline at N = 1000 alone takes minutes)
+  (default) throughput at N = 100 and 500, the serial baseline only at 100 (about 10 minutes)
+  --full    N = 100, 500 and 1000, every baseline at every size (30 minutes or more)
   --only    run some figures; "memory" includes the restart figure; "idle" needs throughput's
             largest world and builds one when throughput is not run`;
 
@@ -46,10 +51,14 @@ const numbers = (v: string): number[] => v.split(',').map((x) => {
 
 export function parseArgs(argv: string[]): BenchOptions {
   const mode = argv.includes('--full') ? 'full' : argv.includes('--quick') ? 'quick' : 'default';
-  const opts: BenchOptions = { mode, figures: [...FIGURES], outDir: 'bench/results', operatorNodeOptions: '', ...PROFILES[mode] };
+  const opts: BenchOptions = { mode, figures: [...FIGURES], outDir: 'bench/results', operatorNodeOptions: '', pgOnDisk: false, ...PROFILES[mode] };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i] as string;
     if (flag === '--quick' || flag === '--full') continue;
+    if (flag === '--pg-on-disk') {
+      opts.pgOnDisk = true;
+      continue;
+    }
     if (flag === '--help' || flag === '-h') throw new Error(USAGE);
     const value = argv[++i];
     if (value === undefined) throw new Error(`${flag} needs a value\n${USAGE}`);
@@ -78,6 +87,7 @@ function apply(opts: BenchOptions, flag: string, value: string): void {
     case '--memory-sizes': opts.memorySizes = numbers(value); return;
     case '--out': opts.outDir = value; return;
     case '--operator-node-options': opts.operatorNodeOptions = value; return;
+    case '--pg-max-connections': opts.pgMaxConnections = numbers(value)[0]; return;
     default: throw new Error(`unknown option ${flag}\n${USAGE}`);
   }
 }

@@ -33,12 +33,21 @@ export interface BenchEnv {
 export interface EnvOptions {
   /** Watch history kept by the fake API server (large populations need more than the default). */
   historyLimit?: number;
+  /** PostgreSQL settings for this environment only. */
+  pgSettings?: Record<string, string>;
+}
+
+/** Extra PostgreSQL settings for every environment of this run (set once from the command line). */
+const extraPgSettings: Record<string, string> = {};
+
+export function setPostgresSettings(settings: Record<string, string>): void {
+  Object.assign(extraPgSettings, settings);
 }
 
 export async function startEnv(opts: EnvOptions = {}): Promise<BenchEnv> {
   const [api, postgres] = await Promise.all([
     startFakeApiServer({ crdFiles: CRD_FILES, historyLimit: opts.historyLimit ?? 50_000 }),
-    startPostgres({ settings: PG_LOG_SETTINGS }),
+    startPostgres({ settings: { ...PG_LOG_SETTINGS, ...extraPgSettings, ...opts.pgSettings } }),
   ]);
   const kc = api.kubeConfig();
   const kubelet = new FakeKubelet(kc, postgres);

@@ -62,9 +62,11 @@ export async function prepareServer(env: BenchEnv): Promise<PostgreSQLServer> {
  * Writes `names` as PostgreSQLDatabases that look exactly like ones the operator finished earlier
  * (finalizer, Ready status for their generation, store and credentials Secrets owned by them) —
  * without touching PostgreSQL. The restart and memory figures need thousands of these; reconciling
- * them for real would mean thousands of CREATE DATABASE.
+ * them for real would mean thousands of CREATE DATABASE. Many requests in flight let the fake API
+ * server's garbage collector (a sweep over the whole store after each burst of writes) run once per
+ * burst instead of once per write.
  */
-export async function populateSettledDatabases(api: Api, server: PostgreSQLServer, names: readonly string[], concurrency = 8): Promise<void> {
+export async function populateSettledDatabases(api: Api, server: PostgreSQLServer, names: readonly string[], concurrency = 64): Promise<void> {
   const endpoint = server.status?.endpoint;
   if (!endpoint) throw new Error('the server has no endpoint in its status');
   await parallel(names, concurrency, async (name) => {

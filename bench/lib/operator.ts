@@ -84,18 +84,29 @@ export class BenchOperator {
     return pid;
   }
 
-  /** Waits for /readyz (informers synced); returns milliseconds since the process was spawned. */
-  async waitSynced(timeoutMs = 120_000): Promise<number> {
+  /**
+   * Waits until the operator logged "caches synced" (every informer has listed) and /readyz
+   * answers 200; returns milliseconds since the process was spawned for each. They differ when
+   * readiness does not wait for the lists.
+   */
+  async waitSynced(timeoutMs = 120_000): Promise<{ syncedMs: number; readyzMs: number }> {
+    let syncedMs: number | undefined;
+    let readyzMs: number | undefined;
     await until(
       async () => {
         this.assertAlive();
-        return (await fetch(`http://127.0.0.1:${this.port}/readyz`).catch(() => undefined))?.status === 200;
+        if (syncedMs === undefined && this.proc.output.some((l) => l.includes('"caches synced"'))) syncedMs = performance.now() - this.spawnedAt;
+        if (readyzMs === undefined) {
+          const res = await fetch(`http://127.0.0.1:${this.port}/readyz`).catch(() => undefined);
+          if (res?.status === 200) readyzMs = performance.now() - this.spawnedAt;
+        }
+        return syncedMs !== undefined && readyzMs !== undefined;
       },
       timeoutMs,
-      () => `operator /readyz; last output:\n${this.proc.output.slice(-10).join('\n')}`,
+      () => `operator "caches synced" and /readyz; last output:\n${this.proc.output.slice(-10).join('\n')}`,
       10,
     );
-    return performance.now() - this.spawnedAt;
+    return { syncedMs: syncedMs as number, readyzMs: readyzMs as number };
   }
 
   async samples(): Promise<Sample[]> {
@@ -156,6 +167,24 @@ export class BenchOperator {
 
   warnCount(): number {
     return this.proc.output.filter((l) => /"level":(40|"warn")/.test(l)).length;
+  }
+
+  /** Warnings and errors grouped by message (first 120 characters), most frequent first. */
+  problems(): Record<string, number> {
+    const counts = new Map<string, number>();
+    for (const line of this.proc.output) {
+      if (!/"level":(40|50|60|"warn"|"error"|"fatal")/.test(line)) continue;
+      let key = line.slice(0, 120);
+      try {
+        const entry = JSON.parse(line) as { msg?: string; err?: unknown };
+        const err = typeof entry.err === 'string' ? entry.err : (entry.err as { message?: string } | undefined)?.message;
+        key = `${entry.msg ?? ''}${err ? `: ${err}` : ''}`.replace(/\b[a-z]+[-_]\d{3,}\b/g, '<name>').slice(0, 120);
+      } catch {
+        // not JSON: keep the raw line
+      }
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    return Object.fromEntries([...counts].sort(([, a], [, b]) => b - a));
   }
 
   errorLines(): string[] {

@@ -10,7 +10,7 @@ export const PG_LOG_SETTINGS: Record<string, string> = {
   log_connections: 'on',
   log_line_prefix: '%m [%p] app=%a ',
   // CREATE DATABASE writes the whole template through the WAL: fewer forced checkpoints.
-  max_wal_size: '4GB',
+  max_wal_size: '1GB',
 };
 
 /** What the operator's (or any one application's) SQL looked like over a stretch of the log. */

@@ -2,11 +2,13 @@ import type { IdleResult } from '../figures/idle.js';
 import type { LatencyResult } from '../figures/latency.js';
 import { memoryTargetMB, type MemoryRestartResult } from '../figures/memory-restart.js';
 import type { ThroughputRow } from '../figures/throughput.js';
+import type { BenchOptions } from './args.js';
 import type { Machine } from './machine.js';
 
 export interface BenchResults {
-  machine: Machine & { postgres: string; loadAverageAtEnd: number };
+  machine: Machine & { postgres: string; postgresData: string; loadAverageAtEnd: number };
   mode: string;
+  options: BenchOptions;
   startedAt: string;
   wallSeconds: number;
   throughput?: ThroughputRow[];
@@ -19,12 +21,12 @@ export interface BenchResults {
 type Row = [figure: string, measured: string, target: string, ok: boolean | undefined];
 
 const verdict = (ok: boolean | undefined): string => (ok === undefined ? 'n/a' : ok ? 'met' : '**MISSED**');
-const s = (x: number | undefined): string => (x === undefined || Number.isNaN(x) ? '–' : `${x} s`);
+const s = (x: number | undefined): string => (x === undefined || Number.isNaN(x) ? '–' : `${Math.round(x * 100) / 100} s`);
 
 function throughputRows(rows: ThroughputRow[]): Row[] {
   return rows.map((r) => [
     `Throughput N=${r.n}`,
-    `operator ${s(r.operator.seconds)}; baseline serial ${s(r.baselineSerial?.seconds)}, ${r.baselineConcurrent.workers} workers ${s(r.baselineConcurrent.seconds)}; ratio **${r.ratio}**; ` +
+    `operator ${r.operator.timedOut ? `> ${s(r.operator.seconds)} (gave up, ${r.operator.readyCount}/${r.n} Ready)` : s(r.operator.seconds)}; baseline serial ${s(r.baselineSerial?.seconds)}, ${r.baselineConcurrent.workers} workers ${s(r.baselineConcurrent.seconds)} / ${s(r.baselineConcurrentAgain.seconds)}; ratio **${r.operator.timedOut ? '> ' : ''}${r.ratio}**; ` +
       `${r.operator.reconcilesPerDatabase} reconciles, ${r.operator.sqlStatementsPerDatabase} SQL, ${r.operator.apiWritesPerDatabase} API writes per DB; ` +
       `credentials ${r.operator.credentialsChecked - r.operator.credentialsFailed.length}/${r.operator.credentialsChecked} log in`,
     'ratio ≤ 1.2',
@@ -66,7 +68,7 @@ function idleRows(i: IdleResult): Row[] {
 function memoryRows(m: MemoryRestartResult): Row[] {
   const rows: Row[] = m.samples.map((x) => [
     x.databases === 0 ? 'Memory after start' : `Memory, ${x.databases} databases`,
-    `RSS ${x.rssMB} MB (${x.watchedObjects} objects watched)`,
+    `RSS ${x.rssMB} MB (${x.watchedObjects} objects watched)${x.databases === 0 ? `; floor: empty Node ${m.floorMB.node} MB, Node importing @kubernetes/client-node ${m.floorMB.kubernetesClient} MB` : ''}`,
     `< ${memoryTargetMB(x.databases)} MB`,
     x.rssMB < memoryTargetMB(x.databases),
   ]);
@@ -74,7 +76,7 @@ function memoryRows(m: MemoryRestartResult): Row[] {
   if (last) {
     rows.push([
       `Restart, ${last.databases} databases`,
-      `synced in **${s(last.syncedSeconds)}**; in the ${m.windowSeconds} s after: ${last.backendCalls} backend calls, ${last.reconciles} reconciles, ${last.apiWrites} API writes, ${last.sqlStatements} SQL (resync ${m.resyncSeconds} s)`,
+      `caches synced in **${s(last.syncedSeconds)}** (/readyz 200 after ${s(last.readyzSeconds)}); in the ${m.windowSeconds} s after: ${last.backendCalls} backend calls, ${last.reconciles} reconciles (resync spread predicts ${last.expectedResyncReconciles} at resync ${m.resyncSeconds} s), ${last.apiWrites} API writes, ${last.sqlStatements} SQL; ${last.cpuSeconds} CPU s`,
       '< 10 s, 0 calls',
       m.restartPass,
     ]);
@@ -92,7 +94,7 @@ export function summaryTable(r: BenchResults): string {
     ...r.errors.map((e): Row => [e.figure, `failed: ${e.message.split('\n')[0]}`, '', false]),
   ];
   const m = r.machine;
-  const head = `${m.cores} cores (${m.cpuModel}), ${m.memoryGB} GB, Node ${m.node}, PostgreSQL ${m.postgres}, ${m.platform}; ` +
+  const head = `${m.cores} cores (${m.cpuModel}), ${m.memoryGB} GB, Node ${m.node}, PostgreSQL ${m.postgres} (data ${m.postgresData}), ${m.platform}; ` +
     `load average ${m.loadAverageAtStart} at start, ${m.loadAverageAtEnd} at end; mode ${r.mode}; ${Math.round(r.wallSeconds)} s; ${r.startedAt}`;
   const lines = ['| Figure | Measured | Target | |', '|---|---|---|---|', ...rows.map(([f, meas, t, ok]) => `| ${f} | ${meas} | ${t} | ${verdict(ok)} |`)];
   return `${head}\n\n${lines.join('\n')}\n`;
