@@ -1,50 +1,10 @@
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { Client } from 'pg';
 import type { AdminConnection, SslMode } from '../backends/types.js';
 import { startPostgres, type TestPostgres } from '../../test/support/postgres-server.js';
+import { makeTestCa, type TestCa } from '../../test/support/test-ca.js';
 import { PoolRegistry } from './pools.js';
 import { setRolePassword } from './roles.js';
-
-const run = promisify(execFile);
-
-interface Certs {
-  ca: string;
-  otherCa: string;
-  /** Server certificate naming only `db.example`. */
-  byName: { certPem: string; keyPem: string };
-  /** Server certificate naming IP 127.0.0.1. */
-  byIp: { certPem: string; keyPem: string };
-}
-
-/** A throwaway CA and two server certificates from the openssl CLI. */
-async function makeCerts(): Promise<Certs> {
-  const dir = await mkdtemp(join(tmpdir(), 'hcpo-certs-'));
-  try {
-    const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-    const ca = async (name: string) => {
-      await run('openssl', ['req', '-x509', ...ec, '-keyout', join(dir, `${name}.key`), '-out', join(dir, `${name}.crt`), '-days', '2',
-        '-subj', `/CN=${name}`, '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
-      return readFile(join(dir, `${name}.crt`), 'utf8');
-    };
-    const leaf = async (name: string, san: string) => {
-      await run('openssl', ['req', ...ec, '-keyout', join(dir, `${name}.key`), '-out', join(dir, `${name}.csr`), '-subj', `/CN=${name}`]);
-      await writeFile(join(dir, `${name}.ext`), `subjectAltName=${san}\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n`);
-      await run('openssl', ['x509', '-req', '-in', join(dir, `${name}.csr`), '-CA', join(dir, 'ca.crt'), '-CAkey', join(dir, 'ca.key'),
-        '-CAcreateserial', '-days', '2', '-out', join(dir, `${name}.crt`), '-extfile', join(dir, `${name}.ext`)]);
-      return { certPem: await readFile(join(dir, `${name}.crt`), 'utf8'), keyPem: await readFile(join(dir, `${name}.key`), 'utf8') };
-    };
-    const caPem = await ca('ca');
-    const otherCa = await ca('other');
-    return { ca: caPem, otherCa, byName: await leaf('byname', 'DNS:db.example'), byIp: await leaf('byip', 'IP:127.0.0.1') };
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
 
 function connOf(server: TestPostgres, sslmode: SslMode = 'disable', caCert?: string): AdminConnection {
   return { host: server.host, port: server.port, user: server.user, password: server.password, database: 'postgres', sslmode, caCert };
@@ -141,14 +101,14 @@ describe('PoolRegistry', () => {
 });
 
 describe('PoolRegistry over TLS', () => {
-  let certs: Certs;
+  let certs: TestCa;
   let byName: TestPostgres;
   let byIp: TestPostgres;
   const registry = new PoolRegistry({ connectionTimeoutMillis: 30_000 });
 
   beforeAll(async () => {
-    certs = await makeCerts();
-    [byName, byIp] = await Promise.all([startPostgres({ tls: certs.byName }), startPostgres({ tls: certs.byIp })]);
+    certs = await makeTestCa(['DNS:db.example', 'IP:127.0.0.1']);
+    [byName, byIp] = await Promise.all([startPostgres({ tls: certs.certs['DNS:db.example'] }), startPostgres({ tls: certs.certs['IP:127.0.0.1'] })]);
   }, 120_000);
 
   afterAll(async () => {
@@ -163,12 +123,12 @@ describe('PoolRegistry over TLS', () => {
   });
 
   it('verify-ca accepts a certificate from the CA whatever its name, and refuses other CAs', async () => {
-    expect(await usesTls(registry, connOf(byName, 'verify-ca', certs.ca))).toBe(true);
-    await expect(usesTls(registry, connOf(byName, 'verify-ca', certs.otherCa))).rejects.toThrow(/certificate/i);
+    expect(await usesTls(registry, connOf(byName, 'verify-ca', certs.caPem))).toBe(true);
+    await expect(usesTls(registry, connOf(byName, 'verify-ca', certs.otherCaPem))).rejects.toThrow(/certificate/i);
   });
 
   it('verify-full also checks that the certificate names the host', async () => {
-    await expect(usesTls(registry, connOf(byName, 'verify-full', certs.ca))).rejects.toThrow(/altnames|does not match|IP: 127\.0\.0\.1/i);
-    expect(await usesTls(registry, connOf(byIp, 'verify-full', certs.ca))).toBe(true);
+    await expect(usesTls(registry, connOf(byName, 'verify-full', certs.caPem))).rejects.toThrow(/altnames|does not match|IP: 127\.0\.0\.1/i);
+    expect(await usesTls(registry, connOf(byIp, 'verify-full', certs.caPem))).toBe(true);
   });
 });

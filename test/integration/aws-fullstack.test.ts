@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import { parse } from 'yaml';
 import { RDS_GLOBAL_CA_BUNDLE } from '../../src/backends/aws-rds/rds-ca-bundle.js';
-import { makeTestCa, type TestCa } from '../support/fullstack-azure/test-ca.js';
+import { makeTestCa, type TestCa } from '../support/test-ca.js';
 import { RdsEngine } from '../support/fullstack/rds-engine.js';
 import { Harness, configFrom, testConfig, waitFor } from '../support/operator-harness.js';
 import { startRdsEmulator, type RdsEmulator } from '../support/rds-emulator/index.js';
@@ -55,7 +55,7 @@ describe('awsrds end to end: operator → RDS emulator → real PostgreSQL with 
   let operatorConfig: (caFile: string) => Record<string, unknown>;
 
   beforeAll(async () => {
-    ca = await makeTestCa(HOST);
+    ca = await makeTestCa([`DNS:${HOST}`]);
     dir = await mkdtemp(join(tmpdir(), 'hcpo-aws-fullstack-'));
     const caFile = join(dir, 'ca-bundle.pem');
     await writeFile(caFile, ca.caPem);
@@ -66,7 +66,7 @@ describe('awsrds end to end: operator → RDS emulator → real PostgreSQL with 
     process.env.AWS_SECRET_ACCESS_KEY = TEST_CREDENTIALS.secretAccessKey;
     const example = parse((parse(readFileSync('examples/values-aws.yaml', 'utf8')) as { operatorConfig: string }).operatorConfig) as Record<string, unknown>;
     operatorConfig = (file) => deepAssign(example, { backends: { aws: { endpoint: emulator.url, ca_bundle_file: file, admin_username: MASTER } } });
-    h = await Harness.start({ postgres: { tls: { certPem: ca.certPem, keyPem: ca.keyPem } }, config: operatorConfig(caFile) });
+    h = await Harness.start({ postgres: { tls: ca.certs[`DNS:${HOST}`]! }, config: operatorConfig(caFile) });
     engine.attach(h.pg);
     await engine.requireTls();
     await h.apply(readFileSync('examples/aws-rds-server.yaml', 'utf8'));

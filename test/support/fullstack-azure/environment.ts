@@ -16,7 +16,7 @@ import type { OperatorConfig } from '../../../src/config/types.js';
 import { startAzureEmulator, type AzureEmulator } from '../azure-emulator/index.js';
 import { configFrom, Harness, testConfig } from '../operator-harness.js';
 import { mirrorAdminLogins, type AdminMirror } from './admin-mirror.js';
-import { makeTestCa, type TestCa } from './test-ca.js';
+import { makeTestCa, type TestCa } from '../test-ca.js';
 
 /** The host name the emulator reports for every server; the test certificate names it. */
 export const SERVER_HOST = 'localhost';
@@ -57,7 +57,8 @@ function withAzure(base: Record<string, unknown>, azure: Record<string, unknown>
 }
 
 export async function startAzureFullstack(): Promise<AzureFullstack> {
-  const ca = await makeTestCa(SERVER_HOST);
+  const ca = await makeTestCa([`DNS:${SERVER_HOST}`]);
+  const serverCert = ca.certs[`DNS:${SERVER_HOST}`]!;
   // Readable by the postgres OS user the test server runs as (when the tests run as root).
   const dir = await mkdtemp(join(tmpdir(), 'hcpo-azure-fullstack-'));
   await chmod(dir, 0o755);
@@ -74,7 +75,7 @@ export async function startAzureFullstack(): Promise<AzureFullstack> {
     const configObject = (extra: Record<string, unknown> = {}) => withAzure(exampleOperatorConfig(), { ...azure, ...extra });
     const transport = { credential: emu.credential, httpClient: emu.httpClient };
     h = await Harness.start({
-      postgres: { tls: { certPem: ca.certPem, keyPem: ca.keyPem }, settings: { hba_file: hbaFile } },
+      postgres: { tls: serverCert, settings: { hba_file: hbaFile } },
       config: configObject(),
       // Azure's port is 5432; the stand-in listens on a random one. Tiny poll intervals.
       backendOverrides: (pgServer) => ({
