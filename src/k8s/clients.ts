@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import * as k8s from '@kubernetes/client-node';
 
 /** The typed API clients, built once at start and shared by handlers and in-cluster backends. */
@@ -11,6 +12,7 @@ export interface KubeClients {
 }
 
 export function createKubeClients(kc: k8s.KubeConfig): KubeClients {
+  reuseConnections(kc);
   return {
     kc,
     core: kc.makeApiClient(k8s.CoreV1Api),
@@ -52,3 +54,39 @@ export function statusCodeOf(err: unknown): number | undefined {
 export const isNotFound = (err: unknown): boolean => statusCodeOf(err) === 404;
 export const isConflict = (err: unknown): boolean => statusCodeOf(err) === 409;
 export const isAlreadyExists = (err: unknown): boolean => statusCodeOf(err) === 409;
+
+type DispatcherFactory = (cluster: k8s.Cluster | null, agentOptions: Record<string, unknown>) => unknown;
+const REUSING = Symbol('reuses connections');
+
+/**
+ * client-node 2.0 builds a new HTTP agent for every request, so every API call opens a new
+ * connection (a TLS handshake in a cluster). This keeps one agent per cluster and TLS material and
+ * reuses it: keep-alive connections for every call and watch. A rotated client certificate has
+ * other material, so it gets a new agent. Idempotent.
+ */
+export function reuseConnections(kc: k8s.KubeConfig): void {
+  const target = kc as unknown as { createDispatcher: DispatcherFactory; [REUSING]?: true };
+  if (target[REUSING]) return;
+  const create = target.createDispatcher.bind(kc);
+  const agents = new Map<string, unknown>();
+  target.createDispatcher = (cluster, agentOptions) => {
+    const key = dispatcherKey(cluster, agentOptions);
+    if (!agents.has(key)) {
+      if (agents.size >= 16) agents.clear(); // material rotated many times: start over
+      agents.set(key, create(cluster, agentOptions));
+    }
+    return agents.get(key);
+  };
+  target[REUSING] = true;
+}
+
+function dispatcherKey(cluster: k8s.Cluster | null, options: Record<string, unknown>): string {
+  const hash = createHash('sha256');
+  hash.update(JSON.stringify([cluster?.server, cluster?.proxyUrl, options.rejectUnauthorized, options.servername]));
+  for (const field of ['ca', 'cert', 'key', 'pfx', 'passphrase']) {
+    const value = options[field];
+    hash.update(`|${field}:`);
+    if (value !== undefined) hash.update(Buffer.isBuffer(value) ? value : String(value));
+  }
+  return hash.digest('hex');
+}

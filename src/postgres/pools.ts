@@ -93,8 +93,10 @@ export class PoolRegistry {
       password: conn.password,
       database,
       ssl: sslOptions(conn.sslmode, conn.caCert),
-      max: this.opts.max,
-      idleTimeoutMillis: this.opts.idleTimeoutMillis,
+      // Pools into single databases serve rare work (extensions, drops, old servers): one
+      // connection, closed soon, so a thousand databases never hold a thousand connections.
+      max: database === conn.database ? this.opts.max : 1,
+      idleTimeoutMillis: database === conn.database ? this.opts.idleTimeoutMillis : Math.min(1000, this.opts.idleTimeoutMillis),
       connectionTimeoutMillis: this.opts.connectionTimeoutMillis,
       statement_timeout: this.opts.statementTimeoutMillis,
       application_name: this.opts.applicationName,

@@ -25,7 +25,7 @@ export async function ensureRole(q: Queryable, role: string, password: string): 
     await assertTenantRole(q, role, session.user);
   } else {
     try {
-      await q.query(`CREATE ROLE ${escapeIdentifier(role)} LOGIN PASSWORD ${escapeLiteral(scramVerifier(password))}`);
+      await q.query(`CREATE ROLE ${escapeIdentifier(role)} LOGIN PASSWORD ${escapeLiteral(await scramVerifier(password))}`);
       created = true;
     } catch (err) {
       // Another session created it in between: same outcome as finding it.
@@ -52,7 +52,7 @@ export async function setRolePassword(
     const { user } = await sessionInfo(q);
     if (role !== user) await assertTenantRole(q, role, user);
   }
-  await exec(q, `set the password of role ${role}`, `ALTER ROLE ${escapeIdentifier(role)} PASSWORD ${escapeLiteral(scramVerifier(password))}`);
+  await exec(q, `set the password of role ${role}`, `ALTER ROLE ${escapeIdentifier(role)} PASSWORD ${escapeLiteral(await scramVerifier(password))}`);
 }
 
 /**

@@ -1,7 +1,9 @@
-import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
+import { createHash, createHmac, pbkdf2, randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
 
 /** PostgreSQL's defaults (scram_iterations, SCRAM_DEFAULT_SALT_LEN). */
 export const SCRAM_DEFAULT_ITERATIONS = 4096;
+const pbkdf2Async = promisify(pbkdf2);
 const SALT_BYTES = 16;
 const KEY_BYTES = 32;
 
@@ -23,13 +25,14 @@ export interface ScramOptions {
  * in how closely they follow that. A verifier computed here could then match some clients and not
  * others, so non-ASCII passwords are refused. Generated passwords are ASCII alphanumerics.
  */
-export function scramVerifier(password: string, opts: ScramOptions = {}): string {
+export async function scramVerifier(password: string, opts: ScramOptions = {}): Promise<string> {
   assertScramPassword(password);
   const iterations = opts.iterations ?? SCRAM_DEFAULT_ITERATIONS;
   if (!Number.isInteger(iterations) || iterations < 1) throw new Error(`SCRAM iterations must be a positive integer, got ${iterations}`);
   const salt = opts.salt ?? randomBytes(SALT_BYTES);
   if (salt.length === 0) throw new Error('SCRAM salt must not be empty');
-  const saltedPassword = pbkdf2Sync(Buffer.from(password, 'utf8'), salt, iterations, KEY_BYTES, 'sha256');
+  // On libuv's thread pool: a synchronous derivation blocks the event loop for milliseconds per role.
+  const saltedPassword = await pbkdf2Async(Buffer.from(password, 'utf8'), salt, iterations, KEY_BYTES, 'sha256');
   const clientKey = hmac(saltedPassword, 'Client Key');
   const storedKey = createHash('sha256').update(clientKey).digest();
   const serverKey = hmac(saltedPassword, 'Server Key');

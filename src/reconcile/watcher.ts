@@ -68,16 +68,10 @@ export class Watcher<T extends k8s.KubernetesObject> {
     if (this.handlers.update) informer.on(k8s.UPDATE, this.handlers.update);
     if (this.handlers.delete) informer.on(k8s.DELETE, this.handlers.delete);
     informer.on(k8s.ERROR, (err?: unknown) => this.restart(informer, source, err));
-    let counted = false;
-    const markSynced = () => {
-      if (!counted) {
-        counted = true;
-        this.syncedCount++;
-      }
-    };
-    informer.on(k8s.CONNECT, markSynced);
+    // start() resolves once the initial list is in the cache (client-node's `connect` event comes
+    // before the list, so it does not mean synced).
     await informer.start();
-    markSynced();
+    this.syncedCount++;
   }
 
   private restart(informer: k8s.Informer<T>, source: WatchSource<T>, err: unknown): void {

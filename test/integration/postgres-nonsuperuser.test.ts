@@ -23,7 +23,7 @@ beforeAll(async () => {
   server = await startPostgres();
   superuser = new Client({ host: server.host, port: server.port, user: server.user, password: server.password, database: 'postgres' });
   await superuser.connect();
-  await superuser.query(`CREATE ROLE ${ADMIN} LOGIN CREATEROLE CREATEDB PASSWORD ${escapeLiteral(scramVerifier(ADMIN_PASSWORD))}`);
+  await superuser.query(`CREATE ROLE ${ADMIN} LOGIN CREATEROLE CREATEDB PASSWORD ${escapeLiteral(await scramVerifier(ADMIN_PASSWORD))}`);
   const conn: AdminConnection = { host: server.host, port: server.port, user: ADMIN, password: ADMIN_PASSWORD, database: 'postgres', sslmode: 'disable' };
   pools = registry.forServer(conn);
 }, 120_000);
@@ -85,7 +85,7 @@ describe('a CREATEROLE + CREATEDB admin that is not a superuser', () => {
     await (await connectAs('tenant_app', 'Rotated1234567', 'tenant_app')).end();
     await setRolePassword(pools.admin, ADMIN, 'NewAdminPassw0rd');
     await (await connectAs(ADMIN, 'NewAdminPassw0rd', 'postgres')).end();
-    await superuser.query(`ALTER ROLE ${ADMIN} PASSWORD ${escapeLiteral(scramVerifier(ADMIN_PASSWORD))}`);
+    await superuser.query(`ALTER ROLE ${ADMIN} PASSWORD ${escapeLiteral(await scramVerifier(ADMIN_PASSWORD))}`);
   });
 
   it('drops a database with a connected tenant, then the role', async () => {

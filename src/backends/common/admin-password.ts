@@ -40,7 +40,7 @@ export async function applyAdminPassword(conn: AdminConnection, password: string
   const client = await connect(conn, conn.password);
   if (!client) return { applied: false, message: 'neither the stored nor the new admin password is accepted by the server', retryAfterSeconds: 60 };
   try {
-    await client.query(`ALTER ROLE ${client.escapeIdentifier(conn.user)} PASSWORD ${client.escapeLiteral(scramVerifier(password))}`);
+    await client.query(`ALTER ROLE ${client.escapeIdentifier(conn.user)} PASSWORD ${client.escapeLiteral(await scramVerifier(password))}`);
   } finally {
     await client.end();
   }

@@ -63,7 +63,7 @@ export async function loginAsSuperuser(
 export async function ensureAdminRole(q: Queryable, role: string, password: string): Promise<void> {
   const verb = (await roleExists(q, role)) ? 'ALTER' : 'CREATE';
   try {
-    await q.query(`${verb} ROLE ${escapeIdentifier(role)} WITH LOGIN SUPERUSER PASSWORD ${escapeLiteral(scramVerifier(password))}`);
+    await q.query(`${verb} ROLE ${escapeIdentifier(role)} WITH LOGIN SUPERUSER PASSWORD ${escapeLiteral(await scramVerifier(password))}`);
   } catch (err) {
     // SqlError carries PostgreSQL's message, never the statement (it holds the verifier).
     throw new SqlError(`${verb.toLowerCase()} the admin role ${role}`, err);

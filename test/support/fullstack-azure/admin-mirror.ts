@@ -55,7 +55,7 @@ async function upsertLogin(pgServer: TestPostgres, login: string, password: stri
   try {
     const exists = (await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [login])).rowCount === 1;
     const role = client.escapeIdentifier(login);
-    const secret = client.escapeLiteral(scramVerifier(password));
+    const secret = client.escapeLiteral(await scramVerifier(password));
     await client.query(exists ? `ALTER ROLE ${role} PASSWORD ${secret}` : `CREATE ROLE ${role} LOGIN CREATEDB CREATEROLE PASSWORD ${secret}`);
     return !exists;
   } finally {

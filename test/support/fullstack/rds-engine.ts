@@ -69,13 +69,13 @@ export class RdsEngine {
   }
 
   private async createMaster(m: MasterUser): Promise<void> {
-    const verifier = pg.escapeLiteral(scramVerifier(m.password));
+    const verifier = pg.escapeLiteral(await scramVerifier(m.password));
     await this.query(`CREATE ROLE ${pg.escapeIdentifier(m.username)} LOGIN CREATEROLE CREATEDB PASSWORD ${verifier}`);
     this.log.push(`${m.id}: created master user ${m.username}`);
   }
 
   private async changeMasterPassword(m: MasterUser): Promise<void> {
-    await this.query(`ALTER ROLE ${pg.escapeIdentifier(m.username)} PASSWORD ${pg.escapeLiteral(scramVerifier(m.password))}`);
+    await this.query(`ALTER ROLE ${pg.escapeIdentifier(m.username)} PASSWORD ${pg.escapeLiteral(await scramVerifier(m.password))}`);
     this.log.push(`${m.id}: changed the password of ${m.username}`);
   }
 
