@@ -70,7 +70,11 @@ export function gcSweep(ctx: Ctx): void {
   }
   const dependents = new Map<string, KubeObject[]>();
   for (const { obj } of entries) {
-    for (const r of obj.metadata.ownerReferences ?? []) dependents.set(r.uid, [...(dependents.get(r.uid) ?? []), obj]);
+    for (const r of obj.metadata.ownerReferences ?? []) {
+      const list = dependents.get(r.uid);
+      if (list) list.push(obj);
+      else dependents.set(r.uid, [obj]);
+    }
   }
   const hasDependents = (uid: string): boolean => (dependents.get(uid) ?? []).length > 0;
   for (const e of entries) {
