@@ -17,7 +17,8 @@ import { runIdle } from './figures/idle.js';
 import { runLatency } from './figures/latency.js';
 import { runMemoryRestart } from './figures/memory-restart.js';
 import { closeWorld, readyWorld, runThroughput, type Survivor } from './figures/throughput.js';
-import { parseArgs, type BenchOptions } from './lib/args.js';
+import { parseArgs, USAGE, type BenchOptions } from './lib/args.js';
+import type { OperatorSettings } from './lib/operator.js';
 import { setPostgresSettings } from './lib/environment.js';
 import { describeMachine } from './lib/machine.js';
 import { chooseScratchDir, neededScratchMB } from './lib/scratch-dir.js';
@@ -28,6 +29,10 @@ const log = (line: string): void => console.log(line);
 async function main(): Promise<void> {
   // dist/bench/run.js → the repository root, where dist/src/main.js and crds/ are found.
   process.chdir(resolve(dirname(fileURLToPath(import.meta.url)), '..', '..'));
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    log(USAGE);
+    return;
+  }
   let opts: BenchOptions;
   try {
     opts = parseArgs(process.argv.slice(2));
@@ -86,21 +91,8 @@ async function runFigures(opts: BenchOptions, results: BenchResults): Promise<vo
     }
     if (wants('idle')) {
       await attempt('idle', async () => {
-        const n = Math.max(...opts.sizes);
-        let maxConnections: number | undefined;
-        if (!world?.complete) {
-          const throughputFailed = world !== undefined;
-          if (world) {
-            log(`  the throughput world never got all ${n} databases Ready; building one on a PostgreSQL with more connections`);
-            await closeWorld(world);
-          }
-          // The operator keeps a connection per database for a while (see README): without room
-          // for them the world may never settle, and there would be no idle state to measure.
-          maxConnections = throughputFailed ? 2 * n + 100 : opts.pgMaxConnections;
-          world = await readyWorld(n, common, maxConnections ? { pgSettings: { max_connections: String(maxConnections) } } : {});
-          if (!world.complete) throw new Error(`the operator did not make all ${n} databases Ready, so there is no idle state to measure`);
-        }
-        results.idle = { ...(await runIdle(world, { ...common, seconds: opts.idleSeconds })), postgresMaxConnections: maxConnections ?? opts.pgMaxConnections ?? 100 };
+        world = await idleWorld(opts, world, common);
+        results.idle = await runIdle(world, { ...common, seconds: opts.idleSeconds });
       });
     }
   } finally {
@@ -112,6 +104,29 @@ async function runFigures(opts: BenchOptions, results: BenchResults): Promise<vo
       results.memory = await runMemoryRestart({ ...common, sizes: opts.memorySizes, resyncSeconds: opts.restartResyncSeconds, windowSeconds: opts.restartWindowSeconds });
     });
   }
+}
+
+/**
+ * The world the idle figure measures: the throughput figure's largest, if the operator got all of
+ * it Ready; else a new one. When the throughput world never settled, the new one gets a PostgreSQL
+ * with room for a connection per database (what the operator once needed, see README), so there
+ * is an idle state to measure at all.
+ */
+async function idleWorld(opts: BenchOptions, world: Survivor | undefined, settings: OperatorSettings): Promise<Survivor> {
+  if (world?.complete) return world;
+  const n = Math.max(...opts.sizes);
+  let pgSettings: Record<string, string> = {};
+  if (world) {
+    log(`  the throughput world never got all ${n} databases Ready; building one on a PostgreSQL with more connections`);
+    await closeWorld(world);
+    pgSettings = { max_connections: String(2 * n + 100) };
+  }
+  const fresh = await readyWorld(n, settings, { pgSettings });
+  if (!fresh.complete) {
+    await closeWorld(fresh);
+    throw new Error(`the operator did not make all ${n} databases Ready, so there is no idle state to measure`);
+  }
+  return fresh;
 }
 
 function postgresVersion(): string {

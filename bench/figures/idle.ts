@@ -27,7 +27,7 @@ export interface IdleCost {
 export interface IdleResult {
   objects: number;
   /** max_connections of the PostgreSQL the idle world ran on. */
-  postgresMaxConnections?: number;
+  postgresMaxConnections: number;
   resyncSeconds: number;
   /** Nothing changes and no resync is due: everything should be zero. */
   quiet: IdleCost & { pass: boolean };
@@ -67,6 +67,7 @@ export async function runIdle(world: Survivor, opts: IdleOptions): Promise<IdleR
   opts.log(`  idle resync pass over ${n} objects: ${round(wall, 1)} s, ${pass.apiWrites} API writes, ${pass.backendCalls} backend calls, ${pass.sqlStatements} SQL statements`);
   return {
     objects: n,
+    postgresMaxConnections: Number(env.pgSettings.max_connections ?? 100),
     resyncSeconds: opts.resyncSeconds,
     quiet: { ...quiet, pass: quiet.apiWrites === 0 && quiet.backendCalls === 0 && quiet.sqlStatements === 0 && quiet.reconciles === 0 },
     resyncPass: {

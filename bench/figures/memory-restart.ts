@@ -1,9 +1,11 @@
+import type { PostgreSQLServer } from '../../src/api/types.js';
 import { apiTraffic } from '../lib/api-counts.js';
 import { OPERATOR_APP, startEnv, type BenchEnv } from '../lib/environment.js';
 import { prepareServer, databaseNames, populateSettledDatabases } from '../lib/objects.js';
 import { BenchOperator } from '../lib/operator.js';
 import { importRssMB } from '../lib/memory-floor.js';
 import { mb } from '../lib/proc-stats.js';
+import { sumOf } from '../lib/prometheus.js';
 import { round, sleep } from '../lib/stats.js';
 
 export interface MemoryRestartOptions {
@@ -26,6 +28,9 @@ export interface StartSample {
   /** Spawn → /readyz answers 200 (should not come before syncedSeconds). */
   readyzSeconds: number;
   rssMB: number;
+  /** V8 heap in use and reserved, from the operator's own /metrics (what the caches occupy). */
+  heapUsedMB: number;
+  heapTotalMB: number;
   /** During the first `windowSeconds` after /readyz: */
   backendCalls: number;
   reconciles: number;
@@ -68,10 +73,14 @@ export async function runMemoryRestart(opts: MemoryRestartOptions): Promise<Memo
   const samples: StartSample[] = [];
   try {
     const first = await BenchOperator.start(env, { concurrency: opts.concurrency, resyncSeconds: opts.resyncSeconds, nodeOptions: opts.nodeOptions });
-    await first.waitSynced();
-    const server = await prepareServer(env);
-    await first.waitQuiet(1000);
-    await first.stop();
+    let server: PostgreSQLServer;
+    try {
+      await first.waitSynced();
+      server = await prepareServer(env);
+      await first.waitQuiet(1000);
+    } finally {
+      await first.stop();
+    }
     let populated = 0;
     for (const size of [0, ...opts.sizes]) {
       if (size > populated) {
@@ -112,12 +121,15 @@ async function startOnce(env: BenchEnv, opts: MemoryRestartOptions, databases: n
     const traffic = apiTraffic(env.api.requestCounts());
     const sql = env.pgLog.activity(OPERATOR_APP);
     const rss = await operator.peakRss();
+    const samples = await operator.samples();
     return {
       databases,
       watchedObjects: databases * 3 + 3,
       syncedSeconds: round(syncedMs / 1000, 2),
       readyzSeconds: round(readyzMs / 1000, 2),
       rssMB: mb(rss),
+      heapUsedMB: mb(sumOf(samples, 'nodejs_heap_size_used_bytes')),
+      heapTotalMB: mb(sumOf(samples, 'nodejs_heap_size_total_bytes')),
       backendCalls: counters.backendCalls,
       reconciles: counters.reconciles,
       apiWrites: traffic.writes,

@@ -28,18 +28,18 @@ export interface BenchOptions {
 
 const PROFILES: Record<BenchOptions['mode'], Omit<BenchOptions, 'mode' | 'figures' | 'outDir' | 'operatorNodeOptions' | 'pgOnDisk'>> = {
   quick: { sizes: [50], serialBaselineMax: 50, concurrency: 10, resyncSeconds: 300, latencyRuns: 20, idleSeconds: 15, memorySizes: [1000], restartResyncSeconds: 86400, restartWindowSeconds: 5 },
-  default: { sizes: [100, 500], serialBaselineMax: 100, concurrency: 10, resyncSeconds: 300, latencyRuns: 200, idleSeconds: 60, memorySizes: [1000, 10000], restartResyncSeconds: 86400, restartWindowSeconds: 10 },
+  default: { sizes: [100, 500, 1000], serialBaselineMax: 100, concurrency: 10, resyncSeconds: 300, latencyRuns: 200, idleSeconds: 60, memorySizes: [1000, 10000], restartResyncSeconds: 86400, restartWindowSeconds: 10 },
   full: { sizes: [100, 500, 1000], serialBaselineMax: Infinity, concurrency: 10, resyncSeconds: 300, latencyRuns: 200, idleSeconds: 60, memorySizes: [1000, 10000], restartResyncSeconds: 86400, restartWindowSeconds: 10 },
 };
 
 export const USAGE = `usage: npm run bench -- [--quick | --full] [--only throughput,latency,idle,memory]
   [--sizes 100,500,1000] [--serial-baseline-max N] [--concurrency N] [--resync S]
   [--latency-runs N] [--idle-seconds S] [--memory-sizes 1000,10000] [--out DIR]
-  [--operator-node-options "--optimize-for-size"] [--pg-max-connections 100] [--pg-on-disk]
+  [--operator-node-options "--max-semi-space-size=2"] [--pg-max-connections 100] [--pg-on-disk]
 
   --quick   smoke run with small numbers (about 2 minutes)
-  (default) throughput at N = 100 and 500, the serial baseline only at 100 (about 10 minutes)
-  --full    N = 100, 500 and 1000, every baseline at every size (30 minutes or more)
+  (default) throughput at N = 100, 500 and 1000, the serial baseline only at 100 (about 10 minutes)
+  --full    as the default, with the serial baseline at every size too
   --only    run some figures; "memory" includes the restart figure; "idle" needs throughput's
             largest world and builds one when throughput is not run`;
 

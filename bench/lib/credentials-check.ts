@@ -5,10 +5,10 @@ import { parallel } from './stats.js';
 
 /**
  * Logs in with each database's credentials Secret, as an application would. The Secret names the
- * in-cluster Service; the bench reaches the same PostgreSQL on loopback. Returns the names that failed.
+ * in-cluster Service; the bench reaches the same PostgreSQL on loopback. Returns the failures.
  */
-export async function failingCredentials(env: BenchEnv, names: readonly string[], concurrency = 4): Promise<string[]> {
-  const failed: string[] = [];
+export async function failingCredentials(env: BenchEnv, names: readonly string[], concurrency = 4): Promise<Array<{ name: string; error: string }>> {
+  const failed: Array<{ name: string; error: string }> = [];
   await parallel(names, concurrency, async (name) => {
     try {
       const secret = await env.client.get<{ data?: Record<string, string> }>(env.client.secrets(NAMESPACE, `${name}-credentials`));
@@ -17,8 +17,8 @@ export async function failingCredentials(env: BenchEnv, names: readonly string[]
       await client.connect();
       await client.query('CREATE TABLE IF NOT EXISTS bench_probe (id int)');
       await client.end();
-    } catch {
-      failed.push(name);
+    } catch (err) {
+      failed.push({ name, error: err instanceof Error ? err.message : String(err) });
     }
   });
   return failed;

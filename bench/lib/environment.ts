@@ -1,5 +1,4 @@
 import type { KubeConfig } from '@kubernetes/client-node';
-import pg from 'pg';
 import { startFakeApiServer, type FakeApiServer } from '../../test/support/fake-apiserver/index.js';
 import { FakeKubelet } from '../../test/support/fake-kubelet.js';
 import { CRD_FILES } from '../../test/support/operator-harness.js';
@@ -20,6 +19,8 @@ export interface BenchEnv {
   client: Api;
   kc: KubeConfig;
   pg: TestPostgres;
+  /** The `-c` settings PostgreSQL was started with (its defaults apply to everything else). */
+  pgSettings: Record<string, string>;
   pgLog: PgLog;
   kubelet: FakeKubelet;
   /**
@@ -45,9 +46,10 @@ export function setPostgresSettings(settings: Record<string, string>): void {
 }
 
 export async function startEnv(opts: EnvOptions = {}): Promise<BenchEnv> {
+  const pgSettings = { ...PG_LOG_SETTINGS, ...extraPgSettings, ...opts.pgSettings };
   const [api, postgres] = await Promise.all([
     startFakeApiServer({ crdFiles: CRD_FILES, historyLimit: opts.historyLimit ?? 50_000 }),
-    startPostgres({ settings: { ...PG_LOG_SETTINGS, ...extraPgSettings, ...opts.pgSettings } }),
+    startPostgres({ settings: pgSettings }),
   ]);
   const kc = api.kubeConfig();
   const kubelet = new FakeKubelet(kc, postgres);
@@ -63,6 +65,7 @@ export async function startEnv(opts: EnvOptions = {}): Promise<BenchEnv> {
     client: new Api(api.url),
     kc,
     pg: postgres,
+    pgSettings,
     pgLog: new PgLog(postgres),
     kubelet,
     stopKubelet,
@@ -71,20 +74,4 @@ export async function startEnv(opts: EnvOptions = {}): Promise<BenchEnv> {
       await Promise.all([api.close(), postgres.stop()]);
     },
   };
-}
-
-/** A superuser connection to the environment's PostgreSQL (harness checks, baselines). */
-export async function superuser(env: BenchEnv, applicationName: string): Promise<pg.Client> {
-  const client = new pg.Client({ host: env.pg.host, port: env.pg.port, user: env.pg.user, password: env.pg.password, database: 'postgres', application_name: applicationName });
-  await client.connect();
-  return client;
-}
-
-export async function postgresVersion(env: BenchEnv): Promise<string> {
-  const c = await superuser(env, 'bench');
-  try {
-    return String((await c.query('SHOW server_version')).rows[0]?.server_version ?? '');
-  } finally {
-    await c.end();
-  }
 }
