@@ -11,11 +11,18 @@ interface Obj {
   status?: { conditions?: Condition[]; observedGeneration?: number };
 }
 
+/**
+ * The Python operator's (kopf's) finalizer. Once this operator has taken an object over, nothing
+ * would ever remove it and the object could not be deleted: it is replaced by ours.
+ */
+export const KOPF_FINALIZER = 'kopf.zalando.org/KopfFinalizerMarker';
+
 /** Adds our finalizer (optimistic concurrency: a stale object gives 409 and the key is retried). */
 export async function ensureFinalizer<T extends Obj>(client: CustomResourceClient<T>, obj: T): Promise<T> {
-  if (obj.metadata.finalizers?.includes(FINALIZER)) return obj;
+  const current = obj.metadata.finalizers ?? [];
+  if (current.includes(FINALIZER) && !current.includes(KOPF_FINALIZER)) return obj;
   const updated = structuredClone(obj);
-  updated.metadata.finalizers = [...(obj.metadata.finalizers ?? []), FINALIZER];
+  updated.metadata.finalizers = [...current.filter((f) => f !== KOPF_FINALIZER && f !== FINALIZER), FINALIZER];
   return client.replace(updated);
 }
 

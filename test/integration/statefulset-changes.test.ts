@@ -27,6 +27,23 @@ describe('statefulset backend: changes in place and restarts', () => {
     await h?.stop();
   });
 
+  it("takes over objects of the Python operator: kopf's finalizer is replaced by ours", async () => {
+    await h.create({
+      ...SERVER,
+      metadata: { name: 'from-kopf', namespace: 'default', finalizers: ['kopf.zalando.org/KopfFinalizerMarker'] },
+      spec: { ...SERVER.spec, credentialsSecret: 'from-kopf-creds' },
+    });
+    h.kubelet.ignore.add('default/from-kopf-postgresql');
+    await waitFor(
+      async () => JSON.stringify((await h.get<{ metadata: { finalizers?: string[] } }>('PostgreSQLServer', 'from-kopf'))?.metadata.finalizers) === '["hybridcloud.maibornwolff.de/finalizer"]',
+      20_000,
+      () => 'finalizers replaced',
+    );
+    // And it stays deletable without kopf running.
+    await h.delete('PostgreSQLServer', 'from-kopf');
+    await waitFor(async () => (await h.get('PostgreSQLServer', 'from-kopf')) === undefined, 20_000, () => 'from-kopf deleted');
+  });
+
   it('applies a new size class to the pod in place', async () => {
     expect((await container()).resources?.requests).toEqual({ cpu: '500m', memory: '512Mi' });
     await h.patch('PostgreSQLServer', 'resizable', { spec: { size: { class: 'large' } } });
