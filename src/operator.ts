@@ -75,7 +75,7 @@ export class Operator {
       servers: serverClient,
       databases: databaseClient,
       serverCache: { get: (ns, name) => this.serverWatcher.get(ns, name) },
-      databaseCache: { get: (ns, name) => this.databaseWatcher.get(ns, name), list: (ns) => this.databaseWatcher.list(ns) },
+      databaseCache: { get: (ns, name) => this.databaseWatcher.get(ns, name) },
       backendCall: (backend, operation, call) => this.timedBackendCall(backend, operation, call),
       onServerReady: (ns, name) => this.enqueueDatabasesOf(ns, name),
     };

@@ -19,7 +19,7 @@ export interface HandlerDeps {
   databases: CustomResourceClient<PostgreSQLDatabase>;
   /** Informer caches (the current state a reconcile starts from). */
   serverCache: { get(namespace: string, name: string): PostgreSQLServer | undefined };
-  databaseCache: { list(namespace?: string): PostgreSQLDatabase[]; get(namespace: string, name: string): PostgreSQLDatabase | undefined };
+  databaseCache: { get(namespace: string, name: string): PostgreSQLDatabase | undefined };
   /** Called when a server turns Ready, so its databases are reconciled at once. */
   onServerReady?(namespace: string, name: string): void;
   /** Calls a backend method and records it in the metrics (backend, operation, result, duration). */

@@ -6,7 +6,7 @@ import type { ServerContext } from '../../src/backends/types.js';
 import type { ServerSpec } from '../../src/api/types.js';
 import { startRdsEmulator } from '../support/rds-emulator/index.js';
 import type { RdsEmulator } from '../support/rds-emulator/index.js';
-import { backendOptions, nextContext, serverContext, spec } from '../support/rds-emulator/fixtures.js';
+import { backendOptions, createReady as createReadyIn, nextContext, serverContext, spec } from '../support/rds-emulator/fixtures.js';
 
 const SECTION = {
   vpc_security_group_ids: ['sg-app'],
@@ -31,16 +31,7 @@ function backend(section: Record<string, unknown> = {}, extra: Record<string, un
   return b;
 }
 
-/** Creates a server and waits (in emulator time) until it is available; answers the next context. */
-async function createReady(b: AwsRdsBackend, name: string, s: ServerSpec = spec()): Promise<ServerContext> {
-  let ctx = serverContext(b, name, s);
-  const created = await b.create(ctx);
-  ctx = nextContext(b, ctx, { state: created.state });
-  emulator.settle();
-  const seen = await b.observe(ctx);
-  expect(seen).toMatchObject({ exists: true, ready: true, upToDate: true, busy: false });
-  return nextContext(b, ctx, { state: seen.state });
-}
+const createReady = (b: AwsRdsBackend, name: string, s?: ServerSpec): Promise<ServerContext> => createReadyIn(emulator, b, name, s);
 
 /** One reconcile as the handler does it: observe, update when due; answers the call count of Modify. */
 async function reconcileUpdate(b: AwsRdsBackend, ctx: ServerContext) {

@@ -10,19 +10,15 @@
  * (local) chart with `helm template` and writes its objects to that API server (JSON; real helm
  * speaks protobuf, which the tests' fake API server does not), and `uninstall` deletes them.
  */
+// Type-only: erased when Node strips the types, so the stand-in stays a single runnable file.
+import type { StubRevision } from './index.js';
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 
-interface Revision {
-  revision: number;
-  updated: string;
-  status: string;
-  chart: string;
-  app_version: string;
-  description: string;
-  values: Record<string, unknown> | null;
+/** A release revision as the tests see it, plus what this stand-in wrote for it. */
+interface Revision extends StubRevision {
   /** The objects written to the API server for this revision. */
   objects?: ObjectRef[];
 }

@@ -1,3 +1,4 @@
+import { expect } from '@jest/globals';
 import { pino } from 'pino';
 import type { ServerSpec } from '../../../src/api/types.js';
 import type { ServerBackend, ServerContext } from '../../../src/backends/types.js';
@@ -50,4 +51,15 @@ export function nextContext(backend: ServerBackend, ctx: ServerContext, changes:
 
 export function spec(overrides: Partial<ServerSpec> = {}): ServerSpec {
   return { size: { storageGB: 20 }, credentialsSecret: 'db-credentials', ...overrides };
+}
+
+/** Creates a server and lets the emulator finish it; answers the context of the next reconcile. */
+export async function createReady(emulator: RdsEmulator, b: ServerBackend, name: string, s: ServerSpec = spec()): Promise<ServerContext> {
+  let ctx = serverContext(b, name, s);
+  const created = await b.create(ctx);
+  ctx = nextContext(b, ctx, { state: created.state });
+  emulator.settle();
+  const seen = await b.observe(ctx);
+  expect(seen).toMatchObject({ exists: true, ready: true, upToDate: true, busy: false });
+  return nextContext(b, ctx, { state: seen.state });
 }
