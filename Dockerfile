@@ -5,14 +5,15 @@
 ARG NODE_VERSION=24
 ARG BASE=node:${NODE_VERSION}-bookworm-slim
 
-# --- build: compile TypeScript to dist/ -------------------------------------------------------
+# --- build: compile TypeScript to dist/ and bundle the part of the Kubernetes client it uses ------
 FROM ${BASE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
+COPY scripts/bundle-kubernetes-client.mjs ./scripts/
 COPY src ./src
-RUN npx tsc -p tsconfig.build.json
+RUN npm run build
 
 # --- deps: production node_modules only ------------------------------------------------------------
 FROM ${BASE} AS deps
@@ -54,10 +55,15 @@ RUN groupadd --system --gid 10001 operator \
  && useradd --system --uid 10001 --gid 10001 --home-dir /tmp --no-create-home --shell /usr/sbin/nologin operator
 
 # helm writes its cache, config and registry login under these; /tmp is the writable mount.
-# A one-slot young generation: the Kubernetes client's generated models alone need ~125 MB RSS with
-# V8's default semi-spaces; an I/O-bound operator does not notice the extra scavenges.
+# Memory (bench/README.md, ADR 0007): a one-slot young generation and two V8 worker threads (an
+# I/O-bound operator notices neither); two glibc malloc arenas instead of one per thread; blocks of
+# 32 KiB and more (V8's parser and compiler zones) mapped on their own, so freeing them returns the
+# memory instead of leaving a fragmented heap. Tests and benchmarks read these lines.
 ENV NODE_ENV=production \
-    NODE_OPTIONS=--max-semi-space-size=1 \
+    NODE_OPTIONS="--max-semi-space-size=1 --v8-pool-size=2" \
+    MALLOC_ARENA_MAX=2 \
+    MALLOC_TRIM_THRESHOLD_=32768 \
+    MALLOC_MMAP_THRESHOLD_=32768 \
     HOME=/tmp \
     HELM_CACHE_HOME=/tmp/helm/cache \
     HELM_CONFIG_HOME=/tmp/helm/config \

@@ -16,6 +16,16 @@ export default tseslint.config(
     },
   },
   {
+    // client-node's code is loaded through one module, which the build bundles (ADR 0007).
+    files: ['src/**/*.ts'],
+    ignores: ['src/**/*.test.ts', 'src/k8s/kubernetes-client.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        paths: [{ name: '@kubernetes/client-node', allowTypeImports: true, message: 'Import its values from src/k8s/kubernetes-client.ts (bundled by the build, ADR 0007).' }],
+      }],
+    },
+  },
+  {
     files: ['test/**/*.ts', 'src/**/*.test.ts', 'bench/**'],
     rules: { 'no-console': 'off', '@typescript-eslint/no-non-null-assertion': 'off' },
   },

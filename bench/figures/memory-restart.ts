@@ -1,3 +1,4 @@
+import { pathToFileURL } from 'node:url';
 import type { PostgreSQLServer } from '../../src/api/types.js';
 import { apiTraffic } from '../lib/api-counts.js';
 import { OPERATOR_APP, startEnv, type BenchEnv } from '../lib/environment.js';
@@ -42,8 +43,11 @@ export interface StartSample {
 }
 
 export interface MemoryRestartResult {
-  /** RSS of an empty Node, and of one that only imports @kubernetes/client-node (same flags). */
-  floorMB: { node: number; kubernetesClient: number };
+  /**
+   * RSS of an empty Node, of one that imports all of @kubernetes/client-node, and of one that
+   * imports only the operator's bundle of it (same flags and environment).
+   */
+  floorMB: { node: number; kubernetesClient: number; bundledKubernetesClient: number };
   resyncSeconds: number;
   windowSeconds: number;
   samples: StartSample[];
@@ -97,7 +101,11 @@ export async function runMemoryRestart(opts: MemoryRestartOptions): Promise<Memo
     await env.close();
   }
   const last = samples[samples.length - 1];
-  const floorMB = { node: importRssMB([], opts.nodeOptions), kubernetesClient: importRssMB(['@kubernetes/client-node'], opts.nodeOptions) };
+  const floorMB = {
+    node: importRssMB([], opts.nodeOptions),
+    kubernetesClient: importRssMB(['@kubernetes/client-node'], opts.nodeOptions),
+    bundledKubernetesClient: importRssMB([pathToFileURL('dist/src/k8s/kubernetes-client.js').href], opts.nodeOptions),
+  };
   return {
     floorMB,
     resyncSeconds: opts.resyncSeconds,

@@ -3,6 +3,7 @@ import type { ConfigProblem } from './errors.js';
 import { formatSpec } from './formats.js';
 import type { OptionEntry, OptionSpec } from './fragment.js';
 import { ENV_PREFIX } from './schema.js';
+import { byCodeUnits } from '../util/order.js';
 
 export interface EnvReading {
   assignments: Assignment[];
@@ -45,7 +46,7 @@ export function parseEnvValue(raw: string, option: OptionSpec): Parsed {
  */
 export function readEnvOverrides(env: Readonly<Record<string, string | undefined>>, table: ReadonlyMap<string, OptionEntry>): EnvReading {
   const reading: EnvReading = { assignments: [], problems: [], sources: new Map() };
-  for (const [name, raw] of Object.entries(env).sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [name, raw] of Object.entries(env).sort(([a], [b]) => byCodeUnits(a, b))) {
     if (!name.startsWith(ENV_PREFIX) || raw === undefined || raw === '') continue;
     const entry = table.get(name);
     if (!entry) {

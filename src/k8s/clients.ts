@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
+import { AppsV1Api, CoordinationV1Api, CoreV1Api, CustomObjectsApi, EventsV1Api, KubeConfig } from './kubernetes-client.js';
 
 /** The typed API clients, built once at start and shared by handlers and in-cluster backends. */
 export interface KubeClients {
@@ -15,24 +16,24 @@ export function createKubeClients(kc: k8s.KubeConfig): KubeClients {
   reuseConnections(kc);
   return {
     kc,
-    core: kc.makeApiClient(k8s.CoreV1Api),
-    apps: kc.makeApiClient(k8s.AppsV1Api),
-    custom: kc.makeApiClient(k8s.CustomObjectsApi),
-    coordination: kc.makeApiClient(k8s.CoordinationV1Api),
-    events: kc.makeApiClient(k8s.EventsV1Api),
+    core: kc.makeApiClient(CoreV1Api),
+    apps: kc.makeApiClient(AppsV1Api),
+    custom: kc.makeApiClient(CustomObjectsApi),
+    coordination: kc.makeApiClient(CoordinationV1Api),
+    events: kc.makeApiClient(EventsV1Api),
   };
 }
 
 /** A KubeConfig from the environment: in-cluster service account, else KUBECONFIG / ~/.kube/config. */
 export function loadKubeConfig(): k8s.KubeConfig {
-  const kc = new k8s.KubeConfig();
+  const kc = new KubeConfig();
   kc.loadFromDefault();
   return kc;
 }
 
 /** A KubeConfig for a plain-HTTP API server URL (the tests' fake API server); `token` names the client. */
 export function kubeConfigForUrl(server: string, namespace = 'default', token = 'local'): k8s.KubeConfig {
-  const kc = new k8s.KubeConfig();
+  const kc = new KubeConfig();
   kc.loadFromOptions({
     clusters: [{ name: 'local', server, skipTLSVerify: true }],
     users: [{ name: 'local', token }],

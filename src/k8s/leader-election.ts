@@ -1,4 +1,4 @@
-import { V1MicroTime } from '@kubernetes/client-node';
+import { V1MicroTime } from './kubernetes-client.js';
 import type { CoordinationV1Api, V1Lease } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { isAlreadyExists, isConflict, isNotFound } from './clients.js';

@@ -1,4 +1,4 @@
-import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { PatchStrategy, setHeaderOptions } from './kubernetes-client.js';
 
 /**
  * Request options that make a typed client-node patch call send a JSON merge patch.

@@ -1,5 +1,5 @@
-import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { http } from '../util/node-http.js';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { Logger } from 'pino';
@@ -74,7 +74,7 @@ async function route(req: IncomingMessage, res: ServerResponse, options: HttpSer
  * NetworkPolicy limits who may reach it.
  */
 export async function startHttpServer(options: HttpServerOptions): Promise<HttpServer> {
-  const server: Server = createServer((req, res) => {
+  const server: Server = http.createServer((req, res) => {
     route(req, res, options).catch((err: unknown) => {
       options.logger?.error({ err, path: req.url }, 'http request failed');
       if (!res.headersSent) send(res, 500, 'internal error\n');

@@ -1,5 +1,6 @@
 import { READY } from '../api/conditions.js';
 import type { Condition, ConditionStatus } from '../api/types.js';
+import { byCodeUnits } from '../util/order.js';
 
 /**
  * Sets the Ready condition, keeping `lastTransitionTime` when the status did not flip
@@ -39,7 +40,7 @@ function sortKeys(v: unknown): unknown {
     return Object.fromEntries(
       Object.entries(v as Record<string, unknown>)
         .filter(([, x]) => x !== undefined)
-        .sort(([a], [b]) => a.localeCompare(b))
+        .sort(([a], [b]) => byCodeUnits(a, b))
         .map(([k, x]) => [k, sortKeys(x)]),
     );
   }

@@ -1,4 +1,5 @@
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
+import { ADD, DELETE, ERROR, ListWatch, UPDATE, Watch } from '../k8s/kubernetes-client.js';
 import type { Logger } from 'pino';
 
 /** One list+watch source: an API path and the matching list call. */
@@ -62,12 +63,17 @@ export class Watcher<T extends k8s.KubernetesObject> {
   }
 
   private async startSource(source: WatchSource<T>): Promise<void> {
-    const informer = k8s.makeInformer<T>(this.kc, source.path, source.list, source.labelSelector);
+    const list = async () => {
+      const result = await source.list();
+      result.items.forEach(withoutManagedFields);
+      return result;
+    };
+    const informer = new ListWatch<T>(source.path, new WatchWithoutManagedFields(this.kc), list, false, source.labelSelector);
     this.informers.push(informer);
-    if (this.handlers.add) informer.on(k8s.ADD, this.handlers.add);
-    if (this.handlers.update) informer.on(k8s.UPDATE, this.handlers.update);
-    if (this.handlers.delete) informer.on(k8s.DELETE, this.handlers.delete);
-    informer.on(k8s.ERROR, (err?: unknown) => this.restart(informer, source, err));
+    if (this.handlers.add) informer.on(ADD, this.handlers.add);
+    if (this.handlers.update) informer.on(UPDATE, this.handlers.update);
+    if (this.handlers.delete) informer.on(DELETE, this.handlers.delete);
+    informer.on(ERROR, (err?: unknown) => this.restart(informer, source, err));
     // start() resolves once the initial list is in the cache (client-node's `connect` event comes
     // before the list, so it does not mean synced).
     await informer.start();
@@ -91,5 +97,27 @@ export class Watcher<T extends k8s.KubernetesObject> {
     }, this.restartDelayMs);
     timer.unref();
     this.restartTimers.add(timer);
+  }
+}
+
+/**
+ * `metadata.managedFields` (the API server's field-ownership bookkeeping) is often a third of an
+ * object's size and the operator never reads it, so cached objects go without it, as
+ * controller-runtime's TransformStripManagedFields does. Writes are patches, creates or updates
+ * that leave the field out, which keeps the server's copy.
+ */
+function withoutManagedFields<T extends k8s.KubernetesObject>(obj: T): T {
+  if (obj?.metadata?.managedFields) delete obj.metadata.managedFields;
+  return obj;
+}
+
+class WatchWithoutManagedFields extends Watch {
+  override watch(
+    path: string,
+    queryParams: Record<string, string | number | boolean | undefined>,
+    callback: (phase: string, apiObj: k8s.KubernetesObject, watchObj?: unknown) => void,
+    done: (err: unknown) => void,
+  ): Promise<AbortController> {
+    return super.watch(path, queryParams, (phase, obj: k8s.KubernetesObject, watchObj) => callback(phase, withoutManagedFields(obj), watchObj), done);
   }
 }

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
+import { productionRuntimeEnv } from './production-runtime.js';
 
 /**
  * The operator as production runs it: `node dist/src/main.js run --config FILE` in its own process
@@ -25,9 +26,9 @@ export class OperatorProcess {
     const configFile = join(this.dir, 'config.yaml');
     writeFileSync(kubeconfig, this.kc.exportConfig());
     writeFileSync(configFile, stringify(this.config));
-    // The flags of the image and the chart (NODE_OPTIONS there), so measurements match production.
-    this.child = spawn(process.execPath, ['--max-semi-space-size=1', 'dist/src/main.js', 'run', '--config', configFile], {
-      env: { PATH: process.env.PATH ?? '', KUBECONFIG: kubeconfig, LOG_LEVEL: 'debug', ...this.env },
+    // The image's NODE_OPTIONS and malloc settings, so measurements match production.
+    this.child = spawn(process.execPath, ['dist/src/main.js', 'run', '--config', configFile], {
+      env: { PATH: process.env.PATH ?? '', ...productionRuntimeEnv(), KUBECONFIG: kubeconfig, LOG_LEVEL: 'debug', ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const collect = (chunk: Buffer) => this.output.push(...chunk.toString('utf8').split('\n').filter(Boolean));

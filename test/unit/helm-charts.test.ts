@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { loadConfig } from '../../src/config/index.js';
+import { productionRuntimeEnv } from '../support/production-runtime.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const OPERATOR_CHART = join(ROOT, 'helm/hybrid-cloud-postgresql-operator');
@@ -506,7 +507,7 @@ describe('the operator accepts what the chart gives it', () => {
 });
 
 describe('Dockerfile', () => {
-  it("runs the chart's command as the chart's non-root user", async () => {
+  it("runs the chart's command as the chart's non-root user, with the image's NODE_OPTIONS", async () => {
     const dockerfile = await readFile(join(ROOT, 'Dockerfile'), 'utf8');
     const objs = await render(OPERATOR_CHART);
     const pod = one<Deployment>(objs, 'Deployment').spec.template.spec;
@@ -520,6 +521,8 @@ describe('Dockerfile', () => {
     expect(last('USER')).toBe(`${pod.securityContext.runAsUser}:${pod.securityContext.runAsGroup}`);
     expect(last('EXPOSE')).toBe(String(c.ports[0]!.containerPort));
     expect(dockerfile).toMatch(/npm ci --omit=dev/);
+    expect(envOf(c, 'NODE_OPTIONS')?.value).toBe(productionRuntimeEnv(ROOT).NODE_OPTIONS);
+    expect(productionRuntimeEnv(ROOT)).toEqual(expect.objectContaining({ MALLOC_ARENA_MAX: '2' }));
     expect(dockerfile).toMatch(/org\.opencontainers\.image\.source=/);
   });
 });

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type * as k8s from '@kubernetes/client-node';
 import { GROUP } from '../../api/constants.js';
 import type { ServerContext } from '../types.js';
+import { byCodeUnits } from '../../util/order.js';
 
 export const PORT = 5432;
 export const DATA_VOLUME = 'data';
@@ -32,7 +33,7 @@ export function selectorLabels(ctx: ServerContext): Record<string, string> {
 /** `-c name=value` arguments for the spec's server parameters, in a stable order. */
 export function parameterArgs(parameters: Record<string, string | number> | undefined): string[] {
   return Object.entries(parameters ?? {})
-    .sort(([a], [b]) => a.localeCompare(b))
+    .sort(([a], [b]) => byCodeUnits(a, b))
     .flatMap(([k, v]) => ['-c', `${k}=${v}`]);
 }
 
