@@ -43,6 +43,7 @@ export class Operator {
   private readonly servers: Controller<PostgreSQLServer & k8s.KubernetesObject>;
   private readonly databases: Controller<PostgreSQLDatabase & k8s.KubernetesObject>;
   private readonly watchers: Array<Watcher<k8s.KubernetesObject>> = [];
+  private readonly events: EventRecorder;
   private reconciling = false;
 
   constructor(private readonly opts: OperatorOptions) {
@@ -65,12 +66,13 @@ export class Operator {
     // The StatefulSets of the in-cluster backend: a pod turning ready reconciles its server at once
     // instead of at the next poll.
     const workloadWatcher = new Watcher<k8s.V1StatefulSet>(this.kc, this.statefulSetSources(), { update: (o) => this.onOwnedObjectChanged(o) }, log);
+    this.events = new EventRecorder(this.kube, log);
     const deps: HandlerDeps = {
       config,
       log,
       backends: this.backends,
       secrets: new SecretStore(this.kube, secretWatcher),
-      events: new EventRecorder(this.kube, log),
+      events: this.events,
       pools: this.pools,
       servers: serverClient,
       databases: databaseClient,
@@ -152,7 +154,7 @@ export class Operator {
   async stop(timeoutMs = 20_000): Promise<boolean> {
     this.reconciling = false;
     const finished = await Promise.all([this.servers.queue.shutdown(timeoutMs), this.databases.queue.shutdown(timeoutMs)]);
-    await Promise.all(this.watchers.map((w) => w.stop()));
+    await Promise.all([...this.watchers.map((w) => w.stop()), this.events.flush()]);
     await this.pools.closeAll();
     await this.backends.closeAll();
     return finished.every(Boolean);

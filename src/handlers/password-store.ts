@@ -1,6 +1,7 @@
 import { Reason } from '../api/conditions.js';
 import type { OwnerReference } from '../api/types.js';
 import { PermanentError } from '../backends/errors.js';
+import { isAlreadyExists } from '../k8s/clients.js';
 import { generatePassword } from '../util/password.js';
 import type { SecretRead, SecretStore } from './secret-store.js';
 import { STORE_PASSWORD, STORE_PENDING } from './names.js';
@@ -29,8 +30,9 @@ export interface StoredPassword {
  * The current password of a CR, stored before any use: the store Secret, else the credentials
  * Secret (objects that came from the Python operator, or a lost store), else a new one from crypto.
  */
-export async function loadPassword(secrets: SecretStore, scope: PasswordScope): Promise<StoredPassword> {
-  const store = await secrets.read(scope.namespace, scope.storeName, scope.owner.uid);
+export async function loadPassword(secrets: SecretStore, scope: PasswordScope, fresh = false): Promise<StoredPassword> {
+  // The store Secret is always labelled, so the cache knows it: a new object costs no 404 read.
+  const store = await secrets.read(scope.namespace, scope.storeName, scope.owner.uid, { trustCache: !fresh });
   if (store.kind === 'foreign') {
     throw new PermanentError(`Secret ${scope.storeName} is reserved for the operator but belongs to ${store.owner}`, Reason.SecretConflict);
   }
@@ -38,7 +40,14 @@ export async function loadPassword(secrets: SecretStore, scope: PasswordScope): 
   if (stored) return { password: stored, pending: store.kind === 'owned' ? store.data[STORE_PENDING] || undefined : undefined, source: 'store', store };
   const published = scope.credentials.kind === 'owned' ? scope.credentials.data.password : undefined;
   const password = published || generatePassword(scope.length);
-  await secrets.write(scope.namespace, scope.storeName, scope.owner, { [STORE_PASSWORD]: password }, scope.labels, store);
+  try {
+    await secrets.write(scope.namespace, scope.storeName, scope.owner, { [STORE_PASSWORD]: password }, scope.labels, store);
+  } catch (err) {
+    // It exists after all (the cache was behind, or someone else made it): read it from the API
+    // server and start over; the password just generated was never used.
+    if (!fresh && isAlreadyExists(err)) return loadPassword(secrets, scope, true);
+    throw err;
+  }
   return { password, source: published ? 'credentials' : 'generated', store: { kind: 'owned', data: { [STORE_PASSWORD]: password } } };
 }
 

@@ -25,8 +25,13 @@ function clientFor<T extends Obj>(deps: HandlerDeps, obj: T): CustomResourceClie
 export async function failWith<T extends Obj>(deps: HandlerDeps, obj: T, reason: ReasonName, message: string): Promise<never> {
   const { reasonChanged, changed } = await writeStatus(clientFor(deps, obj), obj, { status: 'False', reason, message });
   if (reasonChanged || changed) await deps.events.record(obj, 'Warning', reason, message);
-  throw new PermanentError(message, reason);
+  const err = new PermanentError(message, reason);
+  reported.add(err);
+  throw err;
 }
+
+/** PermanentErrors failWith has already put on the object (reportFailure must not repeat them). */
+const reported = new WeakSet<Error>();
 
 /** Work under way: Ready=False with the reason, and look again later. */
 export async function reportPending<T extends Obj>(
@@ -45,16 +50,18 @@ export async function reportPending<T extends Obj>(
 }
 
 /**
- * Any failure that is not bad input (network, API server, backend fault) is reported on the object
- * as Ready=False/BackendError with the message, then rethrown so the queue retries with backoff.
- * Never a silent failure.
+ * Any failure failWith has not reported yet is reported on the object: Ready=False with the
+ * PermanentError's reason, or BackendError for faults that may pass (network, API server, backend),
+ * and the message; the caller rethrows so the queue retries with backoff. Never a silent failure.
  */
 export async function reportFailure<T extends Obj>(deps: HandlerDeps, obj: T | undefined, err: unknown): Promise<void> {
-  if (!obj || err instanceof PermanentError || isConflictError(err)) return;
+  if (!obj || isConflictError(err) || (err instanceof PermanentError && reported.has(err))) return;
+  // A PermanentError thrown without failWith (a helper deep in the reconcile) keeps its reason.
+  const reason = err instanceof PermanentError ? err.reason : 'BackendError';
   const message = errorMessage(err);
   try {
-    const { reasonChanged } = await writeStatus(clientFor(deps, obj), obj, { status: 'False', reason: 'BackendError', message });
-    if (reasonChanged) await deps.events.record(obj, 'Warning', 'BackendError', message);
+    const { reasonChanged } = await writeStatus(clientFor(deps, obj), obj, { status: 'False', reason, message });
+    if (reasonChanged) await deps.events.record(obj, 'Warning', reason, message);
   } catch {
     // Reporting is best effort: the retry will report again.
   }

@@ -23,8 +23,16 @@ export class SecretStore {
     private readonly cache?: Watcher<k8s.V1Secret>,
   ) {}
 
-  async read(namespace: string, name: string, ownerUid: string): Promise<SecretRead> {
-    const secret = this.cache?.get(namespace, name) ?? (await this.fetch(namespace, name));
+  /**
+   * `trustCache`: for the operator's own Secrets, which always carry the label the cache selects
+   * on: once the cache has listed, a miss means "missing" without asking the API server. A Secret
+   * of that name made by someone else (without the label), or one the cache has not seen yet, makes
+   * the create fail with 409 AlreadyExists; the caller then reads again without trusting the cache.
+   */
+  async read(namespace: string, name: string, ownerUid: string, opts: { trustCache?: boolean } = {}): Promise<SecretRead> {
+    const cached = this.cache?.get(namespace, name);
+    if (!cached && opts.trustCache && this.cache?.synced) return { kind: 'missing' };
+    const secret = cached ?? (await this.fetch(namespace, name));
     if (!secret) return { kind: 'missing' };
     const refs = secret.metadata?.ownerReferences ?? [];
     if (!refs.some((r) => r.uid === ownerUid)) {

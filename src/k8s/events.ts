@@ -14,10 +14,13 @@ export type EventType = 'Normal' | 'Warning';
 /**
  * Records core/v1 Events on the CRs (what `kubectl describe` shows). A repeat of the same event
  * within ten minutes bumps the count of the existing Event instead of creating another object.
- * Event failures are logged, never fatal: an event is a report, not part of the reconcile.
+ * An event is a report, not a step of the reconcile: like client-go's recorder it is sent in the
+ * background (the reconcile does not wait for the API server to store it), and a failure is
+ * logged, never fatal.
  */
 export class EventRecorder {
   private readonly recent = new Map<string, { name: string; count: number; at: number }>();
+  private readonly sending = new Set<Promise<void>>();
 
   constructor(
     private readonly kube: KubeClients,
@@ -25,7 +28,19 @@ export class EventRecorder {
     private readonly component = MANAGED_BY,
   ) {}
 
-  async record(target: EventTarget, type: EventType, reason: string, message: string): Promise<void> {
+  /** Starts sending the event and returns at once (the returned promise is already resolved). */
+  record(target: EventTarget, type: EventType, reason: string, message: string): Promise<void> {
+    const sending: Promise<void> = this.send(target, type, reason, message).finally(() => this.sending.delete(sending));
+    this.sending.add(sending);
+    return Promise.resolve();
+  }
+
+  /** Waits for the events still being sent (at shutdown, so the last reports are not lost). */
+  async flush(): Promise<void> {
+    await Promise.allSettled([...this.sending]);
+  }
+
+  private async send(target: EventTarget, type: EventType, reason: string, message: string): Promise<void> {
     const { namespace, name, uid } = target.metadata;
     const dedupeKey = `${uid ?? `${namespace}/${name}`}|${type}|${reason}|${message}`;
     const now = new Date();

@@ -62,6 +62,17 @@ describe('bad input gives a clear condition and event, and nothing half-made', (
     expect(role.rowCount).toBe(0);
   });
 
+  it("a Secret squatting on the name of the operator's password store is neither written nor used", async () => {
+    // Unlabelled, so the operator's Secret cache never sees it: only the create's 409 reveals it.
+    await h.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'hybridcloud-pgdatabase-squatted', namespace: 'default' }, data: { password: Buffer.from('theirs').toString('base64') } });
+    await h.create(database('squatted'));
+    await expectRefused('PostgreSQLDatabase', 'squatted', 'SecretConflict', /hybridcloud-pgdatabase-squatted is reserved for the operator but belongs to nobody/);
+    expect(await h.secret('hybridcloud-pgdatabase-squatted')).toEqual({ password: 'theirs' });
+    expect(await h.secret('squatted-creds')).toBeUndefined();
+    const role = await h.kubelet.query("SELECT 1 FROM pg_roles WHERE rolname = 'squatted'");
+    expect(role.rowCount).toBe(0);
+  });
+
   it('a serverRef to a missing server', async () => {
     await h.create(database('orphan', { serverRef: { name: 'nosuchserver' } }));
     const ready = await h.waitForReady('PostgreSQLDatabase', 'orphan', 'False', 'ServerNotFound');
