@@ -3,6 +3,7 @@ import { FOREGROUND_FINALIZER, ORPHAN_FINALIZER } from './context.js';
 import { deleteObject, systemUpdate } from './operations.js';
 import { tolerant } from './sweeper.js';
 import type { KubeObject, OwnerReference, ResourceType } from './types.js';
+import type { StoredEvent } from './watch-hub.js';
 
 interface Entry {
   t: ResourceType;
@@ -81,4 +82,40 @@ export function gcSweep(ctx: Ctx): void {
     if (e.obj.metadata.deletionTimestamp) finishOwner(ctx, e, dependents);
     if ((e.obj.metadata.ownerReferences ?? []).length > 0) collectDependent(ctx, e, hasDependents);
   }
+}
+
+/**
+ * What the next garbage-collector pass has to look at, decided from each change the way the real
+ * collector's dependency graph does. A dependent that was written only needs its own owners looked
+ * up, and when they all exist and are not being deleted there is nothing to do — the common case,
+ * so a burst of writes costs O(changes), not O(store) per pass. A deletion, an object being
+ * deleted, or a dependent whose owners are not all in place makes the pass walk the whole store.
+ */
+export class GcWork {
+  private full = true;
+  private readonly written = new Map<string, { key: string; namespace?: string; name: string }>();
+
+  note(ev: StoredEvent): void {
+    const m = ev.object.metadata;
+    // An owner reference dropped (orphaning) may be what an owner in deletion waits for.
+    if (ev.type === 'DELETED' || m.deletionTimestamp || (ev.prev && refUids(ev.prev) !== refUids(ev.object))) this.full = true;
+    else if ((m.ownerReferences ?? []).length > 0) this.written.set(`${ev.key}|${m.namespace ?? ''}|${m.name ?? ''}`, { key: ev.key, namespace: m.namespace, name: m.name ?? '' });
+  }
+
+  run(ctx: Ctx): void {
+    if (!this.full) this.full = [...this.written.values()].some((w) => !ownersInPlace(ctx, w));
+    this.written.clear();
+    if (!this.full) return;
+    this.full = false;
+    gcSweep(ctx);
+  }
+}
+
+const refUids = (o: KubeObject | undefined): string => (o?.metadata.ownerReferences ?? []).map((r) => r.uid).join(',');
+
+function ownersInPlace(ctx: Ctx, w: { key: string; namespace?: string; name: string }): boolean {
+  const t = ctx.registry.byKey(w.key);
+  const obj = t && ctx.store.get(t, w.namespace, w.name);
+  if (!obj) return true; // gone since: its DELETED event asks for a full pass
+  return (obj.metadata.ownerReferences ?? []).every((r) => ownerState(ctx, obj, r) === 'solid');
 }

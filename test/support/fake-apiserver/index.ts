@@ -8,7 +8,7 @@ import { builtinTypes } from './builtin-types.js';
 import type { Ctx } from './context.js';
 import { CORE_NAMESPACES } from './context.js';
 import { CRD_KEY, crdSweep, syncServedTypes } from './crd-controller.js';
-import { gcSweep } from './gc.js';
+import { GcWork } from './gc.js';
 import { namespaceSweep } from './namespace-controller.js';
 import { createObject } from './operations.js';
 import { TypeRegistry } from './registry.js';
@@ -81,9 +81,11 @@ export async function startFakeApiServer(opts: FakeApiServerOptions = {}): Promi
   const registry = new TypeRegistry();
   for (const t of builtinTypes()) registry.add(t);
   const ctx: Ctx = { hub, registry, store: new ObjectStore(hub) };
-  const sweepers = [new Sweeper('garbage collector', () => gcSweep(ctx)), new Sweeper('namespace controller', () => namespaceSweep(ctx)), new Sweeper('CRD controller', () => crdSweep(ctx))];
+  const gcWork = new GcWork();
+  const sweepers = [new Sweeper('garbage collector', () => gcWork.run(ctx)), new Sweeper('namespace controller', () => namespaceSweep(ctx)), new Sweeper('CRD controller', () => crdSweep(ctx))];
   hub.listen((ev) => {
     syncServedTypes(ctx, ev);
+    gcWork.note(ev);
     for (const s of sweepers) s.poke();
   });
   const nsType = registry.byKey('/namespaces');
