@@ -49,7 +49,7 @@ export async function runIdle(world: Survivor, opts: IdleOptions): Promise<IdleR
   opts.log(`  idle quiet ${opts.seconds} s: ${quiet.apiWrites} API writes, ${quiet.backendCalls} backend calls, ${quiet.sqlStatements} SQL statements, ${quiet.cpuSeconds} CPU s`);
 
   await world.operator.stop();
-  const n = world.names.length;
+  const n = world.names.length + world.warmup.length;
   // Counting starts before the new process does: its first reconciles begin the moment it is synced.
   env.api.resetCounts();
   env.pgLog.mark();

@@ -2,7 +2,7 @@ import { loadavg } from 'node:os';
 import { apiTraffic, type ApiTraffic } from '../lib/api-counts.js';
 import { failingCredentials } from '../lib/credentials-check.js';
 import { OPERATOR_APP, startEnv, type BenchEnv, type EnvOptions } from '../lib/environment.js';
-import { prepareServer, databaseBody, databaseNames, NAMESPACE } from '../lib/objects.js';
+import { prepareServer, databaseBody, databaseNames, NAMESPACE, WARMUP_DATABASES } from '../lib/objects.js';
 import { BenchOperator, type OperatorSettings } from '../lib/operator.js';
 import { ReadyTracker } from '../lib/ready-tracker.js';
 import { parallel, round } from '../lib/stats.js';
@@ -69,8 +69,11 @@ export interface Survivor {
   env: BenchEnv;
   operator: BenchOperator;
   names: string[];
+  /** Databases made before the measured ones to warm the operator up (they stay, Ready). */
+  warmup: string[];
   complete: boolean;
 }
+
 
 /** The operator is given up on after this long: the ratio is then reported as "more than". */
 const timeoutFor = (bestBaselineSeconds: number): number => Math.max(60, 2 * bestBaselineSeconds + 30) * 1000;
@@ -161,7 +164,7 @@ async function startWorld(n: number, settings: OperatorSettings, envOptions: Env
   const env = await startEnv(envOptions);
   try {
     const operator = await BenchOperator.start(env, settings);
-    return { env, operator, names: databaseNames('db', n), complete: false };
+    return { env, operator, names: databaseNames('db', n), warmup: databaseNames('warm', WARMUP_DATABASES), complete: false };
   } catch (err) {
     await env.close();
     throw err;
@@ -191,6 +194,9 @@ async function operatorRound(world: Survivor, timeoutMs: number): Promise<Operat
   const tracker = new ReadyTracker(env.client);
   await tracker.start();
   try {
+    await parallel(world.warmup, 8, (name) => env.client.create(env.client.databases(NAMESPACE), databaseBody(name)));
+    await tracker.waitAll(world.warmup, 60_000);
+    await operator.waitQuiet(1000);
     env.pgLog.mark();
     env.api.resetCounts();
     const before = await operator.counters();

@@ -33,6 +33,13 @@ export function databaseBody(name: string, server = SERVER): Record<string, unkn
   };
 }
 
+/**
+ * Databases each side makes before its timed run: the operator is a fresh process in every world,
+ * and a long-running operator's code is compiled and its connections open, as the bench process's
+ * is for the baseline after its first round. Without this, N = 100 mostly measures V8 warming up.
+ */
+export const WARMUP_DATABASES = 10;
+
 export const databaseNames = (prefix: string, n: number): string[] => Array.from({ length: n }, (_, i) => `${prefix}-${String(i).padStart(5, '0')}`);
 
 /** Creates the PostgreSQLServer and waits (the operator must be running) until it is Ready. */
