@@ -34,11 +34,13 @@ export function databaseBody(name: string, server = SERVER): Record<string, unkn
 }
 
 /**
- * Databases each side makes before its timed run: the operator is a fresh process in every world,
- * and a long-running operator's code is compiled and its connections open, as the bench process's
- * is for the baseline after its first round. Without this, N = 100 mostly measures V8 warming up.
+ * Databases each side makes before its timed run. The operator is a fresh process in every world,
+ * while a long-running operator's code is compiled and optimised and its connections are open, as
+ * the bench process's is for the baseline after its first round. With 10 the operator still spent
+ * 20 ms of CPU per database at N = 100 against 12 at N = 1000 (V8 had not optimised it yet): N = 100
+ * measured V8 warming up more than the operator.
  */
-export const WARMUP_DATABASES = 10;
+export const WARMUP_DATABASES = 50;
 
 export const databaseNames = (prefix: string, n: number): string[] => Array.from({ length: n }, (_, i) => `${prefix}-${String(i).padStart(5, '0')}`);
 
