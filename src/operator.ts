@@ -12,6 +12,7 @@ import { reconcileServer } from './handlers/server-handler.js';
 import { createKubeClients, type KubeClients } from './k8s/clients.js';
 import { CustomResourceClient } from './k8s/custom-resources.js';
 import { EventRecorder } from './k8s/events.js';
+import { listInPages } from './k8s/list-pages.js';
 import { PoolRegistry } from './postgres/index.js';
 import { Controller, type ControllerHooks, type ReconcileResult } from './reconcile/controller.js';
 import { Watcher, type WatchSource } from './reconcile/watcher.js';
@@ -210,7 +211,7 @@ export class Operator {
     return this.namespaces().map((ns) => ({
       path: ns ? `/api/v1/namespaces/${ns}/secrets` : '/api/v1/secrets',
       labelSelector,
-      list: () => (ns ? this.kube.core.listNamespacedSecret({ namespace: ns, labelSelector }) : this.kube.core.listSecretForAllNamespaces({ labelSelector })),
+      list: () => listInPages((limit, _continue) => (ns ? this.kube.core.listNamespacedSecret({ namespace: ns, labelSelector, limit, _continue }) : this.kube.core.listSecretForAllNamespaces({ labelSelector, limit, _continue }))),
     }));
   }
 
@@ -219,7 +220,7 @@ export class Operator {
     return this.namespaces().map((ns) => ({
       path: ns ? `/apis/apps/v1/namespaces/${ns}/statefulsets` : '/apis/apps/v1/statefulsets',
       labelSelector,
-      list: () => (ns ? this.kube.apps.listNamespacedStatefulSet({ namespace: ns, labelSelector }) : this.kube.apps.listStatefulSetForAllNamespaces({ labelSelector })),
+      list: () => listInPages((limit, _continue) => (ns ? this.kube.apps.listNamespacedStatefulSet({ namespace: ns, labelSelector, limit, _continue }) : this.kube.apps.listStatefulSetForAllNamespaces({ labelSelector, limit, _continue }))),
     }));
   }
 }

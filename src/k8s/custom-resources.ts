@@ -1,3 +1,4 @@
+import { listInPages } from './list-pages.js';
 import { mergePatchOptions } from './patch.js';
 import { GROUP, VERSION } from '../api/constants.js';
 import type { KubeClients } from './clients.js';
@@ -42,9 +43,12 @@ export class CustomResourceClient<T extends { metadata: { name: string; namespac
     )) as T;
   }
 
-  async list(namespace?: string) {
-    if (namespace) return this.kube.custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: this.plural });
-    return this.kube.custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: this.plural });
+  /** Every object (in one namespace, or all), listed in pages. */
+  async list(namespace?: string): Promise<{ items: T[]; metadata?: { resourceVersion?: string } }> {
+    return listInPages<T, { items: T[]; metadata?: { resourceVersion?: string; continue?: string } }>(async (limit, token) => {
+      const page = { group: GROUP, version: VERSION, plural: this.plural, limit, _continue: token };
+      return (namespace ? this.kube.custom.listNamespacedCustomObject({ ...page, namespace }) : this.kube.custom.listClusterCustomObject(page)) as Promise<{ items: T[]; metadata?: { continue?: string } }>;
+    });
   }
 
   /** API path for informers: all namespaces, or one. */

@@ -1,3 +1,4 @@
+import type { ListPages } from './list-pages.js';
 import type { TypeRegistry } from './registry.js';
 import type { ObjectStore } from './store.js';
 import type { WatchHub } from './watch-hub.js';
@@ -7,6 +8,8 @@ export interface Ctx {
   store: ObjectStore;
   registry: TypeRegistry;
   hub: WatchHub;
+  /** Snapshots behind paged lists (`limit` / `continue`). */
+  pages: ListPages;
 }
 
 export const CORE_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];

@@ -10,7 +10,7 @@ import { deletedStatus, presentList } from './present.js';
 import type { ResourceRoute } from './router.js';
 import { parseFieldSelector, parseLabelSelector } from './selectors.js';
 import type { KubeObject } from './types.js';
-import { atVersion, isRecord } from './types.js';
+import { atVersion, isRecord, typeKey } from './types.js';
 import { serveWatch } from './watch-stream.js';
 
 export interface HandlerOptions {
@@ -72,9 +72,11 @@ function handleRead(ctx: Ctx, r: ResourceRoute, query: URLSearchParams, res: Ser
   }
   if (r.name !== undefined) return sendJson(res, 200, atVersion(t, version, getObject(ctx, t, r.namespace, r.name)));
   const matches = matcher(r, query);
-  // limit/continue are ignored: everything comes in one page.
-  const items = ctx.store.list(t, r.namespace).filter(matches);
-  sendJson(res, 200, presentList(t, version, items, ctx.store.currentRv()));
+  const listQuery = `${typeKey(t)}|${r.namespace ?? ''}|${query.get('labelSelector') ?? ''}|${query.get('fieldSelector') ?? ''}`;
+  const page = ctx.pages.page(() => ctx.store.list(t, r.namespace).filter(matches), ctx.store.currentRv(), listQuery, Number(query.get('limit') ?? '0'), query.get('continue'));
+  const list = presentList(t, version, page.items, page.resourceVersion);
+  if (page.continueToken) Object.assign(list.metadata as Record<string, unknown>, { continue: page.continueToken, remainingItemCount: page.remaining });
+  sendJson(res, 200, list);
 }
 
 function handleDelete(ctx: Ctx, r: ResourceRoute, body: unknown, query: URLSearchParams, res: ServerResponse): void {

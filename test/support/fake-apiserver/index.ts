@@ -9,6 +9,7 @@ import type { Ctx } from './context.js';
 import { CORE_NAMESPACES } from './context.js';
 import { CRD_KEY, crdSweep, syncServedTypes } from './crd-controller.js';
 import { GcWork } from './gc.js';
+import { ListPages } from './list-pages.js';
 import { namespaceSweep } from './namespace-controller.js';
 import { createObject } from './operations.js';
 import { TypeRegistry } from './registry.js';
@@ -80,7 +81,7 @@ export async function startFakeApiServer(opts: FakeApiServerOptions = {}): Promi
   const hub = new WatchHub(opts.historyLimit ?? 10000);
   const registry = new TypeRegistry();
   for (const t of builtinTypes()) registry.add(t);
-  const ctx: Ctx = { hub, registry, store: new ObjectStore(hub) };
+  const ctx: Ctx = { hub, registry, store: new ObjectStore(hub), pages: new ListPages() };
   const gcWork = new GcWork();
   const sweepers = [new Sweeper('garbage collector', () => gcWork.run(ctx)), new Sweeper('namespace controller', () => namespaceSweep(ctx)), new Sweeper('CRD controller', () => crdSweep(ctx))];
   hub.listen((ev) => {
