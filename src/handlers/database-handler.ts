@@ -41,7 +41,7 @@ async function reconcileDatabaseOnce(deps: HandlerDeps, namespace: string, name:
   const seen: PostgreSQLDatabase = { ...cached, kind: DATABASE_KIND };
   // The finalizer has to be on the object before anything exists outside the API server (role,
   // database). The checks, the reads and the password store (a Secret the CR owns, collected with
-  // it) do not: they run while the finalizer is written, two API round trips fewer per new database.
+  // it) do not: they run while the finalizer is written, which takes that write off the critical path.
   const [finalized, prepared] = await Promise.allSettled([ensureFinalizer(deps.databases, seen), findAndPrepare(deps, seen)]);
   if (finalized.status === 'rejected') throw finalized.reason;
   if (prepared.status === 'rejected') throw prepared.reason;

@@ -18,6 +18,9 @@ function clientFor<T extends Obj>(deps: HandlerDeps, obj: T): CustomResourceClie
   return (obj.kind === 'PostgreSQLServer' ? deps.servers : deps.databases) as unknown as CustomResourceClient<T>;
 }
 
+/** PermanentErrors failWith has already put on the object (reportFailure must not repeat them). */
+const reported = new WeakSet<Error>();
+
 /**
  * Bad input or an environment the user must fix: Ready=False with the reason, a Warning event on
  * the transition, and a PermanentError so the queue waits for a change instead of retrying hot.
@@ -29,9 +32,6 @@ export async function failWith<T extends Obj>(deps: HandlerDeps, obj: T, reason:
   reported.add(err);
   throw err;
 }
-
-/** PermanentErrors failWith has already put on the object (reportFailure must not repeat them). */
-const reported = new WeakSet<Error>();
 
 /** Work under way: Ready=False with the reason, and look again later. */
 export async function reportPending<T extends Obj>(

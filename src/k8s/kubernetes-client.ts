@@ -3,8 +3,8 @@
  * (types may still be imported from the package directly; eslint refuses value imports elsewhere).
  *
  * Why one module: the package's index, and even its `KubeConfig` module, load all of its generated
- * code — some 60 API groups in three wrapper styles and 700 models — which costs ~80 MB of RSS in a
- * process that uses five API groups. `npm run build` replaces this module's compiled output with a
+ * code — some 60 API groups in three wrapper styles and 700 models — about 35 MB of RSS more than
+ * the five API groups the operator uses. `npm run build` replaces this module's compiled output with a
  * tree-shaken bundle of just these exports (`scripts/bundle-kubernetes-client.mjs`, ADR 0007); the
  * package's own dependencies stay ordinary imports. Tests run this source unbundled, so behaviour
  * is the package's either way.
