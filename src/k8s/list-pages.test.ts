@@ -40,10 +40,14 @@ describe('listInPages against the fake API server', () => {
     expect(list.metadata?._continue).toBeUndefined();
   });
 
-  it('refuses a continue token with other selectors, and one that does not exist (410 Gone)', async () => {
+  it('serves a repeated continue token again, refuses one with other selectors and one that does not exist (410 Gone)', async () => {
     const first = await kube.core.listNamespacedSecret({ namespace: 'default', labelSelector, limit: 2 });
     expect(first.metadata?._continue).toBeTruthy();
     expect(first.metadata?.remainingItemCount).toBe(6);
+    const again = () => kube.core.listNamespacedSecret({ namespace: 'default', labelSelector, limit: 2, _continue: first.metadata?._continue });
+    const names = (l: V1SecretList) => l.items.map((i) => i.metadata?.name);
+    expect(names(await again())).toEqual(['paged-2', 'paged-3']);
+    expect(names(await again())).toEqual(['paged-2', 'paged-3']);
     await expect(kube.core.listNamespacedSecret({ namespace: 'default', limit: 2, _continue: first.metadata?._continue })).rejects.toMatchObject({ code: 400 });
     await expect(kube.core.listNamespacedSecret({ namespace: 'default', labelSelector, limit: 2, _continue: 'no-such-token:2' })).rejects.toMatchObject({ code: 410 });
   });

@@ -24,28 +24,18 @@ export class ListPages {
   /** One page of `items` (already filtered and sorted); `query` identifies the list (path + selectors). */
   page(items: () => KubeObject[], resourceVersion: number, query: string, limit: number, token: string | null): { items: KubeObject[]; resourceVersion: number; continueToken?: string; remaining?: number } {
     this.expire();
-    let snapshot: Snapshot;
-    let offset = 0;
-    if (token) {
-      const [id, at] = token.split(':');
-      const found = id ? this.snapshots.get(id) : undefined;
-      if (!found) throw new ApiError(410, 'Expired', 'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.');
-      if (found.query !== query) throw new ApiError(400, 'BadRequest', 'the continue token was issued for a different list request');
-      snapshot = found;
-      offset = Number(at);
-      if (!Number.isInteger(offset) || offset < 0 || offset > snapshot.items.length) throw new ApiError(400, 'BadRequest', 'continue key is not valid');
-    } else {
-      snapshot = { items: items(), resourceVersion, query, createdAt: Date.now() };
-    }
+    const [id, at] = token ? token.split(':') : [randomUUID(), '0'];
+    const snapshot = token ? this.snapshots.get(id ?? '') : { items: items(), resourceVersion, query, createdAt: Date.now() };
+    if (!snapshot) throw new ApiError(410, 'Expired', 'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.');
+    if (snapshot.query !== query) throw new ApiError(400, 'BadRequest', 'the continue token was issued for a different list request');
+    const offset = Number(at);
+    if (!Number.isInteger(offset) || offset < 0 || offset > snapshot.items.length) throw new ApiError(400, 'BadRequest', 'continue key is not valid');
     const end = limit > 0 ? Math.min(offset + limit, snapshot.items.length) : snapshot.items.length;
-    const page = snapshot.items.slice(offset, end);
-    if (end >= snapshot.items.length) {
-      if (token) this.snapshots.delete(token.split(':')[0] ?? '');
-      return { items: page, resourceVersion: snapshot.resourceVersion };
-    }
-    const id = token?.split(':')[0] ?? randomUUID();
-    this.snapshots.set(id, snapshot);
-    return { items: page, resourceVersion: snapshot.resourceVersion, continueToken: `${id}:${end}`, remaining: snapshot.items.length - end };
+    const page = { items: snapshot.items.slice(offset, end), resourceVersion: snapshot.resourceVersion };
+    if (end >= snapshot.items.length) return page;
+    // Kept until it expires, as a token stays valid until compaction (a client may repeat a page).
+    this.snapshots.set(id ?? '', snapshot);
+    return { ...page, continueToken: `${id}:${end}`, remaining: snapshot.items.length - end };
   }
 
   private expire(): void {
