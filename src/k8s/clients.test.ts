@@ -1,6 +1,9 @@
-import { describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { HttpMethod, RequestContext } from '@kubernetes/client-node';
-import { kubeConfigForUrl, reuseConnections } from './clients.js';
+import { createKubeClients, isConflict, isNotFound, kubeConfigForUrl, reuseConnections, USER_AGENT } from './clients.js';
+import { PatchStrategy, setHeaderOptions } from './kubernetes-client.js';
 
 async function dispatcherOf(kc: ReturnType<typeof kubeConfigForUrl>): Promise<unknown> {
   const ctx = new RequestContext('http://127.0.0.1:1/api/v1/secrets', HttpMethod.GET);
@@ -26,5 +29,72 @@ describe('reuseConnections', () => {
     const first = await dispatcherOf(kc);
     kc.users[0] = { ...kc.users[0]!, certData: Buffer.from('cert-2').toString('base64'), keyData: Buffer.from('key-2').toString('base64') };
     expect(await dispatcherOf(kc)).not.toBe(first);
+  });
+});
+
+describe('createKubeClients transport', () => {
+  interface Seen { method: string; url: string; headers: IncomingHttpHeaders; body: string; socket: number | undefined }
+  let server: Server;
+  let seen: Seen[];
+  let url: string;
+  const reply = new Map<string, { status: number; body: unknown; headers?: Record<string, string | string[]> }>();
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString(), socket: req.socket.remotePort });
+        const r = reply.get(`${req.method} ${req.url}`) ?? { status: 500, body: { kind: 'Status', code: 500 } };
+        res.writeHead(r.status, { 'content-type': 'application/json', ...r.headers });
+        res.end(JSON.stringify(r.body));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  beforeEach(() => {
+    seen = [];
+    reply.clear();
+  });
+
+  it('sends what client-node would, names the operator, parses typed JSON and keeps connections alive', async () => {
+    const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's1', namespace: 'ns', resourceVersion: '7' }, data: { a: 'Yg==' } };
+    reply.set('GET /api/v1/namespaces/ns/secrets/s1', { status: 200, body: secret, headers: { 'set-cookie': ['a=1', 'b=2'] } });
+    reply.set('POST /api/v1/namespaces/ns/secrets', { status: 201, body: secret });
+    const clients = createKubeClients(kubeConfigForUrl(url, 'ns', 'the-token'));
+    const read = await clients.core.readNamespacedSecret({ name: 's1', namespace: 'ns' });
+    expect(read.metadata?.resourceVersion).toBe('7');
+    expect(read.data).toEqual({ a: 'Yg==' });
+    await clients.core.createNamespacedSecret({ namespace: 'ns', body: { metadata: { name: 's1' }, stringData: { a: 'b' } } });
+    const [get, post] = seen;
+    expect(get?.headers['user-agent']).toBe(USER_AGENT);
+    expect(get?.headers.authorization).toBe('Bearer the-token');
+    expect(post?.method).toBe('POST');
+    expect(post?.headers['content-type']).toBe('application/json');
+    expect(JSON.parse(post?.body ?? '')).toEqual({ metadata: { name: 's1' }, stringData: { a: 'b' } });
+    // Keep-alive: a handful of sequential calls share a connection or two, not one each.
+    for (let i = 0; i < 4; i++) await clients.core.readNamespacedSecret({ name: 's1', namespace: 'ns' });
+    expect(new Set(seen.map((s) => s.socket)).size).toBeLessThanOrEqual(2);
+  });
+
+  it('turns error statuses into errors that carry the code, with the body read', async () => {
+    reply.set('GET /api/v1/namespaces/ns/secrets/gone', { status: 404, body: { kind: 'Status', code: 404, reason: 'NotFound', message: 'secrets "gone" not found' } });
+    reply.set('POST /api/v1/namespaces/ns/secrets', { status: 409, body: { kind: 'Status', code: 409, reason: 'AlreadyExists' } });
+    const clients = createKubeClients(kubeConfigForUrl(url, 'ns'));
+    const missing = await clients.core.readNamespacedSecret({ name: 'gone', namespace: 'ns' }).catch((e: unknown) => e);
+    expect(isNotFound(missing)).toBe(true);
+    expect(String((missing as { body?: unknown }).body)).toContain('secrets \\"gone\\" not found');
+    const taken = await clients.core.createNamespacedSecret({ namespace: 'ns', body: { metadata: { name: 'x' } } }).catch((e: unknown) => e);
+    expect(isConflict(taken)).toBe(true);
+  });
+
+  it('sends merge patches with their content type', async () => {
+    reply.set('PATCH /api/v1/namespaces/ns/secrets/s1', { status: 200, body: { metadata: { name: 's1' } } });
+    const clients = createKubeClients(kubeConfigForUrl(url, 'ns'));
+    await clients.core.patchNamespacedSecret({ name: 's1', namespace: 'ns', body: { metadata: { labels: { a: 'b' } } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+    expect(seen[0]?.headers['content-type']).toBe('application/merge-patch+json');
+    expect(JSON.parse(seen[0]?.body ?? '')).toEqual({ metadata: { labels: { a: 'b' } } });
   });
 });

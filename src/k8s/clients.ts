@@ -1,6 +1,20 @@
 import { createHash } from 'node:crypto';
 import type * as k8s from '@kubernetes/client-node';
-import { AppsV1Api, CoordinationV1Api, CoreV1Api, CustomObjectsApi, EventsV1Api, KubeConfig } from './kubernetes-client.js';
+import {
+  AppsV1Api,
+  CoordinationV1Api,
+  CoreV1Api,
+  createConfiguration,
+  CustomObjectsApi,
+  EventsV1Api,
+  KubeConfig,
+  ServerConfiguration,
+  setHeaderMiddleware,
+} from './kubernetes-client.js';
+import { requestHttpLibrary } from './request-http-library.js';
+
+/** Names the operator in the API server's audit log and request metrics. */
+export const USER_AGENT = 'hybrid-cloud-postgresql-operator';
 
 /** The typed API clients, built once at start and shared by handlers and in-cluster backends. */
 export interface KubeClients {
@@ -14,14 +28,27 @@ export interface KubeClients {
 
 export function createKubeClients(kc: k8s.KubeConfig): KubeClients {
   reuseConnections(kc);
+  const configuration = apiConfiguration(kc);
   return {
     kc,
-    core: kc.makeApiClient(CoreV1Api),
-    apps: kc.makeApiClient(AppsV1Api),
-    custom: kc.makeApiClient(CustomObjectsApi),
-    coordination: kc.makeApiClient(CoordinationV1Api),
-    events: kc.makeApiClient(EventsV1Api),
+    core: new CoreV1Api(configuration),
+    apps: new AppsV1Api(configuration),
+    custom: new CustomObjectsApi(configuration),
+    coordination: new CoordinationV1Api(configuration),
+    events: new EventsV1Api(configuration),
   };
+}
+
+/** What `kc.makeApiClient` configures (server, kubeconfig auth, a User-Agent), on the lighter transport. */
+function apiConfiguration(kc: k8s.KubeConfig): k8s.Configuration {
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw new Error('the kubeconfig has no current cluster');
+  return createConfiguration({
+    baseServer: new ServerConfiguration(cluster.server, {}),
+    authMethods: { default: kc },
+    httpApi: requestHttpLibrary,
+    middleware: [setHeaderMiddleware('User-Agent', USER_AGENT)],
+  });
 }
 
 /** A KubeConfig from the environment: in-cluster service account, else KUBECONFIG / ~/.kube/config. */
