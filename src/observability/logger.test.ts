@@ -1,5 +1,5 @@
 import { describe, it, expect } from '@jest/globals';
-import { createLogger, logContext, normalizeLevel, objectLogger, redactPaths, REDACTED } from './logger.js';
+import { createLogger, logContext, normalizeLevel, objectLogger, REDACTED } from './logger.js';
 
 /** A pino destination that keeps every JSON line, parsed. */
 function collector(): { lines: Record<string, unknown>[]; write: (line: string) => void } {
@@ -31,7 +31,7 @@ describe('createLogger', () => {
     expect(() => normalizeLevel('verbose')).toThrow(/unknown log level "verbose"/);
   });
 
-  it('redacts secret-ish keys at the top level and nested up to four levels deep', () => {
+  it('redacts secret-ish keys at the top level and nested at any depth', () => {
     const out = collector();
     createLogger({ destination: out }).info(
       {
@@ -41,22 +41,39 @@ describe('createLogger', () => {
         body: { a: { b: { clientSecret: 'top-secret-4' } } },
         secretBody: { metadata: { name: 'creds' }, stringData: { password: 'top-secret-5' } },
         headers: { authorization: 'Bearer top-secret-6' },
+        deep: { a: { b: { c: { d: { e: { f: { token: 'top-secret-7' } } } } } } },
+        list: [{ name: 'x', connectionString: 'postgresql://u:top-secret-8@h/db' }],
         user: 'postgres',
       },
       'connecting',
     );
     const text = JSON.stringify(out.lines[0]);
-    for (let i = 1; i <= 6; i++) expect(text).not.toContain(`top-secret-${i}`);
+    for (let i = 1; i <= 8; i++) expect(text).not.toContain(`top-secret-${i}`);
     expect(out.lines[0]).toMatchObject({
       password: REDACTED,
       connection: { host: 'db', password: REDACTED },
       secretBody: { metadata: { name: 'creds' }, stringData: REDACTED },
+      list: [{ name: 'x', connectionString: REDACTED }],
       user: 'postgres',
     });
   });
 
-  it('lists each secret key at every depth', () => {
-    expect(redactPaths(['password'], 2)).toEqual(['password', '*.password', '*.*.password']);
+  it('redacts without changing the logged object, and survives cycles', () => {
+    const out = collector();
+    const body: Record<string, unknown> = { metadata: { name: 'creds' }, stringData: { password: 'top-secret' } };
+    body.self = body;
+    createLogger({ destination: out }).info({ body }, 'writing');
+    expect(body.stringData).toEqual({ password: 'top-secret' });
+    expect(JSON.stringify(out.lines[0])).not.toContain('top-secret');
+  });
+
+  it('redacts secret fields an error carries and keeps its message', () => {
+    const out = collector();
+    const err = Object.assign(new Error('login failed'), { password: 'top-secret' });
+    createLogger({ destination: out }).error({ err }, 'connect failed');
+    expect(JSON.stringify(out.lines[0])).not.toContain('top-secret');
+    expect(out.lines[0]).toMatchObject({ err: { message: 'login failed', password: REDACTED } });
+    expect(err.password).toBe('top-secret');
   });
 });
 
@@ -90,5 +107,19 @@ describe('log context', () => {
     root.info('outside');
     expect(out.lines[0]).toMatchObject({ kind: 'PostgreSQLServer', namespace: 'team-a', name: 'db1', component: 'backend', instance: 'x', msg: 'creating' });
     expect(out.lines[1]).not.toHaveProperty('namespace');
+  });
+
+  it('keeps the fields of one line out of the next line of the same reconcile', () => {
+    const out = collector();
+    const root = createLogger({ destination: out });
+    const context = { kind: 'PostgreSQLDatabase', namespace: 'team-a', name: 'db1' };
+    logContext.run(context, () => {
+      root.info({ step: 'first', database: 'db1' }, 'one');
+      root.info('two');
+    });
+    expect(out.lines[0]).toMatchObject({ step: 'first', database: 'db1', name: 'db1' });
+    expect(out.lines[1]).toMatchObject({ name: 'db1', msg: 'two' });
+    expect(out.lines[1]).not.toHaveProperty('step');
+    expect(context).toEqual({ kind: 'PostgreSQLDatabase', namespace: 'team-a', name: 'db1' });
   });
 });

@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { pino } from 'pino';
 import type { DestinationStream, Logger, LevelWithSilent } from 'pino';
+import { redactSecrets } from './redact-secrets.js';
 
 export type { Logger } from 'pino';
 
@@ -11,9 +12,8 @@ export type { Logger } from 'pino';
 export const logContext = new AsyncLocalStorage<Record<string, string>>();
 
 /**
- * Keys whose values are credentials wherever they appear in a logged object. pino's redaction
- * matches exact paths (a `*` stands for one level), so each key is listed at every depth up to
- * `REDACT_DEPTH`: a Secret body, a cloud request or a Helm values object logged whole stays safe.
+ * Keys whose values are credentials wherever they appear in a logged object, at any depth: a
+ * Secret body, a cloud request or a Helm values object logged whole stays safe.
  */
 export const SECRET_KEYS = [
   'password',
@@ -39,18 +39,8 @@ export const SECRET_KEYS = [
   'connectionString',
 ] as const;
 
-const REDACT_DEPTH = 4;
 export const REDACTED = '[REDACTED]';
-
-/** The pino redact paths for SECRET_KEYS at depths 0..REDACT_DEPTH (`key`, `*.key`, `*.*.key`, …). */
-export function redactPaths(keys: readonly string[] = SECRET_KEYS, depth = REDACT_DEPTH): string[] {
-  const paths: string[] = [];
-  for (let d = 0; d <= depth; d++) {
-    const prefix = '*.'.repeat(d);
-    for (const key of keys) paths.push(`${prefix}${key}`);
-  }
-  return paths;
-}
+const SECRET_KEY_SET: ReadonlySet<string> = new Set(SECRET_KEYS);
 
 /** Level names used by the Python operator and by people, mapped to pino's names. */
 const LEVEL_ALIASES: Record<string, LevelWithSilent> = {
@@ -83,7 +73,7 @@ export interface LoggerOptions {
 
 /**
  * The operator's root logger: one JSON object per line with an ISO time and a textual level, and
- * secret-ish keys redacted at any depth up to four levels.
+ * secret-ish keys redacted at any depth.
  */
 export function createLogger(options: LoggerOptions = {}): Logger {
   return pino(
@@ -91,10 +81,14 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       level: normalizeLevel(options.level ?? 'info'),
       base: options.base ?? null,
       timestamp: pino.stdTimeFunctions.isoTime,
-      formatters: { level: (label) => ({ level: label }) },
-      redact: { paths: redactPaths(), censor: REDACTED },
+      // Our own walk instead of pino's path-based `redact`: that one tried 105 wildcard paths on every
+      // line, 25 times the cost of the rest of the line (bench/README.md), and stopped at depth four.
+      formatters: { level: (label) => ({ level: label }), log: (obj) => redactSecrets(obj, SECRET_KEY_SET, REDACTED) as Record<string, unknown> },
       // Every line logged during a reconcile names its object, backends' lines included.
       mixin: () => logContext.getStore() ?? {},
+      // pino's default merge assigns the line's fields into the mixin's object — here the context
+      // store itself, so every field would reappear on all later lines of the reconcile.
+      mixinMergeStrategy: (line: object, context: object) => ({ ...context, ...line }),
     },
     options.destination ?? pino.destination({ dest: 1, sync: true }),
   );

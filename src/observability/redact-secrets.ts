@@ -1,0 +1,48 @@
+/**
+ * `value` with the value of every key in `keys` replaced by `censor`, at any depth (up to
+ * `MAX_DEPTH`, which also ends cycles). Only the objects on the way to a secret are copied; when
+ * there is nothing to hide, `value` itself comes back, so the common log line costs one walk over
+ * its few fields. Error objects are walked too (pino's serializer writes their own properties).
+ */
+export function redactSecrets(value: unknown, keys: ReadonlySet<string>, censor: string, depth = 0): unknown {
+  if (depth > MAX_DEPTH || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return redactArray(value, keys, censor, depth);
+  if (value instanceof Error) return redactError(value, keys, censor, depth);
+  if (!isPlainObject(value)) return value;
+  return redactFields(value, keys, censor, depth) ?? value;
+}
+
+/** Deep enough for a Secret, a cloud SDK request or a Helm values object logged whole. */
+const MAX_DEPTH = 12;
+
+function redactArray(items: readonly unknown[], keys: ReadonlySet<string>, censor: string, depth: number): unknown[] {
+  let out: unknown[] | undefined;
+  items.forEach((item, i) => {
+    const redacted = redactSecrets(item, keys, censor, depth + 1);
+    if (redacted !== item) (out ??= [...items])[i] = redacted;
+  });
+  return out ?? (items as unknown[]);
+}
+
+/** A copy of the object's own enumerable fields with secrets replaced, or undefined when none are. */
+function redactFields(obj: object, keys: ReadonlySet<string>, censor: string, depth: number): Record<string, unknown> | undefined {
+  let out: Record<string, unknown> | undefined;
+  for (const [key, field] of Object.entries(obj)) {
+    const redacted = keys.has(key) && field !== undefined ? censor : redactSecrets(field, keys, censor, depth + 1);
+    if (redacted !== field) (out ??= { ...obj })[key] = redacted;
+  }
+  return out;
+}
+
+/** An error whose own fields hold a secret becomes the plain object pino's serializer would write. */
+function redactError(err: Error, keys: ReadonlySet<string>, censor: string, depth: number): unknown {
+  const fields = redactFields(err, keys, censor, depth);
+  if (!fields) return err;
+  const cause = redactSecrets(err.cause, keys, censor, depth + 1);
+  return { type: err.name, message: err.message, stack: err.stack, ...fields, ...(cause !== undefined ? { cause } : {}) };
+}
+
+function isPlainObject(value: object): boolean {
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}
