@@ -12,6 +12,8 @@ export interface ThroughputOptions extends OperatorSettings {
   sizes: number[];
   /** The serial baseline is skipped above this N (it alone takes minutes at N = 1000). */
   serialBaselineMax: number;
+  /** Baseline/operator pairs per size; each side's best round counts. */
+  pairs: number;
   log: (line: string) => void;
 }
 
@@ -50,17 +52,18 @@ export interface OperatorRun {
 
 export interface ThroughputRow {
   n: number;
-  /** The better of the two operator rounds (the one the ratio uses). */
+  /** The best operator round (the one the ratio uses). */
   operator: OperatorRun;
-  /** Seconds of both operator rounds, in the order they ran. */
+  /** Seconds of every operator round, in the order they ran. */
   operatorRoundsSeconds: number[];
   baselineSerial?: BaselineResult;
-  baselineConcurrent: BaselineResult;
-  /** The concurrent baseline once more: the machine's load drifts, the best run counts. */
-  baselineConcurrentAgain: BaselineResult;
+  /** Every concurrent baseline round, in order (round i ran just before operator round i). */
+  baselineRounds: BaselineResult[];
   bestBaselineSeconds: number;
   /** best operator seconds / best baseline seconds (a lower bound when the operator timed out); target ≤ 1.2. */
   ratio: number;
+  /** Operator round i / baseline round i: how much the pairs agree. */
+  pairRatios: number[];
   pass: boolean;
 }
 
@@ -79,35 +82,41 @@ export interface Survivor {
 const timeoutFor = (bestBaselineSeconds: number): number => Math.max(60, 2 * bestBaselineSeconds + 30) * 1000;
 
 /**
- * Per size: baseline, operator, baseline, operator, each in a fresh world, and the best of each
- * pair compared. On a shared machine the load drifts by 20 % and more within minutes; alternating
- * gives both sides the same chances.
+ * Per size: the serial baseline (small N), then `pairs` times a concurrent baseline and an operator
+ * round, each in a fresh world; the best round of each side is compared. On a shared machine the
+ * load drifts by 20 % and more within minutes, in bursts; alternating gives both sides the same
+ * chances, and the best of several rounds is what each side costs when the burst is elsewhere.
  */
 export async function runThroughput(opts: ThroughputOptions, keepLast: boolean): Promise<{ rows: ThroughputRow[]; survivor?: Survivor }> {
   const rows: ThroughputRow[] = [];
   let survivor: Survivor | undefined;
   for (const [i, n] of opts.sizes.entries()) {
     const serial = await serialBaseline(opts, n);
-    const concurrent = await concurrentBaseline(opts, n);
-    const first = await operatorRun(opts, n, timeoutFor(Math.min(concurrent.seconds, serial?.seconds ?? Infinity)), false);
-    const again = await concurrentBaseline(opts, n);
-    opts.log(`  N=${n} baseline ${opts.concurrency} workers: ${round(concurrent.seconds, 1)} s, again ${round(again.seconds, 1)} s`);
-    const best = Math.min(concurrent.seconds, again.seconds, serial?.seconds ?? Infinity);
-    const keep = keepLast && i === opts.sizes.length - 1;
-    const second = await operatorRun(opts, n, timeoutFor(best), keep);
-    survivor = second.world ?? survivor;
-    const run = better(first.run, second.run);
+    const baselines: BaselineResult[] = [];
+    const runs: OperatorRun[] = [];
+    for (let pair = 0; pair < opts.pairs; pair++) {
+      const baseline = await concurrentBaseline(opts, n);
+      baselines.push(baseline);
+      opts.log(`  N=${n} baseline ${opts.concurrency} workers: ${round(baseline.seconds, 1)} s`);
+      const best = Math.min(...baselines.map((b) => b.seconds), serial?.seconds ?? Infinity);
+      const keep = keepLast && i === opts.sizes.length - 1 && pair === opts.pairs - 1;
+      const operator = await operatorRun(opts, n, timeoutFor(best), keep);
+      runs.push(operator.run);
+      survivor = operator.world ?? survivor;
+    }
+    const best = Math.min(...baselines.map((b) => b.seconds), serial?.seconds ?? Infinity);
+    const run = runs.reduce(better);
     const ratio = round(run.seconds / best, 2);
     rows.push({
       n,
       operator: run,
-      operatorRoundsSeconds: [first.run.seconds, second.run.seconds],
+      operatorRoundsSeconds: runs.map((r) => r.seconds),
       baselineSerial: serial,
-      baselineConcurrent: concurrent,
-      baselineConcurrentAgain: again,
+      baselineRounds: baselines,
       bestBaselineSeconds: round(best),
       ratio,
-      pass: !run.timedOut && ratio <= 1.2 && first.run.credentialsFailedCount + second.run.credentialsFailedCount === 0,
+      pairRatios: runs.map((r, k) => round(r.seconds / (baselines[k] as BaselineResult).seconds, 2)),
+      pass: !run.timedOut && ratio <= 1.2 && runs.every((r) => r.credentialsFailedCount === 0),
     });
   }
   return { rows, survivor };
