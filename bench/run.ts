@@ -84,7 +84,7 @@ async function runFigures(opts: BenchOptions, results: BenchResults): Promise<vo
   try {
     if (wants('throughput')) {
       await attempt('throughput', async () => {
-        const out = await runThroughput({ ...common, sizes: opts.sizes, serialBaselineMax: opts.serialBaselineMax, pairs: opts.pairs }, wants('idle'));
+        const out = await runThroughput({ ...common, sizes: opts.sizes, serialBaselineMax: opts.serialBaselineMax, pairs: opts.pairs, pairDatabases: opts.pairDatabases }, wants('idle'));
         results.throughput = out.rows;
         world = out.survivor;
       });

@@ -71,6 +71,7 @@ describe('createKubeClients transport', () => {
     const [get, post] = seen;
     expect(get?.headers['user-agent']).toBe(USER_AGENT);
     expect(get?.headers.authorization).toBe('Bearer the-token');
+    expect(get?.headers['accept-encoding']).toBe('identity');
     expect(post?.method).toBe('POST');
     expect(post?.headers['content-type']).toBe('application/json');
     expect(JSON.parse(post?.body ?? '')).toEqual({ metadata: { name: 's1' }, stringData: { a: 'b' } });
