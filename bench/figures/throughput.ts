@@ -4,6 +4,7 @@ import { failingCredentials } from '../lib/credentials-check.js';
 import { OPERATOR_APP, startEnv, type BenchEnv, type EnvOptions } from '../lib/environment.js';
 import { prepareServer, databaseBody, databaseNames, NAMESPACE, WARMUP_DATABASES } from '../lib/objects.js';
 import { BenchOperator, type OperatorSettings } from '../lib/operator.js';
+import { sumOf } from '../lib/prometheus.js';
 import { ReadyTracker } from '../lib/ready-tracker.js';
 import { parallel, round } from '../lib/stats.js';
 import { runBaseline, sumMs, type BaselineResult } from './baseline.js';
@@ -50,6 +51,18 @@ export interface OperatorRun {
   warnLines: number;
   /** The operator's warnings and errors, grouped by message. */
   problems: Record<string, number>;
+  /** For a round given up on: what the operator had seen and was doing then. */
+  stall?: Stall;
+}
+
+export interface Stall {
+  /** PostgreSQLDatabase objects in the operator's cache (its `objects` gauge): N + warm-up when its watch saw them all. */
+  databasesSeen: number;
+  queueDepth: number;
+  /** A few databases that never became Ready, with what the API server holds of them. */
+  notReady: Array<{ name: string; finalizers: number; reason?: string }>;
+  /** The operator's last output lines. */
+  lastOutput: string[];
 }
 
 export interface ThroughputRow {
@@ -66,6 +79,8 @@ export interface ThroughputRow {
   ratio: number;
   /** Operator round i / baseline round i: how much the pairs agree. */
   pairRatios: number[];
+  /** Operator rounds given up on (1-based round number), with what the operator was doing. */
+  stalls: Array<{ round: number; readyCount: number; stall?: Stall }>;
   pass: boolean;
 }
 
@@ -119,6 +134,7 @@ export async function runThroughput(opts: ThroughputOptions, keepLast: boolean):
       bestBaselineSeconds: round(best),
       ratio,
       pairRatios: runs.map((r, k) => round(r.seconds / (baselines[k] as BaselineResult).seconds, 2)),
+      stalls: runs.flatMap((r, k) => (r.timedOut ? [{ round: k + 1, readyCount: r.readyCount, stall: r.stall }] : [])),
       pass: !run.timedOut && ratio <= 1.2 && runs.every((r) => r.credentialsFailedCount === 0),
     });
   }
@@ -237,6 +253,7 @@ async function operatorRound(world: Survivor, timeoutMs: number): Promise<Operat
     const harness = process.cpuUsage(harnessBefore);
     const sql = env.pgLog.activity(OPERATOR_APP);
     const after = await operator.counters();
+    const stall = timedOut ? await stallOf(world, ready) : undefined;
     // An operator that is still retrying may hold every connection slot; the check is about the
     // credentials, so it waits until that operator is gone.
     if (timedOut) await operator.stop();
@@ -267,8 +284,25 @@ async function operatorRound(world: Survivor, timeoutMs: number): Promise<Operat
       credentialsFailedCount: failed.length,
       warnLines: operator.warnCount(),
       problems: operator.problems(),
+      ...(stall ? { stall } : {}),
     };
   } finally {
     await tracker.stop();
   }
+}
+
+async function stallOf(world: Survivor, ready: readonly string[]): Promise<Stall> {
+  const { env, operator, names } = world;
+  const samples = await operator.samples();
+  const notReady = names.filter((n) => !ready.includes(n)).slice(0, 5);
+  return {
+    databasesSeen: sumOf(samples, 'hybridcloud_postgresql_operator_objects', { kind: 'PostgreSQLDatabase' }),
+    queueDepth: sumOf(samples, 'hybridcloud_postgresql_operator_queue_depth'),
+    notReady: await Promise.all(notReady.map(async (name) => {
+      const cr = (await env.client.get(env.client.databases(NAMESPACE, name))) as { metadata?: { finalizers?: string[] }; status?: { conditions?: Array<{ type: string; reason?: string }> } } | undefined;
+      const reason = cr?.status?.conditions?.find((c) => c.type === 'Ready')?.reason;
+      return { name, finalizers: cr?.metadata?.finalizers?.length ?? 0, ...(reason ? { reason } : {}) };
+    })),
+    lastOutput: operator.proc.output.slice(-20),
+  };
 }
