@@ -58,6 +58,15 @@ describe('createLogger', () => {
     });
   });
 
+  it('replaces what is nested too deep to inspect instead of writing it unread', () => {
+    const out = collector();
+    let deep: Record<string, unknown> = { apiKey: 'top-secret' };
+    for (let i = 0; i < 20; i++) deep = { level: deep };
+    createLogger({ destination: out }).info({ deep }, 'deep');
+    expect(JSON.stringify(out.lines[0])).not.toContain('top-secret');
+    expect(JSON.stringify(out.lines[0])).toContain(REDACTED);
+  });
+
   it('redacts without changing the logged object, and survives cycles', () => {
     const out = collector();
     const body: Record<string, unknown> = { metadata: { name: 'creds' }, stringData: { password: 'top-secret' } };

@@ -1,11 +1,13 @@
 /**
- * `value` with the value of every key in `keys` replaced by `censor`, at any depth (up to
- * `MAX_DEPTH`, which also ends cycles). Only the objects on the way to a secret are copied; when
- * there is nothing to hide, `value` itself comes back, so the common log line costs one walk over
- * its few fields. Error objects are walked too (pino's serializer writes their own properties).
+ * `value` with the value of every key in `keys` replaced by `censor`, at any depth: objects nested
+ * deeper than `MAX_DEPTH` (which also ends cycles) are replaced whole, unread. Only the objects on
+ * the way to a secret are copied; when there is nothing to hide, `value` itself comes back, so the
+ * common log line costs one walk over its few fields. Error objects are walked too (pino's
+ * serializer writes their own properties).
  */
 export function redactSecrets(value: unknown, keys: ReadonlySet<string>, censor: string, depth = 0): unknown {
-  if (depth > MAX_DEPTH || value === null || typeof value !== 'object') return value;
+  if (value === null || typeof value !== 'object') return value;
+  if (depth > MAX_DEPTH) return censor;
   if (Array.isArray(value)) return redactArray(value, keys, censor, depth);
   if (value instanceof Error) return redactError(value, keys, censor, depth);
   if (!isPlainObject(value)) return value;
