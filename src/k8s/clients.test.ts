@@ -64,9 +64,10 @@ describe('createKubeClients transport', () => {
     reply.set('GET /api/v1/namespaces/ns/secrets/s1', { status: 200, body: secret, headers: { 'set-cookie': ['a=1', 'b=2'] } });
     reply.set('POST /api/v1/namespaces/ns/secrets', { status: 201, body: secret });
     const clients = createKubeClients(kubeConfigForUrl(url, 'ns', 'the-token'));
-    const read = await clients.core.readNamespacedSecret({ name: 's1', namespace: 'ns' });
-    expect(read.metadata?.resourceVersion).toBe('7');
-    expect(read.data).toEqual({ a: 'Yg==' });
+    const read = await clients.core.readNamespacedSecretWithHttpInfo({ name: 's1', namespace: 'ns' });
+    expect(read.data.metadata?.resourceVersion).toBe('7');
+    expect(read.data.data).toEqual({ a: 'Yg==' });
+    expect(read.headers['set-cookie']).toBe('a=1, b=2'); // repeated headers joined, as fetch did
     await clients.core.createNamespacedSecret({ namespace: 'ns', body: { metadata: { name: 's1' }, stringData: { a: 'b' } } });
     const [get, post] = seen;
     expect(get?.headers['user-agent']).toBe(USER_AGENT);

@@ -76,6 +76,16 @@ describe('createLogger', () => {
     expect(JSON.stringify(out.lines[0])).not.toContain('top-secret');
   });
 
+  it('redacts secrets inside class instances, such as the API client\'s models', () => {
+    class Model {
+      constructor(readonly metadata: { name: string }, readonly stringData: Record<string, string>) {}
+    }
+    const out = collector();
+    createLogger({ destination: out }).info({ secret: undefined, body: new Model({ name: 'creds' }, { password: 'top-secret' }), at: new Date(0) }, 'writing');
+    expect(JSON.stringify(out.lines[0])).not.toContain('top-secret');
+    expect(out.lines[0]).toMatchObject({ body: { metadata: { name: 'creds' }, stringData: REDACTED }, at: '1970-01-01T00:00:00.000Z' });
+  });
+
   it('redacts secret fields an error carries and keeps its message', () => {
     const out = collector();
     const err = Object.assign(new Error('login failed'), { password: 'top-secret' });

@@ -10,7 +10,9 @@ export function redactSecrets(value: unknown, keys: ReadonlySet<string>, censor:
   if (depth > MAX_DEPTH) return censor;
   if (Array.isArray(value)) return redactArray(value, keys, censor, depth);
   if (value instanceof Error) return redactError(value, keys, censor, depth);
-  if (!isPlainObject(value)) return value;
+  if (writesItself(value)) return value;
+  // Plain objects and class instances alike (client-node's models are classes): JSON writes their
+  // own enumerable fields, so a copy of those fields is what gets written.
   return redactFields(value, keys, censor, depth) ?? value;
 }
 
@@ -36,15 +38,16 @@ function redactFields(obj: object, keys: ReadonlySet<string>, censor: string, de
   return out;
 }
 
-/** An error whose own fields hold a secret becomes the plain object pino's serializer would write. */
+/**
+ * An error whose own fields hold a secret becomes the plain object pino's serializer would write.
+ * (Its `cause` is left alone: pino writes only the cause's message and stack.)
+ */
 function redactError(err: Error, keys: ReadonlySet<string>, censor: string, depth: number): unknown {
   const fields = redactFields(err, keys, censor, depth);
-  if (!fields) return err;
-  const cause = redactSecrets(err.cause, keys, censor, depth + 1);
-  return { type: err.name, message: err.message, stack: err.stack, ...fields, ...(cause !== undefined ? { cause } : {}) };
+  return fields ? { type: err.name, message: err.message, stack: err.stack, ...fields } : err;
 }
 
-function isPlainObject(value: object): boolean {
-  const proto = Object.getPrototypeOf(value) as unknown;
-  return proto === Object.prototype || proto === null;
+/** Bytes (their indices are no fields worth walking) and objects whose `toJSON` decides what is written (Date). */
+function writesItself(value: object): boolean {
+  return ArrayBuffer.isView(value) || value instanceof ArrayBuffer || typeof (value as { toJSON?: unknown }).toJSON === 'function';
 }
