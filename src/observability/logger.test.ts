@@ -84,6 +84,7 @@ describe('createLogger', () => {
     createLogger({ destination: out }).info({ secret: undefined, body: new Model({ name: 'creds' }, { password: 'top-secret' }), at: new Date(0) }, 'writing');
     expect(JSON.stringify(out.lines[0])).not.toContain('top-secret');
     expect(out.lines[0]).toMatchObject({ body: { metadata: { name: 'creds' }, stringData: REDACTED }, at: '1970-01-01T00:00:00.000Z' });
+    expect(out.lines[0]).not.toHaveProperty('secret'); // an absent secret stays absent
   });
 
   it('redacts secret fields an error carries and keeps its message', () => {
