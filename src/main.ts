@@ -47,7 +47,7 @@ async function run(config: OperatorConfig): Promise<void> {
   });
   // Gauges from the caches and queues, refreshed off the reconcile path.
   const gauges = setInterval(() => {
-    for (const [kind, depth] of Object.entries(operator.queueDepths())) hooks.queueDepth(kind, depth);
+    for (const [kind, stats] of Object.entries(operator.queueStats())) hooks.queueStats(kind, stats);
     for (const [kind, counts] of Object.entries(operator.readyCounts())) hooks.readyObjects(kind, counts);
   }, 5000);
   gauges.unref();

@@ -16,11 +16,13 @@ import { listInPages } from './k8s/list-pages.js';
 import { PoolRegistry } from './postgres/index.js';
 import { Controller, type ControllerHooks, type ReconcileResult } from './reconcile/controller.js';
 import { Watcher, type WatchSource } from './reconcile/watcher.js';
+import type { WorkQueue } from './reconcile/work-queue.js';
+import type { QueueStats } from './observability/metrics.js';
 
 /** Where the operator reports reconciles and backend calls (the metrics module implements it). */
 export interface OperatorHooks extends ControllerHooks {
   backendCall?(backend: string, operation: string, result: 'success' | 'error', seconds: number): void;
-  queueDepth?(kind: string, depth: number): void;
+  queueStats?(kind: string, stats: QueueStats): void;
   readyObjects?(kind: string, counts: { ready: number; notReady: number }): void;
 }
 
@@ -133,8 +135,10 @@ export class Operator {
     return this.watchers.every((w) => !w.lastError || now - w.lastError.at < maxFailingMs);
   }
 
-  queueDepths(): Record<string, number> {
-    return { [SERVER_KIND]: this.servers.queue.depth, [DATABASE_KIND]: this.databases.queue.depth };
+  /** Each kind's work queue: waiting, running, and for how long the oldest running one has been. */
+  queueStats(now = Date.now()): Record<string, QueueStats> {
+    const stats = ({ queue }: { queue: WorkQueue }): QueueStats => ({ depth: queue.depth, inFlight: queue.inFlight, longestRunningSeconds: queue.longestRunningMs(now) / 1000 });
+    return { [SERVER_KIND]: stats(this.servers), [DATABASE_KIND]: stats(this.databases) };
   }
 
   /** Ready/not-ready counts per kind, from the caches (for the objects-by-state metric). */

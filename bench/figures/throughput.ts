@@ -59,6 +59,9 @@ export interface Stall {
   /** PostgreSQLDatabase objects in the operator's cache (its `objects` gauge): N + warm-up when its watch saw them all. */
   databasesSeen: number;
   queueDepth: number;
+  /** Reconciles running then, and how long the oldest had been (a hung one holds a slot). */
+  inFlight: number;
+  longestRunningSeconds: number;
   /** A few databases that never became Ready, with what the API server holds of them. */
   notReady: Array<{ name: string; finalizers: number; reason?: string }>;
   /** The operator's last output lines. */
@@ -298,6 +301,8 @@ async function stallOf(world: Survivor, ready: readonly string[]): Promise<Stall
   return {
     databasesSeen: sumOf(samples, 'hybridcloud_postgresql_operator_objects', { kind: 'PostgreSQLDatabase' }),
     queueDepth: sumOf(samples, 'hybridcloud_postgresql_operator_queue_depth'),
+    inFlight: sumOf(samples, 'hybridcloud_postgresql_operator_reconciles_in_flight'),
+    longestRunningSeconds: Math.max(0, ...samples.filter((s) => s.name === 'hybridcloud_postgresql_operator_longest_running_reconcile_seconds').map((s) => s.value)),
     notReady: await Promise.all(notReady.map(async (name) => {
       const cr = (await env.client.get(env.client.databases(NAMESPACE, name))) as { metadata?: { finalizers?: string[] }; status?: { conditions?: Array<{ type: string; reason?: string }> } } | undefined;
       const reason = cr?.status?.conditions?.find((c) => c.type === 'Ready')?.reason;

@@ -9,6 +9,8 @@ describe('createMetrics', () => {
       'reconciles_total',
       'reconcile_duration_seconds',
       'queue_depth',
+      'reconciles_in_flight',
+      'longest_running_reconcile_seconds',
       'backend_calls_total',
       'backend_call_duration_seconds',
       'objects',
@@ -76,13 +78,15 @@ describe('metricsHooks', () => {
     const hooks = metricsHooks(metrics);
     hooks.reconciled('PostgreSQLDatabase', 'terminal', 0.5);
     hooks.backendCall('statefulset', 'create', 'error', 0.2);
-    hooks.queueDepth('PostgreSQLDatabase', 3);
+    hooks.queueStats('PostgreSQLDatabase', { depth: 3, inFlight: 10, longestRunningSeconds: 42.5 });
     hooks.readyObjects('PostgreSQLDatabase', { ready: 5, notReady: 2 });
     const text = await metrics.registry.metrics();
     expect(text).toContain(`${METRIC_PREFIX}reconciles_total{kind="PostgreSQLDatabase",result="terminal"} 1`);
     expect(text).toContain(`${METRIC_PREFIX}backend_calls_total{backend="statefulset",operation="create",result="error"} 1`);
     expect(text).toContain(`${METRIC_PREFIX}backend_call_duration_seconds_sum{backend="statefulset",operation="create",result="error"} 0.2`);
     expect(text).toContain(`${METRIC_PREFIX}queue_depth{kind="PostgreSQLDatabase"} 3`);
+    expect(text).toContain(`${METRIC_PREFIX}reconciles_in_flight{kind="PostgreSQLDatabase"} 10`);
+    expect(text).toContain(`${METRIC_PREFIX}longest_running_reconcile_seconds{kind="PostgreSQLDatabase"} 42.5`);
     expect(text).toContain(`${METRIC_PREFIX}objects{kind="PostgreSQLDatabase",ready="true"} 5`);
     expect(text).toContain(`${METRIC_PREFIX}objects{kind="PostgreSQLDatabase",ready="false"} 2`);
   });

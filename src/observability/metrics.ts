@@ -9,6 +9,14 @@ export type BackendCallResult = 'success' | 'error';
 /** Ready condition status of an object, as Prometheus label value. */
 export type ReadyState = 'true' | 'false' | 'unknown';
 
+/** One kind's work queue at a moment. */
+export interface QueueStats {
+  /** Keys waiting to run now. */
+  depth: number;
+  inFlight: number;
+  longestRunningSeconds: number;
+}
+
 /**
  * The operator's metrics, all on one registry. Label sets are typed so a misspelt label is a
  * compile error rather than a silently new time series.
@@ -21,6 +29,10 @@ export interface Metrics {
   reconcileDuration: Histogram<'kind' | 'result'>;
   /** Keys waiting in the work queue (not yet being reconciled), by kind. */
   queueDepth: Gauge<'kind'>;
+  /** Reconciles running now, by kind (at most `reconcile.concurrency` each). */
+  reconcilesInFlight: Gauge<'kind'>;
+  /** Seconds the oldest reconcile in flight has been running, by kind: climbs when one hangs. */
+  longestRunningReconcile: Gauge<'kind'>;
   /** Calls into a backend by backend name, operation (observe, create, …) and result. */
   backendCalls: Counter<'backend' | 'operation' | 'result'>;
   backendCallDuration: Histogram<'backend' | 'operation' | 'result'>;
@@ -67,6 +79,18 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     queueDepth: new Gauge({
       name: `${METRIC_PREFIX}queue_depth`,
       help: 'Objects waiting in the work queue, by custom resource kind.',
+      labelNames: ['kind'] as const,
+      registers,
+    }),
+    reconcilesInFlight: new Gauge({
+      name: `${METRIC_PREFIX}reconciles_in_flight`,
+      help: 'Reconciles running now, by custom resource kind (at most reconcile.concurrency each).',
+      labelNames: ['kind'] as const,
+      registers,
+    }),
+    longestRunningReconcile: new Gauge({
+      name: `${METRIC_PREFIX}longest_running_reconcile_seconds`,
+      help: 'Seconds the oldest reconcile in flight has been running, by custom resource kind (0 when none runs).',
       labelNames: ['kind'] as const,
       registers,
     }),
@@ -131,7 +155,7 @@ export function setObjectCounts(metrics: Metrics, kind: string, counts: Partial<
 }
 
 /**
- * The metrics as the operator's reporting hooks (reconciled, backendCall, queueDepth, readyObjects):
+ * The metrics as the operator's reporting hooks (reconciled, backendCall, queueStats, readyObjects):
  * pass the result as `hooks` to the Operator.
  */
 export function metricsHooks(metrics: Metrics) {
@@ -141,7 +165,11 @@ export function metricsHooks(metrics: Metrics) {
       metrics.backendCalls.inc({ backend, operation, result });
       metrics.backendCallDuration.observe({ backend, operation, result }, seconds);
     },
-    queueDepth: (kind: string, depth: number) => metrics.queueDepth.set({ kind }, depth),
+    queueStats: (kind: string, stats: QueueStats) => {
+      metrics.queueDepth.set({ kind }, stats.depth);
+      metrics.reconcilesInFlight.set({ kind }, stats.inFlight);
+      metrics.longestRunningReconcile.set({ kind }, stats.longestRunningSeconds);
+    },
     readyObjects: (kind: string, counts: { ready: number; notReady: number; unknown?: number }) =>
       setObjectCounts(metrics, kind, { true: counts.ready, false: counts.notReady, unknown: counts.unknown ?? 0 }),
   };

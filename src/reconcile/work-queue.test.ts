@@ -101,4 +101,32 @@ describe('WorkQueue', () => {
     await tick(50);
     expect(runs).toEqual(['a']);
   });
+
+  it('reports keys in flight and how long the oldest of them has been running', async () => {
+    const releases = new Map<string, () => void>();
+    const q = new WorkQueue((key) => new Promise<void>((r) => releases.set(key, r)), { concurrency: 2, backoffBaseMs: 10, backoffMaxMs: 100 });
+    q.start();
+    const t0 = Date.now();
+    expect(q.longestRunningMs(t0)).toBe(0);
+    q.add('slow');
+    await tick(25);
+    q.add('quick');
+    q.add('waiting');
+    await tick();
+    expect(q.inFlight).toBe(2);
+    expect(q.depth).toBe(1);
+    // The oldest key counts, not the newest: 'slow' started before t0 + 1000.
+    expect(q.longestRunningMs(t0 + 1000)).toBeGreaterThan(1000 - 20);
+    expect(q.longestRunningMs(t0 + 1000)).toBeLessThanOrEqual(1000);
+    releases.get('slow')?.();
+    await tick();
+    // 'quick' (started later) is now the oldest; 'waiting' took the freed slot.
+    expect(q.inFlight).toBe(2);
+    expect(q.longestRunningMs(t0 + 1000)).toBeLessThanOrEqual(1000 - 15);
+    releases.get('quick')?.();
+    releases.get('waiting')?.();
+    await q.whenIdle();
+    expect(q.inFlight).toBe(0);
+    expect(q.longestRunningMs()).toBe(0);
+  });
 });

@@ -18,7 +18,8 @@ export interface WorkQueueOptions {
 export class WorkQueue {
   private readonly ready: string[] = [];
   private readonly queued = new Set<string>();
-  private readonly active = new Set<string>();
+  /** Keys being processed, with when each started (for the longest-running gauge). */
+  private readonly active = new Map<string, number>();
   private readonly dirty = new Set<string>();
   private readonly timers = new Map<string, { at: number; timer: NodeJS.Timeout }>();
   private readonly failures = new Map<string, number>();
@@ -39,6 +40,16 @@ export class WorkQueue {
 
   get inFlight(): number {
     return this.running;
+  }
+
+  /**
+   * How long the oldest key in flight has been processed, in ms (0 when none is): a reconcile that
+   * hangs holds one of `concurrency` slots, and this is how that becomes visible before they all are.
+   */
+  longestRunningMs(now = Date.now()): number {
+    let oldest = now;
+    for (const started of this.active.values()) if (started < oldest) oldest = started;
+    return now - oldest;
   }
 
   /** Starts processing (e.g. once this replica leads). */
@@ -143,7 +154,7 @@ export class WorkQueue {
     while (!this.paused && this.running < this.opts.concurrency && this.ready.length > 0) {
       const key = this.ready.shift() as string;
       this.queued.delete(key);
-      this.active.add(key);
+      this.active.set(key, Date.now());
       this.running++;
       void this.run(key);
     }

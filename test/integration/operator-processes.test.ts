@@ -121,6 +121,10 @@ describe('operator processes: leader election, health, metrics, graceful shutdow
       if (`operator-${i}` === leaderName) expect(reconciles).toBeGreaterThan(0);
       else expect(reconciles).toBe(0);
     }
+    // The queue gauges are refreshed every 5 s; once the leader is idle they say nothing runs.
+    const leaderUrl = procs.find((_, i) => `operator-${i}` === leaderName)!.url;
+    const idleGauges = /^hybridcloud_postgresql_operator_reconciles_in_flight\{kind="PostgreSQLDatabase"\} 0$[\s\S]*^hybridcloud_postgresql_operator_longest_running_reconcile_seconds\{kind="PostgreSQLDatabase"\} 0$/m;
+    await waitFor(async () => idleGauges.test((await get(`${leaderUrl}/metrics`)).body), 12_000, () => 'idle queue gauges on /metrics');
   });
 
   it('fails over when the leader dies, and the new leader reconciles', async () => {
