@@ -16,6 +16,12 @@ export interface WatcherHandlers<T> {
 }
 
 /**
+ * How long the API server keeps one watch open, in seconds: under client-node's 30 s inactivity
+ * abort, and spread so that the watches do not all reconnect at once.
+ */
+export const watchTimeoutSeconds = (): number => 20 + Math.floor(Math.random() * 9);
+
+/**
  * client-node informers over one or more sources (one per watched namespace), with a merged cache.
  * client-node relists by itself on 410 Gone but stops on any other watch error: we restart it.
  */
@@ -32,6 +38,7 @@ export class Watcher<T extends k8s.KubernetesObject> {
     private readonly handlers: WatcherHandlers<T>,
     private readonly log: Logger,
     private readonly restartDelayMs = 2000,
+    private readonly timeoutSeconds: () => number = watchTimeoutSeconds,
   ) {}
 
   /** Resolves once every source has listed (the cache is complete). */
@@ -68,7 +75,7 @@ export class Watcher<T extends k8s.KubernetesObject> {
       result.items.forEach(withoutManagedFields);
       return result;
     };
-    const informer = new ListWatch<T>(source.path, new WatchWithoutManagedFields(this.kc), list, false, source.labelSelector);
+    const informer = new ListWatch<T>(source.path, new ResumableWatch(this.kc, this.timeoutSeconds), list, false, source.labelSelector);
     this.informers.push(informer);
     if (this.handlers.add) informer.on(ADD, this.handlers.add);
     if (this.handlers.update) informer.on(UPDATE, this.handlers.update);
@@ -111,13 +118,31 @@ function withoutManagedFields<T extends k8s.KubernetesObject>(obj: T): T {
   return obj;
 }
 
-class WatchWithoutManagedFields extends Watch {
+/**
+ * client-node's Watch, asking for what client-go's reflector asks for:
+ * - Bookmarks, and a server-side timeout: a real API server sends a bookmark two seconds before it
+ *   ends a watch, so even a kind that never changes moves its resume point forward. Without one, a
+ *   quiet kind resumes from the resourceVersion of its last change, which the watch cache of a busy
+ *   cluster has long dropped (it keeps a window of events per resource, all namespaces together):
+ *   410 Gone and a full relist on every reconnect. The timeout is under client-node's 30 s
+ *   inactivity abort, so a quiet watch ends cleanly, with its bookmark, instead of being cut off.
+ * - Objects without `metadata.managedFields` (see withoutManagedFields).
+ */
+class ResumableWatch extends Watch {
+  constructor(
+    kc: k8s.KubeConfig,
+    private readonly timeoutSeconds: () => number,
+  ) {
+    super(kc);
+  }
+
   override watch(
     path: string,
     queryParams: Record<string, string | number | boolean | undefined>,
     callback: (phase: string, apiObj: k8s.KubernetesObject, watchObj?: unknown) => void,
     done: (err: unknown) => void,
   ): Promise<AbortController> {
-    return super.watch(path, queryParams, (phase, obj: k8s.KubernetesObject, watchObj) => callback(phase, withoutManagedFields(obj), watchObj), done);
+    const params = { allowWatchBookmarks: true, timeoutSeconds: this.timeoutSeconds(), ...queryParams };
+    return super.watch(path, params, (phase, obj: k8s.KubernetesObject, watchObj) => callback(phase, withoutManagedFields(obj), watchObj), done);
   }
 }

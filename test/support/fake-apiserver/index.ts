@@ -44,7 +44,7 @@ export interface FakeApiServer {
 export interface FakeApiServerOptions {
   /** CRD YAML files (multi-document allowed; non-CRD documents are ignored) registered at start. */
   crdFiles?: string[];
-  /** How often watches that asked for bookmarks get one (default 1000 ms). */
+  /** How often watches that asked for bookmarks get one (default 60000 ms, as a real API server). */
   bookmarkIntervalMs?: number;
   /** How many events the watch history keeps (default 10000); older resourceVersions get 410. */
   historyLimit?: number;
@@ -97,7 +97,7 @@ export async function startFakeApiServer(opts: FakeApiServerOptions = {}): Promi
 
   const counts = new Map<string, number>();
   const byClient = new Map<string, Map<string, number>>();
-  const server = createServer(requestListener(ctx, { bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 1000 }, counts, byClient));
+  const server = createServer(requestListener(ctx, { bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000 }, counts, byClient));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());

@@ -81,11 +81,15 @@ export function serveWatch(ctx: Ctx, t: ResourceType, version: string, p: WatchP
   const untrack = ctx.hub.trackStream(end);
   const bookmarks = p.allowWatchBookmarks ? setInterval(() => bookmark(), p.bookmarkIntervalMs) : undefined;
   const timeout = p.timeoutSeconds ? setTimeout(end, p.timeoutSeconds * 1000) : undefined;
+  // As the real watch cache: a watch that asked for bookmarks gets one 2 s before its timeout, so
+  // the client resumes from the current revision even when nothing it watches has changed.
+  const lastBookmark = p.timeoutSeconds && p.allowWatchBookmarks ? setTimeout(() => bookmark(), Math.max(0, p.timeoutSeconds * 1000 - 2000)) : undefined;
   // 'close' on the RESPONSE means the client went away (the request's fires when its body ends).
   res.on('close', () => {
     unlisten();
     untrack();
     clearInterval(bookmarks);
     clearTimeout(timeout);
+    clearTimeout(lastBookmark);
   });
 }
