@@ -29,7 +29,7 @@ export interface LatencyResult {
 export async function runLatency(opts: LatencyOptions): Promise<LatencyResult> {
   const env = await startEnv();
   const operator = await BenchOperator.start(env, { concurrency: opts.concurrency, resyncSeconds: opts.resyncSeconds, nodeOptions: opts.nodeOptions });
-  const tracker = new ReadyTracker(env.client);
+  const tracker = new ReadyTracker(env.api);
   try {
     await operator.waitSynced();
     await prepareServer(env);

@@ -229,7 +229,7 @@ async function operatorRound(world: Survivor, timeoutMs: number): Promise<Operat
   await operator.waitSynced();
   await prepareServer(env);
   await operator.waitQuiet(1000);
-  const tracker = new ReadyTracker(env.client);
+  const tracker = new ReadyTracker(env.api);
   await tracker.start();
   try {
     await parallel(world.warmup, 8, (name) => env.client.create(env.client.databases(NAMESPACE), databaseBody(name)));

@@ -18,7 +18,7 @@ import { ObjectStore } from './store.js';
 import { Sweeper } from './sweeper.js';
 import type { KubeObject } from './types.js';
 import { isRecord } from './types.js';
-import { WatchHub } from './watch-hub.js';
+import { WatchHub, type EventType } from './watch-hub.js';
 
 export interface FakeApiServer {
   /** http://127.0.0.1:<random port> */
@@ -39,6 +39,13 @@ export interface FakeApiServer {
   /** The same counts for the requests of one client (see kubeConfig). */
   requestCountsFor(client: string): Record<string, number>;
   resetCounts(): void;
+  /**
+   * Calls `listener` with every committed change, in order, in this process: what a watch on
+   * everything would stream, without serialising it to a socket (for measuring instruments that
+   * must not load the system they measure). The objects are the stored ones: frozen. Returns the
+   * unsubscribe function.
+   */
+  onChange(listener: (change: { type: EventType; object: KubeObject }) => void): () => void;
 }
 
 export interface FakeApiServerOptions {
@@ -117,6 +124,7 @@ export async function startFakeApiServer(opts: FakeApiServerOptions = {}): Promi
       counts.clear();
       byClient.clear();
     },
+    onChange: (listener) => hub.listen((ev) => listener({ type: ev.type, object: ev.object })),
     close: async () => {
       for (const s of sweepers) s.stop();
       hub.endStreams();
