@@ -28,7 +28,12 @@ describe('reuseConnections', () => {
     reuseConnections(kc);
     const first = await dispatcherOf(kc);
     kc.users[0] = { ...kc.users[0]!, certData: Buffer.from('cert-2').toString('base64'), keyData: Buffer.from('key-2').toString('base64') };
-    expect(await dispatcherOf(kc)).not.toBe(first);
+    const rotated = await dispatcherOf(kc);
+    expect(rotated).not.toBe(first);
+    // client-node decodes the material into new buffers on every request: equal bytes, same agent.
+    expect(await dispatcherOf(kc)).toBe(rotated);
+    kc.users[0] = { ...kc.users[0]!, keyData: Buffer.from('key-3').toString('base64') };
+    expect(await dispatcherOf(kc)).not.toBe(rotated);
   });
 });
 

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type * as k8s from '@kubernetes/client-node';
 import {
   AppsV1Api,
@@ -96,25 +95,30 @@ export function reuseConnections(kc: k8s.KubeConfig): void {
   const target = kc as unknown as { createDispatcher: DispatcherFactory; [REUSING]?: true };
   if (target[REUSING]) return;
   const create = target.createDispatcher.bind(kc);
-  const agents = new Map<string, unknown>();
+  const agents: Array<{ identity: unknown[]; agent: unknown }> = [];
   target.createDispatcher = (cluster, agentOptions) => {
-    const key = dispatcherKey(cluster, agentOptions);
-    if (!agents.has(key)) {
-      if (agents.size >= 16) agents.clear(); // material rotated many times: start over
-      agents.set(key, create(cluster, agentOptions));
-    }
-    return agents.get(key);
+    // Compared field by field on every request (client-node asks for each): no hashing of the
+    // certificates, which cost more than the rest of the lookup.
+    const identity = dispatcherIdentity(cluster, agentOptions);
+    const known = agents.find((a) => sameIdentity(a.identity, identity));
+    if (known) return known.agent;
+    if (agents.length >= 16) agents.length = 0; // material rotated many times: start over
+    const agent = create(cluster, agentOptions);
+    agents.push({ identity, agent });
+    return agent;
   };
   target[REUSING] = true;
 }
 
-function dispatcherKey(cluster: k8s.Cluster | null, options: Record<string, unknown>): string {
-  const hash = createHash('sha256');
-  hash.update(JSON.stringify([cluster?.server, cluster?.proxyUrl, options.rejectUnauthorized, options.servername]));
-  for (const field of ['ca', 'cert', 'key', 'pfx', 'passphrase']) {
-    const value = options[field];
-    hash.update(`|${field}:`);
-    if (value !== undefined) hash.update(Buffer.isBuffer(value) ? value : String(value));
-  }
-  return hash.digest('hex');
+/** What makes two requests need different agents: the server, proxy, TLS settings and material. */
+function dispatcherIdentity(cluster: k8s.Cluster | null, options: Record<string, unknown>): unknown[] {
+  return [cluster?.server, cluster?.proxyUrl, options.rejectUnauthorized, options.servername, options.ca, options.cert, options.key, options.pfx, options.passphrase];
+}
+
+function sameIdentity(a: unknown[], b: unknown[]): boolean {
+  return a.length === b.length && a.every((x, i) => {
+    const y = b[i];
+    if (Buffer.isBuffer(x) && Buffer.isBuffer(y)) return x.equals(y);
+    return x === y;
+  });
 }
