@@ -2,7 +2,7 @@ import { OPERATOR_APP, startEnv } from '../lib/environment.js';
 import { prepareServer, databaseBody, NAMESPACE } from '../lib/objects.js';
 import { BenchOperator } from '../lib/operator.js';
 import { ReadyTracker } from '../lib/ready-tracker.js';
-import { distribution, sleep, type Distribution } from '../lib/stats.js';
+import { distribution, round, sleep, type Distribution } from '../lib/stats.js';
 import { toPgName } from '../../src/postgres/index.js';
 
 export interface LatencyOptions {
@@ -15,13 +15,17 @@ export interface LatencyOptions {
 
 export interface LatencyResult {
   runs: number;
-  /** Seconds from the POST of the CR to the watch event with Ready=True. */
+  /** Seconds from the POST of the CR to the stored Ready=True. */
   total: Distribution;
   /** Seconds PostgreSQL itself spent in CREATE DATABASE (from its log). */
   createDatabase: Distribution;
   /** total − createDatabase, per run: the operator's own part. Target p99 < 0.5 s. */
   overhead: Distribution;
   reconcilesPerDatabase: number;
+  /** The three slowest runs, with when they started (seconds into the figure), to look for a pattern. */
+  slowest: Array<{ run: number; atSeconds: number; seconds: number; createDatabaseSeconds: number }>;
+  /** The operator's warnings and errors over the runs, grouped by message. */
+  problems: Record<string, number>;
   pass: boolean;
 }
 
@@ -37,13 +41,14 @@ export async function runLatency(opts: LatencyOptions): Promise<LatencyResult> {
     await tracker.start();
     const before = await operator.counters();
     env.pgLog.mark();
-    const totals: Array<{ name: string; seconds: number }> = [];
+    const totals: Array<{ name: string; seconds: number; atSeconds: number }> = [];
+    const figureStarted = performance.now();
     for (let i = 0; i < opts.runs; i++) {
       const name = `lat-${String(i).padStart(4, '0')}`;
       const started = performance.now();
       await env.client.create(env.client.databases(NAMESPACE), databaseBody(name));
       await tracker.waitAll([name], 60_000);
-      totals.push({ name, seconds: ((tracker.readyAt.get(name) as number) - started) / 1000 });
+      totals.push({ name, seconds: ((tracker.readyAt.get(name) as number) - started) / 1000, atSeconds: (started - figureStarted) / 1000 });
       // Let the reconcile finish its tail (event, requeue) so the next run meets an idle operator.
       await sleep(100);
       if ((i + 1) % 50 === 0) opts.log(`  latency: ${i + 1}/${opts.runs} runs`);
@@ -61,6 +66,11 @@ export async function runLatency(opts: LatencyOptions): Promise<LatencyResult> {
       createDatabase: distribution(pgSeconds),
       overhead: distribution(overhead),
       reconcilesPerDatabase: Math.round(((after.databaseReconciles - before.databaseReconciles) / opts.runs) * 100) / 100,
+      slowest: totals
+        .map((t, i) => ({ run: i + 1, atSeconds: round(t.atSeconds, 1), seconds: round(t.seconds), createDatabaseSeconds: round(pgSeconds[i] as number) }))
+        .sort((a, b) => b.seconds - a.seconds)
+        .slice(0, 3),
+      problems: operator.problems(),
       pass: false,
     };
     result.pass = result.overhead.p99 < 0.5;
