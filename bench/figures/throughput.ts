@@ -230,7 +230,7 @@ async function operatorRound(world: Survivor, timeoutMs: number): Promise<Operat
   await prepareServer(env);
   await operator.waitQuiet(1000);
   const tracker = new ReadyTracker(env.api);
-  await tracker.start();
+  tracker.start();
   try {
     await parallel(world.warmup, 8, (name) => env.client.create(env.client.databases(NAMESPACE), databaseBody(name)));
     await tracker.waitAll(world.warmup, 60_000);
@@ -290,7 +290,7 @@ async function operatorRound(world: Survivor, timeoutMs: number): Promise<Operat
       ...(stall ? { stall } : {}),
     };
   } finally {
-    await tracker.stop();
+    tracker.stop();
   }
 }
 

@@ -25,13 +25,14 @@ export class ReadyTracker {
     private readonly namespace = 'default',
   ) {}
 
-  async start(): Promise<void> {
+  /** From now on; objects Ready before it are not recorded (the figures start it before they create any). */
+  start(): void {
     this.unsubscribe = this.api.onChange(({ type, object }) => {
       if (type !== 'DELETED') this.observe(object as TrackedObject);
     });
   }
 
-  async stop(): Promise<void> {
+  stop(): void {
     this.unsubscribe?.();
   }
 

@@ -146,6 +146,18 @@ describe('fake API server: informers and watches', () => {
     expect(stale.events).toEqual([{ type: 'ERROR', object: expect.objectContaining({ kind: 'Status', code: 410, reason: 'Expired' }) }]);
   });
 
+  it('tells in-process listeners every committed change in order, with the stored object, until they unsubscribe', async () => {
+    const seen: string[] = [];
+    const unsubscribe = server.onChange(({ type, object }) => {
+      if (object.metadata.name === 'on-change') seen.push(`${type} ${object.metadata.resourceVersion ?? ''} ${Object.isFrozen(object)}`);
+    });
+    const created = await core.createNamespacedConfigMap({ namespace: NS, body: { metadata: { name: 'on-change' }, data: { a: '1' } } });
+    const patched = await core.patchNamespacedConfigMap({ namespace: NS, name: 'on-change', body: { data: { a: '2' } } }, mergePatchOptions());
+    unsubscribe();
+    await core.deleteNamespacedConfigMap({ namespace: NS, name: 'on-change' });
+    expect(seen).toEqual([`ADDED ${created.metadata?.resourceVersion} true`, `MODIFIED ${patched.metadata?.resourceVersion} true`]);
+  });
+
   it('turns label selector transitions into ADDED and DELETED on a selective watch', async () => {
     const w = await watchEvents(`/api/v1/namespaces/${NS}/configmaps`, { labelSelector: 'tier=db' });
     await core.createNamespacedConfigMap({ namespace: NS, body: { metadata: { name: 'sel-cm', labels: { tier: 'web' } } } });
