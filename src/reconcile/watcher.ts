@@ -28,8 +28,11 @@ export const watchTimeoutSeconds = (): number => 20 + Math.floor(Math.random() *
 export class Watcher<T extends k8s.KubernetesObject> {
   private readonly informers: Array<k8s.Informer<T> & k8s.ObjectCache<T>> = [];
   private readonly restartTimers = new Set<NodeJS.Timeout>();
+  /** Woken whenever a restarted informer's start() returns (or the watcher stops). */
+  private readonly restartWaiters = new Set<() => void>();
   private stopped = false;
   private syncedCount = 0;
+  private failures = 0;
   lastError?: { at: number; message: string };
 
   constructor(
@@ -66,13 +69,16 @@ export class Watcher<T extends k8s.KubernetesObject> {
     this.stopped = true;
     for (const t of this.restartTimers) clearTimeout(t);
     this.restartTimers.clear();
+    this.wakeRestartWaiters();
     await Promise.all(this.informers.map((i) => i.stop().catch(() => undefined)));
   }
 
   private async startSource(source: WatchSource<T>): Promise<void> {
+    let listed = false;
     const list = async () => {
       const result = await source.list();
       result.items.forEach(withoutManagedFields);
+      listed = true;
       return result;
     };
     const informer = new ListWatch<T>(source.path, new ResumableWatch(this.kc, this.timeoutSeconds), list, false, source.labelSelector);
@@ -84,23 +90,41 @@ export class Watcher<T extends k8s.KubernetesObject> {
     // start() resolves once the initial list is in the cache (client-node's `connect` event comes
     // before the list, so it does not mean synced).
     await informer.start();
-    this.syncedCount++;
+    // client-node's start() also returns when the list failed (it reports the error and leaves the
+    // cache empty; `restart` lists again). The cache counts as synced only after a list succeeded:
+    // an empty cache taken for a complete one would make every stored password look missing.
+    while (!listed && !this.stopped) await new Promise<void>((resolve) => this.restartWaiters.add(resolve));
+    if (!this.stopped) this.syncedCount++;
+  }
+
+  private wakeRestartWaiters(): void {
+    const waiters = [...this.restartWaiters];
+    this.restartWaiters.clear();
+    for (const wake of waiters) wake();
   }
 
   private restart(informer: k8s.Informer<T>, source: WatchSource<T>, err: unknown): void {
     if (this.stopped) return;
     const message = err instanceof Error ? err.message : String(err);
-    this.lastError = { at: Date.now(), message };
+    // `at` is when the watches started failing (liveness gives up after a while), not the latest try.
+    this.lastError = { at: this.lastError?.at ?? Date.now(), message };
+    this.failures++;
     this.log.warn({ path: source.path, err: message }, 'watch failed; restarting');
     const timer = setTimeout(() => {
       this.restartTimers.delete(timer);
       if (this.stopped) return;
-      informer.start().then(
-        () => {
-          this.lastError = undefined;
-        },
-        (e: unknown) => this.restart(informer, source, e),
-      );
+      const failuresBefore = this.failures;
+      informer
+        .start()
+        .then(
+          () => {
+            // start() returns after a failed list too (having reported it): only a start without
+            // a new failure ends the streak.
+            if (this.failures === failuresBefore) this.lastError = undefined;
+          },
+          (e: unknown) => this.restart(informer, source, e),
+        )
+        .finally(() => this.wakeRestartWaiters());
     }, this.restartDelayMs);
     timer.unref();
     this.restartTimers.add(timer);
