@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
-import { productionRuntimeEnv } from './production-runtime.js';
+import { productionNodeArgs, productionRuntimeEnv } from './production-runtime.js';
 
 /**
- * The operator as production runs it: `node dist/src/main.js run --config FILE` in its own process
+ * The operator as production runs it: `node [the image's options] dist/src/main.js run --config FILE` in its own process
  * (built by `npm run build`, which `npm test` runs first), so a test can SIGKILL it at any moment.
  */
 export class OperatorProcess {
@@ -26,8 +26,8 @@ export class OperatorProcess {
     const configFile = join(this.dir, 'config.yaml');
     writeFileSync(kubeconfig, this.kc.exportConfig());
     writeFileSync(configFile, stringify(this.config));
-    // The image's NODE_OPTIONS and malloc settings, so measurements match production.
-    this.child = spawn(process.execPath, ['dist/src/main.js', 'run', '--config', configFile], {
+    // The image's node options, NODE_OPTIONS and malloc settings, so measurements match production.
+    this.child = spawn(process.execPath, [...productionNodeArgs(), 'dist/src/main.js', 'run', '--config', configFile], {
       env: { PATH: process.env.PATH ?? '', ...productionRuntimeEnv(), KUBECONFIG: kubeconfig, LOG_LEVEL: 'debug', ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -271,7 +271,7 @@ describe('operator chart with default values', () => {
 
   it('runs the image entrypoint with the mounted config file', () => {
     const c = container(objs);
-    expect([...c.command, ...c.args]).toEqual(['node', 'dist/src/main.js', 'run', '--config', `${CONFIG_DIR}/config.yaml`]);
+    expect([...c.command, ...c.args]).toEqual(['node', '--optimize-for-size', 'dist/src/main.js', 'run', '--config', `${CONFIG_DIR}/config.yaml`]);
     expect(c.image).toBe('ghcr.io/maibornwolff/hybrid-cloud-postgresql-operator:0.1.0');
     const configMap = one<Obj & { data: Record<string, string> }>(objs, 'ConfigMap');
     expect(c.volumeMounts).toContainEqual({ name: 'config', mountPath: CONFIG_DIR, readOnly: true });
