@@ -55,6 +55,20 @@ export interface OperatorRun {
   stall?: Stall;
 }
 
+export type RoundBrief = Pick<OperatorRun, 'seconds' | 'readyCount' | 'reconcilesPerDatabase' | 'reconcileErrors' | 'meanReconcileSeconds' | 'cpuSeconds' | 'harnessCpuSeconds' | 'loadAverage' | 'problems'>;
+
+const briefOf = (r: OperatorRun): RoundBrief => ({
+  seconds: r.seconds,
+  readyCount: r.readyCount,
+  reconcilesPerDatabase: r.reconcilesPerDatabase,
+  reconcileErrors: r.reconcileErrors,
+  meanReconcileSeconds: r.meanReconcileSeconds,
+  cpuSeconds: r.cpuSeconds,
+  harnessCpuSeconds: r.harnessCpuSeconds,
+  loadAverage: r.loadAverage,
+  problems: r.problems,
+});
+
 export interface Stall {
   /** PostgreSQLDatabase objects in the operator's cache (its `objects` gauge): N + warm-up when its watch saw them all. */
   databasesSeen: number;
@@ -74,6 +88,12 @@ export interface ThroughputRow {
   operator: OperatorRun;
   /** Seconds of every operator round, in the order they ran. */
   operatorRoundsSeconds: number[];
+  /**
+   * Every operator round in brief, in order: a slow round that still finished is not the best one,
+   * so without this nothing would tell a busy machine (CPU of both processes, load) from an
+   * operator that waited (errors, warnings, long reconciles).
+   */
+  operatorRounds: RoundBrief[];
   baselineSerial?: BaselineResult;
   /** Every concurrent baseline round, in order (round i ran just before operator round i). */
   baselineRounds: BaselineResult[];
@@ -118,7 +138,7 @@ export async function runThroughput(opts: ThroughputOptions, keepLast: boolean):
     for (let pair = 0; pair < pairs; pair++) {
       const baseline = await concurrentBaseline(opts, n);
       baselines.push(baseline);
-      opts.log(`  N=${n} baseline ${opts.concurrency} workers: ${round(baseline.seconds, 1)} s`);
+      opts.log(`  N=${n} baseline ${opts.concurrency} workers: ${round(baseline.seconds, 1)} s (CPU s: bench ${baseline.harnessCpuSeconds})`);
       const best = Math.min(...baselines.map((b) => b.seconds), serial?.seconds ?? Infinity);
       const keep = keepLast && i === opts.sizes.length - 1 && pair === pairs - 1;
       const operator = await operatorRun(opts, n, timeoutFor(best), keep);
@@ -132,6 +152,7 @@ export async function runThroughput(opts: ThroughputOptions, keepLast: boolean):
       n,
       operator: run,
       operatorRoundsSeconds: runs.map((r) => r.seconds),
+      operatorRounds: runs.map(briefOf),
       baselineSerial: serial,
       baselineRounds: baselines,
       bestBaselineSeconds: round(best),
@@ -165,7 +186,7 @@ async function operatorRun(opts: ThroughputOptions, n: number, timeoutMs: number
     const run = await operatorRound(world, timeoutMs);
     world.complete = !run.timedOut;
     const more = run.timedOut ? ` — gave up, ${run.readyCount}/${n} Ready` : '';
-    opts.log(`  N=${n} operator: ${round(run.seconds, 1)} s${more} (${run.reconcilesPerDatabase} reconciles, ${run.sqlStatementsPerDatabase} SQL statements, ${run.apiWritesPerDatabase} API writes per database)`);
+    opts.log(`  N=${n} operator: ${round(run.seconds, 1)} s${more} (${run.reconcilesPerDatabase} reconciles, ${run.sqlStatementsPerDatabase} SQL statements, ${run.apiWritesPerDatabase} API writes per database; CPU s: operator ${run.cpuSeconds}, bench ${run.harnessCpuSeconds})`);
     kept = keep;
     return { run, world: keep ? world : undefined };
   } finally {

@@ -49,9 +49,9 @@ export interface OperatorCounters {
 }
 
 /**
- * The operator as production runs it (`node dist/src/main.js run --config FILE`, its own process,
- * log level info, leader election off as for a single replica), plus what the bench reads from
- * outside: /readyz, /metrics and /proc.
+ * The operator as production runs it (`node [the image's options] dist/src/main.js run --config
+ * FILE`, its own process, log level info, leader election off as for a single replica), plus what
+ * the bench reads from outside: /readyz, /metrics and /proc.
  */
 export class BenchOperator {
   private constructor(
