@@ -7,8 +7,9 @@ import { stringify } from 'yaml';
 import { productionNodeArgs, productionRuntimeEnv } from './production-runtime.js';
 
 /**
- * The operator as production runs it: `node [the image's options] dist/src/main.js run --config FILE` in its own process
- * (built by `npm run build`, which `npm test` runs first), so a test can SIGKILL it at any moment.
+ * The operator as production runs it: `node [the image's options] dist/src/main.js run --config
+ * FILE` in its own process (built by `npm run build`, which `npm test` runs first), so a test can
+ * SIGKILL it at any moment.
  */
 export class OperatorProcess {
   private child?: ChildProcess;
