@@ -10,6 +10,7 @@ import type { BenchEnv } from '../lib/environment.js';
 import { databaseNames, NAMESPACE, SERVER, WARMUP_DATABASES } from '../lib/objects.js';
 import { parallel, round } from '../lib/stats.js';
 import { loadavg } from 'node:os';
+import { machineSince, machineTimes } from '../lib/proc-stats.js';
 
 export const sumMs = (m: Map<string, number>): number => [...m.values()].reduce((a, b) => a + b, 0);
 
@@ -25,6 +26,10 @@ export interface BaselineResult {
   /** CPU seconds of the bench process (fake API server, the baseline's own client work). */
   harnessCpuSeconds: number;
   loadAverage: number;
+  /** CPU seconds the whole machine was busy meanwhile (PostgreSQL, bench, anything else). */
+  machineBusySeconds: number;
+  /** CPU seconds the hypervisor gave to other machines meanwhile (see `machineTimes`). */
+  stealSeconds: number;
 }
 
 /**
@@ -61,10 +66,12 @@ export async function runBaseline(env: BenchEnv, names: readonly string[], worke
     env.pgLog.mark();
     const loadAverage = round(loadavg()[0] ?? 0, 2);
     const cpuBefore = process.cpuUsage();
+    const machineBefore = machineTimes();
     const started = performance.now();
     await parallel(names, workers, makeDatabase);
     const seconds = round((performance.now() - started) / 1000);
     const cpu = process.cpuUsage(cpuBefore);
+    const machine = machineSince(machineBefore);
     const sql = env.pgLog.activity(BASELINE_APP);
     return {
       workers,
@@ -74,6 +81,7 @@ export async function runBaseline(env: BenchEnv, names: readonly string[], worke
       createDatabaseSecondsTotal: round(sumMs(sql.createDatabaseMs) / 1000, 2),
       harnessCpuSeconds: round((cpu.user + cpu.system) / 1e6, 2),
       loadAverage,
+      ...machine,
     };
   } finally {
     await pools.closeAll();

@@ -6,6 +6,7 @@ import { prepareServer, databaseBody, databaseNames, NAMESPACE, WARMUP_DATABASES
 import { BenchOperator, type OperatorSettings } from '../lib/operator.js';
 import { sumOf } from '../lib/prometheus.js';
 import { ReadyTracker } from '../lib/ready-tracker.js';
+import { machineSince, machineTimes } from '../lib/proc-stats.js';
 import { parallel, round } from '../lib/stats.js';
 import { runBaseline, sumMs, type BaselineResult } from './baseline.js';
 
@@ -37,6 +38,10 @@ export interface OperatorRun {
   /** CPU seconds of the bench process meanwhile (fake API server, watch, CR creation). */
   harnessCpuSeconds: number;
   loadAverage: number;
+  /** CPU seconds the whole machine was busy meanwhile (PostgreSQL, operator, bench, anything else). */
+  machineBusySeconds: number;
+  /** CPU seconds the hypervisor gave to other machines meanwhile: a slow round with much steal was the host's doing. */
+  stealSeconds: number;
   sqlStatements: number;
   sqlStatementsPerDatabase: number;
   sqlConnections: number;
@@ -55,7 +60,7 @@ export interface OperatorRun {
   stall?: Stall;
 }
 
-export type RoundBrief = Pick<OperatorRun, 'seconds' | 'readyCount' | 'reconcilesPerDatabase' | 'reconcileErrors' | 'meanReconcileSeconds' | 'cpuSeconds' | 'harnessCpuSeconds' | 'loadAverage' | 'problems'>;
+export type RoundBrief = Pick<OperatorRun, 'seconds' | 'readyCount' | 'reconcilesPerDatabase' | 'reconcileErrors' | 'meanReconcileSeconds' | 'cpuSeconds' | 'harnessCpuSeconds' | 'loadAverage' | 'machineBusySeconds' | 'stealSeconds' | 'problems'>;
 
 const briefOf = (r: OperatorRun): RoundBrief => ({
   seconds: r.seconds,
@@ -66,6 +71,8 @@ const briefOf = (r: OperatorRun): RoundBrief => ({
   cpuSeconds: r.cpuSeconds,
   harnessCpuSeconds: r.harnessCpuSeconds,
   loadAverage: r.loadAverage,
+  machineBusySeconds: r.machineBusySeconds,
+  stealSeconds: r.stealSeconds,
   problems: r.problems,
 });
 
@@ -95,7 +102,7 @@ export interface ThroughputRow {
    */
   operatorRounds: RoundBrief[];
   baselineSerial?: BaselineResult;
-  /** Every concurrent baseline round, in order (round i ran just before operator round i). */
+  /** Every concurrent baseline round, in order (round i ran right before or after operator round i). */
   baselineRounds: BaselineResult[];
   bestBaselineSeconds: number;
   /** best operator seconds / best baseline seconds (a lower bound when the operator timed out); target ≤ 1.2. */
@@ -124,8 +131,9 @@ const timeoutFor = (bestBaselineSeconds: number): number => Math.max(60, 2 * bes
 /**
  * Per size: the serial baseline (small N), then `pairs` times a concurrent baseline and an operator
  * round, each in a fresh world; the best round of each side is compared. On a shared machine the
- * load drifts by 20 % and more within minutes, in bursts; alternating gives both sides the same
- * chances, and the best of several rounds is what each side costs when the burst is elsewhere.
+ * load drifts by 20 % and more within minutes, in bursts; pairs in a balanced order
+ * (`operatorGoesFirst`) give both sides the same chances, and the best of several rounds is what
+ * each side costs when the burst is elsewhere.
  */
 export async function runThroughput(opts: ThroughputOptions, keepLast: boolean): Promise<{ rows: ThroughputRow[]; survivor?: Survivor }> {
   const rows: ThroughputRow[] = [];
@@ -135,15 +143,20 @@ export async function runThroughput(opts: ThroughputOptions, keepLast: boolean):
     const baselines: BaselineResult[] = [];
     const runs: OperatorRun[] = [];
     const pairs = pairsFor(n, opts.pairs, opts.pairDatabases);
-    for (let pair = 0; pair < pairs; pair++) {
+    const baselineRound = async (): Promise<void> => {
       const baseline = await concurrentBaseline(opts, n);
       baselines.push(baseline);
-      opts.log(`  N=${n} baseline ${opts.concurrency} workers: ${round(baseline.seconds, 1)} s (CPU s: bench ${baseline.harnessCpuSeconds})`);
+      opts.log(`  N=${n} baseline ${opts.concurrency} workers: ${round(baseline.seconds, 1)} s (CPU s: bench ${baseline.harnessCpuSeconds}, machine ${baseline.machineBusySeconds}, stolen ${baseline.stealSeconds})`);
+    };
+    for (let pair = 0; pair < pairs; pair++) {
+      const operatorFirst = operatorGoesFirst(pair, pairs);
+      if (!operatorFirst) await baselineRound();
       const best = Math.min(...baselines.map((b) => b.seconds), serial?.seconds ?? Infinity);
       const keep = keepLast && i === opts.sizes.length - 1 && pair === pairs - 1;
       const operator = await operatorRun(opts, n, timeoutFor(best), keep);
       runs.push(operator.run);
       survivor = operator.world ?? survivor;
+      if (operatorFirst) await baselineRound();
     }
     const best = Math.min(...baselines.map((b) => b.seconds), serial?.seconds ?? Infinity);
     const run = runs.reduce(better);
@@ -172,6 +185,16 @@ export async function runThroughput(opts: ThroughputOptions, keepLast: boolean):
  */
 export const pairsFor = (n: number, atLeast: number, databases: number): number => Math.max(atLeast, Math.ceil(databases / n));
 
+/**
+ * Which side of a pair runs first, in blocks of four pairs: baseline–operator, operator–baseline,
+ * operator–baseline, baseline–operator. Both sides then sit on average at the same place in the
+ * sequence, so a machine that grows faster or slower over a size's rounds favours neither (with
+ * plain alternation the operator always ran right after a baseline). The first pair starts with a
+ * baseline, because the operator's time limit comes from the best baseline so far; the last one
+ * ends with the operator, whose world may be kept for the idle figure, with no baseline beside it.
+ */
+export const operatorGoesFirst = (pair: number, pairs: number): boolean => pair !== pairs - 1 && (pair % 4 === 1 || pair % 4 === 2);
+
 /** The faster round; a round that completed beats one that timed out. */
 function better(a: OperatorRun, b: OperatorRun): OperatorRun {
   if (a.timedOut !== b.timedOut) return a.timedOut ? b : a;
@@ -186,7 +209,7 @@ async function operatorRun(opts: ThroughputOptions, n: number, timeoutMs: number
     const run = await operatorRound(world, timeoutMs);
     world.complete = !run.timedOut;
     const more = run.timedOut ? ` — gave up, ${run.readyCount}/${n} Ready` : '';
-    opts.log(`  N=${n} operator: ${round(run.seconds, 1)} s${more} (${run.reconcilesPerDatabase} reconciles, ${run.sqlStatementsPerDatabase} SQL statements, ${run.apiWritesPerDatabase} API writes per database; CPU s: operator ${run.cpuSeconds}, bench ${run.harnessCpuSeconds})`);
+    opts.log(`  N=${n} operator: ${round(run.seconds, 1)} s${more} (${run.reconcilesPerDatabase} reconciles, ${run.sqlStatementsPerDatabase} SQL statements, ${run.apiWritesPerDatabase} API writes per database; CPU s: operator ${run.cpuSeconds}, bench ${run.harnessCpuSeconds}, machine ${run.machineBusySeconds}, stolen ${run.stealSeconds})`);
     kept = keep;
     return { run, world: keep ? world : undefined };
   } finally {
@@ -261,12 +284,15 @@ async function operatorRound(world: Survivor, timeoutMs: number): Promise<Operat
     const before = await operator.counters();
     const cpuBefore = operator.cpuSeconds();
     const harnessBefore = process.cpuUsage();
+    const machineBefore = machineTimes();
     const loadAverage = round(loadavg()[0] ?? 0, 2);
     const started = performance.now();
     await parallel(names, 8, (name) => env.client.create(env.client.databases(NAMESPACE), databaseBody(name)));
     const created = performance.now();
     let timedOut = false;
     await tracker.waitAll(names, timeoutMs - (created - started)).catch(() => (timedOut = true));
+    // The machine's counters over the round itself, without the quiet wait below.
+    const machine = machineSince(machineBefore);
     const ready = names.filter((n) => tracker.readyAt.has(n));
     const end = timedOut ? performance.now() : Math.max(...ready.map((n) => tracker.readyAt.get(n) as number));
     // Reconciles triggered by the run (e.g. by the operator's own finalizer write) may still be
@@ -297,6 +323,7 @@ async function operatorRound(world: Survivor, timeoutMs: number): Promise<Operat
       cpuSeconds: round(cpu, 2),
       harnessCpuSeconds: round((harness.user + harness.system) / 1e6, 2),
       loadAverage,
+      ...machine,
       sqlStatements: sql.statements,
       sqlStatementsPerDatabase: round(sql.statements / n, 1),
       sqlConnections: sql.connections,

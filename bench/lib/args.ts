@@ -32,8 +32,8 @@ export interface BenchOptions {
 
 const PROFILES: Record<BenchOptions['mode'], Omit<BenchOptions, 'mode' | 'figures' | 'outDir' | 'operatorNodeOptions' | 'pgOnDisk'>> = {
   quick: { sizes: [50], serialBaselineMax: 50, pairs: 2, pairDatabases: 0, concurrency: 10, resyncSeconds: 300, latencyRuns: 20, idleSeconds: 15, memorySizes: [1000], restartResyncSeconds: 86400, restartWindowSeconds: 5 },
-  default: { sizes: [100, 500, 1000], serialBaselineMax: 100, pairs: 3, pairDatabases: 500, concurrency: 10, resyncSeconds: 300, latencyRuns: 200, idleSeconds: 60, memorySizes: [1000, 10000], restartResyncSeconds: 86400, restartWindowSeconds: 10 },
-  full: { sizes: [100, 500, 1000], serialBaselineMax: Infinity, pairs: 3, pairDatabases: 500, concurrency: 10, resyncSeconds: 300, latencyRuns: 200, idleSeconds: 60, memorySizes: [1000, 10000], restartResyncSeconds: 86400, restartWindowSeconds: 10 },
+  default: { sizes: [100, 500, 1000], serialBaselineMax: 100, pairs: 4, pairDatabases: 500, concurrency: 10, resyncSeconds: 300, latencyRuns: 200, idleSeconds: 60, memorySizes: [1000, 10000], restartResyncSeconds: 86400, restartWindowSeconds: 10 },
+  full: { sizes: [100, 500, 1000], serialBaselineMax: Infinity, pairs: 4, pairDatabases: 500, concurrency: 10, resyncSeconds: 300, latencyRuns: 200, idleSeconds: 60, memorySizes: [1000, 10000], restartResyncSeconds: 86400, restartWindowSeconds: 10 },
 };
 
 export const USAGE = `usage: npm run bench -- [--quick | --full] [--only throughput,latency,idle,memory]
@@ -42,11 +42,11 @@ export const USAGE = `usage: npm run bench -- [--quick | --full] [--only through
   [--operator-node-options "--max-semi-space-size=2"] [--pg-max-connections 100] [--pg-on-disk]
 
   --quick   smoke run with small numbers (about 2 minutes)
-  (default) throughput at N = 100, 500 and 1000, in 5, 3 and 3 baseline/operator pairs; the
-            serial baseline only at 100 (about 14 minutes)
+  (default) throughput at N = 100, 500 and 1000, in 5, 4 and 4 baseline/operator pairs; the
+            serial baseline only at 100 (about 17 minutes)
   --full    as the default, with the serial baseline at every size too
   --pairs   baseline/operator round pairs per throughput size (each side's best round counts);
-            without it, 3 and more at small N, for about 500 databases a side
+            without it, 4 and more at small N, for about 500 databases a side
   --only    run some figures; "memory" includes the restart figure; "idle" needs throughput's
             largest world and builds one when throughput is not run`;
 

@@ -22,3 +22,28 @@ export function rssBytes(pid: number): number {
 }
 
 export const mb = (bytes: number): number => Math.round((bytes / 1024 / 1024) * 10) / 10;
+
+/** CPU time of the whole machine (all cores) from the first line of /proc/stat, in seconds. */
+export interface MachineTimes {
+  /** Time the cores ran anything: user, nice, system, irq, softirq. */
+  busy: number;
+  idle: number;
+  /**
+   * Time the hypervisor gave this machine's cores to other machines while they had work: on a
+   * shared host the cause of rounds that are slow for no reason of their own.
+   */
+  steal: number;
+}
+
+export function machineTimes(): MachineTimes {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0] ?? '';
+  // cpu user nice system idle iowait irq softirq steal guest guest_nice (guest time is inside user)
+  const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = line.trim().split(/\s+/).slice(1).map(Number);
+  return { busy: (user + nice + system + irq + softirq) / CLK_TCK, idle: (idle + iowait) / CLK_TCK, steal: steal / CLK_TCK };
+}
+
+/** The machine's busy and stolen CPU seconds since `before`, rounded to a hundredth. */
+export function machineSince(before: MachineTimes): { machineBusySeconds: number; stealSeconds: number } {
+  const now = machineTimes();
+  return { machineBusySeconds: Math.round((now.busy - before.busy) * 100) / 100, stealSeconds: Math.round((now.steal - before.steal) * 100) / 100 };
+}
