@@ -28,7 +28,12 @@ export class ApiError extends Error {
     message: string,
     readonly details?: Record<string, unknown>,
   ) {
+    // A Status answer, not a bug report: no stack trace to capture (a 404 for a Secret that does not
+    // exist yet comes with every new database in the benchmarks).
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message);
+    Error.stackTraceLimit = limit;
   }
 
   toStatus(): StatusBody {
