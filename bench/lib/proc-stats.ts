@@ -27,10 +27,10 @@ export const mb = (bytes: number): number => Math.round((bytes / 1024 / 1024) * 
 export interface MachineTimes {
   /** Time the cores ran anything: user, nice, system, irq, softirq. */
   busy: number;
-  idle: number;
   /**
    * Time the hypervisor gave this machine's cores to other machines while they had work: on a
-   * shared host the cause of rounds that are slow for no reason of their own.
+   * shared host one cause of rounds that are slow for no reason of their own. The other, cores that
+   * run slower without it showing here, shows as more busy seconds for the same work.
    */
   steal: number;
 }
@@ -38,8 +38,8 @@ export interface MachineTimes {
 export function machineTimes(): MachineTimes {
   const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0] ?? '';
   // cpu user nice system idle iowait irq softirq steal guest guest_nice (guest time is inside user)
-  const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = line.trim().split(/\s+/).slice(1).map(Number);
-  return { busy: (user + nice + system + irq + softirq) / CLK_TCK, idle: (idle + iowait) / CLK_TCK, steal: steal / CLK_TCK };
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = line.trim().split(/\s+/).slice(1).map(Number);
+  return { busy: (user + nice + system + irq + softirq) / CLK_TCK, steal: steal / CLK_TCK };
 }
 
 /** The machine's busy and stolen CPU seconds since `before`, rounded to a hundredth. */
