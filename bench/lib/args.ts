@@ -43,7 +43,7 @@ export const USAGE = `usage: npm run bench -- [--quick | --full] [--only through
 
   --quick   smoke run with small numbers (about 2 minutes)
   (default) throughput at N = 100, 500 and 1000, in 5, 4 and 4 baseline/operator pairs; the
-            serial baseline only at 100 (about 17 minutes)
+            serial baseline only at 100 (about 15 minutes)
   --full    as the default, with the serial baseline at every size too
   --pairs   baseline/operator round pairs per throughput size (each side's best round counts);
             without it, 4 and more at small N, for about 500 databases a side
