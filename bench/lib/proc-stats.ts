@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { round } from './stats.js';
 
 /** Clock ticks per second of /proc/<pid>/stat times (USER_HZ; 100 on every Linux we run on). */
 const CLK_TCK = 100;
@@ -45,5 +46,5 @@ export function machineTimes(): MachineTimes {
 /** The machine's busy and stolen CPU seconds since `before`, rounded to a hundredth. */
 export function machineSince(before: MachineTimes): { machineBusySeconds: number; stealSeconds: number } {
   const now = machineTimes();
-  return { machineBusySeconds: Math.round((now.busy - before.busy) * 100) / 100, stealSeconds: Math.round((now.steal - before.steal) * 100) / 100 };
+  return { machineBusySeconds: round(now.busy - before.busy, 2), stealSeconds: round(now.steal - before.steal, 2) };
 }

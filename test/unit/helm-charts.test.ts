@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { loadConfig } from '../../src/config/index.js';
-import { productionRuntimeEnv } from '../support/production-runtime.js';
+import { productionNodeArgs, productionRuntimeEnv } from '../support/production-runtime.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const OPERATOR_CHART = join(ROOT, 'helm/hybrid-cloud-postgresql-operator');
@@ -269,9 +269,10 @@ describe('operator chart with default values', () => {
     expect(svc.spec.ports).toEqual([{ name: 'http', port: 8080, targetPort: 'http', protocol: 'TCP' }]);
   });
 
-  it('runs the image entrypoint with the mounted config file', () => {
+  it('runs the image entrypoint, with the Dockerfile\'s node options, on the mounted config file', () => {
     const c = container(objs);
-    expect([...c.command, ...c.args]).toEqual(['node', '--optimize-for-size', 'dist/src/main.js', 'run', '--config', `${CONFIG_DIR}/config.yaml`]);
+    expect(productionNodeArgs(ROOT)).toContain('--optimize-for-size');
+    expect([...c.command, ...c.args]).toEqual(['node', ...productionNodeArgs(ROOT), 'dist/src/main.js', 'run', '--config', `${CONFIG_DIR}/config.yaml`]);
     expect(c.image).toBe('ghcr.io/maibornwolff/hybrid-cloud-postgresql-operator:0.1.0');
     const configMap = one<Obj & { data: Record<string, string> }>(objs, 'ConfigMap');
     expect(c.volumeMounts).toContainEqual({ name: 'config', mountPath: CONFIG_DIR, readOnly: true });
