@@ -7,7 +7,7 @@ import { BenchOperator, type OperatorSettings } from '../lib/operator.js';
 import { sumOf } from '../lib/prometheus.js';
 import { ReadyTracker } from '../lib/ready-tracker.js';
 import { machineSince, machineTimes } from '../lib/proc-stats.js';
-import { parallel, round } from '../lib/stats.js';
+import { median, parallel, round } from '../lib/stats.js';
 import { runBaseline, sumMs, type BaselineResult } from './baseline.js';
 
 export interface ThroughputOptions extends OperatorSettings {
@@ -107,8 +107,14 @@ export interface ThroughputRow {
   bestBaselineSeconds: number;
   /** best operator seconds / best baseline seconds (a lower bound when the operator timed out); target ≤ 1.2. */
   ratio: number;
-  /** Operator round i / baseline round i: how much the pairs agree. */
+  /** Operator round i / the best baseline beside it (baseline round i, or the serial one if faster): how much the pairs agree. */
   pairRatios: number[];
+  /**
+   * The median of `pairRatios`: what the operator costs against rounds run at the same moment,
+   * which the machine's changing speed moves far less than the best-against-best `ratio` (see
+   * bench/README.md, "Latest").
+   */
+  medianPairRatio: number;
   /** Operator rounds given up on (1-based round number), with what the operator was doing. */
   stalls: Array<{ round: number; readyCount: number; stall?: Stall }>;
   pass: boolean;
@@ -161,6 +167,7 @@ export async function runThroughput(opts: ThroughputOptions, keepLast: boolean):
     const best = Math.min(...baselines.map((b) => b.seconds), serial?.seconds ?? Infinity);
     const run = runs.reduce(better);
     const ratio = round(run.seconds / best, 2);
+    const pairRatios = runs.map((r, k) => round(r.seconds / Math.min((baselines[k] as BaselineResult).seconds, serial?.seconds ?? Infinity), 2));
     rows.push({
       n,
       operator: run,
@@ -170,7 +177,8 @@ export async function runThroughput(opts: ThroughputOptions, keepLast: boolean):
       baselineRounds: baselines,
       bestBaselineSeconds: round(best),
       ratio,
-      pairRatios: runs.map((r, k) => round(r.seconds / (baselines[k] as BaselineResult).seconds, 2)),
+      pairRatios,
+      medianPairRatio: round(median(pairRatios), 2),
       stalls: runs.flatMap((r, k) => (r.timedOut ? [{ round: k + 1, readyCount: r.readyCount, stall: r.stall }] : [])),
       pass: !run.timedOut && ratio <= 1.2 && runs.every((r) => r.credentialsFailedCount === 0),
     });

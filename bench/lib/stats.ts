@@ -6,6 +6,14 @@ export function percentile(values: number[], q: number): number {
   return sorted[rank - 1] as number;
 }
 
+/** The middle value, or the mean of the two middle ones for an even count; NaN for an empty list. */
+export function median(values: number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
 export interface Distribution {
   n: number;
   min: number;
