@@ -110,9 +110,9 @@ export interface ThroughputRow {
   /** Operator round i / the best baseline beside it (baseline round i, or the serial one if faster): how much the pairs agree. */
   pairRatios: number[];
   /**
-   * The median of `pairRatios`: what the operator costs against rounds run at the same moment,
-   * which the machine's changing speed moves far less than the best-against-best `ratio` (see
-   * bench/README.md, "Latest").
+   * The median of `pairRatios`: the operator against rounds run at about the same machine speed.
+   * Printed for reading the spread, not the verdict: on a shared machine it and `ratio` disagree
+   * in both directions (bench/README.md, "Latest").
    */
   medianPairRatio: number;
   /** Operator rounds given up on (1-based round number), with what the operator was doing. */
