@@ -11,6 +11,7 @@ import type { ResourceRoute } from './router.js';
 import { parseFieldSelector, parseLabelSelector } from './selectors.js';
 import type { KubeObject } from './types.js';
 import { atVersion, isRecord, typeKey } from './types.js';
+import { handOver } from './write-rules.js';
 import { serveWatch } from './watch-stream.js';
 
 export interface HandlerOptions {
@@ -29,7 +30,7 @@ async function decodeBody(req: IncomingMessage): Promise<unknown> {
   const text = await readBody(req);
   if (!text.trim()) return undefined;
   try {
-    return mediaType(req.headers['content-type']).includes('yaml') ? parseYaml(text) : JSON.parse(text);
+    return handOver(mediaType(req.headers['content-type']).includes('yaml') ? parseYaml(text) : JSON.parse(text));
   } catch (e) {
     throw badRequest(`the body of the request could not be decoded: ${(e as Error).message}`);
   }

@@ -1,10 +1,22 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError, internalError } from './errors.js';
 
-export async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+/**
+ * The whole request body as text. With stream events rather than `for await`: an async iterator per
+ * request was a measurable part of the fake's CPU per write in the benchmarks, where it shares the
+ * cores with the operator it measures.
+ */
+export function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.once('error', reject);
+    // A client that goes away before the body ends: 'close' without 'end'.
+    req.once('close', () => {
+      if (!req.complete) reject(new Error('the client closed the connection before the request body ended'));
+    });
+  });
 }
 
 export function sendJson(res: ServerResponse, code: number, body: unknown): void {

@@ -2,8 +2,14 @@ import { randomUUID } from 'node:crypto';
 import type { FieldError } from './errors.js';
 import type { KubeObject, ResourceType } from './types.js';
 
-/** RFC 3339 with second precision, like metav1.Time. */
-export const now = (): string => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+let lastSecond = { at: Number.NaN, text: '' };
+
+/** RFC 3339 with second precision, like metav1.Time (formatted once per second: every write asks). */
+export function now(): string {
+  const second = Math.floor(Date.now() / 1000);
+  if (second !== lastSecond.at) lastSecond = { at: second, text: new Date(second * 1000).toISOString().replace('.000Z', 'Z') };
+  return lastSecond.text;
+}
 
 export const newUid = (): string => randomUUID();
 
