@@ -115,6 +115,14 @@ export interface ThroughputRow {
    * in both directions (bench/README.md, "Latest").
    */
   medianPairRatio: number;
+  /**
+   * Per pair, the CPU each side cost the machine per CPU second of everything else (PostgreSQL, in
+   * practice), operator round against its baseline round (`workRatio`); and their median. How much
+   * more work the operator's way is, whatever the machine's speed in each round: on this shared
+   * machine the same baseline round has taken from 17 to 26 machine CPU seconds. Not the verdict.
+   */
+  workRatios: number[];
+  medianWorkRatio: number;
   /** Operator rounds given up on (1-based round number), with what the operator was doing. */
   stalls: Array<{ round: number; readyCount: number; stall?: Stall }>;
   pass: boolean;
@@ -168,6 +176,7 @@ export async function runThroughput(opts: ThroughputOptions, keepLast: boolean):
     const run = runs.reduce(better);
     const ratio = round(run.seconds / best, 2);
     const pairRatios = runs.map((r, k) => round(r.seconds / Math.min((baselines[k] as BaselineResult).seconds, serial?.seconds ?? Infinity), 2));
+    const workRatios = runs.map((r, k) => round(workRatio(r, baselines[k] as BaselineResult), 2));
     rows.push({
       n,
       operator: run,
@@ -179,11 +188,26 @@ export async function runThroughput(opts: ThroughputOptions, keepLast: boolean):
       ratio,
       pairRatios,
       medianPairRatio: round(median(pairRatios), 2),
+      workRatios,
+      medianWorkRatio: round(median(workRatios), 2),
       stalls: runs.flatMap((r, k) => (r.timedOut ? [{ round: k + 1, readyCount: r.readyCount, stall: r.stall }] : [])),
       pass: !run.timedOut && ratio <= 1.2 && runs.every((r) => r.credentialsFailedCount === 0),
     });
   }
   return { rows, survivor };
+}
+
+/**
+ * Machine CPU per CPU second of the rest (machine − operator − bench process) in the operator round,
+ * over the same in the baseline round, where the bench process is the baseline script. The rest is
+ * PostgreSQL doing the same statements in both rounds, so its CPU seconds measure how fast the
+ * machine ran in each: a round on a slower machine costs more CPU seconds on every side alike.
+ */
+export function workRatio(run: Pick<OperatorRun, 'machineBusySeconds' | 'cpuSeconds' | 'harnessCpuSeconds'>, baseline: Pick<BaselineResult, 'machineBusySeconds' | 'harnessCpuSeconds'>): number {
+  const operatorRest = run.machineBusySeconds - run.cpuSeconds - run.harnessCpuSeconds;
+  const baselineRest = baseline.machineBusySeconds - baseline.harnessCpuSeconds;
+  if (operatorRest <= 0 || baselineRest <= 0) return Number.NaN;
+  return run.machineBusySeconds / operatorRest / (baseline.machineBusySeconds / baselineRest);
 }
 
 /**

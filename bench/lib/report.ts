@@ -26,7 +26,7 @@ const s = (x: number | undefined): string => (x === undefined || Number.isNaN(x)
 function throughputRows(rows: ThroughputRow[]): Row[] {
   return rows.map((r) => [
     `Throughput N=${r.n}`,
-    `operator ${r.operator.timedOut ? `> ${s(r.operator.seconds)} (gave up, ${r.operator.readyCount}/${r.n} Ready)` : s(r.operator.seconds)} (rounds ${r.operatorRoundsSeconds.map(s).join(' / ')}); baseline serial ${s(r.baselineSerial?.seconds)}, ${r.baselineRounds[0]?.workers ?? '–'} workers ${r.baselineRounds.map((b) => s(b.seconds)).join(' / ')}; ratio **${r.operator.timedOut ? '> ' : ''}${r.ratio}** (pairs ${r.pairRatios.join(' / ')}, median ${r.medianPairRatio}); ` +
+    `operator ${r.operator.timedOut ? `> ${s(r.operator.seconds)} (gave up, ${r.operator.readyCount}/${r.n} Ready)` : s(r.operator.seconds)} (rounds ${r.operatorRoundsSeconds.map(s).join(' / ')}); baseline serial ${s(r.baselineSerial?.seconds)}, ${r.baselineRounds[0]?.workers ?? '–'} workers ${r.baselineRounds.map((b) => s(b.seconds)).join(' / ')}; ratio **${r.operator.timedOut ? '> ' : ''}${r.ratio}** (pairs ${r.pairRatios.join(' / ')}, median ${r.medianPairRatio}; work ratio ${r.medianWorkRatio}, pairs ${r.workRatios.join(' / ')}); ` +
       r.stalls.map((x) => `operator round ${x.round} gave up with ${x.readyCount}/${r.n} Ready; `).join('') +
       `${r.operator.reconcilesPerDatabase} reconciles, ${r.operator.sqlStatementsPerDatabase} SQL, ${r.operator.apiWritesPerDatabase} API writes per DB; ` +
       `credentials ${r.operator.credentialsChecked - r.operator.credentialsFailedCount}/${r.operator.credentialsChecked} log in`,
