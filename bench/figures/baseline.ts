@@ -10,7 +10,7 @@ import type { BenchEnv } from '../lib/environment.js';
 import { databaseNames, NAMESPACE, SERVER, WARMUP_DATABASES } from '../lib/objects.js';
 import { parallel, round } from '../lib/stats.js';
 import { loadavg } from 'node:os';
-import { machineSince, machineTimes } from '../lib/proc-stats.js';
+import { machineSince, machineTimes, threadCpuSeconds, threadCpuSince, type ThreadCpu } from '../lib/proc-stats.js';
 
 export const sumMs = (m: Map<string, number>): number => [...m.values()].reduce((a, b) => a + b, 0);
 
@@ -25,6 +25,8 @@ export interface BaselineResult {
   createDatabaseSecondsTotal: number;
   /** CPU seconds of the bench process (fake API server, the baseline's own client work). */
   harnessCpuSeconds: number;
+  /** `harnessCpuSeconds` by thread; the libuv pool is the script's PBKDF2, as in the operator. */
+  harnessCpuByThread: ThreadCpu;
   loadAverage: number;
   /** CPU seconds the whole machine was busy meanwhile (PostgreSQL, bench, anything else). */
   machineBusySeconds: number;
@@ -66,11 +68,14 @@ export async function runBaseline(env: BenchEnv, names: readonly string[], worke
     env.pgLog.mark();
     const loadAverage = round(loadavg()[0] ?? 0, 2);
     const cpuBefore = process.cpuUsage();
+    const threadsBefore = threadCpuSeconds(process.pid);
     const machineBefore = machineTimes();
     const started = performance.now();
     await parallel(names, workers, makeDatabase);
     const seconds = round((performance.now() - started) / 1000);
     const cpu = process.cpuUsage(cpuBefore);
+    const harnessCpuSeconds = round((cpu.user + cpu.system) / 1e6, 2);
+    const harnessCpuByThread = threadCpuSince(threadsBefore, threadCpuSeconds(process.pid), harnessCpuSeconds);
     const machine = machineSince(machineBefore);
     const sql = env.pgLog.activity(BASELINE_APP);
     return {
@@ -79,7 +84,8 @@ export async function runBaseline(env: BenchEnv, names: readonly string[], worke
       statements: sql.statements,
       connections: sql.connections,
       createDatabaseSecondsTotal: round(sumMs(sql.createDatabaseMs) / 1000, 2),
-      harnessCpuSeconds: round((cpu.user + cpu.system) / 1e6, 2),
+      harnessCpuSeconds,
+      harnessCpuByThread,
       loadAverage,
       ...machine,
     };

@@ -6,9 +6,12 @@ import { prepareServer, databaseBody, databaseNames, NAMESPACE, WARMUP_DATABASES
 import { BenchOperator, type OperatorSettings } from '../lib/operator.js';
 import { sumOf } from '../lib/prometheus.js';
 import { ReadyTracker } from '../lib/ready-tracker.js';
-import { machineSince, machineTimes } from '../lib/proc-stats.js';
+import { machineSince, machineTimes, threadCpuSince, type ThreadCpu } from '../lib/proc-stats.js';
 import { median, parallel, round } from '../lib/stats.js';
 import { runBaseline, sumMs, type BaselineResult } from './baseline.js';
+
+/** A round's CPU seconds by thread, as the log lines print them. */
+const threadsText = (t: ThreadCpu): string => `main ${t.main}, libuv pool ${t.pool}, V8 helpers ${t.v8}, other ${t.other}`;
 
 export interface ThroughputOptions extends OperatorSettings {
   sizes: number[];
@@ -35,6 +38,11 @@ export interface OperatorRun {
   meanReconcileSeconds: number;
   backendCalls: number;
   cpuSeconds: number;
+  /**
+   * `cpuSeconds` by thread: the JavaScript thread, libuv's pool (the PBKDF2 of each new role's SCRAM
+   * verifier, which the baseline script computes as well) and V8's helpers (GC, optimising compiles).
+   */
+  cpuByThread: ThreadCpu;
   /** CPU seconds of the bench process meanwhile (fake API server, watch, CR creation). */
   harnessCpuSeconds: number;
   loadAverage: number;
@@ -60,7 +68,7 @@ export interface OperatorRun {
   stall?: Stall;
 }
 
-export type RoundBrief = Pick<OperatorRun, 'seconds' | 'readyCount' | 'reconcilesPerDatabase' | 'reconcileErrors' | 'meanReconcileSeconds' | 'cpuSeconds' | 'harnessCpuSeconds' | 'loadAverage' | 'machineBusySeconds' | 'stealSeconds' | 'problems'>;
+export type RoundBrief = Pick<OperatorRun, 'seconds' | 'readyCount' | 'reconcilesPerDatabase' | 'reconcileErrors' | 'meanReconcileSeconds' | 'cpuSeconds' | 'cpuByThread' | 'harnessCpuSeconds' | 'loadAverage' | 'machineBusySeconds' | 'stealSeconds' | 'problems'>;
 
 const briefOf = (r: OperatorRun): RoundBrief => ({
   seconds: r.seconds,
@@ -69,6 +77,7 @@ const briefOf = (r: OperatorRun): RoundBrief => ({
   reconcileErrors: r.reconcileErrors,
   meanReconcileSeconds: r.meanReconcileSeconds,
   cpuSeconds: r.cpuSeconds,
+  cpuByThread: r.cpuByThread,
   harnessCpuSeconds: r.harnessCpuSeconds,
   loadAverage: r.loadAverage,
   machineBusySeconds: r.machineBusySeconds,
@@ -160,7 +169,7 @@ export async function runThroughput(opts: ThroughputOptions, keepLast: boolean):
     const baselineRound = async (): Promise<void> => {
       const baseline = await concurrentBaseline(opts, n);
       baselines.push(baseline);
-      opts.log(`  N=${n} baseline ${opts.concurrency} workers: ${round(baseline.seconds, 1)} s (CPU s: bench ${baseline.harnessCpuSeconds}, machine ${baseline.machineBusySeconds}, stolen ${baseline.stealSeconds})`);
+      opts.log(`  N=${n} baseline ${opts.concurrency} workers: ${round(baseline.seconds, 1)} s (CPU s: bench ${baseline.harnessCpuSeconds} (${threadsText(baseline.harnessCpuByThread)}), machine ${baseline.machineBusySeconds}, stolen ${baseline.stealSeconds})`);
     };
     for (let pair = 0; pair < pairs; pair++) {
       const operatorFirst = operatorGoesFirst(pair, pairs);
@@ -241,7 +250,7 @@ async function operatorRun(opts: ThroughputOptions, n: number, timeoutMs: number
     const run = await operatorRound(world, timeoutMs);
     world.complete = !run.timedOut;
     const more = run.timedOut ? ` — gave up, ${run.readyCount}/${n} Ready` : '';
-    opts.log(`  N=${n} operator: ${round(run.seconds, 1)} s${more} (${run.reconcilesPerDatabase} reconciles, ${run.sqlStatementsPerDatabase} SQL statements, ${run.apiWritesPerDatabase} API writes per database; CPU s: operator ${run.cpuSeconds}, bench ${run.harnessCpuSeconds}, machine ${run.machineBusySeconds}, stolen ${run.stealSeconds})`);
+    opts.log(`  N=${n} operator: ${round(run.seconds, 1)} s${more} (${run.reconcilesPerDatabase} reconciles, ${run.sqlStatementsPerDatabase} SQL statements, ${run.apiWritesPerDatabase} API writes per database; CPU s: operator ${run.cpuSeconds} (${threadsText(run.cpuByThread)}), bench ${run.harnessCpuSeconds}, machine ${run.machineBusySeconds}, stolen ${run.stealSeconds})`);
     kept = keep;
     return { run, world: keep ? world : undefined };
   } finally {
@@ -315,6 +324,7 @@ async function operatorRound(world: Survivor, timeoutMs: number): Promise<Operat
     env.api.resetCounts();
     const before = await operator.counters();
     const cpuBefore = operator.cpuSeconds();
+    const threadsBefore = operator.threadCpuSeconds();
     const harnessBefore = process.cpuUsage();
     const machineBefore = machineTimes();
     const loadAverage = round(loadavg()[0] ?? 0, 2);
@@ -332,6 +342,7 @@ async function operatorRound(world: Survivor, timeoutMs: number): Promise<Operat
     if (!timedOut) await operator.waitQuiet(1500);
     const traffic = apiTraffic(env.api.requestCounts());
     const cpu = operator.cpuSeconds() - cpuBefore;
+    const cpuByThread = threadCpuSince(threadsBefore, operator.threadCpuSeconds(), cpu);
     const harness = process.cpuUsage(harnessBefore);
     const sql = env.pgLog.activity(OPERATOR_APP);
     const after = await operator.counters();
@@ -353,6 +364,7 @@ async function operatorRound(world: Survivor, timeoutMs: number): Promise<Operat
       meanReconcileSeconds: round((after.databaseReconcileSeconds - before.databaseReconcileSeconds) / Math.max(1, reconciles)),
       backendCalls: after.backendCalls - before.backendCalls,
       cpuSeconds: round(cpu, 2),
+      cpuByThread,
       harnessCpuSeconds: round((harness.user + harness.system) / 1e6, 2),
       loadAverage,
       ...machine,

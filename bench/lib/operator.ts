@@ -3,7 +3,7 @@ import { OperatorProcess } from '../../test/support/operator-process.js';
 import { testConfig } from '../../test/support/operator-harness.js';
 import type { BenchEnv } from './environment.js';
 import { parsePrometheus, sumOf, type Sample } from './prometheus.js';
-import { cpuSeconds, rssBytes } from './proc-stats.js';
+import { cpuSeconds, rssBytes, threadCpuSeconds, type ThreadCpu } from './proc-stats.js';
 import { sleep, until } from './stats.js';
 
 const PREFIX = 'hybridcloud_postgresql_operator_';
@@ -149,6 +149,10 @@ export class BenchOperator {
 
   cpuSeconds(): number {
     return cpuSeconds(this.pid);
+  }
+
+  threadCpuSeconds(): ThreadCpu {
+    return threadCpuSeconds(this.pid);
   }
 
   rssBytes(): number {

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { round } from './stats.js';
 
 /** Clock ticks per second of /proc/<pid>/stat times (USER_HZ; 100 on every Linux we run on). */
@@ -6,12 +6,54 @@ const CLK_TCK = 100;
 
 /** User + system CPU seconds the process has used so far (its own threads, not its children). */
 export function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return ticksOf(readFileSync(`/proc/${pid}/stat`, 'utf8')) / CLK_TCK;
+}
+
+/** utime + stime of a /proc stat line, in clock ticks. */
+function ticksOf(stat: string): number {
   // The command name (field 2) may contain spaces: count fields from after its closing parenthesis.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const utime = Number(fields[11]);
-  const stime = Number(fields[12]);
-  return (utime + stime) / CLK_TCK;
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+/** CPU seconds of a process by kind of thread (see `threadCpuSeconds`). */
+export interface ThreadCpu {
+  /** The JavaScript thread: the operator's own code, client-node, pg, undici, and V8's work on it. */
+  main: number;
+  /** libuv's pool (Node's `libuv-worker` threads): crypto such as PBKDF2, DNS lookups, file I/O. */
+  pool: number;
+  /** V8's helpers (`V8Worker`): concurrent marking, parallel scavenges, optimising compiles. */
+  v8: number;
+  /** Every other thread (Node's signal and inspector threads…), and threads gone meanwhile. */
+  other: number;
+}
+
+/**
+ * User + system CPU seconds of each kind of thread of a process so far. The main thread is the
+ * one whose id is the process id; the others are told apart by the names Node and V8 give them.
+ */
+export function threadCpuSeconds(pid: number): ThreadCpu {
+  const out: ThreadCpu = { main: 0, pool: 0, v8: 0, other: 0 };
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    } catch {
+      continue; // the thread ended between the listing and the read
+    }
+    const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const kind: keyof ThreadCpu = Number(tid) === pid ? 'main' : name === 'libuv-worker' ? 'pool' : name.startsWith('V8') ? 'v8' : 'other';
+    out[kind] += ticksOf(stat) / CLK_TCK;
+  }
+  return out;
+}
+
+/** Per kind, the CPU seconds since `before` (rounded to a hundredth); `other` also takes what ended threads used. */
+export function threadCpuSince(before: ThreadCpu, after: ThreadCpu, totalSeconds: number): ThreadCpu {
+  const main = round(after.main - before.main, 2);
+  const pool = round(after.pool - before.pool, 2);
+  const v8 = round(after.v8 - before.v8, 2);
+  return { main, pool, v8, other: round(Math.max(0, totalSeconds - main - pool - v8), 2) };
 }
 
 /** Resident set size in bytes (VmRSS of /proc/<pid>/status). */
