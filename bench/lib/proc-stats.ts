@@ -18,7 +18,7 @@ function ticksOf(stat: string): number {
 
 /** CPU seconds of a process by kind of thread (see `threadCpuSeconds`). */
 export interface ThreadCpu {
-  /** The JavaScript thread: the operator's own code, client-node, pg, undici, and V8's work on it. */
+  /** The JavaScript thread (the operator's: its own code, client-node, undici, pg) with V8's work on it. */
   main: number;
   /** libuv's pool (Node's `libuv-worker` threads): crypto such as PBKDF2, DNS lookups, file I/O. */
   pool: number;
