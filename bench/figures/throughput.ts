@@ -7,8 +7,9 @@ import { BenchOperator, type OperatorSettings } from '../lib/operator.js';
 import { sumOf } from '../lib/prometheus.js';
 import { ReadyTracker } from '../lib/ready-tracker.js';
 import { machineSince, machineTimes, threadCpuSince, type ThreadCpu } from '../lib/proc-stats.js';
-import { median, parallel, round } from '../lib/stats.js';
+import { parallel, round } from '../lib/stats.js';
 import { runBaseline, sumMs, type BaselineResult } from './baseline.js';
+import { operatorGoesFirst, pairsFor, verdictOf } from './throughput-verdict.js';
 
 /** A round's CPU seconds by thread, as the log lines print them. */
 const threadsText = (t: ThreadCpu): string => `main ${t.main}, libuv pool ${t.pool}, V8 helpers ${t.v8}, other ${t.other}`;
@@ -181,65 +182,25 @@ export async function runThroughput(opts: ThroughputOptions, keepLast: boolean):
       survivor = operator.world ?? survivor;
       if (operatorFirst) await baselineRound();
     }
-    const best = Math.min(...baselines.map((b) => b.seconds), serial?.seconds ?? Infinity);
-    const run = runs.reduce(better);
-    const ratio = round(run.seconds / best, 2);
-    const pairRatios = runs.map((r, k) => round(r.seconds / Math.min((baselines[k] as BaselineResult).seconds, serial?.seconds ?? Infinity), 2));
-    const workRatios = runs.map((r, k) => round(workRatio(r, baselines[k] as BaselineResult), 2));
+    const verdict = verdictOf(runs, baselines, serial);
     rows.push({
       n,
-      operator: run,
+      operator: verdict.best,
       operatorRoundsSeconds: runs.map((r) => r.seconds),
       operatorRounds: runs.map(briefOf),
       baselineSerial: serial,
       baselineRounds: baselines,
-      bestBaselineSeconds: round(best),
-      ratio,
-      pairRatios,
-      medianPairRatio: round(median(pairRatios), 2),
-      workRatios,
-      medianWorkRatio: round(median(workRatios), 2),
-      stalls: runs.flatMap((r, k) => (r.timedOut ? [{ round: k + 1, readyCount: r.readyCount, stall: r.stall }] : [])),
-      pass: !run.timedOut && ratio <= 1.2 && runs.every((r) => r.credentialsFailedCount === 0),
+      bestBaselineSeconds: verdict.bestBaselineSeconds,
+      ratio: verdict.ratio,
+      pairRatios: verdict.pairRatios,
+      medianPairRatio: verdict.medianPairRatio,
+      workRatios: verdict.workRatios,
+      medianWorkRatio: verdict.medianWorkRatio,
+      stalls: verdict.timedOutRounds.map((k) => ({ round: k, readyCount: (runs[k - 1] as OperatorRun).readyCount, stall: (runs[k - 1] as OperatorRun).stall })),
+      pass: verdict.pass,
     });
   }
   return { rows, survivor };
-}
-
-/**
- * Machine CPU per CPU second of the rest (machine − operator − bench process) in the operator round,
- * over the same in the baseline round, where the bench process is the baseline script. The rest is
- * PostgreSQL doing the same statements in both rounds, so its CPU seconds measure how fast the
- * machine ran in each: a round on a slower machine costs more CPU seconds on every side alike.
- */
-export function workRatio(run: Pick<OperatorRun, 'machineBusySeconds' | 'cpuSeconds' | 'harnessCpuSeconds'>, baseline: Pick<BaselineResult, 'machineBusySeconds' | 'harnessCpuSeconds'>): number {
-  const operatorRest = run.machineBusySeconds - run.cpuSeconds - run.harnessCpuSeconds;
-  const baselineRest = baseline.machineBusySeconds - baseline.harnessCpuSeconds;
-  if (operatorRest <= 0 || baselineRest <= 0) return Number.NaN;
-  return run.machineBusySeconds / operatorRest / (baseline.machineBusySeconds / baselineRest);
-}
-
-/**
- * A burst of load elsewhere on the machine costs a short round a larger share of its time: a
- * second is 30 % of a round at N = 100 and 4 % at N = 1000. Short rounds therefore come in more
- * pairs, so that every size measures about the same number of databases per side.
- */
-export const pairsFor = (n: number, atLeast: number, databases: number): number => Math.max(atLeast, Math.ceil(databases / n));
-
-/**
- * Which side of a pair runs first, in blocks of four pairs: baseline–operator, operator–baseline,
- * operator–baseline, baseline–operator. Both sides then sit on average at the same place in the
- * sequence, so a machine that grows faster or slower over a size's rounds favours neither (with
- * plain alternation the operator always ran right after a baseline). The first pair starts with a
- * baseline, because the operator's time limit comes from the best baseline so far; the last one
- * ends with the operator, whose world may be kept for the idle figure, with no baseline beside it.
- */
-export const operatorGoesFirst = (pair: number, pairs: number): boolean => pair !== pairs - 1 && (pair % 4 === 1 || pair % 4 === 2);
-
-/** The faster round; a round that completed beats one that timed out. */
-function better(a: OperatorRun, b: OperatorRun): OperatorRun {
-  if (a.timedOut !== b.timedOut) return a.timedOut ? b : a;
-  return b.seconds < a.seconds ? b : a;
 }
 
 /** One operator round in a fresh world; the world is closed unless `keep` (for the idle figure). */

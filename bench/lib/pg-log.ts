@@ -23,7 +23,8 @@ export interface SqlActivity {
 
 const PREFIX = /^\S+ \S+ \S+ \[\d+\] app=(\S*) /;
 const STATEMENT = /LOG: {2}duration: ([\d.]+) ms {2}(?:statement|execute [^:]*): (.*)$/;
-const CREATE_DB = /^CREATE DATABASE "((?:[^"]|"")+)"/i;
+/** The name quoted (as the operator and the baseline write it: `escapeIdentifier`) or bare (folded to lower case). */
+const CREATE_DB = /^CREATE DATABASE (?:"((?:[^"]|"")+)"|([A-Za-z_][\w$]*))/i;
 const CONNECTION = /LOG: {2}connection authorized: .*application_name=(\S+)/;
 
 /** Reads the log of a test PostgreSQL from a mark onwards. */
@@ -50,7 +51,7 @@ export class PgLog {
       if (!st) continue;
       result.statements++;
       const created = CREATE_DB.exec(st[2] as string);
-      if (created) result.createDatabaseMs.set((created[1] as string).replaceAll('""', '"'), Number(st[1]));
+      if (created) result.createDatabaseMs.set(created[1]?.replaceAll('""', '"') ?? (created[2] as string).toLowerCase(), Number(st[1]));
     }
     return result;
   }

@@ -10,7 +10,7 @@ export function cpuSeconds(pid: number): number {
 }
 
 /** utime + stime of a /proc stat line, in clock ticks. */
-function ticksOf(stat: string): number {
+export function ticksOf(stat: string): number {
   // The command name (field 2) may contain spaces: count fields from after its closing parenthesis.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return Number(fields[11]) + Number(fields[12]);

@@ -1,0 +1,26 @@
+import { describe, expect, it } from '@jest/globals';
+import { parseArgs } from './args.js';
+
+describe('parseArgs', () => {
+  it('runs every figure at N = 100, 500 and 1000 by default, with more pairs for short rounds', () => {
+    const opts = parseArgs([]);
+    expect(opts).toMatchObject({ mode: 'default', figures: ['throughput', 'latency', 'idle', 'memory'], sizes: [100, 500, 1000], pairs: 4, pairDatabases: 500, concurrency: 10, resyncSeconds: 300, operatorNodeOptions: '', pgOnDisk: false });
+  });
+
+  it('takes exactly the pairs asked for, and sizes in any order', () => {
+    const opts = parseArgs(['--quick', '--sizes', '500,100', '--pairs', '3', '--pg-on-disk']);
+    expect(opts).toMatchObject({ mode: 'quick', sizes: [100, 500], pairs: 3, pairDatabases: 0, pgOnDisk: true });
+  });
+
+  it('reads "restart" as the memory figure, which measures both', () => {
+    expect(parseArgs(['--only', 'restart,throughput']).figures).toEqual(['throughput', 'memory']);
+  });
+
+  it('refuses what it does not know instead of running something else', () => {
+    expect(() => parseArgs(['--only', 'speed'])).toThrow('unknown figure speed');
+    expect(() => parseArgs(['--sizes', '100,0'])).toThrow('not a positive integer: 0');
+    expect(() => parseArgs(['--size', '100'])).toThrow('unknown option --size');
+    expect(() => parseArgs(['--out'])).toThrow('--out needs a value');
+    expect(() => parseArgs(['--help'])).toThrow('usage: npm run bench');
+  });
+});
