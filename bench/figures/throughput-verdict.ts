@@ -21,18 +21,35 @@ export interface VerdictBaseline {
   machineBusySeconds: number;
 }
 
-export interface Verdict<R extends VerdictRun> {
-  /** The best operator round (the one `ratio` uses). */
-  best: R;
+/** The figures a size's row reports about its rounds (ThroughputRow carries them as they are). */
+export interface VerdictFigures {
   bestBaselineSeconds: number;
+  /** best operator seconds / best baseline seconds (a lower bound when the operator timed out); target ≤ 1.2. */
   ratio: number;
+  /** Operator round i / the best baseline beside it (baseline round i, or the serial one if faster): how much the pairs agree. */
   pairRatios: number[];
+  /**
+   * The median of `pairRatios`: the operator against rounds run at about the same machine speed.
+   * Printed for reading the spread, not the verdict: on a shared machine it and `ratio` disagree
+   * in both directions (bench/README.md, "Earlier: ten pairs, and the median of the pairs").
+   */
   medianPairRatio: number;
+  /**
+   * Per pair, the CPU each side cost the machine per CPU second of everything else (PostgreSQL, in
+   * practice), operator round against its baseline round (`workRatio`); and their median. How much
+   * more work the operator's way is, whatever the machine's speed in each round: on this shared
+   * machine the same baseline round has taken from 17 to 26 machine CPU seconds. Not the verdict.
+   */
   workRatios: number[];
   medianWorkRatio: number;
+  pass: boolean;
+}
+
+export interface Verdict<R extends VerdictRun> extends VerdictFigures {
+  /** The best operator round (the one `ratio` uses). */
+  best: R;
   /** Operator rounds given up on, 1-based, in the order they ran. */
   timedOutRounds: number[];
-  pass: boolean;
 }
 
 /**

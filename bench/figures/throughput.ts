@@ -9,7 +9,7 @@ import { ReadyTracker } from '../lib/ready-tracker.js';
 import { machineSince, machineTimes, threadCpuSince, type ThreadCpu } from '../lib/proc-stats.js';
 import { parallel, round } from '../lib/stats.js';
 import { runBaseline, sumMs, type BaselineResult } from './baseline.js';
-import { operatorGoesFirst, pairsFor, verdictOf } from './throughput-verdict.js';
+import { operatorGoesFirst, pairsFor, verdictOf, type VerdictFigures } from './throughput-verdict.js';
 
 /** A round's CPU seconds by thread, as the log lines print them. */
 const threadsText = (t: ThreadCpu): string => `main ${t.main}, libuv pool ${t.pool}, V8 helpers ${t.v8}, other ${t.other}`;
@@ -99,7 +99,7 @@ export interface Stall {
   lastOutput: string[];
 }
 
-export interface ThroughputRow {
+export interface ThroughputRow extends VerdictFigures {
   n: number;
   /** The best operator round (the one the ratio uses). */
   operator: OperatorRun;
@@ -114,28 +114,8 @@ export interface ThroughputRow {
   baselineSerial?: BaselineResult;
   /** Every concurrent baseline round, in order (round i ran right before or after operator round i). */
   baselineRounds: BaselineResult[];
-  bestBaselineSeconds: number;
-  /** best operator seconds / best baseline seconds (a lower bound when the operator timed out); target ≤ 1.2. */
-  ratio: number;
-  /** Operator round i / the best baseline beside it (baseline round i, or the serial one if faster): how much the pairs agree. */
-  pairRatios: number[];
-  /**
-   * The median of `pairRatios`: the operator against rounds run at about the same machine speed.
-   * Printed for reading the spread, not the verdict: on a shared machine it and `ratio` disagree
-   * in both directions (bench/README.md, "Earlier: ten pairs, and the median of the pairs").
-   */
-  medianPairRatio: number;
-  /**
-   * Per pair, the CPU each side cost the machine per CPU second of everything else (PostgreSQL, in
-   * practice), operator round against its baseline round (`workRatio`); and their median. How much
-   * more work the operator's way is, whatever the machine's speed in each round: on this shared
-   * machine the same baseline round has taken from 17 to 26 machine CPU seconds. Not the verdict.
-   */
-  workRatios: number[];
-  medianWorkRatio: number;
   /** Operator rounds given up on (1-based round number), with what the operator was doing. */
   stalls: Array<{ round: number; readyCount: number; stall?: Stall }>;
-  pass: boolean;
 }
 
 /** What the idle figure continues with: the largest round's world, its operator still running. */
@@ -182,22 +162,16 @@ export async function runThroughput(opts: ThroughputOptions, keepLast: boolean):
       survivor = operator.world ?? survivor;
       if (operatorFirst) await baselineRound();
     }
-    const verdict = verdictOf(runs, baselines, serial);
+    const { best, timedOutRounds, ...figures } = verdictOf(runs, baselines, serial);
     rows.push({
       n,
-      operator: verdict.best,
+      operator: best,
       operatorRoundsSeconds: runs.map((r) => r.seconds),
       operatorRounds: runs.map(briefOf),
       baselineSerial: serial,
       baselineRounds: baselines,
-      bestBaselineSeconds: verdict.bestBaselineSeconds,
-      ratio: verdict.ratio,
-      pairRatios: verdict.pairRatios,
-      medianPairRatio: verdict.medianPairRatio,
-      workRatios: verdict.workRatios,
-      medianWorkRatio: verdict.medianWorkRatio,
-      stalls: verdict.timedOutRounds.map((k) => ({ round: k, readyCount: (runs[k - 1] as OperatorRun).readyCount, stall: (runs[k - 1] as OperatorRun).stall })),
-      pass: verdict.pass,
+      ...figures,
+      stalls: timedOutRounds.map((k) => ({ round: k, readyCount: (runs[k - 1] as OperatorRun).readyCount, stall: (runs[k - 1] as OperatorRun).stall })),
     });
   }
   return { rows, survivor };
