@@ -48,8 +48,6 @@ export interface VerdictFigures {
 export interface Verdict<R extends VerdictRun> extends VerdictFigures {
   /** The best operator round (the one `ratio` uses). */
   best: R;
-  /** Operator rounds given up on, 1-based, in the order they ran. */
-  timedOutRounds: number[];
 }
 
 /**
@@ -74,7 +72,6 @@ export function verdictOf<R extends VerdictRun>(runs: readonly R[], baselines: r
     medianPairRatio: round(median(pairRatios), 2),
     workRatios,
     medianWorkRatio: round(median(workRatios), 2),
-    timedOutRounds: runs.flatMap((r, i) => (r.timedOut ? [i + 1] : [])),
     pass: !best.timedOut && ratio <= TARGET_RATIO && runs.every((r) => r.credentialsFailedCount === 0),
   };
 }

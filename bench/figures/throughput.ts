@@ -162,7 +162,7 @@ export async function runThroughput(opts: ThroughputOptions, keepLast: boolean):
       survivor = operator.world ?? survivor;
       if (operatorFirst) await baselineRound();
     }
-    const { best, timedOutRounds, ...figures } = verdictOf(runs, baselines, serial);
+    const { best, ...figures } = verdictOf(runs, baselines, serial);
     rows.push({
       n,
       operator: best,
@@ -171,7 +171,7 @@ export async function runThroughput(opts: ThroughputOptions, keepLast: boolean):
       baselineSerial: serial,
       baselineRounds: baselines,
       ...figures,
-      stalls: timedOutRounds.map((k) => ({ round: k, readyCount: (runs[k - 1] as OperatorRun).readyCount, stall: (runs[k - 1] as OperatorRun).stall })),
+      stalls: runs.flatMap((r, k) => (r.timedOut ? [{ round: k + 1, readyCount: r.readyCount, stall: r.stall }] : [])),
     });
   }
   return { rows, survivor };
