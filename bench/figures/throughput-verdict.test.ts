@@ -4,7 +4,6 @@ import { operatorGoesFirst, pairsFor, verdictOf, workRatio, type VerdictBaseline
 const run = (seconds: number, more: Partial<VerdictRun> = {}): VerdictRun => ({
   seconds,
   timedOut: false,
-  readyCount: 100,
   cpuSeconds: 1,
   harnessCpuSeconds: 1,
   machineBusySeconds: 10,
@@ -36,7 +35,7 @@ describe('verdictOf', () => {
   });
 
   it('never takes a round it gave up on for the best one, and fails when every round gave up', () => {
-    const gaveUp = run(5, { timedOut: true, readyCount: 40 });
+    const gaveUp = run(5, { timedOut: true });
     const v = verdictOf([gaveUp, run(11)], [baseline(10), baseline(10)]);
     expect(v.best.seconds).toBe(11);
     expect(v.pass).toBe(true);

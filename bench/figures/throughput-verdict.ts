@@ -7,7 +7,6 @@ export const TARGET_RATIO = 1.2;
 export interface VerdictRun {
   seconds: number;
   timedOut: boolean;
-  readyCount: number;
   cpuSeconds: number;
   harnessCpuSeconds: number;
   machineBusySeconds: number;
