@@ -33,7 +33,8 @@ describe('reading /proc', () => {
     // Over the spin, the main thread took (almost) all of it: a tick or two apart, as the reads are not atomic.
     const split = threadCpuSince(before, after, spent);
     expect(split.main).toBeGreaterThanOrEqual(spent - 0.05);
-    expect(split.main + split.pool + split.v8 + split.other).toBeCloseTo(spent, 1);
+    // Nothing else ran, so what is left for the other kinds and for ended threads is a tick or two.
+    expect(split.pool + split.v8 + split.other).toBeLessThanOrEqual(0.05);
     expect(rssBytes(process.pid)).toBeGreaterThan(10 * 1024 * 1024);
   });
 });
