@@ -268,17 +268,21 @@ async function operatorRound(world: Survivor, timeoutMs: number): Promise<Operat
     const created = performance.now();
     let timedOut = false;
     await tracker.waitAll(names, timeoutMs - (created - started)).catch(() => (timedOut = true));
-    // The machine's counters over the round itself, without the quiet wait below.
+    // Every CPU counter over the same span, the round itself: the work ratio sets the operator's
+    // and the bench's CPU against the machine's, so all of them stop here. (They used to be read
+    // after the quiet wait below, whose /metrics polling then counted for the operator and the
+    // bench but not for the machine: about 0.07 CPU s a round, some 0.02 of work ratio at N = 100.)
     const machine = machineSince(machineBefore);
-    const ready = names.filter((n) => tracker.readyAt.has(n));
-    const end = timedOut ? performance.now() : Math.max(...ready.map((n) => tracker.readyAt.get(n) as number));
-    // Reconciles triggered by the run (e.g. by the operator's own finalizer write) may still be
-    // running: their cost belongs to the run, so it is read once the operator is quiet.
-    if (!timedOut) await operator.waitQuiet(1500);
-    const traffic = apiTraffic(env.api.requestCounts());
     const cpu = operator.cpuSeconds() - cpuBefore;
     const cpuByThread = threadCpuSince(threadsBefore, operator.threadCpuSeconds(), cpu);
     const harness = process.cpuUsage(harnessBefore);
+    const ready = names.filter((n) => tracker.readyAt.has(n));
+    const end = timedOut ? performance.now() : Math.max(...ready.map((n) => tracker.readyAt.get(n) as number));
+    // Reconciles triggered by the run (e.g. by the operator's own finalizer write) may still be
+    // running: the counts below (reconciles per database, API requests, SQL) are read once the
+    // operator is quiet, so that a second reconcile of a database shows.
+    if (!timedOut) await operator.waitQuiet(1500);
+    const traffic = apiTraffic(env.api.requestCounts());
     const sql = env.pgLog.activity(OPERATOR_APP);
     const after = await operator.counters();
     const stall = timedOut ? await stallOf(world, ready) : undefined;
