@@ -268,10 +268,9 @@ async function operatorRound(world: Survivor, timeoutMs: number): Promise<Operat
     const created = performance.now();
     let timedOut = false;
     await tracker.waitAll(names, timeoutMs - (created - started)).catch(() => (timedOut = true));
-    // Every CPU counter over the same span, the round itself: the work ratio sets the operator's
-    // and the bench's CPU against the machine's, so all of them stop here. (They used to be read
-    // after the quiet wait below, whose /metrics polling then counted for the operator and the
-    // bench but not for the machine: about 0.07 CPU s a round, some 0.02 of work ratio at N = 100.)
+    // Every CPU counter over the same span, the round itself: the work ratio subtracts the
+    // operator's and the bench's CPU from the machine's, so none may include the quiet wait's
+    // /metrics polling below.
     const machine = machineSince(machineBefore);
     const cpu = operator.cpuSeconds() - cpuBefore;
     const cpuByThread = threadCpuSince(threadsBefore, operator.threadCpuSeconds(), cpu);
