@@ -80,7 +80,8 @@ async function runFigures(opts: BenchOptions, results: BenchResults): Promise<vo
     }
   };
   let world: Survivor | undefined;
-  const common = { concurrency: opts.concurrency, resyncSeconds: opts.resyncSeconds, nodeOptions: opts.operatorNodeOptions || undefined, log };
+  const runtime = { nodeOptions: opts.operatorNodeOptions || undefined, nodeArgs: opts.operatorNodeArgs, logDir: opts.operatorLogDir };
+  const common = { concurrency: opts.concurrency, resyncSeconds: opts.resyncSeconds, runtime, log };
   try {
     if (wants('throughput')) {
       await attempt('throughput', async () => {

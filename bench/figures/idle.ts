@@ -1,13 +1,13 @@
 import { apiTraffic, type ApiTraffic } from '../lib/api-counts.js';
 import { OPERATOR_APP } from '../lib/environment.js';
-import { BenchOperator, type OperatorCounters } from '../lib/operator.js';
+import { BenchOperator, type OperatorCounters, type OperatorRuntime } from '../lib/operator.js';
 import { round, sleep, until } from '../lib/stats.js';
 import type { Survivor } from './throughput.js';
 
 export interface IdleOptions {
   seconds: number;
   concurrency: number;
-  nodeOptions?: string;
+  runtime: OperatorRuntime;
   resyncSeconds: number;
   log: (line: string) => void;
 }
@@ -53,7 +53,7 @@ export async function runIdle(world: Survivor, opts: IdleOptions): Promise<IdleR
   // Counting starts before the new process does: its first reconciles begin the moment it is synced.
   env.api.resetCounts();
   env.pgLog.mark();
-  const operator = await BenchOperator.start(env, { concurrency: opts.concurrency, resyncSeconds: opts.resyncSeconds, handlerOnResume: true, nodeOptions: opts.nodeOptions });
+  const operator = await BenchOperator.start(env, { concurrency: opts.concurrency, resyncSeconds: opts.resyncSeconds, handlerOnResume: true, runtime: opts.runtime });
   world.operator = operator;
   await operator.waitSynced();
   const zero: OperatorCounters = { reconciles: 0, databaseReconciles: 0, serverReconciles: 0, reconcileErrors: 0, backendCalls: 0, databaseObjects: 0, databaseReconcileSeconds: 0 };

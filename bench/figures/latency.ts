@@ -1,6 +1,6 @@
 import { OPERATOR_APP, startEnv } from '../lib/environment.js';
 import { prepareServer, databaseBody, NAMESPACE } from '../lib/objects.js';
-import { BenchOperator } from '../lib/operator.js';
+import { BenchOperator, type OperatorRuntime } from '../lib/operator.js';
 import { ReadyTracker } from '../lib/ready-tracker.js';
 import { distribution, round, sleep, type Distribution } from '../lib/stats.js';
 import { toPgName } from '../../src/postgres/index.js';
@@ -8,7 +8,7 @@ import { toPgName } from '../../src/postgres/index.js';
 export interface LatencyOptions {
   runs: number;
   concurrency: number;
-  nodeOptions?: string;
+  runtime: OperatorRuntime;
   resyncSeconds: number;
   log: (line: string) => void;
 }
@@ -32,7 +32,7 @@ export interface LatencyResult {
 /** One database at a time on an idle operator, `runs` times. */
 export async function runLatency(opts: LatencyOptions): Promise<LatencyResult> {
   const env = await startEnv();
-  const operator = await BenchOperator.start(env, { concurrency: opts.concurrency, resyncSeconds: opts.resyncSeconds, nodeOptions: opts.nodeOptions });
+  const operator = await BenchOperator.start(env, { concurrency: opts.concurrency, resyncSeconds: opts.resyncSeconds, runtime: opts.runtime });
   const tracker = new ReadyTracker(env.api);
   try {
     await operator.waitSynced();

@@ -3,7 +3,7 @@ import type { PostgreSQLServer } from '../../src/api/types.js';
 import { apiTraffic } from '../lib/api-counts.js';
 import { OPERATOR_APP, startEnv, type BenchEnv } from '../lib/environment.js';
 import { prepareServer, databaseNames, populateSettledDatabases } from '../lib/objects.js';
-import { BenchOperator } from '../lib/operator.js';
+import { BenchOperator, type OperatorRuntime } from '../lib/operator.js';
 import { importRssMB } from '../lib/memory-floor.js';
 import { mb } from '../lib/proc-stats.js';
 import { sumOf } from '../lib/prometheus.js';
@@ -13,7 +13,7 @@ export interface MemoryRestartOptions {
   /** Database counts to measure at, ascending (e.g. 1000, 10000). */
   sizes: number[];
   concurrency: number;
-  nodeOptions?: string;
+  runtime: OperatorRuntime;
   resyncSeconds: number;
   /** How long after /readyz the restart is watched for work. */
   windowSeconds: number;
@@ -76,7 +76,7 @@ export async function runMemoryRestart(opts: MemoryRestartOptions): Promise<Memo
   const env = await startEnv({ historyLimit: 10_000 });
   const samples: StartSample[] = [];
   try {
-    const first = await BenchOperator.start(env, { concurrency: opts.concurrency, resyncSeconds: opts.resyncSeconds, nodeOptions: opts.nodeOptions });
+    const first = await BenchOperator.start(env, { concurrency: opts.concurrency, resyncSeconds: opts.resyncSeconds, runtime: opts.runtime });
     let server: PostgreSQLServer;
     try {
       await first.waitSynced();
@@ -102,9 +102,9 @@ export async function runMemoryRestart(opts: MemoryRestartOptions): Promise<Memo
   }
   const last = samples[samples.length - 1];
   const floorMB = {
-    node: importRssMB([], opts.nodeOptions),
-    kubernetesClient: importRssMB(['@kubernetes/client-node'], opts.nodeOptions),
-    bundledKubernetesClient: importRssMB([pathToFileURL('dist/src/k8s/kubernetes-client.js').href], opts.nodeOptions),
+    node: importRssMB([], opts.runtime),
+    kubernetesClient: importRssMB(['@kubernetes/client-node'], opts.runtime),
+    bundledKubernetesClient: importRssMB([pathToFileURL('dist/src/k8s/kubernetes-client.js').href], opts.runtime),
   };
   return {
     floorMB,
@@ -119,7 +119,7 @@ export async function runMemoryRestart(opts: MemoryRestartOptions): Promise<Memo
 async function startOnce(env: BenchEnv, opts: MemoryRestartOptions, databases: number): Promise<StartSample> {
   env.api.resetCounts();
   env.pgLog.mark();
-  const operator = await BenchOperator.start(env, { concurrency: opts.concurrency, resyncSeconds: opts.resyncSeconds, nodeOptions: opts.nodeOptions });
+  const operator = await BenchOperator.start(env, { concurrency: opts.concurrency, resyncSeconds: opts.resyncSeconds, runtime: opts.runtime });
   try {
     const { syncedMs, readyzMs } = await operator.waitSynced();
     const cpuAtSync = operator.cpuSeconds();

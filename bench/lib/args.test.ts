@@ -12,6 +12,12 @@ describe('parseArgs', () => {
     expect(opts).toMatchObject({ mode: 'quick', sizes: [100, 500], pairs: 3, pairDatabases: 0, pgOnDisk: true });
   });
 
+  it("starts the operator as the image does unless told otherwise, and takes node options in place of the image's", () => {
+    expect(parseArgs([])).not.toHaveProperty('operatorNodeArgs');
+    expect(parseArgs(['--operator-node-args', ' --optimize-for-size  --trace-gc ', '--operator-log-dir', 'logs'])).toMatchObject({ operatorNodeArgs: ['--optimize-for-size', '--trace-gc'], operatorLogDir: 'logs' });
+    expect(parseArgs(['--operator-node-args', '']).operatorNodeArgs).toEqual([]);
+  });
+
   it('reads "restart" as the memory figure, which measures both', () => {
     expect(parseArgs(['--only', 'restart,throughput']).figures).toEqual(['throughput', 'memory']);
   });

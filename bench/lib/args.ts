@@ -21,8 +21,12 @@ export interface BenchOptions {
   /** Resync period during the memory and restart figure (long, so few resyncs fall into its windows). */
   restartResyncSeconds: number;
   restartWindowSeconds: number;
-  /** NODE_OPTIONS of every operator process the bench starts ("" = none, as the image runs it). */
+  /** NODE_OPTIONS of every operator process the bench starts ("" = the image's). */
   operatorNodeOptions: string;
+  /** Options for `node` before the operator's script, in place of the image's ENTRYPOINT ones (unset: the image's). */
+  operatorNodeArgs?: string[];
+  /** Where each operator process's output is written when it stops (unset: nowhere). */
+  operatorLogDir?: string;
   /** Keep PostgreSQL's data on disk instead of the RAM disk. */
   pgOnDisk: boolean;
   /** PostgreSQL's max_connections (its default, 100, unless asked otherwise). */
@@ -39,7 +43,8 @@ const PROFILES: Record<BenchOptions['mode'], Omit<BenchOptions, 'mode' | 'figure
 export const USAGE = `usage: npm run bench -- [--quick | --full] [--only throughput,latency,idle,memory]
   [--sizes 100,500,1000] [--serial-baseline-max N] [--pairs K] [--concurrency N] [--resync S]
   [--latency-runs N] [--idle-seconds S] [--memory-sizes 1000,10000] [--out DIR]
-  [--operator-node-options "--max-semi-space-size=2"] [--pg-max-connections 100] [--pg-on-disk]
+  [--operator-node-options "--max-semi-space-size=2"] [--operator-node-args "--optimize-for-size --trace-gc"]
+  [--operator-log-dir DIR] [--pg-max-connections 100] [--pg-on-disk]
 
   --quick   smoke run with small numbers (about 2 minutes)
   (default) throughput at N = 100, 500 and 1000, in 5, 4 and 4 baseline/operator pairs; the
@@ -47,6 +52,10 @@ export const USAGE = `usage: npm run bench -- [--quick | --full] [--only through
   --full    as the default, with the serial baseline at every size too
   --pairs   baseline/operator round pairs per throughput size (each side's best round counts);
             without it, 4 and more at small N, for about 500 databases a side
+  --operator-node-options  NODE_OPTIONS of the operator processes, in place of the image's
+  --operator-node-args     node's options before the operator's script, in place of the image's
+            ENTRYPOINT ones ("" for none: without --optimize-for-size)
+  --operator-log-dir       write each operator process's output there when it stops
   --only    run some figures; "memory" includes the restart figure; "idle" needs throughput's
             largest world and builds one when throughput is not run`;
 
@@ -94,8 +103,17 @@ function apply(opts: BenchOptions, flag: string, value: string): void {
     case '--idle-seconds': opts.idleSeconds = numbers(value)[0] as number; return;
     case '--memory-sizes': opts.memorySizes = numbers(value); return;
     case '--out': opts.outDir = value; return;
-    case '--operator-node-options': opts.operatorNodeOptions = value; return;
     case '--pg-max-connections': opts.pgMaxConnections = numbers(value)[0]; return;
+    default: applyOperatorRuntime(opts, flag, value);
+  }
+}
+
+/** The options that change how operator processes are started, for looking into a result. */
+function applyOperatorRuntime(opts: BenchOptions, flag: string, value: string): void {
+  switch (flag) {
+    case '--operator-node-options': opts.operatorNodeOptions = value; return;
+    case '--operator-node-args': opts.operatorNodeArgs = value.split(/\s+/).filter(Boolean); return;
+    case '--operator-log-dir': opts.operatorLogDir = value; return;
     default: throw new Error(`unknown option ${flag}\n${USAGE}`);
   }
 }

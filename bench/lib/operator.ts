@@ -1,4 +1,6 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { OperatorProcess } from '../../test/support/operator-process.js';
 import { testConfig } from '../../test/support/operator-harness.js';
 import type { BenchEnv } from './environment.js';
@@ -32,8 +34,17 @@ export interface OperatorSettings {
   concurrency: number;
   resyncSeconds: number;
   handlerOnResume?: boolean;
-  /** NODE_OPTIONS for the operator process (e.g. V8 heap flags to compare memory). */
+  runtime: OperatorRuntime;
+}
+
+/** How the bench starts operator processes when a run looks into something (all unset: as the image runs it). */
+export interface OperatorRuntime {
+  /** NODE_OPTIONS in place of the image's (e.g. V8 heap flags to compare memory). */
   nodeOptions?: string;
+  /** Options for `node` in place of the image's ENTRYPOINT ones (e.g. without `--optimize-for-size`, or with `--trace-gc`). */
+  nodeArgs?: string[];
+  /** Each operator process's output is written here when it stops (`operator-<pid>.log`). */
+  logDir?: string;
 }
 
 /** Counters read from the operator's /metrics. */
@@ -58,6 +69,7 @@ export class BenchOperator {
     readonly proc: OperatorProcess,
     readonly port: number,
     readonly spawnedAt: number,
+    private readonly logDir?: string,
   ) {}
 
   static async start(env: BenchEnv, s: OperatorSettings): Promise<BenchOperator> {
@@ -69,10 +81,11 @@ export class BenchOperator {
       // Production defaults for retries; only resync and concurrency are the bench's choice.
       reconcile: { resync_seconds: s.resyncSeconds, concurrency: s.concurrency, backoff_base_seconds: 2, backoff_max_seconds: 300 },
     });
-    const proc = new OperatorProcess(env.kc, config, { LOG_LEVEL: 'info', ...(s.nodeOptions ? { NODE_OPTIONS: s.nodeOptions } : {}) });
+    const { nodeOptions, nodeArgs } = s.runtime;
+    const proc = new OperatorProcess(env.kc, config, { LOG_LEVEL: 'info', ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}) }, nodeArgs);
     const spawnedAt = performance.now();
     proc.start();
-    const operator = new BenchOperator(proc, port, spawnedAt);
+    const operator = new BenchOperator(proc, port, spawnedAt, s.runtime.logDir);
     live.add(operator);
     installExitHook();
     return operator;
@@ -197,8 +210,13 @@ export class BenchOperator {
 
   /** SIGTERM (graceful), then the process directory is removed. */
   async stop(): Promise<void> {
+    const pid = this.proc.pid;
     await this.proc.kill('SIGTERM');
     live.delete(this);
+    if (this.logDir) {
+      mkdirSync(this.logDir, { recursive: true });
+      writeFileSync(join(this.logDir, `operator-${pid}.log`), `${this.proc.output.join('\n')}\n`);
+    }
     this.proc.cleanup();
   }
 
