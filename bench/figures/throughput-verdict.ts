@@ -30,7 +30,7 @@ export interface VerdictFigures {
   /**
    * The median of `pairRatios`: the operator against rounds run at about the same machine speed.
    * Printed for reading the spread, not the verdict: on a shared machine it and `ratio` disagree
-   * in both directions (bench/README.md, "Earlier: ten pairs, and the median of the pairs").
+   * in both directions (bench/HISTORY.md, "ten pairs, and the median of the pairs").
    */
   medianPairRatio: number;
   /**

@@ -82,7 +82,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       base: options.base ?? null,
       timestamp: pino.stdTimeFunctions.isoTime,
       // Our own walk instead of pino's path-based `redact`: that one tried 105 wildcard paths on every
-      // line, 25 times the cost of the rest of the line (bench/README.md), and stopped at depth four.
+      // line, 135 µs against 4 µs for this walk (bench/README.md), and stopped at depth four.
       formatters: { level: (label) => ({ level: label }), log: (obj) => redactSecrets(obj, SECRET_KEY_SET, REDACTED) as Record<string, unknown> },
       // Every line logged during a reconcile names its object, backends' lines included.
       mixin: () => logContext.getStore() ?? {},
