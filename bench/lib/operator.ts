@@ -208,16 +208,17 @@ export class BenchOperator {
     return this.proc.output.filter((l) => /"level":(50|60)|"level":"(error|fatal)"/.test(l));
   }
 
-  /** SIGTERM (graceful), then the process directory is removed. */
+  /** SIGTERM (graceful), then the process directory is removed; with a log directory, the output is written there. */
   async stop(): Promise<void> {
     const pid = this.proc.pid;
     await this.proc.kill('SIGTERM');
     live.delete(this);
+    this.proc.cleanup();
+    // Last, so that a log directory that cannot be written leaves nothing else undone.
     if (this.logDir) {
       mkdirSync(this.logDir, { recursive: true });
-      writeFileSync(join(this.logDir, `operator-${pid}.log`), `${this.proc.output.join('\n')}\n`);
+      writeFileSync(join(this.logDir, `operator-${pid ?? 'unstarted'}.log`), `${this.proc.output.join('\n')}\n`);
     }
-    this.proc.cleanup();
   }
 
   private assertAlive(): void {
