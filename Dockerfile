@@ -77,8 +77,8 @@ COPY package.json ./
 
 USER 10001:10001
 EXPOSE 8080
-# --optimize-for-size (not accepted in NODE_OPTIONS, hence here): V8 grows and keeps its heap as for a
-# memory-constrained process. With 1,000 databases watched the operator sits about 5 MB lower, for
-# about 8 % more of its own CPU per database (bench/README.md, ADR 0007). Tests and benchmarks read this line.
-ENTRYPOINT ["node", "--optimize-for-size", "dist/src/main.js"]
+# --expose-gc: once the caches have synced, the operator gives back the heap V8 grew for the initial
+# lists with one collection (src/util/startup-memory.ts, ADR 0009). Here rather than in NODE_OPTIONS,
+# which the chart lets users replace. Tests and benchmarks read this line.
+ENTRYPOINT ["node", "--expose-gc", "dist/src/main.js"]
 CMD ["run", "--config", "/etc/hybrid-cloud-postgresql-operator/config.yaml"]

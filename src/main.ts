@@ -14,6 +14,7 @@ import { createLogger, type Logger } from './observability/logger.js';
 import { createMetrics, metricsHooks, type Metrics } from './observability/metrics.js';
 import { startHttpServer } from './observability/http-server.js';
 import { Operator } from './operator.js';
+import { releaseStartupMemory } from './util/startup-memory.js';
 
 interface Args {
   command: string;
@@ -54,6 +55,8 @@ async function run(config: OperatorConfig): Promise<void> {
 
   await operator.startWatching();
   log.info({ backend: config.backend, namespaces: config.watch_namespaces.length ? config.watch_namespaces : 'all' }, 'caches synced');
+  const released = releaseStartupMemory();
+  if (released) log.info(released, 'start-up memory released');
 
   let shuttingDown = false;
   const elector = config.leader_election.enabled ? leaderElector(config, kc, log, operator, metrics, () => shuttingDown) : undefined;

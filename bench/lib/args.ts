@@ -43,7 +43,7 @@ const PROFILES: Record<BenchOptions['mode'], Omit<BenchOptions, 'mode' | 'figure
 export const USAGE = `usage: npm run bench -- [--quick | --full] [--only throughput,latency,idle,memory]
   [--sizes 100,500,1000] [--serial-baseline-max N] [--pairs K] [--concurrency N] [--resync S]
   [--latency-runs N] [--idle-seconds S] [--memory-sizes 1000,10000] [--out DIR]
-  [--operator-node-options "--max-semi-space-size=2"] [--operator-node-args "--optimize-for-size --trace-gc"]
+  [--operator-node-options "--max-semi-space-size=2"] [--operator-node-args "--expose-gc --trace-gc"]
   [--operator-log-dir DIR] [--pg-max-connections 100] [--pg-on-disk]
 
   --quick   smoke run with small numbers (about 2 minutes)
@@ -54,7 +54,8 @@ export const USAGE = `usage: npm run bench -- [--quick | --full] [--only through
             without it, 4 and more at small N, for about 500 databases a side
   --operator-node-options  NODE_OPTIONS of the operator processes, in place of the image's
   --operator-node-args     node's options before the operator's script, in place of the image's
-            ENTRYPOINT ones ("" for none: without --optimize-for-size)
+            ENTRYPOINT ones ("" for none: without --expose-gc, so without
+            the collection that gives back the start-up heap)
   --operator-log-dir       write each operator process's output there when it stops
   --only    run some figures; "memory" includes the restart figure; "idle" needs throughput's
             largest world and builds one when throughput is not run`;

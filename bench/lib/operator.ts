@@ -41,7 +41,7 @@ export interface OperatorSettings {
 export interface OperatorRuntime {
   /** NODE_OPTIONS in place of the image's (e.g. V8 heap flags to compare memory). */
   nodeOptions?: string;
-  /** Options for `node` in place of the image's ENTRYPOINT ones (e.g. without `--optimize-for-size`, or with `--trace-gc`). */
+  /** Options for `node` in place of the image's ENTRYPOINT ones (e.g. without `--expose-gc`, or with `--trace-gc`). */
   nodeArgs?: string[];
   /** Each operator process's output is written here when it stops (`operator-<pid>.log`). */
   logDir?: string;

@@ -107,6 +107,16 @@ describe('operator processes: leader election, health, metrics, graceful shutdow
     expect(gauges.sort()).toEqual([0, 1]);
   });
 
+  it('gives back the heap grown for the initial lists once the caches have synced (the command carries --expose-gc)', () => {
+    for (const { proc } of procs) {
+      const text = proc.output.find((l) => l.includes('"msg":"start-up memory released"'));
+      expect(text).toBeDefined();
+      const line = JSON.parse(text!) as { ms?: number; heapMB?: { before: number; after: number } };
+      expect(line!.heapMB!.after).toBeLessThan(line!.heapMB!.before);
+      expect(line!.ms).toBeGreaterThanOrEqual(0);
+    }
+  });
+
   it('only the leader reconciles; /metrics counts its reconciles', async () => {
     await kube.custom.createNamespacedCustomObject({
       group: GROUP, version: VERSION, namespace: 'default', plural: 'postgresqlservers',

@@ -21,8 +21,8 @@ export function productionRuntimeEnv(root = process.cwd()): Record<string, strin
 }
 
 /**
- * The options the image's ENTRYPOINT gives `node` before the script (V8 flags that NODE_OPTIONS
- * does not accept, such as `--optimize-for-size`), for tests and benchmarks to start it the same way.
+ * The options the image's ENTRYPOINT gives `node` before the script (`--expose-gc`, kept out of the
+ * NODE_OPTIONS users may replace), for tests and benchmarks to start it the same way.
  */
 export function productionNodeArgs(root = process.cwd()): string[] {
   const entrypoint = lastStageOf(root)

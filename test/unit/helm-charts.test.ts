@@ -271,7 +271,7 @@ describe('operator chart with default values', () => {
 
   it('runs the image entrypoint, with the Dockerfile\'s node options, on the mounted config file', () => {
     const c = container(objs);
-    expect(productionNodeArgs(ROOT)).toContain('--optimize-for-size');
+    expect(productionNodeArgs(ROOT)).toContain('--expose-gc');
     expect([...c.command, ...c.args]).toEqual(['node', ...productionNodeArgs(ROOT), 'dist/src/main.js', 'run', '--config', `${CONFIG_DIR}/config.yaml`]);
     expect(c.image).toBe('ghcr.io/maibornwolff/hybrid-cloud-postgresql-operator:0.1.0');
     const configMap = one<Obj & { data: Record<string, string> }>(objs, 'ConfigMap');
