@@ -23,12 +23,26 @@ const TEST_TIMEOUT = 180_000;
 
 type Obj = { metadata: { name: string; labels?: Record<string, string> }; status?: Record<string, unknown>; spec: Record<string, unknown> };
 
-/** The example's two objects. The test machine has no en_US.utf8 locale, so the database asks for C.utf8. */
+const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'] as const;
+
+/**
+ * The example's two objects. The test machine has no en_US.utf8 locale, so the database asks for
+ * C.utf8. The operator runs on the real clock, and the example's maintenance window (Sun 03:00 UTC)
+ * is open one hour a week, when the server would rightly be restarted at once: the window moves
+ * to three days from now, so the restart it schedules is always days away.
+ */
 function exampleObjects(): { server: Record<string, unknown>; database: Record<string, unknown> } {
   const docs = parseAllDocuments(readFileSync('examples/azure-server.yaml', 'utf8')).map((d) => d.toJS() as Record<string, unknown> & { kind: string });
   const database = docs.find((d) => d.kind === 'PostgreSQLDatabase')!;
   const spec = database.spec as { database: Record<string, unknown> };
-  return { server: docs.find((d) => d.kind === 'PostgreSQLServer')!, database: { ...database, spec: { ...spec, database: { ...spec.database, collation: 'C.utf8' } } } };
+  const server = docs.find((d) => d.kind === 'PostgreSQLServer')!;
+  const later = new Date(Date.now() + 3 * 24 * 3600_000);
+  const window = { weekday: WEEKDAYS[later.getUTCDay()], starttime: `${String(later.getUTCHours()).padStart(2, '0')}:00` };
+  const serverSpec = server.spec as Record<string, unknown>;
+  return {
+    server: { ...server, spec: { ...serverSpec, maintenance: { ...(serverSpec.maintenance as object), window } } },
+    database: { ...database, spec: { ...spec, database: { ...spec.database, collation: 'C.utf8' } } },
+  };
 }
 
 const asyncPolls = (env: AzureFullstack) => env.emu.requests.filter((r) => r.poll && /azureasyncoperation/i.test(r.path)).length;
