@@ -16,7 +16,7 @@ const mb = (bytes: number): number => Math.round((bytes / 1048576) * 10) / 10;
  * by running V8 in a memory-saving mode for the whole life of the process (ADR 0009). One
  * collection of V8's "last resort" kind — the one it runs under memory pressure: full collections
  * until nothing more is freed, compacting and returning pages — holds the event loop 65–90 ms once
- * over 1,000 databases (0.3 s over 10,000), and the process settles at about 91 MB.
+ * over 1,000 databases (0.3 s over 10,000), and the process sits as low as it did with that flag.
  *
  * Needs node's `--expose-gc` (the image's ENTRYPOINT and the chart's command); without it this
  * does nothing and V8's memory reducer gets there later on its own.

@@ -13,6 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import { parseAllDocuments } from 'yaml';
 import { TAG_MARKED_FOR_DELETION } from '../../src/backends/azure-flexible/naming.js';
+import { AZURE_WEEKDAY } from '../../src/backends/azure-flexible/maintenance.js';
+import type { Weekday } from '../../src/api/types.js';
 import { waitFor } from '../support/operator-harness.js';
 import { ADMIN_LOGIN, loginWithSecret, SERVER_HOST, startAzureFullstack, superuserQuery, type AzureFullstack } from '../support/fullstack-azure/environment.js';
 
@@ -22,8 +24,6 @@ const LONG = 90_000;
 const TEST_TIMEOUT = 180_000;
 
 type Obj = { metadata: { name: string; labels?: Record<string, string> }; status?: Record<string, unknown>; spec: Record<string, unknown> };
-
-const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'] as const;
 
 /**
  * The example's two objects. The test machine has no en_US.utf8 locale, so the database asks for
@@ -37,7 +37,8 @@ function exampleObjects(): { server: Record<string, unknown>; database: Record<s
   const spec = database.spec as { database: Record<string, unknown> };
   const server = docs.find((d) => d.kind === 'PostgreSQLServer')!;
   const later = new Date(Date.now() + 3 * 24 * 3600_000);
-  const window = { weekday: WEEKDAYS[later.getUTCDay()], starttime: `${String(later.getUTCHours()).padStart(2, '0')}:00` };
+  const weekday = Object.keys(AZURE_WEEKDAY).find((d) => AZURE_WEEKDAY[d as Weekday] === later.getUTCDay());
+  const window = { weekday, starttime: `${String(later.getUTCHours()).padStart(2, '0')}:00` };
   const serverSpec = server.spec as Record<string, unknown>;
   return {
     server: { ...server, spec: { ...serverSpec, maintenance: { ...(serverSpec.maintenance as object), window } } },
