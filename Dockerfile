@@ -77,8 +77,9 @@ COPY package.json ./
 
 USER 10001:10001
 EXPOSE 8080
-# --expose-gc: once the caches have synced, the operator gives back the heap V8 grew for the initial
-# lists with one collection (src/util/startup-memory.ts, ADR 0009). Here rather than in NODE_OPTIONS,
-# which the chart lets users replace. Tests and benchmarks read this line.
+# --expose-gc: the operator gives back the heap V8 grew for the initial lists once the caches have
+# synced, and later what the heap grows by while it runs (src/util/heap-release.ts, ADR 0009 and
+# 0010). Here rather than in NODE_OPTIONS, which the chart lets users replace. Tests and benchmarks
+# read this line.
 ENTRYPOINT ["node", "--expose-gc", "dist/src/main.js"]
 CMD ["run", "--config", "/etc/hybrid-cloud-postgresql-operator/config.yaml"]

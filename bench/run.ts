@@ -93,7 +93,7 @@ async function runFigures(opts: BenchOptions, results: BenchResults): Promise<vo
     if (wants('idle')) {
       await attempt('idle', async () => {
         world = await idleWorld(opts, world, common);
-        results.idle = await runIdle(world, { ...common, seconds: opts.idleSeconds });
+        results.idle = await runIdle(world, { ...common, seconds: opts.idleSeconds, soakMinutes: opts.soakMinutes });
       });
     }
   } finally {

@@ -14,7 +14,7 @@ import { createLogger, type Logger } from './observability/logger.js';
 import { createMetrics, metricsHooks, type Metrics } from './observability/metrics.js';
 import { startHttpServer } from './observability/http-server.js';
 import { Operator } from './operator.js';
-import { releaseStartupMemory } from './util/startup-memory.js';
+import { keepHeapReleased, releaseHeap } from './util/heap-release.js';
 
 interface Args {
   command: string;
@@ -55,8 +55,11 @@ async function run(config: OperatorConfig): Promise<void> {
 
   await operator.startWatching();
   log.info({ backend: config.backend, namespaces: config.watch_namespaces.length ? config.watch_namespaces : 'all' }, 'caches synced');
-  const released = releaseStartupMemory();
+  // The heap grown for the initial lists, then whatever V8 keeps growing while the operator runs
+  // (ADR 0009, ADR 0010). Only with node's --expose-gc, as the image and the chart run it.
+  const released = releaseHeap();
   if (released) log.info(released, 'start-up memory released');
+  const stopHeapReleases = released ? keepHeapReleased({ onRelease: (r) => log.debug(r, 'heap released') }) : undefined;
 
   let shuttingDown = false;
   const elector = config.leader_election.enabled ? leaderElector(config, kc, log, operator, metrics, () => shuttingDown) : undefined;
@@ -76,6 +79,7 @@ async function run(config: OperatorConfig): Promise<void> {
     await elector?.stop();
     await http.close();
     clearInterval(gauges);
+    stopHeapReleases?.();
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));

@@ -18,6 +18,15 @@ describe('parseArgs', () => {
     expect(parseArgs(['--operator-node-args', '']).operatorNodeArgs).toEqual([]);
   });
 
+  it('watches RSS after the idle figure for 10 minutes by default, 30 with --full, and not in a quick run unless asked', () => {
+    expect(parseArgs([]).soakMinutes).toBe(10);
+    expect(parseArgs(['--full']).soakMinutes).toBe(30);
+    expect(parseArgs(['--quick']).soakMinutes).toBe(0);
+    expect(parseArgs(['--quick', '--soak-minutes', '2']).soakMinutes).toBe(2);
+    expect(parseArgs(['--soak-minutes', '0']).soakMinutes).toBe(0);
+    expect(() => parseArgs(['--soak-minutes', '-1'])).toThrow('not a positive integer: -1');
+  });
+
   it('reads "restart" as the memory figure, which measures both', () => {
     expect(parseArgs(['--only', 'restart,throughput']).figures).toEqual(['throughput', 'memory']);
   });

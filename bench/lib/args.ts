@@ -16,6 +16,8 @@ export interface BenchOptions {
   resyncSeconds: number;
   latencyRuns: number;
   idleSeconds: number;
+  /** After the idle figure's resync pass, how long an operator runs over the same objects with its RSS read (0: not). */
+  soakMinutes: number;
   /** Populations for the memory and restart figure. */
   memorySizes: number[];
   /** Resync period during the memory and restart figure (long, so few resyncs fall into its windows). */
@@ -35,27 +37,29 @@ export interface BenchOptions {
 }
 
 const PROFILES: Record<BenchOptions['mode'], Omit<BenchOptions, 'mode' | 'figures' | 'outDir' | 'operatorNodeOptions' | 'pgOnDisk'>> = {
-  quick: { sizes: [50], serialBaselineMax: 50, pairs: 2, pairDatabases: 0, concurrency: 10, resyncSeconds: 300, latencyRuns: 20, idleSeconds: 15, memorySizes: [1000], restartResyncSeconds: 86400, restartWindowSeconds: 5 },
-  default: { sizes: [100, 500, 1000], serialBaselineMax: 100, pairs: 4, pairDatabases: 500, concurrency: 10, resyncSeconds: 300, latencyRuns: 200, idleSeconds: 60, memorySizes: [1000, 10000], restartResyncSeconds: 86400, restartWindowSeconds: 10 },
-  full: { sizes: [100, 500, 1000], serialBaselineMax: Infinity, pairs: 4, pairDatabases: 500, concurrency: 10, resyncSeconds: 300, latencyRuns: 200, idleSeconds: 60, memorySizes: [1000, 10000], restartResyncSeconds: 86400, restartWindowSeconds: 10 },
+  quick: { sizes: [50], serialBaselineMax: 50, pairs: 2, pairDatabases: 0, concurrency: 10, resyncSeconds: 300, latencyRuns: 20, idleSeconds: 15, soakMinutes: 0, memorySizes: [1000], restartResyncSeconds: 86400, restartWindowSeconds: 5 },
+  default: { sizes: [100, 500, 1000], serialBaselineMax: 100, pairs: 4, pairDatabases: 500, concurrency: 10, resyncSeconds: 300, latencyRuns: 200, idleSeconds: 60, soakMinutes: 10, memorySizes: [1000, 10000], restartResyncSeconds: 86400, restartWindowSeconds: 10 },
+  full: { sizes: [100, 500, 1000], serialBaselineMax: Infinity, pairs: 4, pairDatabases: 500, concurrency: 10, resyncSeconds: 300, latencyRuns: 200, idleSeconds: 60, soakMinutes: 30, memorySizes: [1000, 10000], restartResyncSeconds: 86400, restartWindowSeconds: 10 },
 };
 
 export const USAGE = `usage: npm run bench -- [--quick | --full] [--only throughput,latency,idle,memory]
   [--sizes 100,500,1000] [--serial-baseline-max N] [--pairs K] [--concurrency N] [--resync S]
-  [--latency-runs N] [--idle-seconds S] [--memory-sizes 1000,10000] [--out DIR]
+  [--latency-runs N] [--idle-seconds S] [--soak-minutes M] [--memory-sizes 1000,10000] [--out DIR]
   [--operator-node-options "--max-semi-space-size=2"] [--operator-node-args "--expose-gc --trace-gc"]
   [--operator-log-dir DIR] [--pg-max-connections 100] [--pg-on-disk]
 
   --quick   smoke run with small numbers (about 2 minutes)
   (default) throughput at N = 100, 500 and 1000, in 5, 4 and 4 baseline/operator pairs; the
-            serial baseline only at 100 (about 15 minutes)
-  --full    as the default, with the serial baseline at every size too
+            serial baseline only at 100; RSS over 10 minutes of the idle world (about 25 minutes)
+  --full    as the default, with the serial baseline at every size too and 30 minutes of RSS
+  --soak-minutes           after the idle figure, how long an operator started at the
+            production defaults runs over its objects, RSS read every 30 s (0: not at all)
   --pairs   baseline/operator round pairs per throughput size (each side's best round counts);
             without it, 4 and more at small N, for about 500 databases a side
   --operator-node-options  NODE_OPTIONS of the operator processes, in place of the image's
   --operator-node-args     node's options before the operator's script, in place of the image's
             ENTRYPOINT ones ("" for none: without --expose-gc, so without
-            the collection that gives back the start-up heap)
+            the collections that give back the heap, ADR 0009 and 0010)
   --operator-log-dir       write each operator process's output there when it stops
   --only    run some figures; "memory" includes the restart figure; "idle" needs throughput's
             largest world and builds one when throughput is not run`;
@@ -102,6 +106,7 @@ function apply(opts: BenchOptions, flag: string, value: string): void {
     case '--resync': opts.resyncSeconds = numbers(value)[0] as number; return;
     case '--latency-runs': opts.latencyRuns = numbers(value)[0] as number; return;
     case '--idle-seconds': opts.idleSeconds = numbers(value)[0] as number; return;
+    case '--soak-minutes': opts.soakMinutes = value === '0' ? 0 : (numbers(value)[0] as number); return;
     case '--memory-sizes': opts.memorySizes = numbers(value); return;
     case '--out': opts.outDir = value; return;
     case '--pg-max-connections': opts.pgMaxConnections = numbers(value)[0]; return;

@@ -63,6 +63,18 @@ function idleRows(i: IdleResult): Row[] {
       '0 writes, 1 backend call per server',
       p.pass,
     ],
+    ...(i.soak ? [soakRow(i.objects, i.resyncSeconds, i.soak)] : []),
+  ];
+}
+
+function soakRow(objects: number, resyncSeconds: number, k: NonNullable<IdleResult['soak']>): Row {
+  const first = k.rssMB[0]?.[1];
+  const last = k.rssMB[k.rssMB.length - 1]?.[1];
+  return [
+    `Memory over ${k.minutes} min, ${objects} Ready`,
+    `RSS ${first} → ${last} MB, highest **${k.maxRssMB} MB** (read every 30 s, resync ${resyncSeconds} s); ${k.reconciles} reconciles, ${k.majorCollections} full collections, ${k.cpuSeconds} CPU s`,
+    '< 100 MB',
+    k.pass,
   ];
 }
 
