@@ -1,6 +1,7 @@
 import { apiTraffic, type ApiTraffic } from '../lib/api-counts.js';
 import { OPERATOR_APP } from '../lib/environment.js';
 import { BenchOperator, type OperatorCounters, type OperatorRuntime } from '../lib/operator.js';
+import { memoryTargetMB } from './memory-restart.js';
 import { mb } from '../lib/proc-stats.js';
 import { sumOf } from '../lib/prometheus.js';
 import { round, sleep, until } from '../lib/stats.js';
@@ -64,7 +65,7 @@ export interface Soak {
 
 const SOAK_SAMPLE_SECONDS = 30;
 /** The memory target for 1,000 databases (the idle world has 1,000 and the 50 of the warm-up). */
-const SOAK_TARGET_MB = 100;
+export const SOAK_TARGET_MB = memoryTargetMB(1000);
 
 export async function runIdle(world: Survivor, opts: IdleOptions): Promise<IdleResult> {
   const { env } = world;

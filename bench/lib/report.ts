@@ -1,4 +1,4 @@
-import type { IdleResult } from '../figures/idle.js';
+import { SOAK_TARGET_MB, type IdleResult } from '../figures/idle.js';
 import type { LatencyResult } from '../figures/latency.js';
 import { memoryTargetMB, type MemoryRestartResult } from '../figures/memory-restart.js';
 import type { ThroughputRow } from '../figures/throughput.js';
@@ -73,7 +73,7 @@ function soakRow(objects: number, resyncSeconds: number, k: NonNullable<IdleResu
   return [
     `Memory over ${k.minutes} min, ${objects} Ready`,
     `RSS ${first} → ${last} MB, highest **${k.maxRssMB} MB** (read every 30 s, resync ${resyncSeconds} s); ${k.reconciles} reconciles, ${k.majorCollections} full collections, ${k.cpuSeconds} CPU s`,
-    '< 100 MB',
+    `< ${SOAK_TARGET_MB} MB`,
     k.pass,
   ];
 }
