@@ -64,7 +64,7 @@ describe('keepHeapReleased', () => {
     expect(released).toHaveLength(2);
   });
 
-  it('does nothing without a gc function', () => {
+  it('reports no release when none could run (no --expose-gc)', () => {
     jest.useFakeTimers();
     let clock = 0;
     const released: HeapRelease[] = [];

@@ -55,7 +55,7 @@ export const DEFAULT_HEAP_RELEASE_POLICY: HeapReleasePolicy = {
   minGrowthBytes: 1.5 * 1048576,
 };
 
-/** Whether the heap has grown enough since the last release (which left `leftBytes` at `lastAt`). */
+/** Whether the heap (`heapBytes` now) has grown enough since the last release, which left `last.leftBytes` at `last.at`. */
 export function releaseDue(policy: HeapReleasePolicy, last: { at: number; leftBytes: number }, now: number, heapBytes: number): boolean {
   if (now - last.at < policy.minGapMs) return false;
   return heapBytes - last.leftBytes >= Math.max(policy.minGrowthBytes, last.leftBytes * policy.growthFraction);
