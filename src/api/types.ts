@@ -83,6 +83,21 @@ export interface ServerStatus {
   endpoint?: { host: string; port: number; sslmode?: string };
   /** Opaque per-backend state (e.g. a poller's resume token) kept across reconciles and restarts. */
   backendState?: Record<string, unknown>;
+  /** Set once when this operator took over a server the Python (kopf) operator created. */
+  adoption?: Adoption;
+}
+
+/**
+ * A takeover from the Python (kopf) operator, recorded in status when it succeeded. Until the
+ * spec's generation moves past `generation` (or the admin opts in by config), what runs is kept
+ * wherever this operator would choose differently for the same spec.
+ */
+export interface Adoption {
+  from: 'python-operator';
+  /** The CR's generation when it was adopted. */
+  generation: number;
+  /** RFC 3339 time of the takeover. */
+  at: string;
 }
 
 export interface DatabaseStatus {

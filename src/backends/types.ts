@@ -14,7 +14,7 @@
  *    users' credentials Secrets. Handlers hold no cloud logic.
  */
 import type { Logger } from 'pino';
-import type { OwnerReference, ServerSpec } from '../api/types.js';
+import type { Adoption, OwnerReference, ServerSpec } from '../api/types.js';
 import type { ReasonName } from '../api/conditions.js';
 import type { KubeClients } from '../k8s/clients.js';
 import type { OperatorConfig } from '../config/types.js';
@@ -89,6 +89,13 @@ export interface ServerContext {
    * acts on it; the handler removes the label once the server is ready, up to date and not busy.
    */
   requestedAction?: string;
+  /**
+   * Set when the server was created by the Python operator and taken over (from
+   * `status.adoption`). While `generation` equals `adoption.generation` and the config does not
+   * opt in to applying them, the backend keeps what runs wherever its own choice for the same spec
+   * would differ, and names each such setting in `ServerObservation.adoptionDifferences`.
+   */
+  adoption?: Adoption;
 }
 
 export interface ServerObservation {
@@ -114,6 +121,12 @@ export interface ServerObservation {
   state?: BackendState;
   /** Something the user should know that does not stop readiness (e.g. "restart needed"). */
   warning?: string;
+  /**
+   * For an adopted server: settings where this operator would choose differently from what runs
+   * (e.g. "sku: runs Standard_D2ds_v4, would choose Standard_D2ds_v5"), kept as they are. The
+   * handler reports each once as an event; `upToDate` does not count them.
+   */
+  adoptionDifferences?: string[];
 }
 
 /** The answer of create/update/setAdminPassword: work was started or done; look again later. */
