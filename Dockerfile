@@ -11,7 +11,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
-COPY scripts/bundle-kubernetes-client.mjs ./scripts/
+COPY scripts/bundle-kubernetes-client.mjs scripts/copy-assets.mjs ./scripts/
 COPY src ./src
 RUN npm run build
 

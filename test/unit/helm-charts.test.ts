@@ -526,4 +526,13 @@ describe('Dockerfile', () => {
     expect(productionRuntimeEnv(ROOT)).toEqual(expect.objectContaining({ MALLOC_ARENA_MAX: '2' }));
     expect(dockerfile).toMatch(/org\.opencontainers\.image\.source=/);
   });
+
+  it('copies every script the build runs into its build stage', async () => {
+    const dockerfile = await readFile(join(ROOT, 'Dockerfile'), 'utf8');
+    const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    const scripts = [...pkg.scripts.build!.matchAll(/node (scripts\/\S+)/g)].map((m) => m[1]!);
+    expect(scripts).toContain('scripts/copy-assets.mjs');
+    const copied = dockerfile.split('\n').filter((l) => l.startsWith('COPY scripts/')).join(' ');
+    for (const script of scripts) expect(copied).toContain(script);
+  });
 });
