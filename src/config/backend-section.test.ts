@@ -31,9 +31,17 @@ backends:
 `;
 
 describe('backendSection', () => {
-  it('gives awsaurora the region of the aws section when it sets none (the reference ignored it)', () => {
+  it('gives awsaurora the region of awsrds, then of aws, when it sets none (as the Python operator read it)', () => {
     const aurora = backendSection<AwsAuroraSection>(load(AWS), 'awsaurora');
-    expect(aurora.region).toBe('eu-west-1');
+    // hybridcloud/util/aws.py: one RDS client for both backends, region from awsrds, then aws.
+    expect(aurora.region).toBe('eu-central-1');
+    const withoutRds = load(AWS.replace('    region: eu-central-1\n', ''));
+    expect(backendSection<AwsAuroraSection>(withoutRds, 'awsaurora').region).toBe('eu-west-1');
+    const ownRegion = load(AWS.replace('    deletion_protection: true', '    region: us-east-2\n    deletion_protection: true'));
+    expect(backendSection<AwsAuroraSection>(ownRegion, 'awsaurora').region).toBe('us-east-2');
+    // Only awsrds names a region: awsaurora is complete (no "region is required" at start).
+    const rdsOnly = load(AWS.replace('    region: eu-west-1\n', ''));
+    expect(backendSection<AwsAuroraSection>(rdsOnly, 'awsaurora').region).toBe('eu-central-1');
     expect(aurora.subnet_group).toBe('shared-subnets');
     expect(aurora.vpc_security_group_ids).toEqual(['sg-1']);
     expect(aurora.deletion_protection).toBe(true);

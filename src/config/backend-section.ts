@@ -1,7 +1,7 @@
 import { isSupportedBackend } from './backend-names.js';
 import { isPlainObject } from './checks.js';
 import { defaultsOf, isOption, type Fragment } from './fragment.js';
-import { backendSections, VIRTUAL_SECTIONS } from './schema.js';
+import { backendSections, OPTION_FALLBACKS, VIRTUAL_SECTIONS } from './schema.js';
 import type { OperatorConfig } from './types.js';
 
 type Layer = Record<string, unknown> | undefined;
@@ -27,6 +27,7 @@ function resolve(fragment: Fragment, layers: Layer[]): Record<string, unknown> {
  * azurepostgresflexible, awsrds, awsaurora) the virtual `azure` / `aws` section's values key by key
  * (nested groups like `network` too; null means "not set here"), then the schema's defaults.
  * Map-valued options (`tags`, `classes`) are taken whole from the first layer that sets them.
+ * A few options read another concrete section between the two (`OPTION_FALLBACKS`).
  * Returns a copy: callers may not change the config through it.
  */
 export function backendSection<T>(config: OperatorConfig, name: string): T {
@@ -40,7 +41,17 @@ export function backendSection<T>(config: OperatorConfig, name: string): T {
     virtualFragment ? defaultsOf(virtualFragment) : undefined,
     defaultsOf(fragment),
   ];
-  return resolve(fragment, layers) as T;
+  return withOptionFallbacks(config, name, resolve(fragment, layers)) as T;
+}
+
+/** Options unset in the section itself take the value of `OPTION_FALLBACKS`' section, when it sets one. */
+function withOptionFallbacks(config: OperatorConfig, name: string, out: Record<string, unknown>): Record<string, unknown> {
+  const isSet = (v: unknown) => v !== null && v !== undefined;
+  for (const [key, other] of Object.entries(OPTION_FALLBACKS[name] ?? {})) {
+    const theirs = config.backends?.[other]?.[key];
+    if (!isSet(config.backends?.[name]?.[key]) && isSet(theirs)) out[key] = structuredClone(theirs);
+  }
+  return out;
 }
 
 /** Backends that may serve servers: the default and every allowed one (known names only). */

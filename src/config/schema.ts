@@ -31,6 +31,16 @@ export const VIRTUAL_SECTIONS: Readonly<Record<string, string>> = {
   awsaurora: 'aws',
 };
 
+/**
+ * Single options that fall back to another concrete section before the virtual one: section →
+ * option → the section read first when the option is unset here. The Python operator built the
+ * one RDS client of both AWS backends with `backends.awsrds.region`, then `backends.aws.region`
+ * (hybridcloud/util/aws.py), so an existing config may name the Aurora region only under awsrds.
+ */
+export const OPTION_FALLBACKS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  awsaurora: { region: 'awsrds' },
+};
+
 /** Rewrites older value shapes the Python operator accepted into the schema's shape, by path. */
 export const legacyShapes: Readonly<Record<string, (value: unknown) => unknown>> = { ...azureLegacyShapes };
 

@@ -32,6 +32,11 @@ export interface OperatorConfig {
     renew_deadline_seconds: number;
     retry_period_seconds: number;
   };
+  /** Servers taken over from the Python operator (see `ServerContext.adoption`). */
+  python_takeover: {
+    /** Apply this operator's own choices to adopted servers at once instead of keeping what runs until the spec changes. */
+    apply_differences: boolean;
+  };
   /** On SIGTERM, how long reconciles in flight may take to finish. */
   shutdown_timeout_seconds: number;
   /** Raw backend sections as validated by the schema; read them through `backendSection`. */

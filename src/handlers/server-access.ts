@@ -25,6 +25,7 @@ export function serverContext(server: PostgreSQLServer, resolved: ResolvedServer
     labels: serverLabels(name),
     state: server.status?.backendState ?? {},
     requestedAction: backendAction(server),
+    ...(server.status?.adoption ? { adoption: server.status.adoption } : {}),
   };
 }
 

@@ -251,7 +251,7 @@ describe('helmbitnami backend: install, observe, resync, upgrade', () => {
     await kube.apps.patchNamespacedStatefulSetStatus({ name: RELEASE, namespace: NS, body: { status: { readyReplicas: 0 } } }, mergePatchOptions());
     const obs = await backend.observe(ctx);
     expect(obs.exists).toBe(false);
-    expect(obs.message).toMatch(/is not ready and differs from the desired values: global: \(unset\) → .*image.registry: \(unset\) → "docker.io"/);
+    expect(obs.message).toMatch(/is not ready and differs from the desired values: global.security.allowInsecureImages: \(unset\) → true; image.registry: \(unset\) → "docker.io"/);
     await backend.create(ctx);
     expect((await readSts())?.spec?.template.spec?.containers[0]?.image).toBe('docker.io/bitnamilegacy/postgresql:17');
     await makeReady();

@@ -16,6 +16,7 @@ import type {
   ValidationResult,
 } from '../types.js';
 import type { Comparison } from './compare.js';
+import { holdsAdoptedSettings, keepWhatRuns } from '../common/adoption.js';
 import { allowedExtensions, normalizeSection } from './config.js';
 import type { AwsSection } from './config.js';
 import type { ServerRef } from './desired.js';
@@ -46,6 +47,8 @@ export interface AwsBackendOptions {
   passwordSettleSeconds?: number;
   /** CA bundle override (PEM); else `ca_bundle_file` from the config, else the RDS global bundle. */
   caBundle?: string;
+  /** `python_takeover.apply_differences`: change adopted servers to this operator's choices at once. */
+  applyAdoptionDifferences?: boolean;
 }
 
 /** Wait before looking again at a deletion nobody can progress (protection, foreign instances). */
@@ -62,6 +65,7 @@ export abstract class AwsBackendBase implements ServerBackend {
   protected readonly now: () => Date;
   private readonly caBundle: string;
   private readonly passwordSettleMs: number;
+  private readonly applyAdoptionDifferences: boolean;
 
   constructor(options: AwsBackendOptions) {
     this.section = normalizeSection(options.section as Record<string, unknown>);
@@ -69,6 +73,7 @@ export abstract class AwsBackendBase implements ServerBackend {
     this.poll = { ...DEFAULT_POLL, ...options.poll };
     this.now = options.now ?? (() => new Date());
     this.passwordSettleMs = (options.passwordSettleSeconds ?? 60) * 1000;
+    this.applyAdoptionDifferences = options.applyAdoptionDifferences ?? false;
     this.caBundle = options.caBundle ?? (this.section.ca_bundle_file ? readFileSync(this.section.ca_bundle_file, 'utf8') : RDS_GLOBAL_CA_BUNDLE);
     this.api = new RdsApi({
       region: this.section.region,
@@ -123,7 +128,9 @@ export abstract class AwsBackendBase implements ServerBackend {
   /** The observation of an existing resource, from its status and its comparison with the spec. */
   protected observation(ctx: ServerContext, what: string, status: string, cmp: Comparison, endpoint: Endpoint | undefined): ServerObservation {
     const verdict = judgeStatus(status);
-    const upToDate = cmp.differences.length === 0;
+    const hold = holdsAdoptedSettings(ctx, this.applyAdoptionDifferences);
+    // Held differences (an adopted server) are no reason to look again soon.
+    const upToDate = hold || cmp.differences.length === 0;
     const poll = verdict.busy || !upToDate ? nextPoll(ctx.state, status, this.poll) : undefined;
     const warnings = [...cmp.warnings, ...unsupportedFeatures(this.kind, ctx.spec)];
     if (cmp.pending.length > 0) {
@@ -131,7 +138,7 @@ export abstract class AwsBackendBase implements ServerBackend {
       warnings.push(`changes ${when}: ${cmp.pending.join(', ')}`);
     }
     const stuck = verdict.stuck ? ' and needs attention in AWS' : '';
-    return {
+    const observation: ServerObservation = {
       exists: true,
       ready: verdict.serving && endpoint !== undefined,
       upToDate,
@@ -143,6 +150,18 @@ export abstract class AwsBackendBase implements ServerBackend {
       state: poll ? poll.state : withoutPoll(ctx.state),
       warning: warnings.length > 0 ? warnings.join('; ') : undefined,
     };
+    return keepWhatRuns(observation, hold, hold ? this.takeoverNotes() : []);
+  }
+
+  /**
+   * What differs for an adopted server without being a setting: the Python operator deleted
+   * every server without a final snapshot (SkipFinalSnapshot=True); this one takes one unless
+   * `final_snapshot` is false.
+   */
+  private takeoverNotes(): string[] {
+    return this.section.final_snapshot
+      ? ['deletion: the Python operator deleted servers without a final snapshot; this operator takes one (final_snapshot: true in the config), so deleting this server keeps a snapshot that costs storage until someone deletes it']
+      : [];
   }
 
   protected changePassword(ctx: ServerContext, password: string, target: PasswordTarget): Promise<PasswordResult> {

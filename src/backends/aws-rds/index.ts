@@ -10,8 +10,16 @@ export type { AwsSection } from './config.js';
 
 /** `awsrds`: RDS for PostgreSQL instances. Credentials come from the SDK's default chain. */
 export const createAwsRdsBackend: BackendFactory = (deps: BackendDeps) =>
-  new AwsRdsBackend({ section: readSection(deps.config, 'awsrds'), log: deps.log.child({ backend: 'awsrds' }) });
+  new AwsRdsBackend({
+    section: readSection(deps.config, 'awsrds'),
+    log: deps.log.child({ backend: 'awsrds' }),
+    applyAdoptionDifferences: deps.config.python_takeover.apply_differences,
+  });
 
 /** `awsaurora`: Aurora PostgreSQL clusters with one writer instance. */
 export const createAwsAuroraBackend: BackendFactory = (deps: BackendDeps) =>
-  new AwsAuroraBackend({ section: readSection(deps.config, 'awsaurora'), log: deps.log.child({ backend: 'awsaurora' }) });
+  new AwsAuroraBackend({
+    section: readSection(deps.config, 'awsaurora'),
+    log: deps.log.child({ backend: 'awsaurora' }),
+    applyAdoptionDifferences: deps.config.python_takeover.apply_differences,
+  });

@@ -14,6 +14,7 @@ import type {
   ActionResult, AdminConnection, DatabasePolicy, DeleteResult, Endpoint, PasswordResult, ServerBackend, ServerContext,
   ServerObservation, ValidationResult,
 } from '../types.js';
+import { holdsAdoptedSettings, keepWhatRuns } from '../common/adoption.js';
 import type { NameVars } from '../common/naming.js';
 import { createArmClient } from './arm-client.js';
 import { guarded, ThrottleGate } from './arm-errors.js';
@@ -48,6 +49,8 @@ export interface AzureFlexibleBackendOptions {
   caBundle?: string;
   /** The port servers listen on. Azure's is always 5432; tests point it at a local PostgreSQL. */
   port?: number;
+  /** `python_takeover.apply_differences`: change adopted servers to this operator's choices at once. */
+  applyAdoptionDifferences?: boolean;
 }
 
 
@@ -84,6 +87,7 @@ export class AzureFlexibleBackend implements ServerBackend {
   private readonly sdkInterval: number;
   private readonly caBundle: string;
   private readonly port: number;
+  private readonly applyAdoptionDifferences: boolean;
   /** What `observe` read, for the `update` that follows it in the same reconcile (saves a re-read). */
   private readonly snapshots = new WeakMap<ServerObservation, Snapshot>();
 
@@ -97,6 +101,7 @@ export class AzureFlexibleBackend implements ServerBackend {
     this.sdkInterval = options.sdkPollIntervalMs ?? 2000;
     this.caBundle = options.caBundle ?? (this.settings.caBundleFile ? readFileSync(this.settings.caBundleFile, 'utf8') : AZURE_CA_BUNDLE);
     this.port = options.port ?? AZURE_PORT;
+    this.applyAdoptionDifferences = options.applyAdoptionDifferences ?? false;
     this.client = createArmClient({ ...this.settings, credential: options.credential, httpClient: options.httpClient });
     this.locks = new LockClient(this.client, this.settings.armEndpoint);
     this.reads = new ArmReader(this.client, this.locks, this.gate);
@@ -141,7 +146,7 @@ export class AzureFlexibleBackend implements ServerBackend {
       ...(plan.lookAgainSeconds !== undefined ? { retryAfterSeconds: plan.lookAgainSeconds } : {}),
     };
     this.snapshots.set(observation, snapshot);
-    return observation;
+    return keepWhatRuns(observation, holdsAdoptedSettings(ctx, this.applyAdoptionDifferences));
   }
 
   private observeMissing(s: AzureState): ServerObservation {

@@ -23,6 +23,7 @@ export function azureFlexibleFactory(extra: Omit<Partial<AzureFlexibleBackendOpt
       ...extra,
       settings: parseSettings(backendSection<AzureFlexibleSection>(deps.config, BACKEND_NAME) as unknown as Record<string, unknown>),
       log: deps.log.child({ backend: BACKEND_NAME }),
+      applyAdoptionDifferences: deps.config.python_takeover.apply_differences,
     });
 }
 

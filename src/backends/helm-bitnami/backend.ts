@@ -4,6 +4,7 @@ import { Reason } from '../../api/conditions.js';
 import type { ServerSpec } from '../../api/types.js';
 import type { HelmBitnamiSection } from '../../config/sections/helmbitnami.js';
 import type { KubeClients } from '../../k8s/clients.js';
+import { holdsAdoptedSettings, keepWhatRuns } from '../common/adoption.js';
 import { renderPattern } from '../common/naming.js';
 import { PermanentError, TemporaryError } from '../errors.js';
 import type {
@@ -46,6 +47,8 @@ export interface HelmBitnamiOptions {
   /** Limit for opening a PostgreSQL session (default 10 s). */
   connectTimeoutMs?: number;
   now?: () => number;
+  /** `python_takeover.apply_differences`: change adopted releases to this operator's values at once. */
+  applyAdoptionDifferences?: boolean;
 }
 
 /**
@@ -90,12 +93,16 @@ export class HelmBitnamiBackend implements ServerBackend {
     const stsState = statefulSetState(sts);
     const ready = head.status === 'deployed' && stsState.ready;
     const differences = this.releaseDifferences(head, current, this.desiredValues(ctx, release));
-    const incomplete = incompleteRelease(release, head, sts, ready, differences);
+    const hold = this.holds(ctx);
+    // An adopted release keeps its values while the hold lasts, ready or not.
+    const incomplete = incompleteRelease(release, head, sts, ready, hold ? [] : differences);
     // Repaired by `create` (= `update` here), which the handler calls at once for a server that does
     // not exist, while it waits on one that is not ready.
     if (incomplete) return { exists: false, ready: false, upToDate: false, differences: [incomplete], message: incomplete, ...(warning ? { warning } : {}) };
-    if (ready && this.needsAdminRole(ctx)) differences.push(`admin role "${this.settings.admin_username}" is not created yet`);
-    return {
+    if (hold) differences.push(...this.hostDifference(ctx, release, endpoint));
+    // The admin role is SQL in the server, no change to the release: made even while the hold lasts.
+    const roleMissing = ready && this.needsAdminRole(ctx) ? [`admin role "${this.settings.admin_username}" is not created yet`] : [];
+    const observed = keepWhatRuns({
       exists: true,
       ready,
       upToDate: differences.length === 0,
@@ -104,7 +111,9 @@ export class HelmBitnamiBackend implements ServerBackend {
       message: ready ? `release ${release} revision ${head.revision} running` : `waiting for StatefulSet ${release}: ${stsState.summary}`,
       ...(ready ? {} : { retryAfterSeconds: this.pollSeconds }),
       ...(warning ? { warning } : {}),
-    };
+    }, hold);
+    if (!roleMissing.length) return observed;
+    return { ...observed, upToDate: false, differences: [...(observed.differences ?? []), ...roleMissing] };
   }
 
   create(ctx: ServerContext): Promise<ActionResult> {
@@ -192,7 +201,7 @@ export class HelmBitnamiBackend implements ServerBackend {
     const desired = this.desiredValues(ctx, release);
     const current = head ? await this.helm.getValues(release, ctx.namespace) : {};
     const sts = head ? await readStatefulSet(this.opts.kube, release, ctx.namespace) : undefined;
-    const differences = head ? this.releaseDifferences(head, current, desired) : [];
+    const differences = this.upgradeReasons(ctx, head, current, desired);
     if (!head || !sts || head.status !== 'deployed' || differences.length > 0) {
       if (head) await this.guardUpgrade(ctx, release, current, desired, sts);
       await this.helm.upgradeInstall({ release, namespace: ctx.namespace, chartArgs: this.chart.args, values: desired }, [ctx.adminPassword]);
@@ -205,6 +214,11 @@ export class HelmBitnamiBackend implements ServerBackend {
       return { message: `created admin role "${this.settings.admin_username}"`, retryAfterSeconds: 1, state: { ...ctx.state, adminRole: this.settings.admin_username } };
     }
     return { message: `Helm release ${release} is up to date`, retryAfterSeconds: this.pollSeconds };
+  }
+
+  /** What an upgrade would change; nothing for an adopted release while the hold lasts (see observe). */
+  private upgradeReasons(ctx: ServerContext, head: HelmRevision | undefined, current: HelmValues, desired: HelmValues): string[] {
+    return head && !this.holds(ctx) ? this.releaseDifferences(head, current, desired) : [];
   }
 
   private releaseDifferences(head: HelmRevision, current: HelmValues, desired: HelmValues): string[] {
@@ -279,7 +293,23 @@ export class HelmBitnamiBackend implements ServerBackend {
     const port = Number(valueAt(extra, 'primary.service.ports.postgresql') ?? DEFAULT_PORT) || DEFAULT_PORT;
     // The chart serves TLS only when told to (tls.enabled), with its own or a given certificate.
     const tls = valueAt(extra, 'tls.enabled') === true;
-    return { host: `${release}.${ctx.namespace}.svc`, port, sslmode: tls ? 'require' : 'disable' };
+    // An adopted release keeps the host the Python operator published while the hold lasts.
+    const host = this.holds(ctx) ? `${release}.${ctx.namespace}.svc.cluster.local` : this.ownHost(ctx, release);
+    return { host, port, sslmode: tls ? 'require' : 'disable' };
+  }
+
+  /** The Service's name as this operator publishes it (no cluster domain: it need not be cluster.local). */
+  private ownHost(ctx: ServerContext, release: string): string {
+    return `${release}.${ctx.namespace}.svc`;
+  }
+
+  private hostDifference(ctx: ServerContext, release: string, endpoint: Endpoint): string[] {
+    const own = this.ownHost(ctx, release);
+    return endpoint.host === own ? [] : [`endpoint host: ${endpoint.host} → ${own}`];
+  }
+
+  private holds(ctx: ServerContext): boolean {
+    return holdsAdoptedSettings(ctx, this.opts.applyAdoptionDifferences ?? false);
   }
 }
 

@@ -30,6 +30,14 @@ describe('valueDifferences', () => {
     expect(diffs).toEqual(['auth.existingSecret changed']);
   });
 
+  it('lists a subtree set or unset as a whole leaf by leaf, so credentials inside it stay hidden', () => {
+    // The Python operator's releases carry the admin password in their values.
+    const python = { global: { storageClass: '', postgresql: { auth: { postgresPassword: 'Pyth0n-Secret' } } } };
+    const diffs = valueDifferences(python, { auth: { existingSecret: 's' } });
+    expect(diffs).toEqual(['auth.existingSecret changed', 'global.postgresql.auth.postgresPassword changed', 'global.storageClass: "" → (unset)']);
+    expect(JSON.stringify(valueDifferences({ auth: { existingSecret: 's' } }, python))).not.toContain('Pyth0n-Secret');
+  });
+
   it('ignores undefined (not sent to helm)', () => {
     expect(valueDifferences({ a: 1 }, { a: 1, b: undefined })).toEqual([]);
   });

@@ -26,6 +26,10 @@ export function valueDifferences(current: unknown, desired: unknown): string[] {
 }
 
 function walk(current: unknown, desired: unknown, path: string, out: string[]): void {
+  // A whole subtree set or unset (e.g. an adopted release's `global.postgresql.auth`) is listed
+  // leaf by leaf, so a password inside it is redacted like any other.
+  if (isPlainObject(current) && desired === undefined) desired = {};
+  if (isPlainObject(desired) && current === undefined) current = {};
   if (isPlainObject(current) && isPlainObject(desired)) {
     const keys = [...new Set([...Object.keys(desired), ...Object.keys(current)])].sort();
     for (const key of keys) walk(current[key], desired[key], path ? `${path}.${key}` : key, out);

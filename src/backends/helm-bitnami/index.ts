@@ -14,4 +14,5 @@ export const createHelmBitnamiBackend: BackendFactory = (deps) =>
     settings: backendSection<HelmBitnamiSection>(deps.config, 'helmbitnami'),
     kube: deps.kube,
     log: deps.log.child({ backend: 'helmbitnami' }),
+    applyAdoptionDifferences: deps.config.python_takeover.apply_differences,
   });

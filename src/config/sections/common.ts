@@ -57,6 +57,13 @@ export const common = {
     renew_deadline_seconds: { doc: 'The leader stops reconciling when it could not renew for this long (less than lease_duration_seconds).', format: POSITIVE, default: 10 },
     retry_period_seconds: { doc: 'Pause between attempts to acquire or renew the Lease (less than renew_deadline_seconds).', format: POSITIVE, default: 2 },
   },
+  python_takeover: {
+    apply_differences: {
+      doc: "Servers taken over from the Python operator keep the settings it chose (SKU family, maintenance weekday, backup retention, Helm chart version and values, ...) wherever this operator would choose differently, until their spec changes; each such setting is reported as an event. If true, they are changed to this operator's choice at the next reconcile instead.",
+      format: FLAG,
+      default: false,
+    },
+  },
   shutdown_timeout_seconds: {
     doc: "On SIGTERM, how long reconciles in flight may take to finish (keep it below the pod's terminationGracePeriodSeconds).",
     format: POSITIVE,
