@@ -28,7 +28,8 @@ export function holdsAdoptedSettings(ctx: Pick<ServerContext, 'adoption' | 'gene
  */
 export function keepWhatRuns(observation: ServerObservation, hold: boolean, notes: string[] = []): ServerObservation {
   if (!hold || !observation.exists) return observation;
-  const kept = (observation.differences ?? []).map((d) => `${KEPT} ${d}`);
+  // Once each: e.g. an Aurora cluster and its writer both miss the same tag.
+  const kept = [...new Set(observation.differences ?? [])].map((d) => `${KEPT} ${d}`);
   const adoptionDifferences = [...kept, ...notes];
   const { differences: _applied, ...rest } = observation;
   return {
