@@ -16,10 +16,10 @@ import { PostgreSQLManagementFlexibleServerClient } from '@azure/arm-postgresql-
 import type { AzureEmulator } from '../azure-emulator/index.js';
 
 export interface PythonAzureSpec {
-  version?: string;
+  version?: string | number | null;
   size: { cpu?: number; storageGB?: number };
   maintenance?: { window?: { weekday: string; starttime: string } };
-  extensions?: string[];
+  extensions?: readonly string[];
 }
 
 const PYTHON_WEEKDAY: Record<string, number> = { Mon: 0, Tue: 1, Wed: 2, Thu: 3, Fri: 4, Sat: 5, Sun: 6 };
@@ -50,12 +50,12 @@ export async function createPythonAzureServer(
       sku: pythonSku(spec.size.cpu),
       administratorLogin: 'postgres',
       administratorLoginPassword: password,
-      version: spec.version ?? '13',
+      version: spec.version ? String(spec.version) : '13',
       storage: { storageSizeGB: spec.size.storageGB ?? 32 },
       backup: { backupRetentionDays: 7, geoRedundantBackup: 'Disabled' },
       highAvailability: { mode: 'Disabled' },
       maintenanceWindow: window
-        ? { customWindow: 'Enabled', dayOfWeek: PYTHON_WEEKDAY[window.weekday], startHour: hour, startMinute: minute }
+        ? { customWindow: 'Enabled', dayOfWeek: PYTHON_WEEKDAY[window.weekday] ?? 0, startHour: hour, startMinute: minute }
         : { customWindow: 'Disabled', dayOfWeek: 0, startHour: 0, startMinute: 0 },
       availabilityZone: '1',
       tags,
