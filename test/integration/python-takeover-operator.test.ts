@@ -128,7 +128,7 @@ describe('the first reconciles of servers taken over from the Python operator', 
       for (const name of Object.keys(SERVERS)) await h.waitForReady('PostgreSQLServer', name, 'True', undefined, TIMEOUT / 3);
     } catch (err) {
       const states = await Promise.all(Object.keys(SERVERS).map(async (n) => [n, await h.get('PostgreSQLServer', n)]));
-      throw new Error(`${String(err)}\n${JSON.stringify(states, null, 1)}\n${h.logLines.slice(-30).join("\n")}`, { cause: err });
+      throw new Error(`${String(err)}\n${JSON.stringify(states, null, 1)}\n${h.logLines.slice(-30).join('\n')}`, { cause: err });
     }
     // A few more reconciles (resync, status writes) change nothing either.
     await new Promise((r) => setTimeout(r, 1500));
