@@ -6,7 +6,7 @@
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
@@ -408,7 +408,7 @@ describe('operator chart values', () => {
 
 describe('values.schema.json', () => {
   const bad: Array<[string, Record<string, unknown>, RegExp]> = [
-    ['a misspelt or removed key', { replicaCount: 2 }, /replicaCount/],
+    ['a misspelt or removed key', { replicasCount: 2 }, /replicasCount/],
     ['a wrong type', { replicas: 'two' }, /replicas/],
     ['a nested typo', { serviceAccount: { create: true, anotations: {} } }, /anotations/],
     ['an unknown log level', { logLevel: 'verbose' }, /logLevel/],
@@ -448,6 +448,69 @@ describe('values.schema.json', () => {
     const run = await templateRun(CRD_CHART, { keepCrds: false });
     expect(run.code).not.toBe(0);
     expect(run.stderr).toMatch(/keepCrds/);
+  });
+});
+
+describe("the Python operator chart's values file (test/fixtures/python-operator-chart/values.yaml)", () => {
+  const PYTHON_VALUES = join(ROOT, 'test/fixtures/python-operator-chart/values.yaml');
+  type Service = Obj & { spec: { ports: Array<{ port: number; targetPort: string | number }>; selector: Record<string, string> } };
+  type Strategy = { type: string; rollingUpdate?: unknown };
+
+  /** The chart's NOTES lines about the Python chart's keys (helm template leaves NOTES.txt out: a ConfigMap renders them). */
+  async function pythonNotes(...values: Array<string | Record<string, unknown>>): Promise<string> {
+    const chart = join(scratch, `chart-${Math.random().toString(36).slice(2)}`);
+    await cp(OPERATOR_CHART, chart, { recursive: true });
+    await writeFile(join(chart, 'templates/zz-notes.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: notes\ndata:\n  notes: {{ include "operator.pythonValuesNotes" . | toJson }}\n');
+    const objs = await render(chart, ...values);
+    return one<Obj & { data: { notes: string } }>(objs, 'ConfigMap', 'notes').data.notes;
+  }
+
+  it('installs unchanged, with its keys mapped: replicaCount, pod ports, resources and probes, Recreate', async () => {
+    const objs = await render(OPERATOR_CHART, PYTHON_VALUES);
+    const deployment = one<Deployment & { spec: { strategy: Strategy } }>(objs, 'Deployment');
+    expect(deployment.spec.replicas).toBe(1);
+    // Recreate alone: the default rollingUpdate would make the API refuse the Deployment.
+    expect(deployment.spec.strategy).toEqual({ type: 'Recreate' });
+    const c = container(objs);
+    expect(c.ports).toEqual([{ name: 'http', containerPort: 8080, protocol: 'TCP' }]);
+    expect(c.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
+    expect(c.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'http' });
+    expect((c as Container & { resources: unknown }).resources).toEqual({ limits: { cpu: '500m', memory: '256Mi' }, requests: { cpu: '100m', memory: '128Mi' } });
+    expect(one<Service>(objs, 'Service').spec.ports[0]).toMatchObject({ port: 80, targetPort: 'http' });
+    // RBAC stays least-privilege: clusterAdmin binds nothing.
+    expect(objs.filter((o) => o.kind === 'ClusterRoleBinding').map((o) => (o as Obj & { roleRef: { name: string } }).roleRef.name)).toEqual([RELEASE]);
+    // Its operatorConfig (helmbitnami) gets the Bitnami chart permissions and loads in the operator.
+    expect(one<Obj & { rules: Rule[] }>(objs, 'ClusterRole').rules.some((r) => r.resources?.includes('poddisruptionbudgets'))).toBe(true);
+    const configFile = join(scratch, 'python-config.yaml');
+    await writeFile(configFile, one<Obj & { data: Record<string, string> }>(objs, 'ConfigMap').data['config.yaml']!);
+    expect(loadConfig({ file: configFile, env: {} }).backend).toBe('helmbitnami');
+  });
+
+  it('maps changed old keys too: replicaCount over replicas, the http port, probe timings, selector labels, targetPort', async () => {
+    const objs = await render(OPERATOR_CHART, PYTHON_VALUES, {
+      replicaCount: 3,
+      extraLabelsSelector: { team: 'platform' },
+      pod: { ports: [{ name: 'http', containerPort: 9090, protocol: 'TCP' }], livenessProbe: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 30 } },
+      service: { targetPort: 9090 },
+    });
+    const deployment = one<Deployment & { spec: { selector: { matchLabels: Record<string, string> } } }>(objs, 'Deployment');
+    expect(deployment.spec.replicas).toBe(3);
+    expect(deployment.spec.selector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'hybrid-cloud-postgresql-operator', 'app.kubernetes.io/instance': RELEASE, team: 'platform' });
+    expect(deployment.spec.template.metadata.labels).toMatchObject({ team: 'platform' });
+    const c = container(objs);
+    expect(c.ports[0]?.containerPort).toBe(9090);
+    expect(envOf(c, 'HYBRIDCLOUD_HTTP_PORT')?.value).toBe('9090');
+    expect(c.livenessProbe).toMatchObject({ httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 30, timeoutSeconds: 3 });
+    expect(one<Service>(objs, 'Service').spec.ports[0]?.targetPort).toBe(9090);
+  });
+
+  it('reports the keys it accepts but does not apply in NOTES, and warns about an image tag', async () => {
+    const notes = await pythonNotes(PYTHON_VALUES, { tokenExpirationWorkaround: true });
+    expect(notes).toContain('serviceAccount.clusterAdmin: no cluster-admin binding');
+    expect(notes).toContain('tokenExpirationWorkaround: not needed');
+    expect(notes).toContain('pod.livenessProbe/readinessProbe: only their timing fields are used');
+    expect(notes).toContain('image.tag is "dev": it must name a release of this operator');
+    expect(await pythonNotes()).toBe('');
   });
 });
 

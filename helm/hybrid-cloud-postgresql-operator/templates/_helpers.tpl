@@ -19,6 +19,10 @@
 {{- define "operator.selectorLabels" -}}
 app.kubernetes.io/name: {{ include "operator.name" . }}
 app.kubernetes.io/instance: {{ .Release.Name }}
+{{- /* The Python operator chart's extraLabelsSelector: its Deployment's selector had them (immutable). */ -}}
+{{- range $key, $value := .Values.extraLabelsSelector }}
+{{ $key }}: {{ $value | quote }}
+{{- end }}
 {{- end }}
 
 {{- define "operator.labels" -}}
