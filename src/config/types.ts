@@ -37,6 +37,8 @@ export interface OperatorConfig {
     /** Apply this operator's own choices to adopted servers at once instead of keeping what runs until the spec changes. */
     apply_differences: boolean;
   };
+  /** At start, how long to keep trying to reach the API server before exiting with an error. */
+  startup_timeout_seconds: number;
   /** On SIGTERM, how long reconciles in flight may take to finish. */
   shutdown_timeout_seconds: number;
   /** Raw backend sections as validated by the schema; read them through `backendSection`. */

@@ -39,7 +39,7 @@ export function createKubeClients(kc: k8s.KubeConfig): KubeClients {
 }
 
 /** What `kc.makeApiClient` configures (server, kubeconfig auth, a User-Agent), on the lighter transport. */
-function apiConfiguration(kc: k8s.KubeConfig): k8s.Configuration {
+export function apiConfiguration(kc: k8s.KubeConfig): k8s.Configuration {
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error('the kubeconfig has no current cluster');
   return createConfiguration({

@@ -12,6 +12,7 @@
 export {
   ADD,
   AppsV1Api,
+  AuthorizationV1Api,
   CoordinationV1Api,
   CoreV1Api,
   createConfiguration,

@@ -64,6 +64,11 @@ export const common = {
       default: false,
     },
   },
+  startup_timeout_seconds: {
+    doc: 'At start, how long to keep trying to reach the Kubernetes API server before exiting with an error (a pod is then restarted); once started, API outages are retried for as long as they last.',
+    format: POSITIVE,
+    default: 30,
+  },
   shutdown_timeout_seconds: {
     doc: "On SIGTERM, how long reconciles in flight may take to finish (keep it below the pod's terminationGracePeriodSeconds).",
     format: POSITIVE,
