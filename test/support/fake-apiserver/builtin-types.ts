@@ -41,6 +41,8 @@ export function builtinTypes(): ResourceType[] {
     builtin({ group: 'apps', plural: 'statefulsets', kind: 'StatefulSet', namespaced: true, shortNames: ['sts'], statusSubresource: true, generation: 'spec' }),
     builtin({ group: 'coordination.k8s.io', plural: 'leases', kind: 'Lease', namespaced: true, createOnUpdate: true }),
     builtin({ group: 'events.k8s.io', plural: 'events', kind: 'Event', namespaced: true, shortNames: ['ev'], createOnUpdate: true, fieldSelectors: ['regarding.kind', 'regarding.namespace', 'regarding.name', 'regarding.uid', 'reason', 'reportingController', 'type'] }),
+    // Not stored: the answer to a POST is the caller's authorization decision (authorization.ts).
+    builtin({ group: 'authorization.k8s.io', plural: 'selfsubjectaccessreviews', kind: 'SelfSubjectAccessReview', namespaced: false, verbs: ['create'] }),
     builtin({
       group: 'apiextensions.k8s.io', plural: 'customresourcedefinitions', kind: 'CustomResourceDefinition', namespaced: false,
       shortNames: ['crd', 'crds'], statusSubresource: true, generation: 'spec', unconditionalUpdate: false, returnDeletedObject: true,

@@ -10,7 +10,7 @@ function resourceEntries(t: ResourceType): Record<string, unknown>[] {
     singularName: t.singular,
     namespaced: t.namespaced,
     kind: t.kind,
-    verbs: VERBS,
+    verbs: t.verbs ?? VERBS,
     ...(t.shortNames ? { shortNames: t.shortNames } : {}),
   };
   const sub = (name: string, verbs: string[]) => ({ name: `${t.plural}/${name}`, singularName: '', namespaced: t.namespaced, kind: t.kind, verbs });

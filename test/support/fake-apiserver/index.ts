@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import { kubeConfigForUrl } from '../../../src/k8s/clients.js';
+import { Authorizer, type Denial } from './authorization.js';
 import { builtinTypes } from './builtin-types.js';
 import type { Ctx } from './context.js';
 import { CORE_NAMESPACES } from './context.js';
@@ -46,7 +47,16 @@ export interface FakeApiServer {
    * unsubscribe function.
    */
   onChange(listener: (change: { type: EventType; object: KubeObject }) => void): () => void;
+  /**
+   * Takes permissions away (every client may do everything until then): matching requests get the
+   * real API's 403 Forbidden, and SelfSubjectAccessReviews answer `allowed: false` for them.
+   */
+  deny(...denials: Denial[]): void;
+  /** Drops every denial. */
+  allowAll(): void;
 }
+
+export type { Denial } from './authorization.js';
 
 export interface FakeApiServerOptions {
   /** CRD YAML files (multi-document allowed; non-CRD documents are ignored) registered at start. */
@@ -55,6 +65,8 @@ export interface FakeApiServerOptions {
   bookmarkIntervalMs?: number;
   /** How many events the watch history keeps (default 10000); older resourceVersions get 410. */
   historyLimit?: number;
+  /** Permissions the clients lack from the start (see FakeApiServer.deny). */
+  denials?: Denial[];
 }
 
 const WRITE_VERBS = ['POST', 'PUT', 'PATCH', 'DELETE'];
@@ -104,7 +116,9 @@ export async function startFakeApiServer(opts: FakeApiServerOptions = {}): Promi
 
   const counts = new Map<string, number>();
   const byClient = new Map<string, Map<string, number>>();
-  const server = createServer(requestListener(ctx, { bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000 }, counts, byClient));
+  const authorizer = new Authorizer();
+  authorizer.deny(...(opts.denials ?? []));
+  const server = createServer(requestListener(ctx, { bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000 }, counts, byClient, authorizer));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
@@ -125,6 +139,8 @@ export async function startFakeApiServer(opts: FakeApiServerOptions = {}): Promi
       byClient.clear();
     },
     onChange: (listener) => hub.listen((ev) => listener({ type: ev.type, object: ev.object })),
+    deny: (...denials) => authorizer.deny(...denials),
+    allowAll: () => authorizer.allowAll(),
     close: async () => {
       for (const s of sweepers) s.stop();
       hub.endStreams();

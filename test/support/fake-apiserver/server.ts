@@ -1,10 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { REVIEW_GROUP, REVIEW_PLURAL, type Authorizer } from './authorization.js';
 import type { Ctx } from './context.js';
 import { coreVersions, group, groupList, resourceList, versionInfo } from './discovery.js';
-import { routeNotFound } from './errors.js';
+import { badRequest, routeNotFound } from './errors.js';
 import type { HandlerOptions } from './handlers.js';
 import { handleResource, verbOf } from './handlers.js';
-import { sendError, sendJson } from './http-util.js';
+import { readBody, sendError, sendJson } from './http-util.js';
 import type { Route } from './router.js';
 import { route } from './router.js';
 
@@ -27,8 +28,17 @@ function serveDiscovery(ctx: Ctx, r: Exclude<Route, { kind: 'resource' }>, host:
   }
 }
 
+async function reviewBody(req: IncomingMessage): Promise<unknown> {
+  const text = await readBody(req);
+  try {
+    return text.trim() ? JSON.parse(text) : undefined;
+  } catch (e) {
+    throw badRequest(`the body of the request could not be decoded: ${(e as Error).message}`);
+  }
+}
+
 /** The request listener: routes, counts resource requests by verb, renders errors as Status. */
-export function requestListener(ctx: Ctx, opts: HandlerOptions, counts: Map<string, number>, byClient?: Map<string, Map<string, number>>) {
+export function requestListener(ctx: Ctx, opts: HandlerOptions, counts: Map<string, number>, byClient?: Map<string, Map<string, number>>, authorizer?: Authorizer) {
   return (req: IncomingMessage, res: ServerResponse): void => {
     const url = new URL(req.url ?? '/', 'http://fake');
     const run = async (): Promise<void> => {
@@ -36,12 +46,16 @@ export function requestListener(ctx: Ctx, opts: HandlerOptions, counts: Map<stri
       if (r.kind !== 'resource') return serveDiscovery(ctx, r, req.headers.host ?? '', res);
       const key = `${verbOf(req.method ?? 'GET', r, url.searchParams)} ${r.t.plural}${r.subresource ? `/${r.subresource}` : ''}`;
       counts.set(key, (counts.get(key) ?? 0) + 1);
+      // Clients are told apart by their bearer token (kubeConfig(namespace, client)).
+      const client = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? 'anonymous';
       if (byClient) {
-        // Clients are told apart by their bearer token (kubeConfig(namespace, client)).
-        const client = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? 'anonymous';
         const mine = byClient.get(client) ?? new Map<string, number>();
         mine.set(key, (mine.get(key) ?? 0) + 1);
         byClient.set(client, mine);
+      }
+      authorizer?.check(client, r, req.method ?? 'GET', url.searchParams);
+      if (authorizer && r.t.group === REVIEW_GROUP && r.t.plural === REVIEW_PLURAL) {
+        return sendJson(res, 201, authorizer.review(r.t, client, req.method ?? 'GET', await reviewBody(req)));
       }
       await handleResource({ ctx, opts, query: url.searchParams }, r, req, res);
     };

@@ -93,6 +93,8 @@ export interface ResourceType {
   custom: boolean;
   /** Field selector paths beyond metadata.name / metadata.namespace. */
   fieldSelectors: string[];
+  /** Verbs listed by discovery when not the usual full set (create-only review resources). */
+  verbs?: string[];
   /** CRD schemas by version (custom resources only). */
   schemas?: Map<string, Schema | undefined>;
 }
