@@ -1,0 +1,73 @@
+import { describe, expect, it } from '@jest/globals';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { HELM_BACKEND_RULES, LEADER_ELECTION_RULES, requiredPermissions, WORKLOAD_RULES, type PolicyRule } from '../../src/startup/required-permissions.js';
+import { helmTemplate, type RenderedObject } from '../support/helm-binary.js';
+
+const CHART = 'helm/hybrid-cloud-postgresql-operator';
+
+/** "group resource verb" for every verb of every resource of every rule: the rules' meaning, as a sorted list. */
+function grants(rules: readonly PolicyRule[]): string[] {
+  const out = new Set<string>();
+  for (const r of rules) for (const g of r.apiGroups) for (const res of r.resources) for (const v of r.verbs) out.add(`${g} ${res} ${v}`);
+  return [...out].sort();
+}
+
+async function render(values: Record<string, unknown>): Promise<RenderedObject[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'hcpo-rbac-'));
+  try {
+    writeFileSync(join(dir, 'values.yaml'), stringify(values));
+    return await helmTemplate(CHART, 'hcpo', 'ops', [join(dir, 'values.yaml')]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const rulesOf = (objs: RenderedObject[], kind: string, name: string, namespace?: string): PolicyRule[] =>
+  objs.filter((o) => o.kind === kind && o.metadata?.name === name && (namespace === undefined || o.metadata?.namespace === namespace)).flatMap((o) => (o.rules as PolicyRule[] | undefined) ?? []);
+
+/**
+ * The operator checks at start that it holds the permissions of src/startup/required-permissions.ts;
+ * the chart grants its (Cluster)Roles' rules. They must say the same, or the operator would refuse
+ * to start under the chart's own RBAC (or the chart would grant more than the operator checks).
+ */
+describe("the permissions the operator checks at start and the chart's RBAC", () => {
+  it('agree for the default values: the ClusterRole and the leader election Role', async () => {
+    const objs = await render({});
+    expect(grants(rulesOf(objs, 'ClusterRole', 'hcpo-hybrid-cloud-postgresql-operator'))).toEqual(grants(WORKLOAD_RULES));
+    expect(grants(rulesOf(objs, 'Role', 'hcpo-hybrid-cloud-postgresql-operator-leader-election', 'ops'))).toEqual(grants(LEADER_ELECTION_RULES));
+  });
+
+  it('agree when the helmbitnami backend is in use', async () => {
+    const objs = await render({ operatorConfig: { backend: 'statefulset', allowed_backends: ['helmbitnami'] } });
+    expect(grants(rulesOf(objs, 'ClusterRole', 'hcpo-hybrid-cloud-postgresql-operator'))).toEqual(grants([...WORKLOAD_RULES, ...HELM_BACKEND_RULES]));
+  });
+
+  it('agree per watched namespace', async () => {
+    const objs = await render({ watchNamespaces: ['team-a', 'team-b'] });
+    expect(objs.some((o) => o.kind === 'ClusterRole')).toBe(false);
+    for (const ns of ['team-a', 'team-b']) expect(grants(rulesOf(objs, 'Role', 'hcpo-hybrid-cloud-postgresql-operator', ns))).toEqual(grants(WORKLOAD_RULES));
+  });
+});
+
+describe('requiredPermissions', () => {
+  const config = { backend: 'statefulset', allowed_backends: [] as string[], watch_namespaces: [] as string[], leader_election: { enabled: true } as never };
+
+  it('asks for every verb of every rule across all namespaces, and the Lease in its namespace', () => {
+    const needed = requiredPermissions(config, 'ops');
+    expect(needed).toContainEqual({ verb: 'list', group: '', resource: 'secrets', namespace: '' });
+    expect(needed).toContainEqual({ verb: 'patch', group: 'hybridcloud.maibornwolff.de', resource: 'postgresqlservers/status', namespace: '' });
+    expect(needed).toContainEqual({ verb: 'update', group: 'coordination.k8s.io', resource: 'leases', namespace: 'ops' });
+    expect(needed.filter((p) => p.group === 'policy')).toEqual([]);
+    expect(needed).toHaveLength(grants(WORKLOAD_RULES).length + grants(LEADER_ELECTION_RULES).length);
+  });
+
+  it('asks in each watched namespace; no Lease without leader election; the Helm rules with helmbitnami', () => {
+    const needed = requiredPermissions({ ...config, backend: 'helmbitnami', watch_namespaces: ['a', 'b'], leader_election: { enabled: false } as never }, 'ops');
+    expect(new Set(needed.map((p) => p.namespace))).toEqual(new Set(['a', 'b']));
+    expect(needed).toContainEqual({ verb: 'create', group: 'policy', resource: 'poddisruptionbudgets', namespace: 'b' });
+    expect(needed.some((p) => p.resource === 'leases')).toBe(false);
+  });
+});
