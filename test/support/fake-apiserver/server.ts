@@ -28,6 +28,13 @@ function serveDiscovery(ctx: Ctx, r: Exclude<Route, { kind: 'resource' }>, host:
   }
 }
 
+/** Clients are told apart by their bearer token (kubeConfig(namespace, client)). */
+const clientOf = (req: IncomingMessage): string => /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? 'anonymous';
+
+const count = (counts: Map<string, number>, key: string): void => {
+  counts.set(key, (counts.get(key) ?? 0) + 1);
+};
+
 async function reviewBody(req: IncomingMessage): Promise<unknown> {
   const text = await readBody(req);
   try {
@@ -45,13 +52,12 @@ export function requestListener(ctx: Ctx, opts: HandlerOptions, counts: Map<stri
       const r = route(ctx.registry, url.pathname);
       if (r.kind !== 'resource') return serveDiscovery(ctx, r, req.headers.host ?? '', res);
       const key = `${verbOf(req.method ?? 'GET', r, url.searchParams)} ${r.t.plural}${r.subresource ? `/${r.subresource}` : ''}`;
-      counts.set(key, (counts.get(key) ?? 0) + 1);
-      // Clients are told apart by their bearer token (kubeConfig(namespace, client)).
-      const client = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? 'anonymous';
+      const client = clientOf(req);
+      count(counts, key);
       if (byClient) {
         const mine = byClient.get(client) ?? new Map<string, number>();
-        mine.set(key, (mine.get(key) ?? 0) + 1);
         byClient.set(client, mine);
+        count(mine, key);
       }
       authorizer?.check(client, r, req.method ?? 'GET', url.searchParams);
       if (authorizer && r.t.group === REVIEW_GROUP && r.t.plural === REVIEW_PLURAL) {
