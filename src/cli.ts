@@ -15,7 +15,7 @@ import { createMetrics, metricsHooks, type Metrics } from './observability/metri
 import { startHttpServer, type HttpServer } from './observability/http-server.js';
 import { Operator } from './operator.js';
 import { checkCluster } from './startup/cluster-checks.js';
-import { loadKubeConfig } from './startup/kube-config.js';
+import { findKubeConfig } from './startup/kube-config.js';
 import { readPackageInfo } from './startup/package-info.js';
 import { requiredPermissions } from './startup/required-permissions.js';
 import { startLine } from './startup/start-line.js';
@@ -51,7 +51,7 @@ async function run(config: OperatorConfig): Promise<void> {
   const state: StartupState = { problem: 'starting: checking the kube context and the API server' };
   // Serving before the checks: while one waits for the API server, /readyz says what it waits for.
   const http = await listen(config, log, metrics, state);
-  const { kc, source } = loadKubeConfig({ env: process.env });
+  const { kc, source } = findKubeConfig({ env: process.env });
   const leaseNs = leaseNamespace(config, kc);
   const onProblem = (problem: string | undefined) => {
     if (!problem) return;

@@ -25,7 +25,7 @@ export interface LoadedKubeConfig {
  * http://localhost:8080, or fail with a file system error deep in the client, this throws a
  * StartupError that says what was looked for and what is wrong.
  */
-export function loadKubeConfig({ env, root = '' }: KubeConfigEnv): LoadedKubeConfig {
+export function findKubeConfig({ env, root = '' }: KubeConfigEnv): LoadedKubeConfig {
   const listed = (env.KUBECONFIG ?? '').split(delimiter).filter(Boolean);
   if (listed.length > 0) return { kc: fromFiles(listed), source: listed.join(delimiter) };
   const home = env.HOME ? join(env.HOME, '.kube', 'config') : undefined;
