@@ -34,7 +34,7 @@ export function parseArgs(argv: string[]): Args {
     if (a === '--config' || a === '-c') args.configFile = argv[++i];
     else if (a.startsWith('--config=')) args.configFile = a.slice('--config='.length);
     else if (!a.startsWith('-')) args.command = a;
-    else throw new Error(`unknown option ${a}`);
+    else throw new StartupError(`unknown option ${a} (use: run|check-config [--config FILE])`);
   }
   return args;
 }
@@ -165,14 +165,14 @@ function leaderElector(config: OperatorConfig, kc: k8s.KubeConfig, log: Logger, 
 
 /** Runs a command; a start-up problem (config, kube context, cluster) ends the process with its one line. */
 export async function main(argv: string[]): Promise<void> {
-  const args = parseArgs(argv);
-  const file = args.configFile;
-  if (args.command === 'check-config') {
-    process.exitCode = checkConfig({ file, env: process.env, out: process.stdout });
-    return;
-  }
-  if (args.command !== 'run') throw new Error(`unknown command "${args.command}" (use run or check-config)`);
   try {
+    const args = parseArgs(argv);
+    const file = args.configFile;
+    if (args.command === 'check-config') {
+      process.exitCode = checkConfig({ file, env: process.env, out: process.stdout });
+      return;
+    }
+    if (args.command !== 'run') throw new StartupError(`unknown command "${args.command}" (use run or check-config)`);
     await run(loadConfig({ file, env: process.env }));
   } catch (err) {
     if (!(err instanceof ConfigError) && !(err instanceof StartupError)) throw err;
