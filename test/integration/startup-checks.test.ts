@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SERVICE_ACCOUNT_DIR } from '../../src/startup/kube-config.js';
@@ -93,6 +94,27 @@ describe('start-up checks of the built operator', () => {
     await proc.stop();
     expect(Date.now() - started).toBeLessThan(5000);
     expectOneLine(r, `cannot reach the Kubernetes API server at ${server}`, 'ECONNREFUSED', 'attempts');
+  });
+
+  it('an API server that comes up within startup_timeout_seconds: the operator waits for it and starts', async () => {
+    // The kubeconfig names a port where nothing listens yet; a few seconds later a TCP relay to the
+    // fake API server opens there (an API server restarting while the operator's pod starts).
+    const port = await freePort();
+    writeFileSync(join(dir, 'late'), api.kubeConfig('default', OPERATOR).exportConfig().replace(api.url, `http://127.0.0.1:${port}`));
+    const cfg = await config({ startup_timeout_seconds: 30 });
+    const proc = new EntryProcess({ config: cfg, env: { KUBECONFIG: join(dir, 'late') } });
+    let relay: Server | undefined;
+    try {
+      await waitFor(() => fetch(`http://127.0.0.1:${String(cfg.http_port)}/readyz`).then(async (r) => (await r.text()).includes('ECONNREFUSED'), () => false), 10_000, () => 'a refused attempt');
+      const target = new URL(api.url);
+      relay = createServer((socket) => socket.pipe(connect(Number(target.port), target.hostname)).pipe(socket));
+      await new Promise<void>((resolve) => relay!.listen(port, '127.0.0.1', resolve));
+      await waitFor(async () => (await fetch(`http://127.0.0.1:${String(cfg.http_port)}/readyz`).catch(() => undefined))?.status === 200, 20_000, () => `ready; output: ${proc.output}`);
+      expect(proc.output).toContain(`API server http://127.0.0.1:${port}`);
+    } finally {
+      await proc.stop();
+      relay?.close();
+    }
   });
 
   it('the CRDs are not installed: names them and the command that installs them', async () => {
