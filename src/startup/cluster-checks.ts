@@ -36,12 +36,14 @@ export async function checkCluster(opts: ClusterCheckOptions): Promise<void> {
   const attempt = retrying(server, started + opts.timeoutMs, opts.onProblem);
   const custom = createKubeClients(opts.kc).custom;
 
+  let answered: number | undefined;
   for (;;) {
     const served = await attempt(() => servedPlurals(custom));
+    answered ??= Date.now();
     const missing = [SERVER_PLURAL, DATABASE_PLURAL].filter((p) => !served.has(p)).map((p) => `${p}.${GROUP}`);
     if (missing.length === 0) break;
     const problem = `the CRDs ${missing.join(' and ')} are not installed in the cluster at ${server}: ${CRD_INSTALL_HINT}`;
-    if (Date.now() - started >= CRD_GRACE_MS) throw new StartupError(problem);
+    if (Date.now() - answered >= CRD_GRACE_MS) throw new StartupError(problem);
     opts.onProblem?.(problem);
     await sleep(1000);
   }
@@ -56,6 +58,8 @@ export async function checkCluster(opts: ClusterCheckOptions): Promise<void> {
     }
   };
   await Promise.all(Array.from({ length: REVIEWS_AT_ONCE }, worker));
+  // In the order of the rules, whatever order the reviews came back in.
+  denied.sort((a, b) => opts.permissions.indexOf(a) - opts.permissions.indexOf(b));
   if (denied.length > 0) throw new StartupError(missingPermissions(denied, opts.kc));
   opts.onProblem?.(undefined);
 }
