@@ -51,22 +51,7 @@ async function run(config: OperatorConfig): Promise<void> {
   const state: StartupState = { problem: 'starting: checking the kube context and the API server' };
   // Serving before the checks: while one waits for the API server, /readyz says what it waits for.
   const http = await listen(config, log, metrics, state);
-  const { kc, source } = findKubeConfig({ env: process.env });
-  const leaseNs = leaseNamespace(config, kc);
-  const onProblem = (problem: string | undefined) => {
-    if (!problem) return;
-    state.problem = problem;
-    log.debug(problem);
-  };
-  try {
-    await checkCluster({ kc, permissions: requiredPermissions(config, leaseNs), timeoutMs: config.startup_timeout_seconds * 1000, onProblem });
-  } catch (err) {
-    if (err instanceof StartupError) state.problem = err.message;
-    throw err;
-  }
-  const server = kc.getCurrentCluster()?.server ?? '';
-  const facts = { version: readPackageInfo().version, config, leaseNamespace: leaseNs, server, kubeSource: source };
-  log.info({ version: facts.version, backend: config.backend, namespaces: config.watch_namespaces, leaderElection: config.leader_election.enabled, apiServer: server }, startLine(facts));
+  const kc = await passStartupChecks(config, log, state);
   state.problem = 'informers not synced';
 
   const hooks = metricsHooks(metrics);
@@ -110,6 +95,31 @@ async function run(config: OperatorConfig): Promise<void> {
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+/**
+ * The kube context, the API server, the CRDs and the permissions (src/startup/); throws a
+ * StartupError with one line at the first problem, which /readyz shows meanwhile. Then the start line.
+ */
+async function passStartupChecks(config: OperatorConfig, log: Logger, state: StartupState): Promise<k8s.KubeConfig> {
+  const { kc, source } = findKubeConfig({ env: process.env });
+  const leaseNs = leaseNamespace(config, kc);
+  const onProblem = (problem: string | undefined) => {
+    if (!problem) return;
+    state.problem = problem;
+    log.debug(problem);
+  };
+  try {
+    await checkCluster({ kc, permissions: requiredPermissions(config, leaseNs), timeoutMs: config.startup_timeout_seconds * 1000, onProblem });
+  } catch (err) {
+    if (err instanceof StartupError) state.problem = err.message;
+    throw err;
+  }
+  const server = kc.getCurrentCluster()?.server ?? '';
+  const version = readPackageInfo().version;
+  const line = startLine({ version, config, leaseNamespace: leaseNs, server, kubeSource: source });
+  log.info({ version, backend: config.backend, namespaces: config.watch_namespaces, leaderElection: config.leader_election.enabled, apiServer: server }, line);
+  return kc;
 }
 
 /** The Lease's namespace: the configured one, else the pod's, else the kube context's, else "default". */
