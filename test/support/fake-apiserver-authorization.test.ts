@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import type * as k8s from '@kubernetes/client-node';
 import { apiConfiguration, createKubeClients, statusCodeOf } from '../../src/k8s/clients.js';
 import { AuthorizationV1Api } from '../../src/k8s/kubernetes-client.js';
-import { startFakeApiServer, type FakeApiServer } from './fake-apiserver/index.js';
+import { countWrites, startFakeApiServer, type FakeApiServer } from './fake-apiserver/index.js';
 
 /** The fake's RBAC stand-in: everything allowed until a test denies it, then 403s and reviews that agree. */
 describe('fake API server: denials and SelfSubjectAccessReviews', () => {
@@ -54,6 +54,13 @@ describe('fake API server: denials and SelfSubjectAccessReviews', () => {
     expect(await codeOf(bad)).toBe(422);
     api.deny({ verb: 'create', group: 'authorization.k8s.io', resource: 'selfsubjectaccessreviews' });
     expect(await codeOf(review(authz, { verb: 'get', resource: 'secrets' }))).toBe(403);
+  });
+
+  it('counts reviews as requests, not as writes (they store nothing)', async () => {
+    api.resetCounts();
+    expect(await review(as('operator').authz, { verb: 'get', resource: 'secrets' })).toBe(true);
+    expect(api.requestCounts()).toEqual({ 'POST selfsubjectaccessreviews': 1 });
+    expect(countWrites(api.requestCounts())).toBe(0);
   });
 
   it('lists the review resource in discovery, create only', async () => {
