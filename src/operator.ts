@@ -8,6 +8,7 @@ import type { OperatorConfig } from './config/types.js';
 import { reconcileDatabase } from './handlers/database-handler.js';
 import type { HandlerDeps } from './handlers/deps.js';
 import { SecretStore } from './handlers/secret-store.js';
+import { SettledObservations } from './handlers/settled-observations.js';
 import { reconcileServer } from './handlers/server-handler.js';
 import { createKubeClients, type KubeClients } from './k8s/clients.js';
 import { CustomResourceClient } from './k8s/custom-resources.js';
@@ -22,6 +23,8 @@ import type { QueueStats } from './observability/metrics.js';
 /** Where the operator reports reconciles and backend calls (the metrics module implements it). */
 export interface OperatorHooks extends ControllerHooks {
   backendCall?(backend: string, operation: string, result: 'success' | 'error', seconds: number): void;
+  /** One request a backend's SDK sent to a cloud API (each attempt, polls included). */
+  cloudCall?(backend: string, operation: string, result: 'success' | 'error'): void;
   queueStats?(kind: string, stats: QueueStats): void;
   readyObjects?(kind: string, counts: { ready: number; notReady: number }): void;
 }
@@ -52,7 +55,8 @@ export class Operator {
   constructor(private readonly opts: OperatorOptions) {
     const { config, log } = opts;
     this.kube = createKubeClients(opts.kc);
-    this.backends = new BackendRegistry({ config, kube: this.kube, log: log.child({ component: 'backend' }) }, opts.backendOverrides);
+    const recordCloudCall = opts.hooks?.cloudCall ? opts.hooks.cloudCall.bind(opts.hooks) : undefined;
+    this.backends = new BackendRegistry({ config, kube: this.kube, log: log.child({ component: 'backend' }), recordCloudCall }, opts.backendOverrides);
     const controllerOpts = (kind: string) => ({
       kind,
       concurrency: config.reconcile.concurrency,
@@ -81,6 +85,7 @@ export class Operator {
       databases: databaseClient,
       serverCache: { get: (ns, name) => this.serverWatcher.get(ns, name) },
       databaseCache: { get: (ns, name) => this.databaseWatcher.get(ns, name) },
+      settled: new SettledObservations(),
       backendCall: (backend, operation, call) => this.timedBackendCall(backend, operation, call),
       onServerReady: (ns, name) => this.enqueueDatabasesOf(ns, name),
     };

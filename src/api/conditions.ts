@@ -25,6 +25,9 @@ export const Reason = {
   ExtensionNotAllowed: 'ExtensionNotAllowed',
   DatabaseConflict: 'DatabaseConflict',
   DeletionBlocked: 'DeletionBlocked',
+  // Ready=False, yet usable (databases keep working): the cloud does not take a setting; the
+  // operator stopped re-sending it until the spec changes or the label operator/action=retry
+  NotConverging: 'NotConverging',
   // Ready=False, a fault that is retried with backoff
   BackendError: 'BackendError',
 } as const;

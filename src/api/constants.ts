@@ -14,6 +14,8 @@ export const FINALIZER = `${GROUP}/finalizer`;
 /** The label users add to ask for a new password (same key and value as the Python operator). */
 export const ACTION_LABEL = 'operator/action';
 export const RESET_PASSWORD_ACTION = 'reset-password';
+/** The label value that makes the operator send a change again after it stopped (NotConverging). */
+export const RETRY_ACTION = 'retry';
 
 export const MANAGED_BY = 'hybrid-cloud-postgresql-operator';
 export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';

@@ -85,6 +85,21 @@ export interface ServerStatus {
   backendState?: Record<string, unknown>;
   /** Set once when this operator took over a server the Python (kopf) operator created. */
   adoption?: Adoption;
+  /** Update attempts for the current generation that did not make a difference go away. */
+  convergence?: Convergence;
+}
+
+/**
+ * The update attempts of one generation, per difference (the backend's human-readable text, e.g.
+ * "backup retention 1 → 7 days"). Kept in status so an operator restart does not start counting
+ * again; dropped when the generation changes or the label operator/action=retry is set.
+ */
+export interface Convergence {
+  generation: number;
+  /** difference → update calls sent while it was there. */
+  attempts: Record<string, number>;
+  /** RFC 3339 time of the last update call (the next one waits out the backoff). */
+  lastAttemptAt?: string;
 }
 
 /**

@@ -134,6 +134,12 @@ export interface ActionResult {
   message: string;
   retryAfterSeconds: number;
   state?: BackendState;
+  /**
+   * For `update`: the entries of `ServerObservation.differences` this call sent a change for
+   * (empty when it sent nothing, e.g. the cloud was busy). Default: all of them. The handler counts
+   * update attempts per difference from it and stops re-sending one that never goes away.
+   */
+  addressed?: string[];
 }
 
 export interface DeleteResult {
@@ -166,6 +172,12 @@ export interface ServerBackend {
   readonly name: string;
   /** `operator/action` label values this backend acts on (see `ServerContext.requestedAction`). */
   readonly supportedActions?: readonly string[];
+  /**
+   * `observe` reads a cloud API that is rate-limited (and counted against a subscription or
+   * account): the handler reads a settled server only every `reconcile.cloud_check_seconds` and
+   * reuses its last observation on the resyncs in between. In-cluster backends leave it unset.
+   */
+  readonly observeCallsCloudApi?: boolean;
   /** Pure checks of the spec against this backend's config (class, limits, version); no I/O. */
   validate(spec: ServerSpec, meta: { namespace: string; name: string }): ValidationResult;
   observe(ctx: ServerContext): Promise<ServerObservation>;
@@ -184,11 +196,16 @@ export interface ServerBackend {
   close?(): Promise<void>;
 }
 
+/** Counts one request a backend's SDK sent to a cloud API (the `/metrics` cloud call counter). */
+export type CloudCallRecorder = (backend: string, operation: string, result: 'success' | 'error') => void;
+
 /** What the composition root hands every backend factory. */
 export interface BackendDeps {
   config: OperatorConfig;
   kube: KubeClients;
   log: Logger;
+  /** Cloud backends report every SDK request here (each attempt, polls included). */
+  recordCloudCall?: CloudCallRecorder;
 }
 
 export type BackendFactory = (deps: BackendDeps) => ServerBackend | Promise<ServerBackend>;

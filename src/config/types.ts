@@ -10,6 +10,12 @@ export interface ReconcileSettings {
   /** First retry delay after a failure, doubled per failure up to `backoff_max_seconds` (with jitter). */
   backoff_base_seconds: number;
   backoff_max_seconds: number;
+  /** Update calls per generation while the same setting still differs; then NotConverging. */
+  update_attempts: number;
+  /** Wait before the second update attempt of a setting, doubled for each further one. */
+  update_backoff_seconds: number;
+  /** How often a settled server on a cloud backend is really read from the cloud API. */
+  cloud_check_seconds: number;
 }
 
 export interface OperatorConfig {

@@ -100,10 +100,20 @@ async function findServer(deps: HandlerDeps, db: PostgreSQLDatabase): Promise<{ 
     if (reasonChanged) await deps.events.record(db, 'Warning', Reason.ServerNotFound, message);
     return { requeueAfterSeconds: 60 };
   }
-  if (readyOf(server.status?.conditions)?.status !== 'True' || server.metadata.deletionTimestamp) {
+  if (!serverUsable(server)) {
     return reportPending(deps, db, Reason.WaitingForServer, `waiting for PostgreSQLServer ${server.metadata.name} to be ready`, WAIT_FOR_SERVER_SECONDS) as Promise<{ requeueAfterSeconds: number }>;
   }
   return { server, pgName };
+}
+
+/**
+ * Ready, or NotConverging: a server whose cloud does not take one setting still serves its
+ * databases (the operator only stopped re-sending that setting). A server being deleted is not.
+ */
+function serverUsable(server: PostgreSQLServer): boolean {
+  if (server.metadata.deletionTimestamp) return false;
+  const ready = readyOf(server.status?.conditions);
+  return ready?.status === 'True' || (ready?.reason === Reason.NotConverging && server.status?.endpoint !== undefined);
 }
 
 interface DatabaseRun {

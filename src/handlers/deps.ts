@@ -6,6 +6,7 @@ import type { CustomResourceClient } from '../k8s/custom-resources.js';
 import type { EventRecorder } from '../k8s/events.js';
 import type { PoolRegistry } from '../postgres/index.js';
 import type { SecretStore } from './secret-store.js';
+import type { SettledObservations } from './settled-observations.js';
 
 /** What the handlers share; built once by the composition root. */
 export interface HandlerDeps {
@@ -22,6 +23,8 @@ export interface HandlerDeps {
   databaseCache: { get(namespace: string, name: string): PostgreSQLDatabase | undefined };
   /** Called when a server turns Ready, so its databases are reconciled at once. */
   onServerReady?(namespace: string, name: string): void;
+  /** The last reading of each settled server on a cloud backend (reused until the next cloud check). */
+  settled?: SettledObservations;
   /** Calls a backend method and records it in the metrics (backend, operation, result, duration). */
   backendCall<T>(backend: string, operation: string, call: () => Promise<T>): Promise<T>;
 }

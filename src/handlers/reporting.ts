@@ -42,8 +42,10 @@ export async function reportPending<T extends Obj>(
   retryAfterSeconds: number,
   backendState?: BackendState,
   eventReason?: string,
+  /** Other status fields to write alongside (e.g. the server's update attempts). */
+  extra?: Record<string, unknown>,
 ): Promise<ReconcileOutcome> {
-  const fields = backendState ? { backendState } : undefined;
+  const fields = backendState || extra ? { ...(backendState ? { backendState } : {}), ...extra } : undefined;
   const { reasonChanged } = await writeStatus(clientFor(deps, obj), obj, { status: 'False', reason, message, fields });
   if (eventReason && reasonChanged) await deps.events.record(obj, 'Normal', eventReason, message);
   return { requeueAfterSeconds: Math.max(1, retryAfterSeconds) };

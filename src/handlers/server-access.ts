@@ -1,4 +1,4 @@
-import { ACTION_LABEL, API_VERSION, RESET_PASSWORD_ACTION, SERVER_KIND } from '../api/constants.js';
+import { ACTION_LABEL, API_VERSION, RESET_PASSWORD_ACTION, RETRY_ACTION, SERVER_KIND } from '../api/constants.js';
 import type { OwnerReference, PostgreSQLServer } from '../api/types.js';
 import { TemporaryError } from '../backends/errors.js';
 import type { AdminConnection, Endpoint, ResolvedServer, ServerBackend, ServerContext, SslMode } from '../backends/types.js';
@@ -29,10 +29,10 @@ export function serverContext(server: PostgreSQLServer, resolved: ResolvedServer
   };
 }
 
-/** The `operator/action` label when it asks the backend for something (all but reset-password). */
+/** The `operator/action` label when it asks the backend for something (all but reset-password and retry). */
 export function backendAction(server: PostgreSQLServer): string | undefined {
   const action = server.metadata.labels?.[ACTION_LABEL];
-  return action && action !== RESET_PASSWORD_ACTION ? action : undefined;
+  return action && action !== RESET_PASSWORD_ACTION && action !== RETRY_ACTION ? action : undefined;
 }
 
 export interface ServerAccess {

@@ -1,10 +1,12 @@
 import type { Logger } from 'pino';
-import { ACTION_LABEL, RESET_PASSWORD_ACTION, SERVER_KIND } from '../api/constants.js';
+import { ACTION_LABEL, RESET_PASSWORD_ACTION, RETRY_ACTION, SERVER_KIND } from '../api/constants.js';
 import { Reason } from '../api/conditions.js';
 import type { PostgreSQLServer } from '../api/types.js';
 import type { Endpoint, ServerBackend, ServerContext, ServerObservation } from '../backends/types.js';
 import type { ReconcileOutcome } from '../reconcile/controller.js';
+import { readyOf } from '../reconcile/conditions.js';
 import { chooseBackend } from './backend-choice.js';
+import { afterAttempt, attemptsFor, nextStep, notConvergingMessage, type ConvergencePolicy } from './convergence.js';
 import { credentialsData } from './credentials.js';
 import type { HandlerDeps } from './deps.js';
 import { ensureFinalizer, writeStatus } from './object-ops.js';
@@ -33,20 +35,50 @@ export async function reconcileServer(deps: HandlerDeps, namespace: string, name
 }
 
 async function reconcileServerOnce(deps: HandlerDeps, namespace: string, name: string, log: Logger): Promise<ReconcileOutcome> {
-  if (!deps.serverCache.get(namespace, name)) return {};
+  const key = `${namespace}/${name}`;
   // Read fresh, not from the cache: the status carries the backend's resume state (e.g. a cloud
   // operation's token), and a run right after our own status write must not see the old one.
-  const cached = await deps.servers.get(namespace, name);
+  const cached = deps.serverCache.get(namespace, name) ? await deps.servers.get(namespace, name) : undefined;
+  if (!cached || cached.metadata.deletionTimestamp) deps.settled?.forget(key);
   if (!cached) return {};
   if (cached.metadata.deletionTimestamp) return deleteServer(deps, { ...cached, kind: SERVER_KIND }, log);
   const server: PostgreSQLServer = { ...(await ensureFinalizer(deps.servers, { ...cached, kind: SERVER_KIND })), kind: SERVER_KIND };
   const run = await prepare(deps, server);
+  if (server.metadata.labels?.[ACTION_LABEL] === RETRY_ACTION) await retryUpdates(deps, server, key);
 
-  const observed = await deps.backendCall(run.backend.name, 'observe', () => run.backend.observe(run.ctx));
+  const reading = await observe(deps, server, run, key);
+  const observed = reading.observed;
   if (observed.state) run.ctx.state = observed.state;
   const progress = await converge(deps, server, run.backend, run.ctx, observed);
-  if (progress) return progress;
+  if ('outcome' in progress) return progress.outcome;
 
+  const outcome = await serve(deps, server, run, { observed, stuck: progress.stuck }, log);
+  return outcome ?? settle(deps, key, server, run, reading);
+}
+
+/** Remembers a fresh settled reading of a cloud server; says when to look again. */
+function settle(deps: HandlerDeps, key: string, server: PostgreSQLServer, run: ServerRun, reading: Reading): ReconcileOutcome {
+  const { observed } = reading;
+  if (reading.readAt !== undefined && run.backend.observeCallsCloudApi && observed.retryAfterSeconds === undefined) {
+    deps.settled?.remember(key, server.metadata.uid ?? '', run.ctx.generation, reading.readAt, observed);
+  }
+  // A backend may want to look again before the resync (e.g. when a maintenance window opens);
+  // a reused reading is checked in the cloud again once it is due.
+  const lookAgain = observed.retryAfterSeconds ?? reading.dueInSeconds;
+  return lookAgain !== undefined && lookAgain < deps.config.reconcile.resync_seconds ? { requeueAfterSeconds: lookAgain } : {};
+}
+
+/**
+ * A server that is up (up to date, or stuck on settings the cloud does not take): password reset,
+ * credentials, the label's action, then Ready or NotConverging. An outcome only while a reset waits.
+ */
+async function serve(
+  deps: HandlerDeps,
+  server: PostgreSQLServer,
+  run: ServerRun,
+  { observed, stuck }: { observed: ServerObservation; stuck?: string[] },
+  log: Logger,
+): Promise<ReconcileOutcome | undefined> {
   const endpoint = observed.endpoint as Endpoint;
   const wantsReset = server.metadata.labels?.[ACTION_LABEL] === RESET_PASSWORD_ACTION;
   let password = run.stored.password;
@@ -57,12 +89,83 @@ async function reconcileServerOnce(deps: HandlerDeps, namespace: string, name: s
   }
   await publishCredentials(deps, server, run, endpoint, password);
   if (wantsReset) await finishReset(deps, server);
+  if (stuck) return void (await reportNotConverging(deps, server, run, { endpoint, stuck }, log));
   if (run.ctx.requestedAction) await finishAction(deps, server, run.backend, run.ctx.requestedAction);
   await reportReady(deps, server, run, observed, log);
-  // A backend may want to look again before the resync (e.g. when a maintenance window opens).
-  return observed.retryAfterSeconds !== undefined && observed.retryAfterSeconds < deps.config.reconcile.resync_seconds
-    ? { requeueAfterSeconds: observed.retryAfterSeconds }
-    : {};
+  return undefined;
+}
+
+/** One reading of the server: from the cloud, or the settled one of less than `cloud_check_seconds` ago. */
+interface Reading {
+  observed: ServerObservation;
+  /** When a fresh read began (ms); unset for a reused one. */
+  readAt?: number;
+  /** For a reused reading: seconds until the next cloud check is due. */
+  dueInSeconds?: number;
+}
+
+async function observe(deps: HandlerDeps, server: PostgreSQLServer, run: ServerRun, key: string): Promise<Reading> {
+  const reused = reusableReading(deps, server, run, key);
+  if (reused) return { observed: reused.observation, dueInSeconds: reused.dueInSeconds };
+  const readAt = Date.now();
+  const observed = await deps.backendCall(run.backend.name, 'observe', () => run.backend.observe(run.ctx));
+  return { observed, readAt };
+}
+
+/**
+ * A cloud server that is settled (Ready or NotConverging for this generation, no label asking for
+ * anything, no password being set) is read from the cloud once per `cloud_check_seconds`, not on
+ * every resync: the cloud call budget (ADR 0014). Anything else is read at once.
+ */
+function reusableReading(deps: HandlerDeps, server: PostgreSQLServer, run: ServerRun, key: string) {
+  if (!deps.settled || !run.backend.observeCallsCloudApi) return undefined;
+  if (server.metadata.labels?.[ACTION_LABEL] || run.stored.pending) return undefined;
+  const ready = readyOf(server.status?.conditions);
+  const settled = ready?.reason === Reason.Available || ready?.reason === Reason.NotConverging;
+  if (!settled || ready?.observedGeneration !== server.metadata.generation) return undefined;
+  return deps.settled.fresh(key, server.metadata.uid ?? '', run.ctx.generation, deps.config.reconcile.cloud_check_seconds * 1000);
+}
+
+/** The label operator/action=retry: the update attempts start again (the record first, then the label). */
+async function retryUpdates(deps: HandlerDeps, server: PostgreSQLServer, key: string): Promise<void> {
+  const { namespace, name } = server.metadata;
+  if (server.status?.convergence) {
+    await deps.servers.patchStatus(namespace, name, { convergence: null });
+    delete server.status.convergence;
+  }
+  deps.settled?.forget(key);
+  await deps.servers.patchMetadata(namespace, name, { labels: { [ACTION_LABEL]: null } });
+  await deps.events.record(server, 'Normal', 'Retrying', 'update attempts start again (label operator/action=retry)');
+}
+
+function convergencePolicy(deps: HandlerDeps): ConvergencePolicy {
+  return { maxAttempts: deps.config.reconcile.update_attempts, backoffSeconds: deps.config.reconcile.update_backoff_seconds };
+}
+
+/**
+ * The cloud keeps reporting other values than the ones sent: the server stays usable (credentials,
+ * databases), Ready=False says which settings, once as a Warning event.
+ */
+async function reportNotConverging(deps: HandlerDeps, server: PostgreSQLServer, run: ServerRun, { endpoint, stuck }: { endpoint: Endpoint; stuck: string[] }, log: Logger): Promise<void> {
+  const message = notConvergingMessage(stuck, deps.config.reconcile.update_attempts);
+  const { reasonChanged } = await writeStatus(deps.servers, server, {
+    status: 'False',
+    reason: Reason.NotConverging,
+    message,
+    fields: {
+      backend: run.backend.name,
+      version: run.ctx.resolved.version,
+      sizeClass: run.ctx.resolved.sizeClass,
+      endpoint: { host: endpoint.host, port: endpoint.port, sslmode: endpoint.sslmode },
+      backendState: run.ctx.state,
+    },
+  });
+  if (reasonChanged) {
+    await deps.events.record(server, 'Warning', Reason.NotConverging, message);
+    log.warn({ backend: run.backend.name, stuck }, 'server not converging; the change is not sent again');
+    // Its databases wait for a usable server: they go on now.
+    deps.onServerReady?.(server.metadata.namespace, server.metadata.name);
+  }
 }
 
 /** What one reconcile of a server works with, once the input is known to be good. */
@@ -128,6 +231,8 @@ async function reportReady(deps: HandlerDeps, server: PostgreSQLServer, run: Ser
       sizeClass: run.ctx.resolved.sizeClass,
       endpoint: { host: endpoint.host, port: endpoint.port, sslmode: endpoint.sslmode },
       backendState: run.ctx.state,
+      // Converged: the update attempts of this generation are done with.
+      convergence: undefined,
     },
   });
   if (reasonChanged) {
@@ -138,30 +243,61 @@ async function reportReady(deps: HandlerDeps, server: PostgreSQLServer, run: Ser
   if (observed.warning) await deps.events.record(server, 'Warning', 'ActionRequired', observed.warning);
 }
 
-/** Creates, waits for or updates the server; returns undefined once it is ready and up to date. */
+/** Where converging got: work under way (look again), or done — up to date, or stuck on settings the cloud does not take. */
+type Progress = { outcome: ReconcileOutcome } | { stuck?: string[] };
+
+/** Creates, waits for or updates the server. */
 async function converge(
   deps: HandlerDeps,
   server: PostgreSQLServer,
   backend: ServerBackend,
   ctx: ServerContext,
   observed: ServerObservation,
-): Promise<ReconcileOutcome | undefined> {
+): Promise<Progress> {
   if (!observed.exists) {
     const result = await deps.backendCall(backend.name, 'create', () => backend.create(ctx));
-    return reportPending(deps, server, Reason.Creating, result.message, result.retryAfterSeconds, result.state ?? ctx.state, 'Creating');
+    return { outcome: await reportPending(deps, server, Reason.Creating, result.message, result.retryAfterSeconds, result.state ?? ctx.state, 'Creating') };
   }
+  let stuck: string[] | undefined;
   // An out-of-date server is updated even when not ready: a config fix (image, registry) must be
   // able to repair a server that cannot start. Only work already in flight is waited for.
   if (!observed.upToDate && !observed.busy) {
-    const result = await deps.backendCall(backend.name, 'update', () => backend.update(ctx, observed));
-    const what = observed.differences?.length ? `updating ${observed.differences.join(', ')}` : result.message;
-    return reportPending(deps, server, Reason.Updating, what, result.retryAfterSeconds, result.state ?? ctx.state, 'Updating');
+    const update = await boundedUpdate(deps, server, backend, ctx, observed);
+    if ('outcome' in update) return update;
+    stuck = update.stuck;
   }
   if (observed.busy || !observed.ready || !observed.endpoint) {
-    const reason = server.status?.endpoint ? Reason.Updating : Reason.Creating;
-    return reportPending(deps, server, reason, observed.message ?? 'waiting for the server', observed.retryAfterSeconds ?? DEFAULT_PENDING_SECONDS, ctx.state);
+    const reason = stuck ? Reason.NotConverging : server.status?.endpoint ? Reason.Updating : Reason.Creating;
+    const message = stuck ? notConvergingMessage(stuck, deps.config.reconcile.update_attempts) : (observed.message ?? 'waiting for the server');
+    return { outcome: await reportPending(deps, server, reason, message, observed.retryAfterSeconds ?? DEFAULT_PENDING_SECONDS, ctx.state) };
   }
-  return undefined;
+  return { stuck };
+}
+
+/**
+ * Sends the update, unless the differences had their attempts for this generation (then they are
+ * reported stuck and nothing is sent) or the backoff since the last attempt is not over.
+ */
+async function boundedUpdate(
+  deps: HandlerDeps,
+  server: PostgreSQLServer,
+  backend: ServerBackend,
+  ctx: ServerContext,
+  observed: ServerObservation,
+): Promise<{ outcome: ReconcileOutcome } | { stuck: string[] }> {
+  const differences = observed.differences?.length ? observed.differences : ['settings differ from the spec'];
+  const now = new Date();
+  const record = attemptsFor(server.status?.convergence, ctx.generation, differences);
+  const step = nextStep(record, differences, convergencePolicy(deps), now);
+  if (step.kind === 'stop') return { stuck: step.stuck };
+  if (step.kind === 'wait') {
+    const message = `${differences.join(', ')} still differ; update attempt ${step.nextAttempt} of ${deps.config.reconcile.update_attempts} in ${step.seconds} s`;
+    return { outcome: await reportPending(deps, server, Reason.Updating, message, step.seconds, ctx.state, undefined, { convergence: record }) };
+  }
+  const result = await deps.backendCall(backend.name, 'update', () => backend.update(ctx, observed));
+  const convergence = afterAttempt(record, result.addressed ?? differences, now);
+  const what = observed.differences?.length ? `updating ${observed.differences.join(', ')}` : result.message;
+  return { outcome: await reportPending(deps, server, Reason.Updating, what, result.retryAfterSeconds, result.state ?? ctx.state, 'Updating', { convergence }) };
 }
 
 /** Applies a pending (or new) admin password; kill-safe because the pending one is stored first. */

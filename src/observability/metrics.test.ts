@@ -13,6 +13,7 @@ describe('createMetrics', () => {
       'longest_running_reconcile_seconds',
       'backend_calls_total',
       'backend_call_duration_seconds',
+      'cloud_api_calls_total',
       'objects',
       'leader',
     ]) {
@@ -78,12 +79,15 @@ describe('metricsHooks', () => {
     const hooks = metricsHooks(metrics);
     hooks.reconciled('PostgreSQLDatabase', 'terminal', 0.5);
     hooks.backendCall('statefulset', 'create', 'error', 0.2);
+    hooks.cloudCall('awsaurora', 'DescribeDBClusters', 'success');
+    hooks.cloudCall('awsaurora', 'DescribeDBClusters', 'success');
     hooks.queueStats('PostgreSQLDatabase', { depth: 3, inFlight: 10, longestRunningSeconds: 42.5 });
     hooks.readyObjects('PostgreSQLDatabase', { ready: 5, notReady: 2 });
     const text = await metrics.registry.metrics();
     expect(text).toContain(`${METRIC_PREFIX}reconciles_total{kind="PostgreSQLDatabase",result="terminal"} 1`);
     expect(text).toContain(`${METRIC_PREFIX}backend_calls_total{backend="statefulset",operation="create",result="error"} 1`);
     expect(text).toContain(`${METRIC_PREFIX}backend_call_duration_seconds_sum{backend="statefulset",operation="create",result="error"} 0.2`);
+    expect(text).toContain(`${METRIC_PREFIX}cloud_api_calls_total{backend="awsaurora",operation="DescribeDBClusters",result="success"} 2`);
     expect(text).toContain(`${METRIC_PREFIX}queue_depth{kind="PostgreSQLDatabase"} 3`);
     expect(text).toContain(`${METRIC_PREFIX}reconciles_in_flight{kind="PostgreSQLDatabase"} 10`);
     expect(text).toContain(`${METRIC_PREFIX}longest_running_reconcile_seconds{kind="PostgreSQLDatabase"} 42.5`);

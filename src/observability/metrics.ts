@@ -36,6 +36,8 @@ export interface Metrics {
   /** Calls into a backend by backend name, operation (observe, create, …) and result. */
   backendCalls: Counter<'backend' | 'operation' | 'result'>;
   backendCallDuration: Histogram<'backend' | 'operation' | 'result'>;
+  /** Requests sent to a cloud API by backend, API operation (e.g. DescribeDBInstances, GET flexibleServers) and result. */
+  cloudCalls: Counter<'backend' | 'operation' | 'result'>;
   /** Objects by kind and Ready state; set from the informer cache. */
   objects: Gauge<'kind' | 'ready'>;
   /** 1 while this replica holds the leader lease, else 0. */
@@ -107,6 +109,12 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       buckets: DURATION_BUCKETS,
       registers,
     }),
+    cloudCalls: new Counter({
+      name: `${METRIC_PREFIX}cloud_api_calls_total`,
+      help: 'Requests the cloud backends sent to their cloud API (each SDK attempt and poll), by backend, API operation and result (success, error).',
+      labelNames: ['backend', 'operation', 'result'] as const,
+      registers,
+    }),
     objects: new Gauge({
       name: `${METRIC_PREFIX}objects`,
       help: 'Custom resources known to the operator by kind and Ready condition status (true, false, unknown).',
@@ -165,6 +173,7 @@ export function metricsHooks(metrics: Metrics) {
       metrics.backendCalls.inc({ backend, operation, result });
       metrics.backendCallDuration.observe({ backend, operation, result }, seconds);
     },
+    cloudCall: (backend: string, operation: string, result: BackendCallResult) => metrics.cloudCalls.inc({ backend, operation, result }),
     queueStats: (kind: string, stats: QueueStats) => {
       metrics.queueDepth.set({ kind }, stats.depth);
       metrics.reconcilesInFlight.set({ kind }, stats.inFlight);

@@ -96,7 +96,7 @@ describe('awsaurora', () => {
     const ctx0 = await createReady(b, 'scaled');
     const ctx = nextContext(b, ctx0, { spec: spec({ size: { storageGB: 20, class: 'bigger' } }) });
     const seen = await b.observe(ctx);
-    expect(seen.differences).toEqual(['Serverless v2 capacity 1-8 ACU']);
+    expect(seen.differences).toEqual(['Serverless v2 capacity 0.5-2 → 1-8 ACU']);
     await b.update(ctx, seen);
     expect(emulator.callsOf('ModifyDBCluster').at(-1)?.params).toMatchObject({
       DBClusterIdentifier: 'default-scaled',

@@ -225,7 +225,7 @@ describe('awsrds modify', () => {
     const b = backend({ tags: { team: '{namespace}', cr: '{name}', costcenter: 'cc-42' } });
     const before = emulator.callsOf('ModifyDBInstance').length;
     const { seen } = await reconcileUpdate(b, ctx0);
-    expect(seen.differences).toEqual(['tags costcenter']);
+    expect(seen.differences).toEqual(['tags costcenter=unset → cc-42']);
     expect(emulator.callsOf('AddTagsToResource').at(-1)?.params).toMatchObject({ 'Tags.Tag.1.Key': 'costcenter', 'Tags.Tag.1.Value': 'cc-42' });
     expect(emulator.callsOf('ModifyDBInstance')).toHaveLength(before);
     expect((await b.observe(ctx0)).upToDate).toBe(true);

@@ -1,7 +1,7 @@
 import type { DBCluster, DBInstance } from '@aws-sdk/client-rds';
 import type { ActionResult, DeleteResult, Endpoint, PasswordResult, ServerContext, ServerObservation } from '../types.js';
 import { hasDisruptivePending, planApply } from './apply-policy.js';
-import { AwsBackendBase } from './aws-backend.js';
+import { AwsBackendBase, type Sent } from './aws-backend.js';
 import { compareCluster, compareWriter } from './compare.js';
 import type { Comparison, Field } from './compare.js';
 import { AURORA_ENGINE, buildCreateCluster, buildCreateWriter, buildDeleteCluster, buildModifyCluster, buildModifyWriter, buildPasswordModifyCluster } from './cluster-requests.js';
@@ -31,7 +31,7 @@ export class AwsAuroraBackend extends AwsBackendBase {
     // The writer's status first: it is what serves connections.
     const status = isQuiet(writerStatus) ? clusterStatus : writerStatus;
     const endpoint = this.endpoint(cluster.Endpoint, cluster.Port);
-    return this.observation(ctx, `Aurora cluster ${want.identifier}`, status, merge(compareCluster(want, cluster), compareWriter(want, writer)), endpoint);
+    return this.observation(ctx, `Aurora cluster ${want.identifier}`, status, merge(compareCluster(want, cluster, writer.DBInstanceClass), compareWriter(want, writer)), endpoint);
   }
 
   async create(ctx: ServerContext): Promise<ActionResult> {
@@ -57,18 +57,22 @@ export class AwsAuroraBackend extends AwsBackendBase {
     const cluster = await this.api.describeCluster(want.identifier);
     const writer = await this.api.describeInstance(want.writerIdentifier);
     if (!cluster || !writer) return this.pending(ctx, `Aurora cluster ${want.identifier} or its writer does not exist`, 'missing');
-    const clusterCmp = compareCluster(want, cluster);
+    const clusterCmp = compareCluster(want, cluster, writer.DBInstanceClass);
     const writerCmp = compareWriter(want, writer);
     const done = await this.tag(cluster, writer, clusterCmp, writerCmp);
+    const addressed = [...tagMessages(clusterCmp), ...tagMessages(writerCmp)];
     // One Modify per reconcile: the cluster first, then the writer.
     const clusterFields = fieldsOf(clusterCmp);
     const writerFields = fieldsOf(writerCmp);
-    let result: string | 'busy' | undefined;
+    let result: Sent | 'busy' | undefined;
     if (clusterFields.length > 0) result = await this.modifyCluster(want, cluster, clusterCmp, clusterFields);
     else if (writerFields.length > 0) result = await this.modifyWriter(want, writer, writerCmp, writerFields);
-    if (result === 'busy') return this.pending(ctx, `Aurora cluster ${want.identifier} cannot be modified right now`, cluster.Status ?? 'unknown');
-    if (result) done.push(result);
-    return this.pending(ctx, done.length > 0 ? done.join('; ') : 'nothing to change', 'modifying');
+    if (result === 'busy') return { ...this.pending(ctx, `Aurora cluster ${want.identifier} cannot be modified right now`, cluster.Status ?? 'unknown'), addressed };
+    if (result) {
+      done.push(result.text);
+      addressed.push(...result.addressed);
+    }
+    return { ...this.pending(ctx, done.length > 0 ? done.join('; ') : 'nothing to change', 'modifying'), addressed };
   }
 
   async setAdminPassword(ctx: ServerContext, password: string, _endpoint?: Endpoint): Promise<PasswordResult> {
@@ -116,7 +120,7 @@ export class AwsAuroraBackend extends AwsBackendBase {
     return done;
   }
 
-  private async modifyCluster(want: DesiredCluster, cluster: DBCluster, cmp: Comparison, fields: Field[]): Promise<string | 'busy'> {
+  private async modifyCluster(want: DesiredCluster, cluster: DBCluster, cmp: Comparison, fields: Field[]): Promise<Sent | 'busy'> {
     if (!isQuiet(cluster.Status)) return 'busy';
     const plan = planApply(this.section.apply_changes, fields, hasDisruptivePending(cluster.PendingModifiedValues));
     const engineVersion = plan.fields.includes('engineVersion') && cmp.upgradeTo ? await this.api.defaultEngineVersion(AURORA_ENGINE, cmp.upgradeTo) : undefined;
@@ -129,7 +133,7 @@ export class AwsAuroraBackend extends AwsBackendBase {
     return this.report(want.identifier, cmp, plan.fields, plan.applyImmediately, 'cluster');
   }
 
-  private async modifyWriter(want: DesiredCluster, writer: DBInstance, cmp: Comparison, fields: Field[]): Promise<string | 'busy'> {
+  private async modifyWriter(want: DesiredCluster, writer: DBInstance, cmp: Comparison, fields: Field[]): Promise<Sent | 'busy'> {
     if (!isQuiet(writer.DBInstanceStatus)) return 'busy';
     const plan = planApply(this.section.apply_changes, fields, hasDisruptivePending(writer.PendingModifiedValues));
     try {
@@ -141,10 +145,10 @@ export class AwsAuroraBackend extends AwsBackendBase {
     return this.report(want.writerIdentifier, cmp, plan.fields, plan.applyImmediately, 'writer');
   }
 
-  private report(id: string, cmp: Comparison, fields: Field[], now: boolean, what: string): string {
+  private report(id: string, cmp: Comparison, fields: Field[], now: boolean, what: string): Sent {
     const changed = cmp.differences.filter((d) => fields.includes(d.field)).map((d) => d.message);
     this.log.info({ resource: id, changes: changed, applyImmediately: now }, `modifying Aurora ${what}`);
-    return `modifying ${what} ${changed.join(', ')} (${now ? 'now' : 'in the maintenance window'})`;
+    return { text: `modifying ${what} ${changed.join(', ')} (${now ? 'now' : 'in the maintenance window'})`, addressed: changed };
   }
 
   private async deleteWriter(ctx: ServerContext, want: DesiredCluster, writer: DBInstance): Promise<DeleteResult> {
@@ -186,6 +190,11 @@ export class AwsAuroraBackend extends AwsBackendBase {
     const what = snapshot ? `with final snapshot ${snapshot}` : 'without final snapshot';
     return this.deleting(ctx, `deleting Aurora cluster ${id} ${what}`, 'deleting', snapshot ? { finalSnapshot: snapshot } : {});
   }
+}
+
+/** The tag differences `tag` sent AddTagsToResource for. */
+function tagMessages(cmp: Comparison): string[] {
+  return cmp.differences.filter((d) => d.field === 'tags').map((d) => d.message);
 }
 
 function fieldsOf(cmp: Comparison): Field[] {

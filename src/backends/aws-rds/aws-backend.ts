@@ -15,6 +15,7 @@ import type {
   ServerObservation,
   ValidationResult,
 } from '../types.js';
+import type { CallCounter } from './call-counter.js';
 import type { Comparison } from './compare.js';
 import { holdsAdoptedSettings, keepWhatRuns } from '../common/adoption.js';
 import { allowedExtensions, normalizeSection } from './config.js';
@@ -49,6 +50,14 @@ export interface AwsBackendOptions {
   caBundle?: string;
   /** `python_takeover.apply_differences`: change adopted servers to this operator's choices at once. */
   applyAdoptionDifferences?: boolean;
+  /** Told about every request sent to RDS (the cloud call metric). */
+  onCloudCall?: CallCounter;
+}
+
+/** What one Modify call sent: a text for the condition, and the differences it addressed. */
+export interface Sent {
+  text: string;
+  addressed: string[];
 }
 
 /** Wait before looking again at a deletion nobody can progress (protection, foreign instances). */
@@ -57,6 +66,7 @@ const BLOCKED_RETRY_SECONDS = 300;
 /** What RDS and Aurora share: config, client, validation, endpoint, credentials, policies. */
 export abstract class AwsBackendBase implements ServerBackend {
   abstract readonly name: string;
+  readonly observeCallsCloudApi = true;
   protected abstract readonly kind: AwsKind;
   protected readonly section: AwsSection;
   protected readonly api: RdsApi;
@@ -80,6 +90,7 @@ export abstract class AwsBackendBase implements ServerBackend {
       endpoint: this.section.endpoint ?? undefined,
       clientConfig: options.clientConfig,
       timing: { throttleSeconds: options.throttleRetrySeconds ?? 20, environmentSeconds: options.environmentRetrySeconds ?? 300 },
+      onCall: options.onCloudCall,
     });
   }
 

@@ -127,6 +127,17 @@ describe('compareCluster and compareWriter', () => {
     expect(cmp.pending).toEqual(['backup retention → 7']);
   });
 
+  it('compares Serverless v2 capacity as the API reports it: not at all when a serverless writer runs without one reported', () => {
+    const silent = { ...haveCluster, ServerlessV2ScalingConfiguration: undefined };
+    const notEchoed = compareCluster(cluster, silent, 'db.serverless');
+    expect(fields(notEchoed)).toEqual([]);
+    expect(notEchoed.warnings).toContain('the API does not report the Serverless v2 capacity; 0.5-2 ACU is not compared');
+    // A provisioned writer: the cluster really has no capacity range yet.
+    expect(compareCluster(cluster, silent, 'db.r6g.large').differences).toEqual([{ field: 'scaling', message: 'Serverless v2 capacity unset → 0.5-2 ACU' }]);
+    expect(compareCluster(cluster, { ...haveCluster, ServerlessV2ScalingConfiguration: { MinCapacity: 1, MaxCapacity: 2 } }, 'db.serverless').differences)
+      .toEqual([{ field: 'scaling', message: 'Serverless v2 capacity 1-2 → 0.5-2 ACU' }]);
+  });
+
   it('compares the writer class and public access', () => {
     const writer: DBInstance = { DBInstanceClass: 'db.r6g.large', PubliclyAccessible: true, PreferredMaintenanceWindow: 'wed:03:00-wed:03:30', TagList: [{ Key: 'team', Value: 'a' }] };
     expect(fields(compareWriter(cluster, writer))).toEqual(['instanceClass', 'publiclyAccessible']);

@@ -92,16 +92,18 @@ export function compareInstance(want: DesiredInstance, have: DBInstance): Compar
   compareClass(out, want.instanceClass, have.DBInstanceClass, pending.DBInstanceClass);
   compareStorage(out, want, have);
   out.notePending('Multi-AZ', pending.MultiAZ);
-  if ((pending.MultiAZ ?? have.MultiAZ ?? false) !== want.multiAZ) out.differ('multiAZ', `Multi-AZ ${want.multiAZ ? 'on' : 'off'}`);
-  if ((have.PubliclyAccessible ?? false) !== want.publiclyAccessible) {
-    out.differ('publiclyAccessible', `public access ${want.publiclyAccessible ? 'on' : 'off'}`);
-  }
+  const multiAZ = pending.MultiAZ ?? have.MultiAZ ?? false;
+  if (multiAZ !== want.multiAZ) out.differ('multiAZ', `Multi-AZ ${onOff(multiAZ)} → ${onOff(want.multiAZ)}`);
+  comparePublic(out, want.publiclyAccessible, have.PubliclyAccessible);
   if (have.StorageEncrypted === false) out.warnings.push('storage is not encrypted (RDS cannot encrypt an existing instance)');
   return out;
 }
 
-/** Compares an Aurora cluster with the spec. */
-export function compareCluster(want: DesiredCluster, have: DBCluster): Comparison {
+/**
+ * Compares an Aurora cluster with the spec. `writerClass`: the writer's class as RDS reports it,
+ * which tells whether the cluster runs Serverless v2 capacity (see compareScaling).
+ */
+export function compareCluster(want: DesiredCluster, have: DBCluster, writerClass?: string): Comparison {
   const out = new Collector();
   const pending = have.PendingModifiedValues ?? {};
   compareCommon(out, want, {
@@ -115,12 +117,7 @@ export function compareCluster(want: DesiredCluster, have: DBCluster): Compariso
     securityGroups: activeGroups(have.VpcSecurityGroups),
     tags: have.TagList ?? [],
   });
-  if (want.scaling) {
-    const actual = have.ServerlessV2ScalingConfiguration;
-    if (actual?.MinCapacity !== want.scaling.min || actual?.MaxCapacity !== want.scaling.max) {
-      out.differ('scaling', `Serverless v2 capacity ${want.scaling.min}-${want.scaling.max} ACU`);
-    }
-  }
+  compareScaling(out, want.scaling, have.ServerlessV2ScalingConfiguration, writerClass);
   if (want.storageType) {
     out.notePending('storage type', pending.StorageType);
     // Standard Aurora storage is reported as "aurora" or not at all.
@@ -136,9 +133,7 @@ export function compareWriter(want: DesiredCluster, have: DBInstance): Compariso
   const out = new Collector();
   const pending = have.PendingModifiedValues ?? {};
   compareClass(out, want.instanceClass, have.DBInstanceClass, pending.DBInstanceClass);
-  if ((have.PubliclyAccessible ?? false) !== want.publiclyAccessible) {
-    out.differ('publiclyAccessible', `public access ${want.publiclyAccessible ? 'on' : 'off'}`);
-  }
+  comparePublic(out, want.publiclyAccessible, have.PubliclyAccessible);
   if (want.maintenanceWindow && !sameWindow(want.maintenanceWindow, have.PreferredMaintenanceWindow)) {
     out.differ('maintenanceWindow', `maintenance window ${have.PreferredMaintenanceWindow ?? 'unset'} → ${want.maintenanceWindow}`);
   }
@@ -152,7 +147,9 @@ function compareCommon(out: Collector, want: CommonDesired, have: CommonView): v
   if (retention !== want.backupRetentionDays) out.differ('backupRetention', `backup retention ${retention ?? 'unset'} → ${want.backupRetentionDays} days`);
   compareWindows(out, want, have);
   compareEngine(out, want, have);
-  if (have.deletionProtection !== want.deletionProtection) out.differ('deletionProtection', `deletion protection ${want.deletionProtection ? 'on' : 'off'}`);
+  if (have.deletionProtection !== want.deletionProtection) {
+    out.differ('deletionProtection', `deletion protection ${onOff(have.deletionProtection)} → ${onOff(want.deletionProtection)}`);
+  }
   if (want.securityGroupIds.length > 0 && !sameSet(want.securityGroupIds, have.securityGroups)) {
     out.differ('securityGroups', `security groups [${have.securityGroups.join(', ')}] → [${want.securityGroupIds.join(', ')}]`);
   }
@@ -217,7 +214,8 @@ function compareAutoscaling(out: Collector, want: DesiredInstance, have: DBInsta
   if (want.maxAllocatedStorage !== undefined && want.maxAllocatedStorage <= allocated) {
     out.warnings.push(`storage autoscaling reached its ceiling: ${allocated} GB allocated`);
   } else if (max !== want.maxAllocatedStorage) {
-    out.differ('maxAllocatedStorage', want.maxAllocatedStorage ? `storage autoscaling up to ${want.maxAllocatedStorage} GB` : 'storage autoscaling off');
+    const show = (gb: number | undefined) => (gb ? `up to ${gb} GB` : 'off');
+    out.differ('maxAllocatedStorage', `storage autoscaling ${show(max)} → ${show(want.maxAllocatedStorage)}`);
   }
 }
 
@@ -233,8 +231,31 @@ function compareTags(out: Collector, want: Record<string, string>, have: Tag[]):
     if (actual.get(key) !== value) out.missingTags[key] = value;
   }
   const keys = Object.keys(out.missingTags);
-  if (keys.length > 0) out.differ('tags', `tags ${keys.join(', ')}`);
+  if (keys.length > 0) out.differ('tags', `tags ${keys.map((k) => `${k}=${actual.get(k) ?? 'unset'} → ${out.missingTags[k]}`).join(', ')}`);
 }
+
+function comparePublic(out: Collector, want: boolean, have: boolean | undefined): void {
+  if ((have ?? false) !== want) out.differ('publiclyAccessible', `public access ${onOff(have ?? false)} → ${onOff(want)}`);
+}
+
+/**
+ * Serverless v2 capacity, compared the way the API reports it. A cluster whose writer already runs
+ * as db.serverless has a capacity range (RDS refuses such a writer without one), so when the
+ * cluster reports no ServerlessV2ScalingConfiguration at all (RDS-compatible APIs that do not echo
+ * it back) it cannot be compared, and the same change is not sent again and again. A provisioned
+ * cluster reporting none really has none: that is a difference. See ADR 0014.
+ */
+function compareScaling(out: Collector, want: DesiredCluster['scaling'], have: DBCluster['ServerlessV2ScalingConfiguration'], writerClass: string | undefined): void {
+  if (!want) return;
+  const reported = have && (have.MinCapacity !== undefined || have.MaxCapacity !== undefined) ? `${have.MinCapacity ?? '?'}-${have.MaxCapacity ?? '?'}` : undefined;
+  if (reported === undefined && writerClass === 'db.serverless') {
+    out.warnings.push(`the API does not report the Serverless v2 capacity; ${want.min}-${want.max} ACU is not compared`);
+    return;
+  }
+  if (reported !== `${want.min}-${want.max}`) out.differ('scaling', `Serverless v2 capacity ${reported ?? 'unset'} → ${want.min}-${want.max} ACU`);
+}
+
+const onOff = (on: boolean) => (on ? 'on' : 'off');
 
 function activeGroups(groups: { VpcSecurityGroupId?: string; Status?: string }[] | undefined): string[] {
   return (groups ?? []).filter((g) => g.Status !== 'removing' && g.VpcSecurityGroupId).map((g) => g.VpcSecurityGroupId as string);

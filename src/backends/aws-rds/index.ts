@@ -1,4 +1,5 @@
 import type { BackendDeps, BackendFactory } from '../types.js';
+import type { CallCounter } from './call-counter.js';
 import { AwsAuroraBackend } from './aurora-backend.js';
 import { readSection } from './config.js';
 import { AwsRdsBackend } from './rds-backend.js';
@@ -14,6 +15,7 @@ export const createAwsRdsBackend: BackendFactory = (deps: BackendDeps) =>
     section: readSection(deps.config, 'awsrds'),
     log: deps.log.child({ backend: 'awsrds' }),
     applyAdoptionDifferences: deps.config.python_takeover.apply_differences,
+    onCloudCall: counterFor(deps, 'awsrds'),
   });
 
 /** `awsaurora`: Aurora PostgreSQL clusters with one writer instance. */
@@ -22,4 +24,10 @@ export const createAwsAuroraBackend: BackendFactory = (deps: BackendDeps) =>
     section: readSection(deps.config, 'awsaurora'),
     log: deps.log.child({ backend: 'awsaurora' }),
     applyAdoptionDifferences: deps.config.python_takeover.apply_differences,
+    onCloudCall: counterFor(deps, 'awsaurora'),
   });
+
+function counterFor(deps: BackendDeps, backend: string): CallCounter | undefined {
+  const record = deps.recordCloudCall;
+  return record && ((operation, result) => record(backend, operation, result));
+}

@@ -25,6 +25,7 @@ import type {
 } from '@aws-sdk/client-rds';
 import { Reason } from '../../api/conditions.js';
 import { PermanentError } from '../errors.js';
+import { countCalls, type CallCounter } from './call-counter.js';
 import { hasCode, translate } from './errors.js';
 import type { ErrorTiming } from './errors.js';
 
@@ -37,6 +38,8 @@ export interface RdsApiOptions {
   timing: ErrorTiming;
   /** How long a looked-up default engine version is reused. */
   engineVersionTtlMs?: number;
+  /** Told about every request sent to RDS (the cloud call metric). */
+  onCall?: CallCounter;
 }
 
 /**
@@ -60,6 +63,7 @@ export class RdsApi {
       requestHandler: { requestTimeout: 30_000, connectionTimeout: 10_000 },
       ...options.clientConfig,
     });
+    if (options.onCall) countCalls(this.client, options.onCall);
   }
 
   async describeInstance(id: string): Promise<DBInstance | undefined> {

@@ -1,7 +1,7 @@
 import type { DBInstance } from '@aws-sdk/client-rds';
 import type { ActionResult, DeleteResult, Endpoint, PasswordResult, ServerContext, ServerObservation } from '../types.js';
 import { hasDisruptivePending, planApply } from './apply-policy.js';
-import { AwsBackendBase } from './aws-backend.js';
+import { AwsBackendBase, type Sent } from './aws-backend.js';
 import { compareInstance } from './compare.js';
 import type { Comparison } from './compare.js';
 import { desiredInstance } from './desired.js';
@@ -42,17 +42,22 @@ export class AwsRdsBackend extends AwsBackendBase {
     const have = await this.api.describeInstance(want.identifier);
     if (!have) return this.pending(ctx, `RDS instance ${want.identifier} does not exist`, 'missing');
     const status = have.DBInstanceStatus ?? 'unknown';
-    if (!isQuiet(status)) return this.pending(ctx, `waiting for RDS instance ${want.identifier} to be available (it is ${status})`, status);
+    if (!isQuiet(status)) return { ...this.pending(ctx, `waiting for RDS instance ${want.identifier} to be available (it is ${status})`, status), addressed: [] };
     const cmp = compareInstance(want, have);
     const done: string[] = [];
+    const addressed: string[] = [];
     if (Object.keys(cmp.missingTags).length > 0 && have.DBInstanceArn) {
       await this.api.addTags(have.DBInstanceArn, toTags(cmp.missingTags));
       done.push('tags updated');
+      addressed.push(...cmp.differences.filter((d) => d.field === 'tags').map((d) => d.message));
     }
     const modified = await this.modify(want, have, cmp);
-    if (modified === 'busy') return this.pending(ctx, `RDS instance ${want.identifier} cannot be modified right now`, status);
-    if (modified) done.push(modified);
-    return this.pending(ctx, done.length > 0 ? done.join('; ') : 'nothing to change', 'modifying');
+    if (modified === 'busy') return { ...this.pending(ctx, `RDS instance ${want.identifier} cannot be modified right now`, status), addressed };
+    if (modified) {
+      done.push(modified.text);
+      addressed.push(...modified.addressed);
+    }
+    return { ...this.pending(ctx, done.length > 0 ? done.join('; ') : 'nothing to change', 'modifying'), addressed };
   }
 
   async setAdminPassword(ctx: ServerContext, password: string, _endpoint?: Endpoint): Promise<PasswordResult> {
@@ -94,7 +99,7 @@ export class AwsRdsBackend extends AwsBackendBase {
   }
 
   /** Sends one Modify for the differences the apply policy lets through; answers what it did. */
-  private async modify(want: DesiredInstance, have: DBInstance, cmp: Comparison): Promise<string | 'busy' | undefined> {
+  private async modify(want: DesiredInstance, have: DBInstance, cmp: Comparison): Promise<Sent | 'busy' | undefined> {
     const fields = cmp.differences.map((d) => d.field).filter((f) => f !== 'tags');
     if (fields.length === 0) return undefined;
     const plan = planApply(this.section.apply_changes, fields, hasDisruptivePending(have.PendingModifiedValues));
@@ -107,7 +112,7 @@ export class AwsRdsBackend extends AwsBackendBase {
     }
     const changed = cmp.differences.filter((d) => plan.fields.includes(d.field)).map((d) => d.message);
     this.log.info({ instance: want.identifier, changes: changed, applyImmediately: plan.applyImmediately }, 'modifying RDS instance');
-    return `modifying ${changed.join(', ')} (${plan.applyImmediately ? 'now' : 'in the maintenance window'})`;
+    return { text: `modifying ${changed.join(', ')} (${plan.applyImmediately ? 'now' : 'in the maintenance window'})`, addressed: changed };
   }
 }
 

@@ -6,6 +6,7 @@
 import { PostgreSQLManagementFlexibleServerClient } from '@azure/arm-postgresql-flexible';
 import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
 import type { HttpClient } from '@azure/core-rest-pipeline';
+import { callCounterPolicy, type CallCounter } from './call-counter.js';
 
 export interface ArmClientOptions {
   subscriptionId: string;
@@ -13,11 +14,13 @@ export interface ArmClientOptions {
   authorityHost: string;
   credential?: TokenCredential;
   httpClient?: HttpClient;
+  /** Told about every request sent to Resource Manager (the cloud call metric). */
+  onCall?: CallCounter;
 }
 
 export function createArmClient(options: ArmClientOptions): PostgreSQLManagementFlexibleServerClient {
   const credential = options.credential ?? new DefaultAzureCredential({ authorityHost: options.authorityHost });
-  return new PostgreSQLManagementFlexibleServerClient(credential, options.subscriptionId, {
+  const client = new PostgreSQLManagementFlexibleServerClient(credential, options.subscriptionId, {
     endpoint: options.armEndpoint,
     $host: options.armEndpoint,
     credentialScopes: [`${options.armEndpoint}/.default`],
@@ -26,4 +29,7 @@ export function createArmClient(options: ArmClientOptions): PostgreSQLManagement
     retryOptions: { maxRetries: 0 },
     ...(options.httpClient ? { httpClient: options.httpClient } : {}),
   });
+  // Per attempt, after the retry policy (which is off anyway): each request that leaves counts.
+  if (options.onCall) client.pipeline.addPolicy(callCounterPolicy(options.onCall), { afterPhase: 'Retry' });
+  return client;
 }

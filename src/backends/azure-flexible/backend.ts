@@ -17,6 +17,7 @@ import type {
 import { holdsAdoptedSettings, keepWhatRuns } from '../common/adoption.js';
 import type { NameVars } from '../common/naming.js';
 import { createArmClient } from './arm-client.js';
+import type { CallCounter } from './call-counter.js';
 import { guarded, ThrottleGate } from './arm-errors.js';
 import { AZURE_CA_BUNDLE } from './ca-bundle.js';
 import { desiredRules } from './firewall.js';
@@ -51,6 +52,8 @@ export interface AzureFlexibleBackendOptions {
   port?: number;
   /** `python_takeover.apply_differences`: change adopted servers to this operator's choices at once. */
   applyAdoptionDifferences?: boolean;
+  /** Told about every request sent to Resource Manager (the cloud call metric). */
+  onCloudCall?: CallCounter;
 }
 
 
@@ -75,6 +78,7 @@ const LONG_KINDS: ReadonlySet<OpKind> = new Set(['create', 'delete']);
 export class AzureFlexibleBackend implements ServerBackend {
   readonly name = 'azurepostgresflexible';
   readonly supportedActions = ['restart'] as const;
+  readonly observeCallsCloudApi = true;
   private readonly settings: FlexibleSettings;
   private readonly log: Logger;
   private readonly client: PostgreSQLManagementFlexibleServerClient;
@@ -102,7 +106,7 @@ export class AzureFlexibleBackend implements ServerBackend {
     this.caBundle = options.caBundle ?? (this.settings.caBundleFile ? readFileSync(this.settings.caBundleFile, 'utf8') : AZURE_CA_BUNDLE);
     this.port = options.port ?? AZURE_PORT;
     this.applyAdoptionDifferences = options.applyAdoptionDifferences ?? false;
-    this.client = createArmClient({ ...this.settings, credential: options.credential, httpClient: options.httpClient });
+    this.client = createArmClient({ ...this.settings, credential: options.credential, httpClient: options.httpClient, onCall: options.onCloudCall });
     this.locks = new LockClient(this.client, this.settings.armEndpoint);
     this.reads = new ArmReader(this.client, this.locks, this.gate);
   }
@@ -205,15 +209,20 @@ export class AzureFlexibleBackend implements ServerBackend {
   async update(ctx: ServerContext, observed: ServerObservation): Promise<ActionResult> {
     const t = this.target(ctx);
     const s = readState(observed.state ?? ctx.state);
-    if (s.ops.length) return this.result(s, 'waiting for the running Azure operation');
+    if (s.ops.length) return { ...this.result(s, 'waiting for the running Azure operation'), addressed: [] };
     const snapshot = this.snapshots.get(observed) ?? (await this.freshSnapshot(ctx, t, s));
     if (!snapshot) throw new TemporaryError(`server ${t.serverName} vanished from Azure`);
     const { plan } = snapshot;
     if (plan.createLock) await this.createLock(t);
+    const lock = plan.createLock ? plan.groups.lock : [];
     const kind = this.nextKind(plan);
-    if (!kind) return this.result(s, plan.createLock ? 'delete lock created' : 'nothing to change', this.shortPoll);
+    if (!kind) return { ...this.result(s, plan.createLock ? 'delete lock created' : 'nothing to change', this.shortPoll), addressed: lock };
     const wait = backoffRemaining(s, kind, this.now(), ctx.generation);
-    if (wait > 0) return { message: `the last ${kind} failed (${s.lastFailure?.message}); trying again in ${wait} s`, retryAfterSeconds: wait, state: toBackendState(s) };
+    if (wait > 0) return { message: `the last ${kind} failed (${s.lastFailure?.message}); trying again in ${wait} s`, retryAfterSeconds: wait, state: toBackendState(s), addressed: lock };
+    return { ...(await this.write(kind, t, s, plan)), addressed: [...lock, ...addressedBy(kind, plan)] };
+  }
+
+  private write(kind: OpKind, t: Target, s: AzureState, plan: Plan): Promise<ActionResult> {
     switch (kind) {
       case 'update':
         return this.patchServer(t, s, plan);
@@ -459,4 +468,12 @@ export class AzureFlexibleBackend implements ServerBackend {
   private result(s: AzureState, message: string, retryAfterSeconds?: number): ActionResult {
     return { message, retryAfterSeconds: retryAfterSeconds ?? this.retryFor(s.ops), state: toBackendState(s) };
   }
+}
+
+/** The differences a write of `kind` sends a change for. */
+function addressedBy(kind: OpKind, plan: Plan): string[] {
+  if (kind === 'update') return plan.groups.server;
+  if (kind === 'firewall-put' || kind === 'firewall-delete') return plan.groups.firewall;
+  if (kind === 'parameter') return plan.groups.parameter;
+  return plan.groups.restart;
 }

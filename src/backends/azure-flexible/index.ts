@@ -24,6 +24,7 @@ export function azureFlexibleFactory(extra: Omit<Partial<AzureFlexibleBackendOpt
       settings: parseSettings(backendSection<AzureFlexibleSection>(deps.config, BACKEND_NAME) as unknown as Record<string, unknown>),
       log: deps.log.child({ backend: BACKEND_NAME }),
       applyAdoptionDifferences: deps.config.python_takeover.apply_differences,
+      ...(deps.recordCloudCall ? { onCloudCall: (operation: string, result: 'success' | 'error') => deps.recordCloudCall?.(BACKEND_NAME, operation, result) } : {}),
     });
 }
 

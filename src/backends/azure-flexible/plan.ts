@@ -44,6 +44,8 @@ export interface Plan {
   parameters?: ParameterPlan;
   restart: boolean;
   differences: string[];
+  /** The differences each kind of write in `update` addresses (the handler counts attempts per difference). */
+  groups: { server: string[]; lock: string[]; firewall: string[]; parameter: string[]; restart: string[] };
   warnings: string[];
   /** Seconds until something is due without a change (a maintenance window opening). */
   lookAgainSeconds?: number;
@@ -66,21 +68,22 @@ function restartDecision(input: PlanInput, pending: string[]): { due: boolean; w
 
 export function planServer(input: PlanInput): Plan {
   const diff = diffServer(input.desired, input.observed.server);
-  const plan: Plan = { createLock: false, restart: false, differences: [...diff.differences], warnings: [...diff.warnings] };
+  const groups: Plan['groups'] = { server: [...diff.differences], lock: [], firewall: [], parameter: [], restart: [] };
+  const plan: Plan = { createLock: false, restart: false, differences: [...diff.differences], groups, warnings: [...diff.warnings] };
   if (diff.patch) plan.serverPatch = diff.patch;
   if (input.observed.lockPresent === false) {
     plan.createLock = true;
-    plan.differences.push('delete lock missing');
+    groups.lock.push('delete lock missing');
   }
   if (input.observed.firewall) {
     const fw = planFirewall(input.desiredRules, input.observed.firewall, input.managedRules);
-    plan.differences.push(...describeFirewallPlan(fw));
+    groups.firewall.push(...describeFirewallPlan(fw));
     plan.firewall = fw;
   }
   if (input.observed.parameters) {
     const params = planParameters(input.desiredParameters, input.preload, input.observed.parameters, input.aliases);
     plan.parameters = params;
-    plan.differences.push(...params.put.map((p) => `server parameter ${p.name} to be set to "${p.value}"`));
+    groups.parameter.push(...params.put.map((p) => `server parameter ${p.name} to be set to "${p.value}"`));
     if (params.unknown.length) plan.warnings.push(`unknown server parameter(s): ${params.unknown.join(', ')}`);
     if (params.readOnly.length) plan.warnings.push(`read-only server parameter(s) cannot be set: ${params.readOnly.join(', ')}`);
     const restart = restartDecision(input, params.pendingRestart);
@@ -88,9 +91,10 @@ export function planServer(input: PlanInput): Plan {
     if (restart.lookAgainSeconds !== undefined) plan.lookAgainSeconds = restart.lookAgainSeconds;
     if (restart.due) {
       plan.restart = true;
-      plan.differences.push(`restart to apply ${params.pendingRestart.join(', ')}`);
+      groups.restart.push(`restart to apply ${params.pendingRestart.join(', ')}`);
     }
   }
+  plan.differences = [...groups.server, ...groups.lock, ...groups.firewall, ...groups.parameter, ...groups.restart];
   return plan;
 }
 

@@ -45,6 +45,21 @@ export const common = {
     concurrency: { doc: 'Reconciles running at once across all objects (one at a time per object).', format: POSITIVE, default: 10 },
     backoff_base_seconds: { doc: 'First retry delay after a failure, in seconds (fractions allowed); doubled per failure (with jitter) up to backoff_max_seconds.', format: SECONDS, default: 2 },
     backoff_max_seconds: { doc: 'Longest retry delay after repeated failures, in seconds.', format: SECONDS, default: 300 },
+    update_attempts: {
+      doc: 'Update calls a server gets for one generation while the same setting still differs afterwards; then it is reported NotConverging and the change is not sent again until the spec changes or the label operator/action=retry is set.',
+      format: POSITIVE,
+      default: 3,
+    },
+    update_backoff_seconds: {
+      doc: 'Wait before the second update attempt of a setting that still differs, in seconds (fractions allowed); doubled for each further attempt.',
+      format: SECONDS,
+      default: 60,
+    },
+    cloud_check_seconds: {
+      doc: 'How often a Ready, up-to-date server on a cloud backend (azurepostgresflexible, awsrds, awsaurora) is read from the cloud API to find drift; the resyncs in between reuse the last reading. Spec changes, labels and servers not Ready are always read at once. 600 keeps every cloud backend at 12 API calls per server-hour or fewer.',
+      format: POSITIVE,
+      default: 600,
+    },
   },
   watch_namespaces: { doc: 'Namespaces to watch; empty = all namespaces.', format: NAMESPACE_LIST, default: [] },
   log_level: { doc: 'Log level: trace, debug, info, warn, error, fatal or silent.', format: LOG_LEVEL, default: 'info' },
