@@ -11,7 +11,7 @@ import type { BackendFactory } from '../../src/backends/types.js';
 import type { OperatorConfig } from '../../src/config/types.js';
 import { createKubeClients, isNotFound, type KubeClients } from '../../src/k8s/clients.js';
 import { createLogger } from '../../src/observability/logger.js';
-import { Operator } from '../../src/operator.js';
+import { Operator, type OperatorHooks } from '../../src/operator.js';
 import { startFakeApiServer, type FakeApiServer } from './fake-apiserver/index.js';
 import { FakeKubelet } from './fake-kubelet.js';
 import { startPostgres, type StartPostgresOptions, type TestPostgres } from './postgres-server.js';
@@ -26,6 +26,8 @@ export interface HarnessOptions {
   postgres?: StartPostgresOptions;
   /** Backend factories replacing the registry's (e.g. a cloud backend wired to its emulator). */
   backendOverrides?: (pg: TestPostgres) => Partial<Record<string, BackendFactory>>;
+  /** The operator's reporting hooks (e.g. the real metrics). */
+  hooks?: OperatorHooks;
 }
 
 /** Test defaults: the statefulset backend reaching the test's PostgreSQL, fast retries. */
@@ -34,7 +36,8 @@ export function testConfig(pgPort: number, extra: Record<string, unknown> = {}):
     handler_on_resume: false,
     backend: 'statefulset',
     allowed_backends: [],
-    reconcile: { resync_seconds: 30, concurrency: 4, backoff_base_seconds: 0.2, backoff_max_seconds: 2 },
+    // Cloud servers are read at every resync here (cloud_check_seconds 1): tests of drift see it at once.
+    reconcile: { resync_seconds: 30, concurrency: 4, backoff_base_seconds: 0.2, backoff_max_seconds: 2, update_backoff_seconds: 0.2, cloud_check_seconds: 1 },
     leader_election: { enabled: false },
     backends: {
       statefulset: {
@@ -79,6 +82,7 @@ export class Harness {
   operator?: Operator;
   config: OperatorConfig;
   backendOverrides?: Partial<Record<string, BackendFactory>>;
+  hooks?: OperatorHooks;
 
   private constructor(
     readonly api: FakeApiServer,
@@ -98,6 +102,7 @@ export class Harness {
     await kubelet.start();
     const h = new Harness(api, pg, kubelet, kc, configFrom(testConfig(pg.port, opts.config)));
     h.backendOverrides = opts.backendOverrides?.(pg);
+    h.hooks = opts.hooks;
     await h.startOperator();
     return h;
   }
@@ -111,7 +116,7 @@ export class Harness {
     });
     const log = createLogger({ level: 'debug', destination: sink });
     // The operator's requests carry their own token, so tests can tell them from their own.
-    const operator = new Operator({ config, kc: this.api.kubeConfig(undefined, OPERATOR_CLIENT), log, backendOverrides: this.backendOverrides });
+    const operator = new Operator({ config, kc: this.api.kubeConfig(undefined, OPERATOR_CLIENT), log, backendOverrides: this.backendOverrides, hooks: this.hooks });
     await operator.startWatching();
     operator.startReconciling();
     this.operator = operator;

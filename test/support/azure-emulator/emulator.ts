@@ -65,6 +65,8 @@ export class Emulator {
   readonly operations = new Map<string, Operation>();
   readonly faults: Fault[] = [];
   readonly opFaults: OperationFault[] = [];
+  /** Server properties (dotted paths under `properties`) an update accepts but never applies. */
+  readonly neverApplied = new Set<string>();
   location = 'westeurope';
   /** The host name a provisioned server reports (Azure's form unless a test sets another). */
   fqdnOf: (serverName: string) => string = (name) => `${name}.postgres.database.azure.com`;
@@ -239,7 +241,7 @@ export class Emulator {
   patchServer(ctx: Ctx) {
     const server = this.requireServer(ctx);
     this.ensureIdle(ctx);
-    const apply = preparePatch(server, ctx.body);
+    const apply = preparePatch(server, withoutPaths(ctx.body, this.neverApplied));
     const before = server.state;
     server.state = 'Updating';
     return this.startOperation(ctx, true, () => {
@@ -384,3 +386,15 @@ interface Ctx {
   body: Json;
 }
 
+/** A copy of a server body without the given `properties` paths (what Azure silently keeps as it was). */
+function withoutPaths(body: Json, paths: ReadonlySet<string>): Json {
+  if (paths.size === 0) return body;
+  const copy = structuredClone(body) as { properties?: Record<string, unknown> };
+  for (const path of paths) {
+    const keys = path.split('.');
+    let node: Record<string, unknown> | undefined = copy.properties;
+    for (const key of keys.slice(0, -1)) node = node?.[key] as Record<string, unknown> | undefined;
+    if (node) delete node[keys[keys.length - 1] as string];
+  }
+  return copy as Json;
+}

@@ -43,6 +43,12 @@ export interface AzureEmulator {
   mutateServer(resourceGroup: string, name: string, change: (s: ServerRecord) => void): void;
   /** Answers the next `count` matching requests with an error (429 also sends Retry-After). */
   failNext(match: { method?: string; path?: RegExp }, reply: ErrorReply, options?: { count?: number; retryAfter?: string }): void;
+  /**
+   * Server updates (PATCH) succeed but this property is never applied, e.g.
+   * `backup.backupRetentionDays`: a value the cloud keeps at its own. `requests` still shows it sent.
+   */
+  neverApply(propertyPath: string): void;
+  applyAll(): void;
   /** The next operation started by a matching request ends Failed. */
   failNextOperation(match: { method?: string; path?: RegExp }, code?: string, message?: string): void;
   runningOperations(): number;
@@ -109,6 +115,8 @@ export async function startAzureEmulator(): Promise<AzureEmulator> {
       change(s);
     },
     failNext: (match, reply, options = {}) => void emu.faults.push({ ...match, reply, retryAfter: options.retryAfter, remaining: options.count ?? 1 }),
+    neverApply: (path) => void emu.neverApplied.add(path),
+    applyAll: () => emu.neverApplied.clear(),
     failNextOperation: (match, code = 'InternalServerError', message = 'An unexpected error occured while processing the request.') => void emu.opFaults.push({ ...match, code, message }),
     runningOperations: () => [...emu.operations.values()].filter((o) => o.status === 'InProgress').length,
     get fqdn() {

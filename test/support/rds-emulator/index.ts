@@ -66,6 +66,14 @@ export interface RdsEmulator {
   setDelays(delays: Partial<Delays>): void;
   /** The next matching request(s) fail with this fault. */
   inject(fault: InjectedFault): void;
+  /**
+   * Modify calls are answered as usual but this parameter (e.g. `BackupRetentionPeriod`,
+   * `ServerlessV2ScalingConfiguration.MinCapacity`) is never applied: an RDS-compatible API that
+   * ignores a setting, or a value the cloud keeps at its own. `calls` still shows what was sent.
+   */
+  neverApply(parameter: string): void;
+  /** Applies every parameter again. */
+  applyAll(): void;
   close(): Promise<void>;
 }
 
@@ -91,6 +99,7 @@ export async function startRdsEmulator(options: RdsEmulatorOptions = {}): Promis
   model.endpointFor = options.endpoint;
   const calls: RecordedCall[] = [];
   const faults: InjectedFault[] = [];
+  const ignored = new Set<string>();
 
   const handle = async (req: IncomingMessage, body: string, res: ServerResponse): Promise<void> => {
     const params = Params.parse(body);
@@ -105,7 +114,7 @@ export async function startRdsEmulator(options: RdsEmulatorOptions = {}): Promis
       if (!handler) throw new RdsFault('InvalidAction', `The action ${action} is not valid for this web service.`);
       model.tick();
       await model.engineSettled();
-      const result = handler(model, params);
+      const result = handler(model, action.startsWith('Modify') ? withoutIgnored(body, ignored) : params);
       send(res, 200, responseXml(action, result));
     } catch (error) {
       if (error instanceof RdsFault) send(res, error.status, errorXml(error.code, error.message));
@@ -142,12 +151,23 @@ export async function startRdsEmulator(options: RdsEmulatorOptions = {}): Promis
       model.delays = { ...model.delays, ...delays };
     },
     inject: (fault) => faults.push({ times: 1, ...fault }),
+    neverApply: (parameter) => void ignored.add(parameter),
+    applyAll: () => ignored.clear(),
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();
         server.close((err) => (err ? reject(err) : resolve()));
       }),
   };
+}
+
+/** The request as the handlers see it, without the parameters the emulator never applies. */
+function withoutIgnored(body: string, ignored: ReadonlySet<string>): Params {
+  const form = new URLSearchParams(body);
+  for (const name of ignored) {
+    for (const key of [...form.keys()]) if (key === name || key.startsWith(`${name}.`)) form.delete(key);
+  }
+  return Params.parse(form.toString());
 }
 
 function takeFault(faults: InjectedFault[], action: string): InjectedFault | undefined {
