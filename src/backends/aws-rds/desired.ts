@@ -76,7 +76,9 @@ export function desiredCluster(ref: ServerRef, section: AwsSection): DesiredClus
   const scaling = cls.scaling_configuration;
   return {
     ...base,
-    // Aurora keeps at least one day of backups.
+    // Aurora keeps at least one day of backups (CreateDBCluster / ModifyDBCluster
+    // BackupRetentionPeriod: "Must be a value from 1 to 35"): 0 is asked and compared as 1, the way
+    // Aurora reports it, instead of being re-sent (ADR 0014).
     backupRetentionDays: Math.max(1, base.backupRetentionDays),
     writerIdentifier: writerIdentifier(base.identifier),
     scaling: scaling ? { min: Number(scaling.min_capacity), max: Number(scaling.max_capacity) } : undefined,
