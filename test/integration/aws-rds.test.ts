@@ -193,6 +193,8 @@ describe('awsrds modify', () => {
     expect(seen.upToDate).toBe(false);
     expect(seen.differences?.length).toBeGreaterThan(0);
     expect(result?.retryAfterSeconds).toBeGreaterThan(0);
+    // It says what it sent: the handler counts update attempts per difference from it.
+    expect(result?.addressed).toEqual(seen.differences);
     const modifies = emulator.callsOf('ModifyDBInstance').slice(before);
     expect(modifies).toHaveLength(1);
     expect(modifies[0]?.params).toMatchObject({ DBInstanceIdentifier: `default-${name}`, ApplyImmediately: 'true', ...c.expect });

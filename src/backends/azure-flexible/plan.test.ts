@@ -35,6 +35,18 @@ describe('planServer', () => {
     expect(hasWrites(plan)).toBe(true);
   });
 
+  it('says which differences each kind of write addresses (so attempts are counted only for those sent)', () => {
+    const plan = planServer(input({
+      observed: { server: { ...server, backup: { ...server.backup, backupRetentionDays: 1 } }, firewall: [], lockPresent: false, parameters: new Map([['max_connections', { value: '100', isReadOnly: false, isConfigPendingRestart: false }]]) },
+      desiredRules: [{ name: 'o', startIp: '1.1.1.1', endIp: '1.1.1.1' }],
+    }));
+    expect(plan.groups.server).toEqual(['backup retention 1 → 7 days']);
+    expect(plan.groups.lock).toEqual(['delete lock missing']);
+    expect(plan.groups.firewall).toHaveLength(1);
+    expect(plan.groups.parameter).toEqual(['server parameter max_connections to be set to "200"']);
+    expect(plan.differences).toEqual([...plan.groups.server, ...plan.groups.lock, ...plan.groups.firewall, ...plan.groups.parameter]);
+  });
+
   describe('a parameter waiting for a restart', () => {
     it('waits for the maintenance window and says when it opens (Wednesday 03:00 UTC)', () => {
       const plan = planServer(input({ now: new Date('2026-11-18T01:00:00Z') }));
