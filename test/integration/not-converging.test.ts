@@ -56,6 +56,24 @@ describe('awsrds: a setting RDS never applies', () => {
     expect((await env.h.events('stubborn')).some((e) => e.reason === 'Retrying')).toBe(true);
   }, LONG);
 
+  it('keeps counting across an operator restart (the attempts are in status)', async () => {
+    const sent = () => env.rds.callsOf('ModifyDBInstance').filter((c) => c.params.DBInstanceIdentifier === 'default-restarted' && c.params.BackupRetentionPeriod !== undefined);
+    await env.h.create(cloudServer('restarted', 'awsrds'));
+    await env.h.waitForReady('PostgreSQLServer', 'restarted', 'True', 'Available', LONG);
+    // Slower attempts (2 s, then 4 s apart) leave time to stop the operator after the second.
+    env.h.config.reconcile.update_backoff_seconds = 2;
+    try {
+      await env.h.patch('PostgreSQLServer', 'restarted', { spec: { backup: { retentionDays: 28 } } });
+      await waitFor(() => sent().length === 2, LONG, () => `2 Modify calls, seen ${sent().length}`);
+      await env.h.stopOperator();
+      await env.h.startOperator();
+      await env.h.waitForReady('PostgreSQLServer', 'restarted', 'False', 'NotConverging', LONG);
+      expect(sent()).toHaveLength(3);
+    } finally {
+      env.h.config.reconcile.update_backoff_seconds = 0.2;
+    }
+  }, LONG);
+
   it('tries again on a spec change, and is Ready once the cloud takes the value', async () => {
     env.rds.applyAll();
     await env.h.patch('PostgreSQLServer', 'stubborn', { spec: { backup: { retentionDays: 14 } } });
