@@ -58,7 +58,7 @@ describe('firewall rules (public access)', () => {
     await converge(backend, ctx);
     await deleteRuleBehindOperatorsBack('pg-team-a-fw2', 'office');
     const r = await reconcileOnce(backend, ctx);
-    expect(r.observation.differences).toEqual(['firewall rule office (203.0.113.10-203.0.113.10) to be set']);
+    expect(r.observation.differences).toEqual(['firewall rule office missing → 203.0.113.10-203.0.113.10']);
     await converge(backend, ctx);
     expect(rulesOf('pg-team-a-fw2')).toContain('office:203.0.113.10-203.0.113.10');
   });

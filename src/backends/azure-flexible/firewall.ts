@@ -41,8 +41,17 @@ export function planFirewall(desired: readonly FirewallRule[], actual: readonly 
   return { put, remove, managed: desired.map((r) => r.name).sort() };
 }
 
-export function describeFirewallPlan(plan: FirewallPlan): string[] {
-  return [...plan.put.map((r) => `firewall rule ${r.name} (${r.startIp}-${r.endIp}) to be set`), ...plan.remove.map((n) => `firewall rule ${n} to be removed`)];
+/** Each rule to set or remove as Azure reports it and as wanted, e.g. `firewall rule office missing → 1.2.3.4-1.2.3.4`. */
+export function describeFirewallPlan(plan: FirewallPlan, actual: readonly ActualRule[]): string[] {
+  const actualByName = new Map(actual.map((r) => [key(r.name), r]));
+  const seen = (name: string) => {
+    const a = actualByName.get(key(name));
+    return a ? `${a.startIpAddress}-${a.endIpAddress}` : 'missing';
+  };
+  return [
+    ...plan.put.map((r) => `firewall rule ${r.name} ${seen(r.name)} → ${r.startIp}-${r.endIp}`),
+    ...plan.remove.map((n) => `firewall rule ${n} ${seen(n)} → removed`),
+  ];
 }
 
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;

@@ -29,19 +29,19 @@ describe('planParameters', () => {
 
   it('writes what differs and nothing that matches (case, list order)', () => {
     const plan = planParameters({ work_mem: '8192', log_connections: 'ON', 'azure.extensions': 'pg_trgm' }, [], actual, {});
-    expect(plan.put).toEqual([{ name: 'work_mem', value: '8192' }]);
+    expect(plan.put).toEqual([{ name: 'work_mem', value: '8192', current: '4096' }]);
   });
 
   it('adds preload libraries without dropping the present ones', () => {
     const plan = planParameters({}, ['timescaledb'], actual, {});
-    expect(plan.put).toEqual([{ name: 'shared_preload_libraries', value: 'pg_cron,pg_stat_statements,timescaledb' }]);
+    expect(plan.put).toEqual([{ name: 'shared_preload_libraries', value: 'pg_cron,pg_stat_statements,timescaledb', current: 'pg_cron,pg_stat_statements' }]);
     expect(planParameters({}, ['pg_cron'], actual, {}).put).toEqual([]);
   });
 
   it('accepts the form Azure stored a value in once it has been written', () => {
     const stored = new Map([['work_mem', p('65536')]]);
     expect(planParameters({ work_mem: '64MB' }, [], stored, { work_mem: { spec: '64MB', azure: '65536' } }).put).toEqual([]);
-    expect(planParameters({ work_mem: '32MB' }, [], stored, { work_mem: { spec: '64MB', azure: '65536' } }).put).toEqual([{ name: 'work_mem', value: '32MB' }]);
+    expect(planParameters({ work_mem: '32MB' }, [], stored, { work_mem: { spec: '64MB', azure: '65536' } }).put).toEqual([{ name: 'work_mem', value: '32MB', current: '65536' }]);
   });
 
   it('reports unknown and read-only parameters instead of writing them', () => {

@@ -23,7 +23,8 @@ export interface ActualParameter {
 export type ParameterAliases = Record<string, { spec: string; azure: string }>;
 
 export interface ParameterPlan {
-  put: { name: string; value: string }[];
+  /** To set: the wanted value, and the one Azure reports now. */
+  put: { name: string; value: string; current: string }[];
   /** Managed parameters whose new value waits for a restart. */
   pendingRestart: string[];
   /** Parameters the spec names that the server does not have. */
@@ -88,7 +89,7 @@ export function planParameters(
     const alias = aliases[name];
     const inSync = sameValue(name, current.value, value) || (alias !== undefined && sameValue(name, alias.spec, value) && sameValue(name, alias.azure, current.value));
     if (!inSync && current.isReadOnly) plan.readOnly.push(name);
-    else if (!inSync) plan.put.push({ name, value });
+    else if (!inSync) plan.put.push({ name, value, current: current.value });
     if (current.isConfigPendingRestart) plan.pendingRestart.push(name);
   }
   return plan;

@@ -42,8 +42,8 @@ describe('planServer', () => {
     }));
     expect(plan.groups.server).toEqual(['backup retention 1 → 7 days']);
     expect(plan.groups.lock).toEqual(['delete lock missing']);
-    expect(plan.groups.firewall).toHaveLength(1);
-    expect(plan.groups.parameter).toEqual(['server parameter max_connections to be set to "200"']);
+    expect(plan.groups.firewall).toEqual(['firewall rule o missing → 1.1.1.1-1.1.1.1']);
+    expect(plan.groups.parameter).toEqual(['server parameter max_connections "100" → "200"']);
     expect(plan.differences).toEqual([...plan.groups.server, ...plan.groups.lock, ...plan.groups.firewall, ...plan.groups.parameter]);
   });
 

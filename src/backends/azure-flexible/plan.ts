@@ -77,13 +77,13 @@ export function planServer(input: PlanInput): Plan {
   }
   if (input.observed.firewall) {
     const fw = planFirewall(input.desiredRules, input.observed.firewall, input.managedRules);
-    groups.firewall.push(...describeFirewallPlan(fw));
+    groups.firewall.push(...describeFirewallPlan(fw, input.observed.firewall));
     plan.firewall = fw;
   }
   if (input.observed.parameters) {
     const params = planParameters(input.desiredParameters, input.preload, input.observed.parameters, input.aliases);
     plan.parameters = params;
-    groups.parameter.push(...params.put.map((p) => `server parameter ${p.name} to be set to "${p.value}"`));
+    groups.parameter.push(...params.put.map((p) => `server parameter ${p.name} "${p.current}" → "${p.value}"`));
     if (params.unknown.length) plan.warnings.push(`unknown server parameter(s): ${params.unknown.join(', ')}`);
     if (params.readOnly.length) plan.warnings.push(`read-only server parameter(s) cannot be set: ${params.readOnly.join(', ')}`);
     const restart = restartDecision(input, params.pendingRestart);
