@@ -179,8 +179,8 @@ function diffTags(d: DesiredServer, a: Server, out: ServerDiff, patch: ServerFor
   const changed = Object.entries(d.tags).filter(([k, v]) => actual[k] !== v).map(([k]) => k);
   const marked = TAG_MARKED_FOR_DELETION in actual;
   if (!changed.length && !marked) return;
-  if (changed.length) out.differences.push(`tags ${changed.join(', ')}`);
-  if (marked) out.differences.push(`tag ${TAG_MARKED_FOR_DELETION} to be removed (the server is in use again)`);
+  if (changed.length) out.differences.push(`tags ${changed.map((k) => `${k}=${actual[k] ?? 'unset'} → ${d.tags[k]}`).join(', ')}`);
+  if (marked) out.differences.push(`tag ${TAG_MARKED_FOR_DELETION} set → removed (the server is in use again)`);
   // PATCH replaces the whole tag set: keep tags others added, drop the deletion mark.
   const { [TAG_MARKED_FOR_DELETION]: _mark, ...kept } = actual;
   patch.tags = { ...kept, ...d.tags };
