@@ -78,7 +78,7 @@ describe('an RDS instance the Python operator created', () => {
     expect(seen.adoptionDifferences).toEqual([
       // RDS chose a window when the Python operator set none.
       'kept until the spec changes: maintenance window sun:05:00-sun:05:30 → tue:04:00-tue:04:30',
-      'kept until the spec changes: tags hybridcloud.maibornwolff.de/server',
+      'kept until the spec changes: tags hybridcloud.maibornwolff.de/server=unset → default/legacy',
       SNAPSHOT_NOTE,
     ]);
     for (let i = 0; i < 3; i++) expect((await reconcile(b, ctx)).upToDate).toBe(true);
@@ -90,7 +90,7 @@ describe('an RDS instance the Python operator created', () => {
     const b = new AwsRdsBackend({ ...backendOptions(emulator, { ...SECTION, final_snapshot: false }) });
     backends.push(b);
     const seen = await b.observe(adoptedContext(b, 'legacy'));
-    expect(seen.adoptionDifferences).toEqual(['kept until the spec changes: tags hybridcloud.maibornwolff.de/server']);
+    expect(seen.adoptionDifferences).toEqual(['kept until the spec changes: tags hybridcloud.maibornwolff.de/server=unset → default/legacy']);
   });
 
   it('applies the differences with the first spec change', async () => {
@@ -115,7 +115,7 @@ describe('an Aurora cluster the Python operator created', () => {
     expect(seen).toMatchObject({ exists: true, ready: true, upToDate: true, differences: [] });
     expect(seen.adoptionDifferences).toEqual([
       'kept until the spec changes: backup retention 1 → 7 days',
-      'kept until the spec changes: tags hybridcloud.maibornwolff.de/server',
+      'kept until the spec changes: tags hybridcloud.maibornwolff.de/server=unset → default/reports',
       SNAPSHOT_NOTE,
     ]);
     for (let i = 0; i < 3; i++) await reconcile(b, ctx);

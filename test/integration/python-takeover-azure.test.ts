@@ -67,7 +67,7 @@ describe('a Flexible Server the Python operator created', () => {
     expect(observation.adoptionDifferences).toEqual([
       'kept until the spec changes: sku Standard_D2ds_v4 (GeneralPurpose) → Standard_D2ds_v5 (GeneralPurpose)',
       'kept until the spec changes: maintenance window day 0 03:00 UTC → day 1 03:00 UTC',
-      'kept until the spec changes: server parameter azure.extensions to be set to "postgis"',
+      'kept until the spec changes: server parameter azure.extensions "pg_cron,pg_stat_statements,postgis" → "postgis"',
     ]);
     for (let i = 0; i < 3; i++) expect((await reconcileOnce(b, ctx)).step).toBe('ready');
     expect(emu.writes()).toHaveLength(writes);
