@@ -59,8 +59,10 @@ async function reconcileServerOnce(deps: HandlerDeps, namespace: string, name: s
 /** Remembers a fresh settled reading of a cloud server; says when to look again. */
 function settle(deps: HandlerDeps, key: string, server: PostgreSQLServer, run: ServerRun, reading: Reading): ReconcileOutcome {
   const { observed } = reading;
-  if (reading.readAt !== undefined && run.backend.observeCallsCloudApi && observed.retryAfterSeconds === undefined) {
-    deps.settled?.remember(key, server.metadata.uid ?? '', run.ctx.generation, reading.readAt, observed);
+  const checkMs = deps.config.reconcile.cloud_check_seconds * 1000;
+  if (reading.readAt !== undefined && run.backend.observeCallsCloudApi) {
+    const validMs = Math.min(checkMs, (observed.retryAfterSeconds ?? Infinity) * 1000);
+    deps.settled?.remember(key, { uid: server.metadata.uid ?? '', generation: run.ctx.generation, readAt: reading.readAt, validMs }, observed);
   }
   // A backend may want to look again before the resync (e.g. when a maintenance window opens);
   // a reused reading is checked in the cloud again once it is due.
@@ -123,7 +125,7 @@ function reusableReading(deps: HandlerDeps, server: PostgreSQLServer, run: Serve
   const ready = readyOf(server.status?.conditions);
   const settled = ready?.reason === Reason.Available || ready?.reason === Reason.NotConverging;
   if (!settled || ready?.observedGeneration !== server.metadata.generation) return undefined;
-  return deps.settled.fresh(key, server.metadata.uid ?? '', run.ctx.generation, deps.config.reconcile.cloud_check_seconds * 1000);
+  return deps.settled.fresh(key, server.metadata.uid ?? '', run.ctx.generation);
 }
 
 /** The label operator/action=retry: the update attempts start again (the record first, then the label). */

@@ -12,8 +12,8 @@ import type { ServerObservation } from '../backends/types.js';
 interface Entry {
   uid: string;
   generation: number;
-  /** When the read began (ms): the next one is due `maxAgeMs` after it, never sooner. */
-  readAt: number;
+  /** When the next read is due (ms): never sooner than the check interval after the last one began. */
+  dueAt: number;
   observation: ServerObservation;
 }
 
@@ -23,18 +23,23 @@ export class SettledObservations {
   constructor(private readonly now: () => number = Date.now) {}
 
   /** The remembered observation and the seconds until the next cloud check, or undefined when one is due. */
-  fresh(key: string, uid: string, generation: number, maxAgeMs: number): { observation: ServerObservation; dueInSeconds: number } | undefined {
+  fresh(key: string, uid: string, generation: number): { observation: ServerObservation; dueInSeconds: number } | undefined {
     const entry = this.entries.get(key);
     if (!entry || entry.uid !== uid || entry.generation !== generation) return undefined;
-    const dueInMs = entry.readAt + maxAgeMs - this.now();
+    const dueInMs = entry.dueAt - this.now();
     if (dueInMs <= 0) return undefined;
     return { observation: entry.observation, dueInSeconds: Math.ceil(dueInMs / 1000) };
   }
 
-  remember(key: string, uid: string, generation: number, readAt: number, observation: ServerObservation): void {
-    // The backend state belongs to the status, which is newer than any remembered copy.
-    const { state: _state, ...rest } = observation;
-    this.entries.set(key, { uid, generation, readAt, observation: rest });
+  /**
+   * Keeps a reading that began at `readAt` for `validMs` — the check interval, or less when the
+   * backend asked to look again sooner (`retryAfterSeconds`, e.g. a maintenance window opening).
+   */
+  remember(key: string, entry: { uid: string; generation: number; readAt: number; validMs: number }, observation: ServerObservation): void {
+    // The backend state belongs to the status, which is newer than any remembered copy; the
+    // look-again time is kept as the entry's due time instead.
+    const { state: _state, retryAfterSeconds: _retry, ...rest } = observation;
+    this.entries.set(key, { uid: entry.uid, generation: entry.generation, dueAt: entry.readAt + entry.validMs, observation: rest });
   }
 
   forget(key: string): void {
