@@ -25,6 +25,7 @@ export function countCalls(client: RDSClient, count: CallCounter): void {
         throw err;
       }
     },
-    { step: 'deserialize', name: 'hybridcloudCloudCallCounter', override: true },
+    // High priority: around the deserializer, so an error answer arrives here as the error it becomes.
+    { step: 'deserialize', priority: 'high', name: 'hybridcloudCloudCallCounter', override: true },
   );
 }
