@@ -1,7 +1,7 @@
 import type * as k8s from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { DATABASE_KIND, DATABASE_PLURAL, LABEL_MANAGED_BY, MANAGED_BY, SERVER_KIND, SERVER_PLURAL } from './api/constants.js';
-import type { PostgreSQLDatabase, PostgreSQLServer } from './api/types.js';
+import { DATABASE_KIND, DATABASE_PLURAL, LABEL_MANAGED_BY, MANAGED_BY, SERVER_KIND, SERVER_PLURAL, TABLE_KIND, TABLE_PLURAL } from './api/constants.js';
+import type { PostgreSQLDatabase, PostgreSQLServer, PostgreSQLTable } from './api/types.js';
 import { BackendRegistry } from './backends/registry.js';
 import type { BackendFactory } from './backends/types.js';
 import type { OperatorConfig } from './config/types.js';
@@ -10,6 +10,7 @@ import type { HandlerDeps } from './handlers/deps.js';
 import { SecretStore } from './handlers/secret-store.js';
 import { SettledObservations } from './handlers/settled-observations.js';
 import { reconcileServer } from './handlers/server-handler.js';
+import { reconcileTable } from './handlers/table-handler.js';
 import { createKubeClients, type KubeClients } from './k8s/clients.js';
 import { CustomResourceClient } from './k8s/custom-resources.js';
 import { EventRecorder } from './k8s/events.js';
@@ -48,6 +49,7 @@ export class Operator {
   readonly pools = new PoolRegistry();
   private readonly servers: Controller<PostgreSQLServer & k8s.KubernetesObject>;
   private readonly databases: Controller<PostgreSQLDatabase & k8s.KubernetesObject>;
+  private readonly tables: Controller<PostgreSQLTable & k8s.KubernetesObject>;
   private readonly watchers: Array<Watcher<k8s.KubernetesObject>> = [];
   private readonly events: EventRecorder;
   private reconciling = false;
@@ -69,6 +71,7 @@ export class Operator {
     });
     const serverClient = new CustomResourceClient<PostgreSQLServer>(this.kube, SERVER_PLURAL);
     const databaseClient = new CustomResourceClient<PostgreSQLDatabase>(this.kube, DATABASE_PLURAL);
+    const tableClient = new CustomResourceClient<PostgreSQLTable>(this.kube, TABLE_PLURAL);
     const secretWatcher = new Watcher<k8s.V1Secret>(this.kc, this.secretSources(), { delete: (s) => this.onOwnedObjectChanged(s) }, log);
     // The StatefulSets of the in-cluster backend: a pod turning ready reconciles its server at once
     // instead of at the next poll.
@@ -83,23 +86,30 @@ export class Operator {
       pools: this.pools,
       servers: serverClient,
       databases: databaseClient,
+      tables: tableClient,
       serverCache: { get: (ns, name) => this.serverWatcher.get(ns, name) },
       databaseCache: { get: (ns, name) => this.databaseWatcher.get(ns, name) },
       settled: new SettledObservations(),
+      tableCache: { get: (ns, name) => this.tableWatcher.get(ns, name) },
       backendCall: (backend, operation, call) => this.timedBackendCall(backend, operation, call),
       onServerReady: (ns, name) => this.enqueueDatabasesOf(ns, name),
+      onDatabaseReady: (ns, name) => this.enqueueTablesOf(ns, name),
     };
     this.servers = new Controller(controllerOpts(SERVER_KIND), (ns, name, l) => reconcileServer(deps, ns, name, l));
     this.databases = new Controller(controllerOpts(DATABASE_KIND), (ns, name, l) => reconcileDatabase(deps, ns, name, l));
+    this.tables = new Controller(controllerOpts(TABLE_KIND), (ns, name, l) => reconcileTable(deps, ns, name, l));
     this.serverWatcher = new Watcher(this.kc, this.crSources(serverClient), this.servers.handlers(), log);
     this.databaseWatcher = new Watcher(this.kc, this.crSources(databaseClient), this.databases.handlers(), log);
+    this.tableWatcher = new Watcher(this.kc, this.crSources(tableClient), this.tables.handlers(), log);
     this.servers.attach(this.serverWatcher);
     this.databases.attach(this.databaseWatcher);
-    this.watchers.push(secretWatcher as Watcher<k8s.KubernetesObject>, workloadWatcher as Watcher<k8s.KubernetesObject>, this.serverWatcher, this.databaseWatcher);
+    this.tables.attach(this.tableWatcher);
+    this.watchers.push(secretWatcher as Watcher<k8s.KubernetesObject>, workloadWatcher as Watcher<k8s.KubernetesObject>, this.serverWatcher, this.databaseWatcher, this.tableWatcher);
   }
 
   private readonly serverWatcher: Watcher<PostgreSQLServer & k8s.KubernetesObject>;
   private readonly databaseWatcher: Watcher<PostgreSQLDatabase & k8s.KubernetesObject>;
+  private readonly tableWatcher: Watcher<PostgreSQLTable & k8s.KubernetesObject>;
 
   private get kc(): k8s.KubeConfig {
     return this.opts.kc;
@@ -110,12 +120,14 @@ export class Operator {
     await Promise.all(this.watchers.map((w) => w.start()));
     this.servers.markStarted();
     this.databases.markStarted();
+    this.tables.markStarted();
   }
 
   startReconciling(): void {
     this.reconciling = true;
     this.servers.queue.start();
     this.databases.queue.start();
+    this.tables.queue.start();
   }
 
   /** Stops taking keys at once (lost leadership); keys in flight finish. */
@@ -123,6 +135,7 @@ export class Operator {
     this.reconciling = false;
     this.servers.queue.pause();
     this.databases.queue.pause();
+    this.tables.queue.pause();
   }
 
   get isReconciling(): boolean {
@@ -143,7 +156,7 @@ export class Operator {
   /** Each kind's work queue: waiting, running, and for how long the oldest running one has been. */
   queueStats(now = Date.now()): Record<string, QueueStats> {
     const stats = ({ queue }: { queue: WorkQueue }): QueueStats => ({ depth: queue.depth, inFlight: queue.inFlight, longestRunningSeconds: queue.longestRunningMs(now) / 1000 });
-    return { [SERVER_KIND]: stats(this.servers), [DATABASE_KIND]: stats(this.databases) };
+    return { [SERVER_KIND]: stats(this.servers), [DATABASE_KIND]: stats(this.databases), [TABLE_KIND]: stats(this.tables) };
   }
 
   /** Ready/not-ready counts per kind, from the caches (for the objects-by-state metric). */
@@ -152,18 +165,18 @@ export class Operator {
       const ready = objs.filter((o) => o.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length;
       return { ready, notReady: objs.length - ready };
     };
-    return { [SERVER_KIND]: count(this.serverWatcher.list()), [DATABASE_KIND]: count(this.databaseWatcher.list()) };
+    return { [SERVER_KIND]: count(this.serverWatcher.list()), [DATABASE_KIND]: count(this.databaseWatcher.list()), [TABLE_KIND]: count(this.tableWatcher.list()) };
   }
 
   /** Waits until no key is queued or in flight (tests and benchmarks). */
   async whenIdle(): Promise<void> {
-    await Promise.all([this.servers.queue.whenIdle(), this.databases.queue.whenIdle()]);
+    await Promise.all([this.servers.queue.whenIdle(), this.databases.queue.whenIdle(), this.tables.queue.whenIdle()]);
   }
 
   /** Graceful stop: no new keys, keys in flight finish within the bound, watches and pools close. */
   async stop(timeoutMs = 20_000): Promise<boolean> {
     this.reconciling = false;
-    const finished = await Promise.all([this.servers.queue.shutdown(timeoutMs), this.databases.queue.shutdown(timeoutMs)]);
+    const finished = await Promise.all([this.servers.queue.shutdown(timeoutMs), this.databases.queue.shutdown(timeoutMs), this.tables.queue.shutdown(timeoutMs)]);
     await Promise.all([...this.watchers.map((w) => w.stop()), this.events.flush()]);
     await this.pools.closeAll();
     await this.backends.closeAll();
@@ -173,6 +186,12 @@ export class Operator {
   private enqueueDatabasesOf(namespace: string, server: string): void {
     for (const db of this.databaseWatcher.list(namespace)) {
       if (db.spec.serverRef.name === server) this.databases.enqueue(namespace, db.metadata.name);
+    }
+  }
+
+  private enqueueTablesOf(namespace: string, database: string): void {
+    for (const table of this.tableWatcher.list(namespace)) {
+      if (table.spec.databaseRef?.name === database) this.tables.enqueue(namespace, table.metadata.name);
     }
   }
 

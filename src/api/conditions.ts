@@ -14,6 +14,7 @@ export const Reason = {
   Deleting: 'Deleting',
   ResettingPassword: 'ResettingPassword',
   WaitingForServer: 'WaitingForServer',
+  WaitingForDatabase: 'WaitingForDatabase',
   // Ready=False, the spec or the environment must change (terminal until the generation changes)
   InvalidSpec: 'InvalidSpec',
   UnknownClass: 'UnknownClass',
@@ -28,6 +29,11 @@ export const Reason = {
   // Ready=False, yet usable (databases keep working): the cloud does not take a setting; the
   // operator stopped re-sending it until the spec changes or the label operator/action=retry
   NotConverging: 'NotConverging',
+  DatabaseNotFound: 'DatabaseNotFound',
+  /** A table change outside the list of changes applied (removed column, narrowing, primary key). */
+  UnsafeChange: 'UnsafeChange',
+  /** A table of that name exists and was not created by this PostgreSQLTable. */
+  TableConflict: 'TableConflict',
   // Ready=False, a fault that is retried with backoff
   BackendError: 'BackendError',
 } as const;

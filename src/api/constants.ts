@@ -7,6 +7,8 @@ export const SERVER_KIND = 'PostgreSQLServer';
 export const SERVER_PLURAL = 'postgresqlservers';
 export const DATABASE_KIND = 'PostgreSQLDatabase';
 export const DATABASE_PLURAL = 'postgresqldatabases';
+export const TABLE_KIND = 'PostgreSQLTable';
+export const TABLE_PLURAL = 'postgresqltables';
 
 /** Held on every CR until its backend resources are gone. */
 export const FINALIZER = `${GROUP}/finalizer`;

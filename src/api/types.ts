@@ -140,3 +140,54 @@ export interface PostgreSQLDatabase {
   spec: DatabaseSpec;
   status?: DatabaseStatus;
 }
+
+/** One column as written in a PostgreSQLTable: the seed's `{NAME: type}` or the explicit form. */
+export type TableColumnSpec = Record<string, string> | { name: string; type: string; nullable?: boolean; default?: string | number | boolean };
+
+export type DeletionPolicy = 'Delete' | 'Retain';
+
+export interface TableSpec {
+  databaseRef: { name: string };
+  tableName: string;
+  columns: TableColumnSpec[];
+  /** A column name or a list of them; absent: no primary key. */
+  primaryKey?: string | string[];
+  /** What deleting the CR does to the table; absent: the config's `tables.deletion_policy`. */
+  deletionPolicy?: DeletionPolicy;
+}
+
+/** A column as PostgreSQL has it. */
+export interface TableColumnStatus {
+  name: string;
+  /** PostgreSQL's own spelling (format_type), e.g. `character varying(50)`. */
+  type: string;
+  nullable: boolean;
+  /** The default expression as PostgreSQL prints it, if any. */
+  default?: string;
+  /** False for columns added by hand (left alone by the operator). */
+  managed: boolean;
+}
+
+export interface TableStatus {
+  observedGeneration?: number;
+  conditions?: Condition[];
+  /** The PostgreSQL database the table lives in (pinned at creation, used for deletion). */
+  database?: string;
+  /** uid of the PostgreSQLDatabase, to notice one deleted and re-created under the same name. */
+  databaseUid?: string;
+  /** Schema and name of the table in PostgreSQL (pinned at creation, used for deletion). */
+  schema?: string;
+  table?: string;
+  columns?: TableColumnStatus[];
+  columnCount?: number;
+  unmanagedColumns?: string[];
+  primaryKey?: string[];
+}
+
+export interface PostgreSQLTable {
+  apiVersion: string;
+  kind: 'PostgreSQLTable';
+  metadata: ObjectMeta;
+  spec: TableSpec;
+  status?: TableStatus;
+}

@@ -6,6 +6,7 @@ import { common } from './sections/common.js';
 import { helmbitnami } from './sections/helmbitnami.js';
 import { helmyugabyte } from './sections/helmyugabyte.js';
 import { statefulset } from './sections/statefulset.js';
+import { tables } from './sections/tables.js';
 
 /** The backend sections; each is one fragment from `sections/`. */
 export const backendSections: Record<string, Fragment> = {
@@ -21,7 +22,7 @@ export const backendSections: Record<string, Fragment> = {
 };
 
 /** The whole operator config schema (convict shape): the single source of truth for every option. */
-export const schema: Fragment = { ...common, backends: backendSections };
+export const schema: Fragment = { ...common, ...tables, backends: backendSections };
 
 /** Concrete section → virtual section whose values it falls back to, key by key. */
 export const VIRTUAL_SECTIONS: Readonly<Record<string, string>> = {

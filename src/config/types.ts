@@ -45,6 +45,8 @@ export interface OperatorConfig {
   };
   /** At start, how long to keep trying to reach the API server before exiting with an error. */
   startup_timeout_seconds: number;
+  /** PostgreSQLTable defaults. */
+  tables: { deletion_policy: 'Delete' | 'Retain' };
   /** On SIGTERM, how long reconciles in flight may take to finish. */
   shutdown_timeout_seconds: number;
   /** Raw backend sections as validated by the schema; read them through `backendSection`. */

@@ -167,6 +167,7 @@ async function reportReady(deps: HandlerDeps, db: PostgreSQLDatabase, server: Po
   });
   if (reasonChanged) {
     await deps.events.record(db, 'Normal', 'Ready', `database ${pgName} is ready in server ${server.metadata.name}`);
+    deps.onDatabaseReady?.(db.metadata.namespace, db.metadata.name);
     log.info({ database: pgName }, 'database ready');
   }
 }

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { PostgreSQLDatabase, PostgreSQLServer } from '../api/types.js';
+import type { PostgreSQLDatabase, PostgreSQLServer, PostgreSQLTable } from '../api/types.js';
 import type { BackendRegistry } from '../backends/registry.js';
 import type { OperatorConfig } from '../config/types.js';
 import type { CustomResourceClient } from '../k8s/custom-resources.js';
@@ -18,13 +18,17 @@ export interface HandlerDeps {
   pools: PoolRegistry;
   servers: CustomResourceClient<PostgreSQLServer>;
   databases: CustomResourceClient<PostgreSQLDatabase>;
+  tables: CustomResourceClient<PostgreSQLTable>;
   /** Informer caches (the current state a reconcile starts from). */
   serverCache: { get(namespace: string, name: string): PostgreSQLServer | undefined };
   databaseCache: { get(namespace: string, name: string): PostgreSQLDatabase | undefined };
+  tableCache: { get(namespace: string, name: string): PostgreSQLTable | undefined };
   /** Called when a server turns Ready, so its databases are reconciled at once. */
   onServerReady?(namespace: string, name: string): void;
   /** The last reading of each settled server on a cloud backend (reused until the next cloud check). */
   settled?: SettledObservations;
+  /** Called when a database turns Ready, so its tables are reconciled at once. */
+  onDatabaseReady?(namespace: string, name: string): void;
   /** Calls a backend method and records it in the metrics (backend, operation, result, duration). */
   backendCall<T>(backend: string, operation: string, call: () => Promise<T>): Promise<T>;
 }

@@ -15,7 +15,8 @@ interface Obj {
 }
 
 function clientFor<T extends Obj>(deps: HandlerDeps, obj: T): CustomResourceClient<T> {
-  return (obj.kind === 'PostgreSQLServer' ? deps.servers : deps.databases) as unknown as CustomResourceClient<T>;
+  const byKind: Record<string, unknown> = { PostgreSQLServer: deps.servers, PostgreSQLDatabase: deps.databases, PostgreSQLTable: deps.tables };
+  return byKind[obj.kind] as CustomResourceClient<T>;
 }
 
 /** PermanentErrors failWith has already put on the object (reportFailure must not repeat them). */
@@ -25,8 +26,8 @@ const reported = new WeakSet<Error>();
  * Bad input or an environment the user must fix: Ready=False with the reason, a Warning event on
  * the transition, and a PermanentError so the queue waits for a change instead of retrying hot.
  */
-export async function failWith<T extends Obj>(deps: HandlerDeps, obj: T, reason: ReasonName, message: string): Promise<never> {
-  const { reasonChanged, changed } = await writeStatus(clientFor(deps, obj), obj, { status: 'False', reason, message });
+export async function failWith<T extends Obj>(deps: HandlerDeps, obj: T, reason: ReasonName, message: string, fields?: Record<string, unknown>): Promise<never> {
+  const { reasonChanged, changed } = await writeStatus(clientFor(deps, obj), obj, { status: 'False', reason, message, fields });
   if (reasonChanged || changed) await deps.events.record(obj, 'Warning', reason, message);
   const err = new PermanentError(message, reason);
   reported.add(err);

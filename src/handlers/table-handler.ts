@@ -1,0 +1,131 @@
+import type { Logger } from 'pino';
+import { TABLE_KIND } from '../api/constants.js';
+import { Reason } from '../api/conditions.js';
+import type { PostgreSQLDatabase, PostgreSQLServer, PostgreSQLTable } from '../api/types.js';
+import { TemporaryError } from '../backends/errors.js';
+import { readyOf } from '../reconcile/conditions.js';
+import type { ReconcileOutcome } from '../reconcile/controller.js';
+import { alterTable, createTable, planTable, readTable, resolveColumns, tableClaimant, type ActualTable } from '../postgres/tables/index.js';
+import type { HandlerDeps } from './deps.js';
+import { ensureFinalizer, writeStatus } from './object-ops.js';
+import { failWith, reportFailure, reportPending } from './reporting.js';
+import { tableConnection, type TableConnection } from './table-access.js';
+import { deleteTable } from './table-deletion.js';
+import { readTableSpec, type WantedTable } from './table-spec.js';
+import { managedColumns, tableStatusFields } from './table-status.js';
+
+/** Tables live in the `public` schema of their database. */
+export const TABLE_SCHEMA = 'public';
+const WAIT_FOR_DATABASE_SECONDS = 15;
+
+/**
+ * The table loop: get → deleting? → finalizer → read the spec (names, type grammar; no I/O) →
+ * database Ready? → connect as the database's role → resolve types and defaults in PostgreSQL →
+ * table absent: create · present: plan (unsafe: refuse everything) and apply in one transaction
+ * → status with the columns as PostgreSQL has them → Ready.
+ */
+export async function reconcileTable(deps: HandlerDeps, namespace: string, name: string, log: Logger): Promise<ReconcileOutcome> {
+  try {
+    return await reconcileTableOnce(deps, namespace, name, log);
+  } catch (err) {
+    const current = deps.tableCache.get(namespace, name);
+    await reportFailure(deps, current && { ...current, kind: TABLE_KIND }, err);
+    throw err;
+  }
+}
+
+async function reconcileTableOnce(deps: HandlerDeps, namespace: string, name: string, log: Logger): Promise<ReconcileOutcome> {
+  const cached = deps.tableCache.get(namespace, name);
+  if (!cached) return {};
+  if (cached.metadata.deletionTimestamp) return deleteTable(deps, { ...cached, kind: TABLE_KIND }, log);
+  const table: PostgreSQLTable = { ...(await ensureFinalizer(deps.tables, { ...cached, kind: TABLE_KIND })), kind: TABLE_KIND };
+  // Names and types are checked before anything touches PostgreSQL: a hostile string never gets there.
+  const wanted = readTableSpec(table.spec);
+  if ('problems' in wanted) return failWith(deps, table, wanted.problems[0]!.reason, wanted.problems.map((p) => p.message).join('; '));
+  if (table.status?.table && table.status.table !== wanted.table) {
+    return failWith(deps, table, Reason.InvalidSpec, `spec.tableName cannot change: the table is ${table.status.table}`);
+  }
+  const found = await findDatabase(deps, table);
+  if ('requeueAfterSeconds' in found) return found;
+  const { db, server } = found;
+  const conn = await tableConnection(deps, db, server);
+  const resolved = await resolveColumns(conn.pool, wanted.columns);
+  const pinned = { database: conn.database, databaseUid: db.metadata.uid, schema: TABLE_SCHEMA, table: wanted.table };
+  // A database re-created under the same name holds none of the old columns.
+  const managedBefore = table.status?.databaseUid === db.metadata.uid ? managedColumns(table.status?.columns) : new Set<string>();
+  const claimant = `${namespace}/${name}`;
+
+  let lookup = await readTable(conn.pool, TABLE_SCHEMA, wanted.table);
+  if (lookup.kind === 'other') return failWith(deps, table, Reason.TableConflict, `"${wanted.table}" exists in database ${conn.database} and is not a table (relkind ${lookup.relkind})`);
+  if (lookup.kind === 'absent') {
+    await createTable(conn.pool, TABLE_SCHEMA, wanted.table, resolved, wanted.primaryKey, claimant);
+    if (table.status?.table && table.status.databaseUid === db.metadata.uid) {
+      await deps.events.record(table, 'Warning', 'TableRecreated', `table ${wanted.table} was missing in database ${conn.database} and has been created again, empty`);
+    } else {
+      await deps.events.record(table, 'Normal', 'Created', `table ${wanted.table} created in database ${conn.database} (owner ${conn.role})`);
+    }
+    lookup = await readTable(conn.pool, TABLE_SCHEMA, wanted.table);
+  } else {
+    const holder = tableClaimant(lookup.table.comment);
+    if (holder !== claimant) {
+      const whose = holder ? `belongs to PostgreSQLTable ${holder}` : 'was not created by this operator';
+      return failWith(deps, table, Reason.TableConflict, `table ${wanted.table} already exists in database ${conn.database} and ${whose}; it is left untouched`, pinnedIfOurs(table, pinned));
+    }
+    const changed = await applyChanges(deps, table, wanted, lookup.table, resolved, managedBefore, conn);
+    if (changed) lookup = await readTable(conn.pool, TABLE_SCHEMA, wanted.table);
+  }
+  if (lookup.kind !== 'table') throw new TemporaryError(`table ${wanted.table} vanished while it was being changed`);
+  const fields = { ...pinned, ...tableStatusFields(lookup.table, new Set(wanted.columns.map((c) => c.name)), managedBefore) };
+  const { reasonChanged } = await writeStatus(deps.tables, table, { status: 'True', reason: Reason.Available, message: `table ${wanted.table} is up to date`, fields });
+  if (reasonChanged) log.info({ table: wanted.table }, 'table ready');
+  return {};
+}
+
+/** Plans against the table; refuses the whole change when any part is unsafe, else applies it at once. */
+async function applyChanges(
+  deps: HandlerDeps,
+  table: PostgreSQLTable,
+  wanted: WantedTable,
+  actual: ActualTable,
+  resolved: Parameters<typeof planTable>[0],
+  managedBefore: Set<string>,
+  conn: TableConnection,
+): Promise<boolean> {
+  const plan = planTable(resolved, wanted.primaryKey, actual, managedBefore);
+  if (plan.unsafe.length) {
+    const fields = { database: conn.database, databaseUid: table.status?.databaseUid, schema: TABLE_SCHEMA, table: wanted.table, ...tableStatusFields(actual, new Set(wanted.columns.map((c) => c.name)), managedBefore) };
+    return failWith(deps, table, Reason.UnsafeChange, `nothing was changed; unsafe: ${plan.unsafe.join('; ')}`, fields);
+  }
+  if (!plan.actions.length) return false;
+  await alterTable(conn.pool, TABLE_SCHEMA, wanted.table, plan.actions);
+  if (plan.restored.length) {
+    await deps.events.record(table, 'Warning', 'ColumnsRestored', `columns dropped by hand were added back (empty): ${plan.restored.join(', ')}`);
+  }
+  const summary = [plan.added.length ? `added ${plan.added.join(', ')}` : '', plan.changed.length ? `changed ${plan.changed.join(', ')}` : ''].filter(Boolean).join('; ');
+  if (summary) await deps.events.record(table, 'Normal', 'Altered', `table ${wanted.table}: ${summary}`);
+  return true;
+}
+
+/** Status fields that identify the table, kept only when the table is known to be ours. */
+function pinnedIfOurs(table: PostgreSQLTable, pinned: Record<string, unknown>): Record<string, unknown> | undefined {
+  return table.status?.table ? pinned : undefined;
+}
+
+/** The database the table lives in, Ready, with its server; or when to look again. */
+async function findDatabase(deps: HandlerDeps, table: PostgreSQLTable): Promise<{ db: PostgreSQLDatabase; server: PostgreSQLServer } | ReconcileOutcome & { requeueAfterSeconds: number }> {
+  const { namespace } = table.metadata;
+  const dbName = table.spec.databaseRef.name;
+  const db = deps.databaseCache.get(namespace, dbName);
+  if (!db) {
+    // Not terminal: the database may be created later (its Ready transition enqueues this table).
+    const message = `PostgreSQLDatabase ${dbName} not found in namespace ${namespace}`;
+    const { reasonChanged } = await writeStatus(deps.tables, table, { status: 'False', reason: Reason.DatabaseNotFound, message });
+    if (reasonChanged) await deps.events.record(table, 'Warning', Reason.DatabaseNotFound, message);
+    return { requeueAfterSeconds: 60 };
+  }
+  const server = deps.serverCache.get(namespace, db.spec.serverRef.name);
+  if (db.metadata.deletionTimestamp || readyOf(db.status?.conditions)?.status !== 'True' || !server || readyOf(server.status?.conditions)?.status !== 'True') {
+    return reportPending(deps, table, Reason.WaitingForDatabase, `waiting for PostgreSQLDatabase ${dbName} to be ready`, WAIT_FOR_DATABASE_SECONDS) as Promise<{ requeueAfterSeconds: number }>;
+  }
+  return { db, server };
+}
