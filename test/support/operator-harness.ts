@@ -16,7 +16,7 @@ import { startFakeApiServer, type FakeApiServer } from './fake-apiserver/index.j
 import { FakeKubelet } from './fake-kubelet.js';
 import { startPostgres, type StartPostgresOptions, type TestPostgres } from './postgres-server.js';
 
-export const CRD_FILES = ['crds/postgresqlservers.yaml', 'crds/postgresqldatabases.yaml'];
+export const CRD_FILES = ['crds/postgresqlservers.yaml', 'crds/postgresqldatabases.yaml', 'crds/postgresqltables.yaml'];
 /** The bearer token of the in-process operator's requests (see FakeApiServer.requestCountsFor). */
 export const OPERATOR_CLIENT = 'operator';
 export interface HarnessOptions {
@@ -208,6 +208,7 @@ export class Harness {
 export function pluralOf(kind: string): string {
   if (kind === 'PostgreSQLServer') return 'postgresqlservers';
   if (kind === 'PostgreSQLDatabase') return 'postgresqldatabases';
+  if (kind === 'PostgreSQLTable') return 'postgresqltables';
   throw new Error(`no plural for ${kind}`);
 }
 

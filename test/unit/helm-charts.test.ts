@@ -57,9 +57,9 @@ type Deployment = Obj & {
 };
 
 const CORE_RULES: Rule[] = [
-  { apiGroups: ['hybridcloud.maibornwolff.de'], resources: ['postgresqlservers', 'postgresqldatabases'], verbs: ['get', 'list', 'watch', 'update', 'patch'] },
-  { apiGroups: ['hybridcloud.maibornwolff.de'], resources: ['postgresqlservers/status', 'postgresqldatabases/status'], verbs: ['update', 'patch'] },
-  { apiGroups: ['hybridcloud.maibornwolff.de'], resources: ['postgresqlservers/finalizers', 'postgresqldatabases/finalizers'], verbs: ['update'] },
+  { apiGroups: ['hybridcloud.maibornwolff.de'], resources: ['postgresqlservers', 'postgresqldatabases', 'postgresqltables'], verbs: ['get', 'list', 'watch', 'update', 'patch'] },
+  { apiGroups: ['hybridcloud.maibornwolff.de'], resources: ['postgresqlservers/status', 'postgresqldatabases/status', 'postgresqltables/status'], verbs: ['update', 'patch'] },
+  { apiGroups: ['hybridcloud.maibornwolff.de'], resources: ['postgresqlservers/finalizers', 'postgresqldatabases/finalizers', 'postgresqltables/finalizers'], verbs: ['update'] },
   { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
   { apiGroups: [''], resources: ['services'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
   { apiGroups: ['apps'], resources: ['statefulsets'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
@@ -203,7 +203,7 @@ describe('CRD chart', () => {
 
   it('names the postgresql CRDs the operator watches', async () => {
     const names = (await render(CRD_CHART)).map((o) => o.metadata.name);
-    expect(names).toEqual(expect.arrayContaining(['postgresqlservers.hybridcloud.maibornwolff.de', 'postgresqldatabases.hybridcloud.maibornwolff.de']));
+    expect(names).toEqual(expect.arrayContaining(['postgresqlservers.hybridcloud.maibornwolff.de', 'postgresqldatabases.hybridcloud.maibornwolff.de', 'postgresqltables.hybridcloud.maibornwolff.de']));
   });
 });
 

@@ -87,13 +87,13 @@ namespace). Leases are in a separate Role in the release namespace.
 {{- define "operator.rules" -}}
 # The CRs: read and watch them, add/remove the finalizer, write their status.
 - apiGroups: ["hybridcloud.maibornwolff.de"]
-  resources: ["postgresqlservers", "postgresqldatabases"]
+  resources: ["postgresqlservers", "postgresqldatabases", "postgresqltables"]
   verbs: ["get", "list", "watch", "update", "patch"]
 - apiGroups: ["hybridcloud.maibornwolff.de"]
-  resources: ["postgresqlservers/status", "postgresqldatabases/status"]
+  resources: ["postgresqlservers/status", "postgresqldatabases/status", "postgresqltables/status"]
   verbs: ["update", "patch"]
 - apiGroups: ["hybridcloud.maibornwolff.de"]
-  resources: ["postgresqlservers/finalizers", "postgresqldatabases/finalizers"]
+  resources: ["postgresqlservers/finalizers", "postgresqldatabases/finalizers", "postgresqltables/finalizers"]
   verbs: ["update"]
 # Credentials Secrets, the admin password Secrets (and the Helm backend's release records).
 - apiGroups: [""]
