@@ -73,6 +73,9 @@ export function defaultSql(value: string | number | boolean, type: TypeShape): {
     // eslint-disable-next-line no-control-regex
     if (/[\u0000-\u001f\u007f]/.test(value)) return { problem: 'must not contain control characters' };
     if (value.length > MAX_TEXT) return { problem: `must be at most ${MAX_TEXT} characters` };
+    // PostgreSQL checks a varchar/char default's length only when a row uses it: check it now.
+    const limit = type.base !== 'text' && type.typmod !== -1 ? type.typmod - 4 : Infinity;
+    if ([...value].length > limit) return { problem: `"${value.slice(0, 40)}" is longer than the column's ${limit} characters` };
   } else if (!grammar.test(value)) {
     return { problem: `"${value.slice(0, 40)}" is not a ${type.base} literal this operator accepts` };
   }

@@ -20,7 +20,7 @@ const MAX_TYPE_LENGTH = 64;
 export function parseColumnType(text: string): ParsedType | { problem: string } {
   if (text.length > MAX_TYPE_LENGTH) return { problem: `is longer than ${MAX_TYPE_LENGTH} characters` };
   // Spaces are free around parentheses, commas and brackets, single between words; case folds.
-  const normal = text.trim().toLowerCase().replace(/\s+/g, ' ').replace(/ ?([(),[\]]) ?/g, '$1');
+  const normal = text.trim().toLowerCase().replace(/\s+/g, ' ').replace(/ ?([(),[\]])/g, '$1').replace(/([(,]) /g, '$1');
   const m = SHAPE.exec(normal);
   if (!m) {
     return {
@@ -32,8 +32,9 @@ export function parseColumnType(text: string): ParsedType | { problem: string } 
   }
   const [, words, first, second, zone, array] = m;
   const modifiers = [first, second].filter((v): v is string => v !== undefined).map(Number);
-  if (zone && !/^(timestamp|time)$/.test(words as string)) return { problem: 'has "with/without time zone" after a type other than timestamp or time' };
-  return { base: `${words}${zone ?? ''}`, modifiers, isArray: array !== undefined };
+  const base = `${words}${zone ?? ''}`;
+  if (/ time zone$/.test(base) && !/^(timestamp|time) with(out)? time zone$/.test(base)) return { problem: 'has "with/without time zone" after a type other than timestamp or time' };
+  return { base, modifiers, isArray: array !== undefined };
 }
 
 /** Modifier rules by PostgreSQL's canonical base name (format_type of the base type). */
