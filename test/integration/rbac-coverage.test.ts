@@ -10,14 +10,14 @@ const VERBS: Record<string, string> = { GET: 'get', LIST: 'list', WATCH: 'watch'
 const GROUPS: Record<string, string> = {
   secrets: '', services: '', persistentvolumeclaims: '', events: '', pods: '', configmaps: '',
   statefulsets: 'apps', leases: 'coordination.k8s.io',
-  postgresqlservers: GROUP, postgresqldatabases: GROUP,
+  postgresqlservers: GROUP, postgresqldatabases: GROUP, postgresqltables: GROUP,
 };
 
 const allows = (rules: Rule[], group: string, resource: string, verb: string): boolean =>
   rules.some((r) => (r.apiGroups ?? []).includes(group) && (r.resources ?? []).includes(resource) && r.verbs.includes(verb));
 
 /**
- * Every request the operator made through a whole lifecycle (create, reset, Secret restore, delete
+ * Every request the operator made through a whole lifecycle (create, a table created and dropped, reset, Secret restore, delete
  * with PVC cleanup) must be allowed by the RBAC rules the chart renders — the operator runs with
  * exactly the chart's permissions, nothing more.
  */
@@ -27,8 +27,11 @@ describe("the operator's API requests against the chart's RBAC", () => {
 
   beforeAll(async () => {
     h = await Harness.start({ config: { backends: { statefulset: { pvc_cleanup: true } } } });
-    await h.apply(readFileSync('examples/simple.yaml', 'utf8'));
+    await h.apply(readFileSync('examples/table-website-users.yaml', 'utf8'));
     await h.waitForReady('PostgreSQLDatabase', 'demoservice');
+    await h.waitForReady('PostgreSQLTable', 'website-users');
+    await h.delete('PostgreSQLTable', 'website-users');
+    await waitFor(async () => (await h.get('PostgreSQLTable', 'website-users')) === undefined, 20_000, () => 'table gone');
     await h.patch('PostgreSQLDatabase', 'demoservice', { metadata: { labels: { 'operator/action': 'reset-password' } } });
     await h.patch('PostgreSQLServer', 'demoteam', { metadata: { labels: { 'operator/action': 'reset-password' } } });
     await h.kube.core.deleteNamespacedSecret({ name: 'demoservice-postgres-credentials', namespace: 'default' });
@@ -44,7 +47,7 @@ describe("the operator's API requests against the chart's RBAC", () => {
   });
 
   it('made the requests of a whole lifecycle (the check below is not vacuous)', () => {
-    for (const key of ['WATCH postgresqlservers', 'PATCH postgresqlservers/status', 'PUT postgresqldatabases', 'POST secrets', 'PATCH secrets', 'POST statefulsets', 'DELETE persistentvolumeclaims', 'POST events']) {
+    for (const key of ['WATCH postgresqlservers', 'PATCH postgresqlservers/status', 'PUT postgresqldatabases', 'PUT postgresqltables', 'PATCH postgresqltables/status', 'WATCH postgresqltables', 'POST secrets', 'PATCH secrets', 'POST statefulsets', 'DELETE persistentvolumeclaims', 'POST events']) {
       expect(made[key]).toBeGreaterThan(0);
     }
   });
@@ -63,5 +66,6 @@ describe("the operator's API requests against the chart's RBAC", () => {
     // Owner references with blockOwnerDeletion need update on the owner's finalizers subresource.
     expect(allows(rules, GROUP, 'postgresqlservers/finalizers', 'update')).toBe(true);
     expect(allows(rules, GROUP, 'postgresqldatabases/finalizers', 'update')).toBe(true);
+    expect(allows(rules, GROUP, 'postgresqltables/finalizers', 'update')).toBe(true);
   });
 });

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import type { ValidateFunction } from 'ajv';
 import { parse, parseAllDocuments } from 'yaml';
-import { API_VERSION, DATABASE_KIND, DATABASE_PLURAL, GROUP, SERVER_KIND, SERVER_PLURAL, VERSION } from '../../src/api/constants.js';
+import { API_VERSION, DATABASE_KIND, DATABASE_PLURAL, GROUP, SERVER_KIND, SERVER_PLURAL, TABLE_KIND, TABLE_PLURAL, VERSION } from '../../src/api/constants.js';
 import { readyCondition } from '../../src/reconcile/conditions.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -86,7 +86,7 @@ interface ExampleDoc {
   obj: JsonObject;
 }
 
-/** Every PostgreSQLServer / PostgreSQLDatabase in examples/*.yaml, including ones added later. */
+/** Every PostgreSQLServer / PostgreSQLDatabase / PostgreSQLTable in examples/*.yaml, including ones added later. */
 function loadExampleCrs(): ExampleDoc[] {
   const dir = join(root, 'examples');
   const found: ExampleDoc[] = [];
@@ -96,7 +96,7 @@ function loadExampleCrs(): ExampleDoc[] {
     docs.forEach((doc, index) => {
       if (doc.errors.length) throw new Error(`${file} document ${index}: ${doc.errors[0]?.message}`);
       const obj = doc.toJS() as Json;
-      if (isObject(obj) && (obj.kind === SERVER_KIND || obj.kind === DATABASE_KIND)) found.push({ file, index, obj });
+      if (isObject(obj) && (obj.kind === SERVER_KIND || obj.kind === DATABASE_KIND || obj.kind === TABLE_KIND)) found.push({ file, index, obj });
     });
   }
   return found;
@@ -313,7 +313,8 @@ function walkSchema(node: SchemaNode, visit: (node: SchemaNode, path: string) =>
 function structuralProblems(node: SchemaNode, path: string): string[] {
   const problems: string[] = [];
   const intOrString = node['x-kubernetes-int-or-string'] === true;
-  if (!node.type && !intOrString) problems.push(`${path}: no type`);
+  // Only int-or-string and preserve-unknown-fields nodes may leave the type open (structural schema rules).
+  if (!node.type && !intOrString && !node['x-kubernetes-preserve-unknown-fields']) problems.push(`${path}: no type`);
   if (node.anyOf && !(intOrString && JSON.stringify(node.anyOf) === JSON.stringify([{ type: 'integer' }, { type: 'string' }]))) {
     problems.push(`${path}: anyOf other than int-or-string`);
   }
@@ -346,23 +347,27 @@ function nodeForJsonPath(schema: SchemaNode, jsonPath: string): SchemaNode | und
 
 const serverCrd = loadCrd('postgresqlservers.yaml');
 const databaseCrd = loadCrd('postgresqldatabases.yaml');
+const tableCrd = loadCrd('postgresqltables.yaml');
 const serverSchema = schemaOf(serverCrd);
 const databaseSchema = schemaOf(databaseCrd);
+const tableSchema = schemaOf(tableCrd);
 
 let validateServer: ValidateFunction;
 let validateDatabase: ValidateFunction;
+let validateTable: ValidateFunction;
 
 beforeAll(() => {
   const ajv = makeAjv();
   validateServer = ajv.compile(toJsonSchema(serverSchema));
   validateDatabase = ajv.compile(toJsonSchema(databaseSchema));
+  validateTable = ajv.compile(toJsonSchema(tableSchema));
 });
 
 /** Schema and CEL (create) errors for an object; empty when the API server would accept it. */
 function errorsOf(obj: unknown): string[] {
   const kind = isObject(obj) ? obj.kind : undefined;
-  const validate = kind === SERVER_KIND ? validateServer : validateDatabase;
-  const schema = kind === SERVER_KIND ? serverSchema : databaseSchema;
+  const validate = kind === SERVER_KIND ? validateServer : kind === TABLE_KIND ? validateTable : validateDatabase;
+  const schema = kind === SERVER_KIND ? serverSchema : kind === TABLE_KIND ? tableSchema : databaseSchema;
   const ok = validate(obj);
   const schemaErrors = ok ? [] : (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? e.keyword}`);
   return [...schemaErrors, ...celFailures(schema, obj)];
@@ -397,6 +402,7 @@ describe('CRD identity', () => {
   it.each([
     [serverCrd, SERVER_KIND, SERVER_PLURAL, 'postgresqlserver', ['pg', 'pgserver']],
     [databaseCrd, DATABASE_KIND, DATABASE_PLURAL, 'postgresqldatabase', ['pgdb']],
+    [tableCrd, TABLE_KIND, TABLE_PLURAL, 'postgresqltable', ['pgtable']],
   ] as const)('%#: names, group, version, scope and status subresource match src/api/constants', (crd, kind, plural, singular, shortNames) => {
     expect(crd.apiVersion).toBe('apiextensions.k8s.io/v1');
     expect(crd.kind).toBe('CustomResourceDefinition');
@@ -410,9 +416,9 @@ describe('CRD identity', () => {
     expect(crd.spec.versions[0]).toMatchObject({ name: VERSION, served: true, storage: true, subresources: { status: {} } });
   });
 
-  it('the two CRDs share no short name (kubectl would resolve it to one of them only)', () => {
-    const shared = serverCrd.spec.names.shortNames.filter((n) => databaseCrd.spec.names.shortNames.includes(n));
-    expect(shared).toEqual([]);
+  it('the CRDs share no short name (kubectl would resolve it to one of them only)', () => {
+    const all = [serverCrd, databaseCrd, tableCrd].flatMap((c) => c.spec.names.shortNames);
+    expect(all.filter((n, i) => all.indexOf(n) !== i)).toEqual([]);
   });
 });
 
@@ -420,6 +426,7 @@ describe('printer columns', () => {
   it.each([
     [serverCrd, ['Ready', 'Reason', 'Backend', 'Version', 'Class', 'Storage', 'Host', 'Age']],
     [databaseCrd, ['Ready', 'Reason', 'Server', 'Database', 'Secret', 'Age']],
+    [tableCrd, ['Ready', 'Reason', 'Database', 'Table', 'Columns', 'Age']],
   ] as const)('%#: has the expected columns, each pointing at a field of the schema', (crd, names) => {
     const columns = crd.spec.versions[0]?.additionalPrinterColumns ?? [];
     expect(columns.map((c) => c.name)).toEqual([...names]);
@@ -435,10 +442,19 @@ describe('printer columns', () => {
   });
 });
 
+describe('PostgreSQLTable printer columns', () => {
+  it('kubectl get pgtable shows READY, DATABASE, TABLE, COLUMNS (and AGE); the reason with -o wide', () => {
+    const columns = tableCrd.spec.versions[0]?.additionalPrinterColumns ?? [];
+    expect(columns.filter((c) => !c.priority).map((c) => c.name.toUpperCase())).toEqual(['READY', 'DATABASE', 'TABLE', 'COLUMNS', 'AGE']);
+    expect(columns.find((c) => c.name === 'Reason')?.priority).toBe(1);
+  });
+});
+
 describe('schema is structural and documented', () => {
   it.each([
     ['server', serverSchema],
     ['database', databaseSchema],
+    ['table', tableSchema],
   ] as const)('%s: every property has a description (it is the kubectl explain text)', (_name, schema) => {
     const missing: string[] = [];
     walkSchema(schema, (node, path) => {
@@ -451,6 +467,7 @@ describe('schema is structural and documented', () => {
   it.each([
     ['server', serverSchema],
     ['database', databaseSchema],
+    ['table', tableSchema],
   ] as const)('%s: every node has a type, anyOf only as int-or-string, list-map keys are required', (_name, schema) => {
     const problems: string[] = [];
     walkSchema(schema, (node, path) => problems.push(...structuralProblems(node, path)));
@@ -458,7 +475,7 @@ describe('schema is structural and documented', () => {
   });
 
   it('status conditions have the metav1.Condition shape, keyed by type', () => {
-    for (const schema of [serverSchema, databaseSchema]) {
+    for (const schema of [serverSchema, databaseSchema, tableSchema]) {
       const conditions = schema.properties?.status?.properties?.conditions;
       expect(conditions?.['x-kubernetes-list-type']).toBe('map');
       expect(conditions?.['x-kubernetes-list-map-keys']).toEqual(['type']);
@@ -658,10 +675,11 @@ describe('CEL rules', () => {
       expect.stringMatching(/^spec: .*collation/),
       'spec.serverRef.name: self == oldSelf',
     ]);
+    expect(rules(tableSchema)).toEqual(['spec.databaseRef.name: self == oldSelf', 'spec.tableName: self == oldSelf']);
   });
 
   it('each rule has a message and reads only fields that exist, bounded in size (cheap for the cost estimator)', () => {
-    for (const schema of [serverSchema, databaseSchema]) {
+    for (const schema of [serverSchema, databaseSchema, tableSchema]) {
       for (const site of ruleSites(schema)) {
         expect(site.message).toBeTruthy();
         for (const m of site.rule.matchAll(/\b(?:self|oldSelf)((?:\.[A-Za-z_][A-Za-z0-9_]*)*)/g)) {
@@ -721,5 +739,98 @@ describe('CEL rules', () => {
       expect(failures).toHaveLength(expected.length);
       expected.forEach((re, i) => expect(failures[i]).toMatch(re));
     });
+  });
+});
+
+describe('PostgreSQLTable', () => {
+  // The kopf demo's DatabaseTable spec, as its README writes it.
+  const SEED = parse(`
+apiVersion: kopf.demo/v1
+kind: DatabaseTable
+metadata:
+  name: website-users
+spec:
+  tableName: WEBSITE_USERS
+  columns:
+    - USER_ID: integer
+    - USER_NAME: varchar(50)
+    - USER_EMAIL: varchar(100)
+    - SIGNUP_DATE: date
+    - LAST_LOGIN: timestamp
+  primaryKey: USER_ID
+`) as JsonObject;
+  const seedAsTable = (): JsonObject => ({
+    apiVersion: API_VERSION,
+    kind: TABLE_KIND,
+    metadata: SEED.metadata as JsonObject,
+    spec: { ...(SEED.spec as JsonObject), databaseRef: { name: 'demoservice' } },
+  });
+
+  it("accepts the seed's spec unchanged (only apiVersion, kind and databaseRef are this operator's)", () => {
+    expect(errorsOf(seedAsTable())).toEqual([]);
+  });
+
+  it("the example is the seed's spec, field for field", () => {
+    const example = loadExampleCrs().find((e) => e.file === 'table-website-users.yaml' && e.obj.kind === TABLE_KIND)?.obj;
+    const { databaseRef: _ref, ...spec } = example?.spec as JsonObject;
+    expect(spec).toEqual(SEED.spec);
+  });
+
+  it('accepts the explicit column form and a list as primary key', () => {
+    const obj = withValue(seedAsTable(), 'spec.columns', [{ name: 'id', type: 'bigint', nullable: false }, { name: 'at', type: 'timestamptz', default: 'now()' }, { name: 'n', type: 'integer', default: 0 }]);
+    expect(errorsOf(withValue(withValue(obj, 'spec.primaryKey', ['id', 'at']), 'spec.deletionPolicy', 'Retain'))).toEqual([]);
+  });
+
+  it.each([
+    ['no databaseRef', 'spec.databaseRef', undefined, /must have required property 'databaseRef'/],
+    ['no tableName', 'spec.tableName', undefined, /must have required property 'tableName'/],
+    ['a tableName over 63 characters', 'spec.tableName', 'T'.repeat(64), /tableName must NOT have more than 63 characters/],
+    ['no columns', 'spec.columns', [], /columns must NOT have fewer than 1 items/],
+    ['a column that is not a map', 'spec.columns', ['USER_ID integer'], /columns\/0 must be object/],
+    ['a column map with five keys', 'spec.columns', [{ name: 'a', type: 'b', nullable: true, default: 'c', extra: 'd' }], /must NOT have more than 4 properties/],
+    ['an unknown deletion policy', 'spec.deletionPolicy', 'Drop', /deletionPolicy must be equal to one of the allowed values/],
+    ['a databaseRef that is no object name', 'spec.databaseRef.name', 'Demo_Service', /name must match pattern/],
+  ] as const)('rejects %s', (_label, path, value, expected) => {
+    expect(errorsOf(withValue(seedAsTable(), path, clone(value) as Json | undefined)).join('\n')).toMatch(expected);
+  });
+
+  it.each([
+    ['columns added', (o: JsonObject) => withValue(o, 'spec.columns', [...((o.spec as JsonObject).columns as Json[]), { COUNTRY: 'varchar(2)' }]), []],
+    ['deletionPolicy set', (o: JsonObject) => withValue(o, 'spec.deletionPolicy', 'Retain'), []],
+    ['tableName changed', (o: JsonObject) => withValue(o, 'spec.tableName', 'USERS'), [/tableName is immutable/]],
+    ['databaseRef changed', (o: JsonObject) => withValue(o, 'spec.databaseRef.name', 'other'), [/databaseRef.name is immutable/]],
+  ] as const)('update: %s', (_label, change, expected) => {
+    const before = seedAsTable();
+    const failures = celFailures(tableSchema, change(before), before);
+    expect(failures).toHaveLength(expected.length);
+    expected.forEach((re, i) => expect(failures[i]).toMatch(re));
+  });
+
+  it('accepts the status the operator writes', () => {
+    const conditions = JSON.parse(JSON.stringify(readyCondition(undefined, 'False', 'UnsafeChange', 'nothing was changed', 2))) as Json;
+    const status = {
+      observedGeneration: 2,
+      conditions,
+      database: 'demoservice',
+      databaseUid: 'uid-1',
+      schema: 'public',
+      table: 'website_users',
+      columns: [{ name: 'user_id', type: 'integer', nullable: false, managed: true }, { name: 'notes', type: 'text', nullable: true, default: "'x'::text", managed: false }],
+      columnCount: 2,
+      unmanagedColumns: ['notes'],
+      primaryKey: ['user_id'],
+    };
+    expect(errorsOf({ ...seedAsTable(), status })).toEqual([]);
+  });
+
+  it('every database an example table references is defined in the same file', () => {
+    const examples = loadExampleCrs();
+    const tables = examples.filter((e) => e.obj.kind === TABLE_KIND);
+    expect(tables.length).toBeGreaterThan(0);
+    for (const t of tables) {
+      const ref = ((t.obj.spec as JsonObject).databaseRef as JsonObject).name;
+      const databases = examples.filter((e) => e.file === t.file && e.obj.kind === DATABASE_KIND).map((e) => (e.obj.metadata as JsonObject).name);
+      expect({ file: t.file, databases }).toEqual({ file: t.file, databases: expect.arrayContaining([ref]) });
+    }
   });
 });
