@@ -3,13 +3,12 @@ import { TABLE_KIND } from '../api/constants.js';
 import { Reason } from '../api/conditions.js';
 import type { PostgreSQLDatabase, PostgreSQLServer, PostgreSQLTable } from '../api/types.js';
 import { TemporaryError } from '../backends/errors.js';
-import { readyOf } from '../reconcile/conditions.js';
 import type { ReconcileOutcome } from '../reconcile/controller.js';
-import { alterTable, createTable, planTable, readTable, resolveColumns, tableClaimant, type ActualTable } from '../postgres/tables/index.js';
+import { alterTable, createTable, planTable, readTable, resolveColumns, tableClaimant, type ActualTable, type ResolvedColumn, type TableLookup } from '../postgres/tables/index.js';
 import type { HandlerDeps } from './deps.js';
 import { ensureFinalizer, writeStatus } from './object-ops.js';
 import { failWith, reportFailure, reportPending } from './reporting.js';
-import { tableConnection, type TableConnection } from './table-access.js';
+import { isReady, tableConnection, type TableConnection } from './table-access.js';
 import { deleteTable } from './table-deletion.js';
 import { readTableSpec, type WantedTable } from './table-spec.js';
 import { managedColumns, tableStatusFields } from './table-status.js';
@@ -21,8 +20,8 @@ const WAIT_FOR_DATABASE_SECONDS = 15;
 /**
  * The table loop: get → deleting? → finalizer → read the spec (names, type grammar; no I/O) →
  * database Ready? → connect as the database's role → resolve types and defaults in PostgreSQL →
- * table absent: create · present: plan (unsafe: refuse everything) and apply in one transaction
- * → status with the columns as PostgreSQL has them → Ready.
+ * table absent: pin its identity in status, create · present and ours: plan (anything unsafe:
+ * refuse all of it) and apply in one transaction → status with the columns as PostgreSQL has them.
  */
 export async function reconcileTable(deps: HandlerDeps, namespace: string, name: string, log: Logger): Promise<ReconcileOutcome> {
   try {
@@ -32,6 +31,19 @@ export async function reconcileTable(deps: HandlerDeps, namespace: string, name:
     await reportFailure(deps, current && { ...current, kind: TABLE_KIND }, err);
     throw err;
   }
+}
+
+/** One run's facts, shared by the steps below. */
+interface TableRun {
+  table: PostgreSQLTable;
+  wanted: WantedTable;
+  db: PostgreSQLDatabase;
+  conn: TableConnection;
+  resolved: ResolvedColumn[];
+  /** The columns the operator managed until now (empty for a database re-created under the same name). */
+  managedBefore: Set<string>;
+  /** What status records to find the table again, whatever the spec says later (deletion needs only this). */
+  pinned: Record<string, unknown>;
 }
 
 async function reconcileTableOnce(deps: HandlerDeps, namespace: string, name: string, log: Logger): Promise<ReconcileOutcome> {
@@ -47,53 +59,65 @@ async function reconcileTableOnce(deps: HandlerDeps, namespace: string, name: st
   }
   const found = await findDatabase(deps, table);
   if ('requeueAfterSeconds' in found) return found;
-  const { db, server } = found;
-  const conn = await tableConnection(deps, db, server);
-  const resolved = await resolveColumns(conn.pool, wanted.columns);
-  const pinned = { database: conn.database, databaseUid: db.metadata.uid, schema: TABLE_SCHEMA, table: wanted.table };
-  // A database re-created under the same name holds none of the old columns.
-  const managedBefore = table.status?.databaseUid === db.metadata.uid ? managedColumns(table.status?.columns) : new Set<string>();
-  const claimant = `${namespace}/${name}`;
-
-  let lookup = await readTable(conn.pool, TABLE_SCHEMA, wanted.table);
-  if (lookup.kind === 'other') return failWith(deps, table, Reason.TableConflict, `"${wanted.table}" exists in database ${conn.database} and is not a table (relkind ${lookup.relkind})`);
-  if (lookup.kind === 'absent') {
-    await createTable(conn.pool, TABLE_SCHEMA, wanted.table, resolved, wanted.primaryKey, claimant);
-    if (table.status?.table && table.status.databaseUid === db.metadata.uid) {
-      await deps.events.record(table, 'Warning', 'TableRecreated', `table ${wanted.table} was missing in database ${conn.database} and has been created again, empty`);
-    } else {
-      await deps.events.record(table, 'Normal', 'Created', `table ${wanted.table} created in database ${conn.database} (owner ${conn.role})`);
-    }
-    lookup = await readTable(conn.pool, TABLE_SCHEMA, wanted.table);
-  } else {
-    const holder = tableClaimant(lookup.table.comment);
-    if (holder !== claimant) {
-      const whose = holder ? `belongs to PostgreSQLTable ${holder}` : 'was not created by this operator';
-      return failWith(deps, table, Reason.TableConflict, `table ${wanted.table} already exists in database ${conn.database} and ${whose}; it is left untouched`, pinnedIfOurs(table, pinned));
-    }
-    const changed = await applyChanges(deps, table, wanted, lookup.table, resolved, managedBefore, conn);
-    if (changed) lookup = await readTable(conn.pool, TABLE_SCHEMA, wanted.table);
-  }
+  const conn = await tableConnection(deps, found.db, found.server);
+  const sameDatabase = table.status?.databaseUid === found.db.metadata.uid;
+  const run: TableRun = {
+    table,
+    wanted,
+    db: found.db,
+    conn,
+    resolved: await resolveColumns(conn.pool, wanted.columns),
+    managedBefore: sameDatabase ? managedColumns(table.status?.columns) : new Set<string>(),
+    pinned: { database: conn.database, databaseUid: found.db.metadata.uid, schema: TABLE_SCHEMA, table: wanted.table },
+  };
+  const lookup = await converge(deps, run, await readTable(conn.pool, TABLE_SCHEMA, wanted.table));
   if (lookup.kind !== 'table') throw new TemporaryError(`table ${wanted.table} vanished while it was being changed`);
-  const fields = { ...pinned, ...tableStatusFields(lookup.table, new Set(wanted.columns.map((c) => c.name)), managedBefore) };
+  const fields = { ...run.pinned, ...tableStatusFields(lookup.table, new Set(wanted.columns.map((c) => c.name)), run.managedBefore) };
   const { reasonChanged } = await writeStatus(deps.tables, table, { status: 'True', reason: Reason.Available, message: `table ${wanted.table} is up to date`, fields });
   if (reasonChanged) log.info({ table: wanted.table }, 'table ready');
   return {};
 }
 
+/** Creates the table, or brings the existing one to the spec; returns the table as it is now. */
+async function converge(deps: HandlerDeps, run: TableRun, lookup: TableLookup): Promise<TableLookup> {
+  const { table, wanted, conn } = run;
+  const claimant = `${table.metadata.namespace}/${table.metadata.name}`;
+  if (lookup.kind === 'other') return failWith(deps, table, Reason.TableConflict, `"${wanted.table}" exists in database ${conn.database} and is not a table (relkind ${lookup.relkind})`);
+  if (lookup.kind === 'absent') {
+    await createOurTable(deps, run, claimant);
+    return readTable(conn.pool, TABLE_SCHEMA, wanted.table);
+  }
+  const holder = tableClaimant(lookup.table.comment);
+  if (holder !== claimant) {
+    const whose = holder ? `belongs to PostgreSQLTable ${holder}` : 'was not created by this operator';
+    return failWith(deps, table, Reason.TableConflict, `table ${wanted.table} already exists in database ${conn.database} and ${whose}; it is left untouched`);
+  }
+  return (await applyChanges(deps, run, lookup.table)) ? readTable(conn.pool, TABLE_SCHEMA, wanted.table) : lookup;
+}
+
+/**
+ * Pins the table's identity in status before it exists (a kill right after CREATE must not leave a
+ * table the CR cannot find to drop), then creates it. A table the operator had made before in the
+ * same database was dropped by hand: it comes back empty, with a Warning.
+ */
+async function createOurTable(deps: HandlerDeps, run: TableRun, claimant: string): Promise<void> {
+  const { table, wanted, conn } = run;
+  const existedBefore = run.managedBefore.size > 0;
+  await writeStatus(deps.tables, table, { status: 'False', reason: Reason.Creating, message: `creating table ${wanted.table}`, fields: run.pinned });
+  await createTable(conn.pool, TABLE_SCHEMA, wanted.table, { columns: run.resolved, primaryKey: wanted.primaryKey }, claimant);
+  if (existedBefore) {
+    await deps.events.record(table, 'Warning', 'TableRecreated', `table ${wanted.table} was missing in database ${conn.database} and has been created again, empty`);
+  } else {
+    await deps.events.record(table, 'Normal', 'Created', `table ${wanted.table} created in database ${conn.database} (owner ${conn.role})`);
+  }
+}
+
 /** Plans against the table; refuses the whole change when any part is unsafe, else applies it at once. */
-async function applyChanges(
-  deps: HandlerDeps,
-  table: PostgreSQLTable,
-  wanted: WantedTable,
-  actual: ActualTable,
-  resolved: Parameters<typeof planTable>[0],
-  managedBefore: Set<string>,
-  conn: TableConnection,
-): Promise<boolean> {
-  const plan = planTable(resolved, wanted.primaryKey, actual, managedBefore);
+async function applyChanges(deps: HandlerDeps, run: TableRun, actual: ActualTable): Promise<boolean> {
+  const { table, wanted, conn } = run;
+  const plan = planTable(run.resolved, wanted.primaryKey, actual, run.managedBefore);
   if (plan.unsafe.length) {
-    const fields = { database: conn.database, databaseUid: table.status?.databaseUid, schema: TABLE_SCHEMA, table: wanted.table, ...tableStatusFields(actual, new Set(wanted.columns.map((c) => c.name)), managedBefore) };
+    const fields = { ...run.pinned, ...tableStatusFields(actual, new Set(wanted.columns.map((c) => c.name)), run.managedBefore) };
     return failWith(deps, table, Reason.UnsafeChange, `nothing was changed; unsafe: ${plan.unsafe.join('; ')}`, fields);
   }
   if (!plan.actions.length) return false;
@@ -104,11 +128,6 @@ async function applyChanges(
   const summary = [plan.added.length ? `added ${plan.added.join(', ')}` : '', plan.changed.length ? `changed ${plan.changed.join(', ')}` : ''].filter(Boolean).join('; ');
   if (summary) await deps.events.record(table, 'Normal', 'Altered', `table ${wanted.table}: ${summary}`);
   return true;
-}
-
-/** Status fields that identify the table, kept only when the table is known to be ours. */
-function pinnedIfOurs(table: PostgreSQLTable, pinned: Record<string, unknown>): Record<string, unknown> | undefined {
-  return table.status?.table ? pinned : undefined;
 }
 
 /** The database the table lives in, Ready, with its server; or when to look again. */
@@ -124,7 +143,7 @@ async function findDatabase(deps: HandlerDeps, table: PostgreSQLTable): Promise<
     return { requeueAfterSeconds: 60 };
   }
   const server = deps.serverCache.get(namespace, db.spec.serverRef.name);
-  if (db.metadata.deletionTimestamp || readyOf(db.status?.conditions)?.status !== 'True' || !server || readyOf(server.status?.conditions)?.status !== 'True') {
+  if (db.metadata.deletionTimestamp || !isReady(db) || !server || !isReady(server)) {
     return reportPending(deps, table, Reason.WaitingForDatabase, `waiting for PostgreSQLDatabase ${dbName} to be ready`, WAIT_FOR_DATABASE_SECONDS) as Promise<{ requeueAfterSeconds: number }>;
   }
   return { db, server };

@@ -55,34 +55,35 @@ export function readTableSpec(spec: TableSpec): WantedTable | { problems: SpecPr
 
 function readColumn(item: unknown, i: number): WantedColumn | { problem: string; reason: ReasonName } {
   const at = `spec.columns[${i}]`;
-  if (typeof item !== 'object' || item === null || Array.isArray(item)) return { problem: `${at} must be a map`, reason: Reason.InvalidSpec };
-  const entries = Object.entries(item as Record<string, unknown>);
-  let rawName: unknown;
-  let rawType: unknown;
-  let nullable: unknown;
-  let dflt: unknown;
-  if (entries.length === 1) {
-    // The seed's short form: the key is the column name, the value its type.
-    [[rawName, rawType]] = entries as [[string, unknown]];
-  } else {
-    const unknownKeys = entries.map(([k]) => k).filter((k) => !EXPLICIT_KEYS.includes(k));
-    if (unknownKeys.length) return { problem: `${at} has unknown keys ${unknownKeys.map((k) => `"${printable(k)}"`).join(', ')}: use {NAME: type} or {name, type, nullable, default}`, reason: Reason.InvalidSpec };
-    ({ name: rawName, type: rawType, nullable, default: dflt } = item as Record<string, unknown>);
-  }
-  if (typeof rawName !== 'string') return { problem: `${at}.name must be a string`, reason: Reason.InvalidSpec };
-  const name = foldName(rawName);
+  const raw = columnParts(item, at);
+  if ('problem' in raw) return { problem: raw.problem, reason: Reason.InvalidSpec };
+  if (typeof raw.name !== 'string') return { problem: `${at}.name must be a string`, reason: Reason.InvalidSpec };
+  const name = foldName(raw.name);
   const nameProblem = identifierProblem(name, `${at} column name`);
   if (nameProblem) return { problem: nameProblem, reason: Reason.InvalidName };
-  if (typeof rawType !== 'string') return { problem: `${at} (${name}): the type must be a string`, reason: Reason.InvalidSpec };
-  const type = parseColumnType(rawType);
-  if ('problem' in type) return { problem: `${at} (${name}): type "${printable(rawType)}" ${type.problem}`, reason: Reason.InvalidSpec };
-  if (nullable !== undefined && typeof nullable !== 'boolean') return { problem: `${at} (${name}): nullable must be true or false`, reason: Reason.InvalidSpec };
-  if (dflt !== undefined && dflt !== null && !['string', 'number', 'boolean'].includes(typeof dflt)) {
-    return { problem: `${at} (${name}): default must be a string, a number or a boolean`, reason: Reason.InvalidSpec };
-  }
-  const column = { name, typeText: rawType, type, nullable: nullable as boolean } as WantedColumn;
-  if (dflt !== undefined && dflt !== null) column.default = dflt as string | number | boolean;
+  const invalid = (what: string) => ({ problem: `${at} (${name}): ${what}`, reason: Reason.InvalidSpec });
+  if (typeof raw.type !== 'string') return invalid('the type must be a string');
+  const type = parseColumnType(raw.type);
+  if ('problem' in type) return invalid(`type "${printable(raw.type)}" ${type.problem}`);
+  if (raw.nullable !== undefined && typeof raw.nullable !== 'boolean') return invalid('nullable must be true or false');
+  const dflt = raw.default ?? undefined;
+  if (dflt !== undefined && !['string', 'number', 'boolean'].includes(typeof dflt)) return invalid('default must be a string, a number or a boolean');
+  const column = { name, typeText: raw.type, type, nullable: raw.nullable as boolean } as WantedColumn;
+  if (dflt !== undefined) column.default = dflt as string | number | boolean;
   return column;
+}
+
+/** The seed's `{NAME: type}` (one key: always this form) or the explicit `{name, type, nullable, default}`. */
+function columnParts(item: unknown, at: string): { name: unknown; type: unknown; nullable?: unknown; default?: unknown } | { problem: string } {
+  if (typeof item !== 'object' || item === null || Array.isArray(item)) return { problem: `${at} must be a map` };
+  const entries = Object.entries(item as Record<string, unknown>);
+  if (entries.length === 1) {
+    const [[name, type]] = entries as [[string, unknown]];
+    return { name, type };
+  }
+  const unknownKeys = entries.map(([k]) => k).filter((k) => !EXPLICIT_KEYS.includes(k));
+  if (unknownKeys.length) return { problem: `${at} has unknown keys ${unknownKeys.map((k) => `"${printable(k)}"`).join(', ')}: use {NAME: type} or {name, type, nullable, default}` };
+  return item as { name: unknown; type: unknown };
 }
 
 function readPrimaryKey(raw: unknown, columns: WantedColumn[], problems: SpecProblem[]): string[] {

@@ -66,7 +66,7 @@ describe('table SQL against a real PostgreSQL', () => {
 
   it('creates with a claim, alters all-or-nothing, and drops counting the rows', async () => {
     const resolved = await resolveColumns(pool, [col('id', 'integer', { nullable: false }), col('name', 'varchar(10)')]);
-    await createTable(pool, 'public', 'things', resolved, ['id'], 'default/things');
+    await createTable(pool, 'public', 'things', { columns: resolved, primaryKey: ['id'] }, 'default/things');
     const found = await readTable(pool, 'public', 'things');
     expect(found).toMatchObject({ kind: 'table', table: { comment: 'managed by hybrid-cloud-postgresql-operator for PostgreSQLTable default/things', primaryKey: ['id'] } });
     await pool.query(`INSERT INTO things VALUES (1, 'a'), (2, NULL)`);

@@ -67,18 +67,20 @@ export function defaultSql(value: string | number | boolean, type: TypeShape): {
     return { sql: fnSql };
   }
   if (type.isArray) return { problem: 'array columns take no default' };
-  const grammar = LITERALS[type.base];
-  if (!grammar) return { problem: `literal defaults are accepted for ${Object.keys(LITERALS).join(', ')}; functions: ${Object.keys(DEFAULT_FUNCTIONS).join(', ')}` };
-  if (grammar === 'text') {
-    // eslint-disable-next-line no-control-regex
-    if (/[\u0000-\u001f\u007f]/.test(value)) return { problem: 'must not contain control characters' };
-    if (value.length > MAX_TEXT) return { problem: `must be at most ${MAX_TEXT} characters` };
-    // PostgreSQL checks a varchar/char default's length only when a row uses it: check it now.
-    const limit = type.base !== 'text' && type.typmod !== -1 ? type.typmod - 4 : Infinity;
-    if ([...value].length > limit) return { problem: `"${value.slice(0, 40)}" is longer than the column's ${limit} characters` };
-  } else if (!grammar.test(value)) {
-    return { problem: `"${value.slice(0, 40)}" is not a ${type.base} literal this operator accepts` };
-  }
+  const problem = literalProblem(value, type);
   // A string constant of unknown type, coerced to the column's type by PostgreSQL.
-  return { sql: escapeLiteral(value) };
+  return problem ? { problem } : { sql: escapeLiteral(value) };
+}
+
+/** Why `value` is not a literal this operator accepts for a column of `type`. */
+function literalProblem(value: string, type: TypeShape): string | undefined {
+  const grammar = LITERALS[type.base];
+  if (!grammar) return `literal defaults are accepted for ${Object.keys(LITERALS).join(', ')}; functions: ${Object.keys(DEFAULT_FUNCTIONS).join(', ')}`;
+  if (grammar !== 'text') return grammar.test(value) ? undefined : `"${value.slice(0, 40)}" is not a ${type.base} literal this operator accepts`;
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(value)) return 'must not contain control characters';
+  if (value.length > MAX_TEXT) return `must be at most ${MAX_TEXT} characters`;
+  // PostgreSQL checks a varchar/char default's length only when a row uses it: check it now.
+  const limit = type.base !== 'text' && type.typmod !== -1 ? type.typmod - 4 : Infinity;
+  return [...value].length > limit ? `"${value.slice(0, 40)}" is longer than the column's ${limit} characters` : undefined;
 }

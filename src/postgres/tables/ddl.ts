@@ -13,10 +13,16 @@ const LOCK_TIMEOUT = '10s';
 
 export const qualified = (schema: string, table: string): string => `${escapeIdentifier(schema)}.${escapeIdentifier(table)}`;
 
+/** What a table is made of: its columns and primary key. */
+export interface TableDefinition {
+  columns: ResolvedColumn[];
+  primaryKey: string[];
+}
+
 /** CREATE TABLE with its columns and primary key, and the claim comment, in one transaction. */
-export async function createTable(pool: Pool, schema: string, table: string, columns: ResolvedColumn[], primaryKey: string[], claimant: string): Promise<void> {
-  const parts = columns.map(columnDefinition);
-  if (primaryKey.length) parts.push(`PRIMARY KEY (${primaryKey.map(escapeIdentifier).join(', ')})`);
+export async function createTable(pool: Pool, schema: string, table: string, definition: TableDefinition, claimant: string): Promise<void> {
+  const parts = definition.columns.map(columnDefinition);
+  if (definition.primaryKey.length) parts.push(`PRIMARY KEY (${definition.primaryKey.map(escapeIdentifier).join(', ')})`);
   await inTransaction(pool, `create table ${table}`, async (c) => {
     await c.query(`CREATE TABLE ${qualified(schema, table)} (${parts.join(', ')})`);
     await c.query(`COMMENT ON TABLE ${qualified(schema, table)} IS ${escapeLiteral(TABLE_CLAIM_PREFIX + claimant)}`);

@@ -5,4 +5,4 @@ export { defaultSql, DEFAULT_FUNCTIONS } from './column-defaults.js';
 export { readTable, type ActualTable, type ActualColumn, type TableLookup } from './catalog.js';
 export { resolveColumns, columnDefinition, type ResolvedColumn, type ColumnRequest } from './resolve.js';
 export { planTable, type TablePlan } from './plan.js';
-export { createTable, alterTable, dropTable, tableClaimant, TABLE_CLAIM_PREFIX } from './ddl.js';
+export { createTable, alterTable, dropTable, tableClaimant, TABLE_CLAIM_PREFIX, type TableDefinition } from './ddl.js';
