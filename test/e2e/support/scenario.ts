@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { mergePatchOptions } from '../../../src/k8s/patch.js';
-import { DATABASE_PLURAL, GROUP, SERVER_PLURAL, VERSION } from '../../../src/api/constants.js';
+import { DATABASE_PLURAL, GROUP, SERVER_PLURAL, TABLE_PLURAL, VERSION } from '../../../src/api/constants.js';
 import { READY } from '../../../src/api/conditions.js';
 import { createKubeClients, isNotFound, loadKubeConfig, type KubeClients } from '../../../src/k8s/clients.js';
 import { workloadName } from '../../../src/backends/statefulset/manifests.js';
@@ -16,8 +16,8 @@ import { eventually } from './wait.js';
 
 const CLEANUP_WAIT_MS = 180_000;
 
-export type Kind = 'PostgreSQLServer' | 'PostgreSQLDatabase';
-const PLURALS: Record<Kind, string> = { PostgreSQLServer: SERVER_PLURAL, PostgreSQLDatabase: DATABASE_PLURAL };
+export type Kind = 'PostgreSQLServer' | 'PostgreSQLDatabase' | 'PostgreSQLTable';
+const PLURALS: Record<Kind, string> = { PostgreSQLServer: SERVER_PLURAL, PostgreSQLDatabase: DATABASE_PLURAL, PostgreSQLTable: TABLE_PLURAL };
 
 export interface ReadyCondition {
   status: string;
@@ -251,9 +251,9 @@ export class E2eScenario {
     }
   }
 
-  /** Databases first (so they are dropped while their server still runs), then servers. */
+  /** Tables, then databases (dropped while their server still runs), then servers. */
   private async deleteCustomResources(): Promise<void> {
-    for (const kind of ['PostgreSQLDatabase', 'PostgreSQLServer'] as const) {
+    for (const kind of ['PostgreSQLTable', 'PostgreSQLDatabase', 'PostgreSQLServer'] as const) {
       for (const obj of await this.list(kind)) await this.delete(kind, obj.metadata.name);
       await eventually(async () => (await this.list(kind)).length === 0, {
         timeoutMs: Math.min(this.settings.timeoutMs, CLEANUP_WAIT_MS),
@@ -265,7 +265,7 @@ export class E2eScenario {
   }
 
   private async stripFinalizers(): Promise<void> {
-    for (const kind of ['PostgreSQLDatabase', 'PostgreSQLServer'] as const) {
+    for (const kind of ['PostgreSQLTable', 'PostgreSQLDatabase', 'PostgreSQLServer'] as const) {
       for (const obj of await this.list(kind)) {
         if (!obj.metadata.finalizers?.length) continue;
         await this.kube.custom
