@@ -45,6 +45,8 @@ export async function deleteTable(deps: HandlerDeps, table: PostgreSQLTable, log
   } else if (lookup.kind === 'table') {
     const rows = await dropTable(conn.pool, schema, name);
     await deps.events.record(table, 'Normal', 'Deleted', `table ${name} dropped from database ${conn.database} with ${rows ?? 0} row(s)`);
+  } else {
+    await deps.events.record(table, 'Normal', 'Deleted', `table ${name} was already gone from database ${conn.database}`);
   }
   await removeFinalizer(deps.tables, table);
   return {};
