@@ -4,6 +4,7 @@ import { Reason } from '../api/conditions.js';
 import type { PostgreSQLDatabase, PostgreSQLServer, PostgreSQLTable } from '../api/types.js';
 import { TemporaryError } from '../backends/errors.js';
 import type { ReconcileOutcome } from '../reconcile/controller.js';
+import { isSettled } from '../reconcile/object-state.js';
 import { alterTable, createTable, planTable, readTable, resolveColumns, tableClaimant, type ActualTable, type ResolvedColumn, type TableLookup } from '../postgres/tables/index.js';
 import type { HandlerDeps } from './deps.js';
 import { ensureFinalizer, writeStatus } from './object-ops.js';
@@ -11,7 +12,7 @@ import { failWith, reportFailure, reportPending } from './reporting.js';
 import { isReady, tableConnection, type TableConnection } from './table-access.js';
 import { deleteTable } from './table-deletion.js';
 import { readTableSpec, type WantedTable } from './table-spec.js';
-import { managedColumns, tableStatusFields } from './table-status.js';
+import { managedColumns, matchesLastReport, tableStatusFields } from './table-status.js';
 
 /** Tables live in the `public` schema of their database. */
 export const TABLE_SCHEMA = 'public';
@@ -37,7 +38,6 @@ export async function reconcileTable(deps: HandlerDeps, namespace: string, name:
 interface TableRun {
   table: PostgreSQLTable;
   wanted: WantedTable;
-  db: PostgreSQLDatabase;
   conn: TableConnection;
   resolved: ResolvedColumn[];
   /** The columns the operator managed until now (empty for a database re-created under the same name). */
@@ -51,20 +51,15 @@ async function reconcileTableOnce(deps: HandlerDeps, namespace: string, name: st
   if (!cached) return {};
   if (cached.metadata.deletionTimestamp) return deleteTable(deps, { ...cached, kind: TABLE_KIND }, log);
   const table: PostgreSQLTable = { ...(await ensureFinalizer(deps.tables, { ...cached, kind: TABLE_KIND })), kind: TABLE_KIND };
-  // Names and types are checked before anything touches PostgreSQL: a hostile string never gets there.
-  const wanted = readTableSpec(table.spec);
-  if ('problems' in wanted) return failWith(deps, table, wanted.problems[0]!.reason, wanted.problems.map((p) => p.message).join('; '));
-  if (table.status?.table && table.status.table !== wanted.table) {
-    return failWith(deps, table, Reason.InvalidSpec, `spec.tableName cannot change: the table is ${table.status.table}`);
-  }
+  const wanted = await checkedSpec(deps, table);
   const found = await findDatabase(deps, table);
   if ('requeueAfterSeconds' in found) return found;
   const conn = await tableConnection(deps, found.db, found.server);
   const sameDatabase = table.status?.databaseUid === found.db.metadata.uid;
+  if (sameDatabase && isSettled(table) && (await unchangedSinceReady(conn, table, wanted.table))) return {};
   const run: TableRun = {
     table,
     wanted,
-    db: found.db,
     conn,
     resolved: await resolveColumns(conn.pool, wanted.columns),
     managedBefore: sameDatabase ? managedColumns(table.status?.columns) : new Set<string>(),
@@ -76,6 +71,26 @@ async function reconcileTableOnce(deps: HandlerDeps, namespace: string, name: st
   const { reasonChanged } = await writeStatus(deps.tables, table, { status: 'True', reason: Reason.Available, message: `table ${wanted.table} is up to date`, fields });
   if (reasonChanged) log.info({ table: wanted.table }, 'table ready');
   return {};
+}
+
+/** Names and types, checked before anything touches PostgreSQL: a hostile string never gets there. */
+async function checkedSpec(deps: HandlerDeps, table: PostgreSQLTable): Promise<WantedTable> {
+  const wanted = readTableSpec(table.spec);
+  if ('problems' in wanted) return failWith(deps, table, wanted.problems[0]!.reason, wanted.problems.map((p) => p.message).join('; '));
+  if (table.status?.table && table.status.table !== wanted.table) {
+    return failWith(deps, table, Reason.InvalidSpec, `spec.tableName cannot change: the table is ${table.status.table}`);
+  }
+  return wanted;
+}
+
+/**
+ * The resync of a table Ready for its generation: when the table is still exactly as reported, the
+ * spec (unchanged) is still met, and resolving types and defaults again (a dry run) is not needed.
+ */
+async function unchangedSinceReady(conn: TableConnection, table: PostgreSQLTable, name: string): Promise<boolean> {
+  const lookup = await readTable(conn.pool, TABLE_SCHEMA, name);
+  const claimant = `${table.metadata.namespace}/${table.metadata.name}`;
+  return lookup.kind === 'table' && tableClaimant(lookup.table.comment) === claimant && matchesLastReport(lookup.table, table.status);
 }
 
 /** Creates the table, or brings the existing one to the spec; returns the table as it is now. */

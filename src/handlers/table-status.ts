@@ -20,3 +20,18 @@ export function tableStatusFields(table: ActualTable, wanted: ReadonlySet<string
 export function managedColumns(columns: TableColumnStatus[] | undefined): Set<string> {
   return new Set((columns ?? []).filter((c) => c.managed).map((c) => c.name));
 }
+
+/**
+ * True when the table is exactly as the last report described it (every column's name, type,
+ * nullability and default, and the primary key). For an object Ready for its current generation
+ * that means nothing has drifted, and the resync can skip resolving types and defaults again.
+ */
+export function matchesLastReport(table: ActualTable, status: { columns?: TableColumnStatus[]; primaryKey?: string[] } | undefined): boolean {
+  const reported = status?.columns;
+  if (!reported || reported.length !== table.columns.length) return false;
+  const samePk = (status.primaryKey ?? []).join(',') === table.primaryKey.join(',');
+  return samePk && table.columns.every((c, i) => {
+    const r = reported[i];
+    return r?.name === c.name && r.type === c.type && r.nullable === c.nullable && (r.default ?? null) === c.default;
+  });
+}

@@ -98,5 +98,5 @@ describe('kill and restart in the middle of an ALTER TABLE', () => {
     await waitFor(async () => readyFor(await read('website-users')) === true, 60_000, () => `table Ready again; operator said:\n${second.output.slice(-10).join('\n')}`);
     expect(await columns()).toEqual({ ...before, user_name: 'character varying(100)', country: 'character varying(2)' });
     expect(second.output.join('\n')).not.toMatch(/"level":"(error|fatal)"/);
-  });
+  }, 180_000);
 });
