@@ -74,6 +74,9 @@ function translate(operation: string, err: unknown): Error {
   const state = sqlState(err);
   const message = err instanceof Error ? err.message : String(err);
   if (state === '55P03') return new TemporaryError(`${operation}: the table is locked by another session; retrying`, 15, { cause: err });
+  // A rewrite (integer → bigint) of a large table can outlast the statement timeout: rolled back,
+  // and retried only at the resync or a spec change, since a retry would take as long again.
+  if (state === '57014') return new PermanentError(`${operation} took longer than the statement timeout and was rolled back: ${message}`, Reason.BackendError);
   // NOT NULL column without default added to a table with rows; a default or type PostgreSQL refuses.
   if (state === '23502' || state?.startsWith('22') || state === '42804') return new PermanentError(`${operation} failed: ${message}`, Reason.InvalidSpec);
   if (state === '42501' || state === '42P07') return new PermanentError(`${operation} failed: ${message}`, Reason.TableConflict);
