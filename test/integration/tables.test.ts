@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
-import { Harness, waitFor } from '../support/operator-harness.js';
+import { configFrom, Harness, testConfig, waitFor } from '../support/operator-harness.js';
 
 const EXAMPLE = 'examples/table-website-users.yaml';
 const TABLE = 'PostgreSQLTable';
@@ -238,6 +238,22 @@ describe('PostgreSQLTable against a real PostgreSQL', () => {
     await waitFor(async () => (await get('website-users')) === undefined, 20_000, () => 'website-users released');
     expect((await sql.query(`SELECT to_regclass('public.website_users') AS t`)).rows[0].t).toBeNull();
     expect(await h.events('website-users')).toEqual(expect.arrayContaining([expect.objectContaining({ reason: 'Deleted', message: expect.stringMatching(/website_users dropped .* with 3 row\(s\)/) })]));
+  });
+
+  it('without spec.deletionPolicy the config decides: tables.deletion_policy Retain keeps the table', async () => {
+    await h.stopOperator();
+    await h.startOperator(configFrom(testConfig(h.pg.port, { tables: { deletion_policy: 'Retain' } })));
+    try {
+      await h.create(table('kept', { tableName: 'kept', columns: [{ ID: 'integer' }] }));
+      await settled('kept');
+      await h.delete(TABLE, 'kept');
+      await waitFor(async () => (await get('kept')) === undefined, 20_000, () => 'kept released');
+      expect((await sql.query(`SELECT to_regclass('public.kept')::text AS t`)).rows[0].t).toBe('kept');
+      expect(await h.events('kept')).toEqual(expect.arrayContaining([expect.objectContaining({ reason: 'Retained' })]));
+    } finally {
+      await h.stopOperator();
+      await h.startOperator();
+    }
   });
 
   it('a table whose database CR was deleted (the drop took the table) can still be deleted', async () => {
