@@ -99,7 +99,13 @@ export class Operator {
     this.databases = new Controller(controllerOpts(DATABASE_KIND), (ns, name, l) => reconcileDatabase(deps, ns, name, l));
     this.tables = new Controller(controllerOpts(TABLE_KIND), (ns, name, l) => reconcileTable(deps, ns, name, l));
     this.serverWatcher = new Watcher(this.kc, this.crSources(serverClient), this.servers.handlers(), log);
-    this.databaseWatcher = new Watcher(this.kc, this.crSources(databaseClient), this.databases.handlers(), log);
+    // A database that goes takes its tables with it: they report so at once, not at their resync.
+    const databaseHandlers = this.databases.handlers();
+    const databaseGone = (db: PostgreSQLDatabase & k8s.KubernetesObject) => {
+      databaseHandlers.delete(db);
+      this.enqueueTablesOf(db.metadata.namespace, db.metadata.name);
+    };
+    this.databaseWatcher = new Watcher(this.kc, this.crSources(databaseClient), { ...databaseHandlers, delete: databaseGone }, log);
     this.tableWatcher = new Watcher(this.kc, this.crSources(tableClient), this.tables.handlers(), log);
     this.servers.attach(this.serverWatcher);
     this.databases.attach(this.databaseWatcher);

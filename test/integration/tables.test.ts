@@ -54,7 +54,7 @@ describe('PostgreSQLTable against a real PostgreSQL', () => {
   const get = (name: string) => h.get<TableObject>(TABLE, name);
 
   /** Ready with the given status for the CR's current generation. */
-  async function settled(name: string, status = 'True', reason?: string): Promise<TableObject> {
+  async function settled(name: string, status = 'True', reason?: string, timeoutMs = 30_000): Promise<TableObject> {
     let last: TableObject | undefined;
     await waitFor(
       async () => {
@@ -62,7 +62,7 @@ describe('PostgreSQLTable against a real PostgreSQL', () => {
         const ready = last?.status?.conditions?.find((c) => c.type === 'Ready');
         return !!last && ready?.status === status && (!reason || ready.reason === reason) && ready.observedGeneration === last.metadata.generation;
       },
-      30_000,
+      timeoutMs,
       () => `${name} Ready=${status}/${reason ?? ''}: ${JSON.stringify(last?.status)}\n${h.logLines.slice(-5).join('\n')}`,
     );
     return last as TableObject;
@@ -262,8 +262,8 @@ describe('PostgreSQLTable against a real PostgreSQL', () => {
     await sql.end();
     await h.delete('PostgreSQLDatabase', 'demoservice');
     await waitFor(async () => (await h.get('PostgreSQLDatabase', 'demoservice')) === undefined, 30_000, () => 'database deleted');
-    await nudge('orphan');
-    await settled('orphan', 'False', 'DatabaseNotFound');
+    // No nudge: the database's deletion enqueues its tables.
+    await settled('orphan', 'False', 'DatabaseNotFound', 10_000);
     await h.delete(TABLE, 'orphan');
     await waitFor(async () => (await get('orphan')) === undefined, 20_000, () => 'orphan released');
   });
