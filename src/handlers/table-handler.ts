@@ -49,7 +49,11 @@ interface TableRun {
 async function reconcileTableOnce(deps: HandlerDeps, namespace: string, name: string, log: Logger): Promise<ReconcileOutcome> {
   const cached = deps.tableCache.get(namespace, name);
   if (!cached) return {};
-  if (cached.metadata.deletionTimestamp) return deleteTable(deps, { ...cached, kind: TABLE_KIND }, log);
+  if (cached.metadata.deletionTimestamp) {
+    // Deletion trusts only the identity pinned in status: read it fresh, not from the cache.
+    const fresh = await deps.tables.get(namespace, name);
+    return fresh ? deleteTable(deps, { ...fresh, kind: TABLE_KIND }, log) : {};
+  }
   const table: PostgreSQLTable = { ...(await ensureFinalizer(deps.tables, { ...cached, kind: TABLE_KIND })), kind: TABLE_KIND };
   const wanted = await checkedSpec(deps, table);
   const found = await findDatabase(deps, table);
