@@ -1,5 +1,5 @@
 import type * as k8s from '@kubernetes/client-node';
-import { DATABASE_PLURAL, GROUP, SERVER_PLURAL, VERSION } from '../api/constants.js';
+import { DATABASE_PLURAL, GROUP, SERVER_PLURAL, TABLE_PLURAL, VERSION } from '../api/constants.js';
 import { apiConfiguration, createKubeClients, statusCodeOf } from '../k8s/clients.js';
 import { AuthorizationV1Api } from '../k8s/kubernetes-client.js';
 import { describeApiError, isTransient, withTimeout } from './api-errors.js';
@@ -40,9 +40,10 @@ export async function checkCluster(opts: ClusterCheckOptions): Promise<void> {
   for (;;) {
     const served = await attempt(() => servedPlurals(custom));
     answered ??= Date.now();
-    const missing = [SERVER_PLURAL, DATABASE_PLURAL].filter((p) => !served.has(p)).map((p) => `${p}.${GROUP}`);
+    const missing = [SERVER_PLURAL, DATABASE_PLURAL, TABLE_PLURAL].filter((p) => !served.has(p)).map((p) => `${p}.${GROUP}`);
     if (missing.length === 0) break;
-    const problem = `the CRDs ${missing.join(' and ')} are not installed in the cluster at ${server}: ${CRD_INSTALL_HINT}`;
+    const names = missing.length > 1 ? `${missing.slice(0, -1).join(', ')} and ${missing.at(-1)}` : missing[0];
+    const problem = `the CRD${missing.length > 1 ? 's' : ''} ${names} ${missing.length > 1 ? 'are' : 'is'} not installed in the cluster at ${server}: ${CRD_INSTALL_HINT}`;
     if (Date.now() - answered >= CRD_GRACE_MS) throw new StartupError(problem);
     opts.onProblem?.(problem);
     await sleep(1000);

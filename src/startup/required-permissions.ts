@@ -24,9 +24,9 @@ const ALL = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
  * test/unit/required-permissions.test.ts renders the chart and checks that both say the same.
  */
 export const WORKLOAD_RULES: readonly PolicyRule[] = [
-  { apiGroups: [GROUP], resources: ['postgresqlservers', 'postgresqldatabases'], verbs: ['get', 'list', 'watch', 'update', 'patch'] },
-  { apiGroups: [GROUP], resources: ['postgresqlservers/status', 'postgresqldatabases/status'], verbs: ['update', 'patch'] },
-  { apiGroups: [GROUP], resources: ['postgresqlservers/finalizers', 'postgresqldatabases/finalizers'], verbs: ['update'] },
+  { apiGroups: [GROUP], resources: ['postgresqlservers', 'postgresqldatabases', 'postgresqltables'], verbs: ['get', 'list', 'watch', 'update', 'patch'] },
+  { apiGroups: [GROUP], resources: ['postgresqlservers/status', 'postgresqldatabases/status', 'postgresqltables/status'], verbs: ['update', 'patch'] },
+  { apiGroups: [GROUP], resources: ['postgresqlservers/finalizers', 'postgresqldatabases/finalizers', 'postgresqltables/finalizers'], verbs: ['update'] },
   { apiGroups: [''], resources: ['secrets'], verbs: ALL },
   { apiGroups: [''], resources: ['services'], verbs: ALL },
   { apiGroups: ['apps'], resources: ['statefulsets'], verbs: ALL },

@@ -119,7 +119,7 @@ describe('start-up checks of the built operator', () => {
 
   it('the CRDs are not installed: names them and the command that installs them', async () => {
     const r = await runEntry({ config: await config(), env: { KUBECONFIG: kubeconfig(empty, 'empty') } });
-    expectOneLine(r, 'the CRDs postgresqlservers.hybridcloud.maibornwolff.de and postgresqldatabases.hybridcloud.maibornwolff.de are not installed', 'kubectl apply -f crds/', 'helm install hybrid-cloud-postgresql-operator-crds');
+    expectOneLine(r, 'the CRDs postgresqlservers.hybridcloud.maibornwolff.de, postgresqldatabases.hybridcloud.maibornwolff.de and postgresqltables.hybridcloud.maibornwolff.de are not installed', 'kubectl apply -f crds/', 'helm install hybrid-cloud-postgresql-operator-crds');
   });
 
   it('a permission is missing: which verb on which resource, where', async () => {
