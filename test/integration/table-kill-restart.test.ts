@@ -8,6 +8,7 @@ import { mergePatchOptions } from '../../src/k8s/patch.js';
 import { startFakeApiServer, type FakeApiServer } from '../support/fake-apiserver/index.js';
 import { FakeKubelet } from '../support/fake-kubelet.js';
 import { CRD_FILES, pluralOf, testConfig, waitFor } from '../support/operator-harness.js';
+import { freePort } from '../support/entry-process.js';
 import { OperatorProcess } from '../support/operator-process.js';
 import { startPostgres, type TestPostgres } from '../support/postgres-server.js';
 
@@ -43,8 +44,9 @@ describe('kill and restart in the middle of an ALTER TABLE', () => {
     await Promise.all([api?.close(), postgres?.stop()]);
   });
 
-  function startOperator(): OperatorProcess {
-    const p = new OperatorProcess(api.kubeConfig(), testConfig(postgres.port));
+  async function startOperator(): Promise<OperatorProcess> {
+    // A port of its own: other operator processes on the machine may hold the default one.
+    const p = new OperatorProcess(api.kubeConfig(), testConfig(postgres.port, { http_port: await freePort() }));
     processes.push(p);
     p.start();
     return p;
@@ -64,7 +66,7 @@ describe('kill and restart in the middle of an ALTER TABLE', () => {
     for (const doc of readFileSync('examples/table-website-users.yaml', 'utf8').split(/^---$/m).map((d) => parse(d)).filter(Boolean)) {
       await kube.custom.createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: 'default', plural: pluralOf(doc.kind), body: doc });
     }
-    const first = startOperator();
+    const first = await startOperator();
     await waitFor(async () => readyFor(await read('website-users')) === true, 60_000, () => `table Ready; operator said:\n${first.output.slice(-10).join('\n')}`);
     const creds = await kube.core.readNamespacedSecret({ name: 'demoteam-postgres-credentials', namespace: 'default' });
     const decode = (k: string) => Buffer.from(creds.data?.[k] ?? '', 'base64').toString();
@@ -94,7 +96,7 @@ describe('kill and restart in the middle of an ALTER TABLE', () => {
     await waitFor(async () => (await admin.query(`SELECT 1 FROM pg_stat_activity WHERE query LIKE 'ALTER TABLE%' AND pid <> pg_backend_pid()`)).rowCount === 0, 20_000, () => 'the orphaned ALTER gone');
     expect(await columns()).toEqual(before);
 
-    const second = startOperator();
+    const second = await startOperator();
     await waitFor(async () => readyFor(await read('website-users')) === true, 60_000, () => `table Ready again; operator said:\n${second.output.slice(-10).join('\n')}`);
     expect(await columns()).toEqual({ ...before, user_name: 'character varying(100)', country: 'character varying(2)' });
     expect(second.output.join('\n')).not.toMatch(/"level":"(error|fatal)"/);
