@@ -6,6 +6,7 @@ import { startFakeApiServer, type FakeApiServer } from '../support/fake-apiserve
 import { FakeKubelet } from '../support/fake-kubelet.js';
 import { CRD_FILES, Harness, testConfig, waitFor } from '../support/operator-harness.js';
 import { OperatorProcess } from '../support/operator-process.js';
+import { freePort } from '../support/entry-process.js';
 import { startPostgres, type TestPostgres } from '../support/postgres-server.js';
 import { GROUP, VERSION } from '../../src/api/constants.js';
 import { createKubeClients } from '../../src/k8s/clients.js';
@@ -25,6 +26,7 @@ describe('kill and restart in the middle of reconciles', () => {
   const processes: OperatorProcess[] = [];
 
   beforeAll(async () => {
+    httpPort = await freePort();
     [api, postgres] = await Promise.all([startFakeApiServer({ crdFiles: CRD_FILES }), startPostgres()]);
     kubelet = new FakeKubelet(api.kubeConfig(), postgres);
     await kubelet.start();
@@ -39,8 +41,11 @@ describe('kill and restart in the middle of reconciles', () => {
     await Promise.all([api?.close(), postgres?.stop()]);
   });
 
+  // One process at a time (each is killed before the next starts), on a port no other process of
+  // the machine holds: a busy health port ends the operator at start.
+  let httpPort: number;
   function startOperator(): OperatorProcess {
-    const p = new OperatorProcess(api.kubeConfig(), testConfig(postgres.port, { reconcile: { resync_seconds: 20 } }));
+    const p = new OperatorProcess(api.kubeConfig(), testConfig(postgres.port, { reconcile: { resync_seconds: 20 }, http_port: httpPort }));
     processes.push(p);
     p.start();
     return p;
