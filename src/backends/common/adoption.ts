@@ -2,10 +2,11 @@
  * The first reconciles of a server taken over from the Python operator: nothing that runs is
  * changed by the takeover itself. While the hold lasts, every setting where this operator would
  * choose differently from what runs (the Python operator's choices: SKU family, maintenance
- * weekday, backup retention, chart version and values, ...) is kept and reported instead of
- * applied. The hold ends when the spec's generation moves past the one recorded at the takeover
- * (the user asked for a change: the operator's choices come with it) or when the admin sets
- * `python_takeover.apply_differences`.
+ * weekday, backup retention, Helm values, ...) is kept and reported instead of applied. The hold
+ * ends when the spec's generation moves past the one recorded at the takeover (the user asked for a
+ * change: the operator's choices come with it) or when the admin sets
+ * `python_takeover.apply_differences`. (A Helm release's chart version is kept beyond that, until
+ * it is upgraded on purpose: see helm-bitnami/chart-pin.ts.)
  */
 import type { ServerContext, ServerObservation } from '../types.js';
 

@@ -20,10 +20,11 @@ import type {
   ValidationResult,
 } from '../types.js';
 import { CHART_SUPERUSER, ensureAdminRole, loginAsSuperuser, runningMajor, setAdminPasswords, type Session } from './admin-sql.js';
+import { planChart, pinnedChartHint, UPGRADE_CHART_ACTION, withChartPlan, type ChartPlan } from './chart-pin.js';
 import { chartSource, type ChartSource } from './chart-ref.js';
 import { deleteClaims, orphanStatefulSet, readStatefulSet, resizeClaims } from './claims.js';
 import { valueDifferences } from './compare.js';
-import { HelmCli, type HelmRevision } from './helm-cli.js';
+import { HelmCli, HelmError, type HelmRevision } from './helm-cli.js';
 import { releaseName } from './release-name.js';
 import { chartVersionOf, PENDING_STATUSES, statefulSetState } from './release-state.js';
 import { ignoredSettingsWarning, podResources, validateSpec } from './spec.js';
@@ -60,6 +61,7 @@ export interface HelmBitnamiOptions {
  */
 export class HelmBitnamiBackend implements ServerBackend {
   readonly name = 'helmbitnami';
+  readonly supportedActions = [UPGRADE_CHART_ACTION] as const;
   private readonly helm: HelmCli;
   private readonly settings: HelmBitnamiSection;
   private readonly chart: ChartSource;
@@ -92,7 +94,8 @@ export class HelmBitnamiBackend implements ServerBackend {
     const [current, sts] = await Promise.all([this.helm.getValues(release, ctx.namespace), readStatefulSet(this.opts.kube, release, ctx.namespace)]);
     const stsState = statefulSetState(sts);
     const ready = head.status === 'deployed' && stsState.ready;
-    const differences = this.releaseDifferences(head, current, this.desiredValues(ctx, release));
+    const chart = this.chartPlan(ctx, head);
+    const differences = this.releaseDifferences(chart, current, this.desiredValues(ctx, release));
     const hold = this.holds(ctx);
     // An adopted release keeps its values while the hold lasts, ready or not.
     const incomplete = incompleteRelease(release, head, sts, ready, hold ? [] : differences);
@@ -102,7 +105,7 @@ export class HelmBitnamiBackend implements ServerBackend {
     if (hold) differences.push(...this.hostDifference(ctx, release, endpoint));
     // The admin role is SQL in the server, no change to the release: made even while the hold lasts.
     const roleMissing = ready && this.needsAdminRole(ctx) ? [`admin role "${this.settings.admin_username}" is not created yet`] : [];
-    const observed = keepWhatRuns({
+    const observed = withChartPlan(keepWhatRuns({
       exists: true,
       ready,
       upToDate: differences.length === 0,
@@ -111,7 +114,7 @@ export class HelmBitnamiBackend implements ServerBackend {
       message: ready ? `release ${release} revision ${head.revision} running` : `waiting for StatefulSet ${release}: ${stsState.summary}`,
       ...(ready ? {} : { retryAfterSeconds: this.pollSeconds }),
       ...(warning ? { warning } : {}),
-    }, hold);
+    }, hold), chart);
     if (!roleMissing.length) return observed;
     return { ...observed, upToDate: false, differences: [...(observed.differences ?? []), ...roleMissing] };
   }
@@ -201,10 +204,10 @@ export class HelmBitnamiBackend implements ServerBackend {
     const desired = this.desiredValues(ctx, release);
     const current = head ? await this.helm.getValues(release, ctx.namespace) : {};
     const sts = head ? await readStatefulSet(this.opts.kube, release, ctx.namespace) : undefined;
-    const differences = this.upgradeReasons(ctx, head, current, desired);
+    const { chart, differences } = this.upgradePlan(ctx, head, current, desired);
     if (!head || !sts || head.status !== 'deployed' || differences.length > 0) {
       if (head) await this.guardUpgrade(ctx, release, current, desired, sts);
-      await this.helm.upgradeInstall({ release, namespace: ctx.namespace, chartArgs: this.chart.args, values: desired }, [ctx.adminPassword]);
+      await this.upgradeRelease(ctx, release, chart, desired);
       this.opts.log.info({ namespace: ctx.namespace, release, differences }, head ? 'helm release upgraded' : 'helm release installed');
       const message = head ? `upgraded Helm release ${release}${differences.length ? `: ${differences.join('; ')}` : ''}` : `installed Helm release ${release}`;
       return { message, retryAfterSeconds: this.pollSeconds };
@@ -216,16 +219,43 @@ export class HelmBitnamiBackend implements ServerBackend {
     return { message: `Helm release ${release} is up to date`, retryAfterSeconds: this.pollSeconds };
   }
 
-  /** What an upgrade would change; nothing for an adopted release while the hold lasts (see observe). */
-  private upgradeReasons(ctx: ServerContext, head: HelmRevision | undefined, current: HelmValues, desired: HelmValues): string[] {
-    return head && !this.holds(ctx) ? this.releaseDifferences(head, current, desired) : [];
+  /** The chart an upgrade installs and what it would change (nothing for an adopted release while the hold lasts: see observe). */
+  private upgradePlan(ctx: ServerContext, head: HelmRevision | undefined, current: HelmValues, desired: HelmValues): { chart: ChartPlan; differences: string[] } {
+    if (!head) return { chart: { args: this.chart.args }, differences: [] };
+    const chart = this.chartPlan(ctx, head);
+    return { chart, differences: this.holds(ctx) ? [] : this.releaseDifferences(chart, current, desired) };
   }
 
-  private releaseDifferences(head: HelmRevision, current: HelmValues, desired: HelmValues): string[] {
+  /** What an upgrade would change. */
+  private releaseDifferences(chart: ChartPlan, current: HelmValues, desired: HelmValues): string[] {
     const differences = valueDifferences(current, desired);
-    const version = chartVersionOf(head.chart);
-    if (this.chart.versioned && version !== this.settings.chart_version) differences.push(`chart version: ${version || '(unknown)'} → ${this.settings.chart_version}`);
+    if (chart.difference) differences.push(chart.difference);
     return differences;
+  }
+
+  /** Which chart version an upgrade installs: an adopted release keeps the one it runs (see chart-pin.ts). */
+  private chartPlan(ctx: ServerContext, head: HelmRevision): ChartPlan {
+    return planChart({
+      chart: this.settings.chart,
+      configuredVersion: this.settings.chart_version,
+      runningVersion: chartVersionOf(head.chart),
+      adopted: ctx.adoption !== undefined,
+      applyDifferences: this.opts.applyAdoptionDifferences ?? false,
+      requestedAction: ctx.requestedAction,
+      holds: this.holds(ctx),
+      state: ctx.state,
+    });
+  }
+
+  /** `helm upgrade --install`; a kept chart version the chart source lacks gets the way out in its message. */
+  private async upgradeRelease(ctx: ServerContext, release: string, chart: ChartPlan, values: HelmValues): Promise<void> {
+    try {
+      await this.helm.upgradeInstall({ release, namespace: ctx.namespace, chartArgs: chart.args, values }, [ctx.adminPassword]);
+    } catch (err) {
+      const hint = pinnedChartHint(chart, this.settings.chart_version);
+      if (hint && err instanceof HelmError && /not found/i.test(err.message)) throw new HelmError(`${err.message}; ${hint}`, err.failure, err.exitCode);
+      throw err;
+    }
   }
 
   /**
