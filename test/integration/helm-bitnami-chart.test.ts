@@ -17,12 +17,15 @@ import { HelmBitnamiBackend } from '../../src/backends/helm-bitnami/index.js';
 import { HelmCli } from '../../src/backends/helm-bitnami/helm-cli.js';
 import { createKubeClients, kubeConfigForUrl } from '../../src/k8s/clients.js';
 import { configFrom } from '../support/operator-harness.js';
-import { BITNAMI_CHART_FIXTURE, helmHome, realHelmBinary } from '../support/helm-stub/real-helm.js';
+import { BITNAMI_CHART_11_FIXTURE, BITNAMI_CHART_FIXTURE, helmHome, realHelmBinary } from '../support/helm-stub/real-helm.js';
 
 type Tree = Record<string, unknown>;
 
 const chartValues = parse(readFileSync(join(BITNAMI_CHART_FIXTURE, 'values.yaml'), 'utf8')) as Tree;
 const chartSchema = JSON.parse(readFileSync(join(BITNAMI_CHART_FIXTURE, 'values.schema.json'), 'utf8')) as Tree;
+/** The chart the Python operator installed: adopted releases keep it (ADR 0012) and get the same values. */
+const chart11Values = parse(readFileSync(join(BITNAMI_CHART_11_FIXTURE, 'values.yaml'), 'utf8')) as Tree;
+const chart11Schema = JSON.parse(readFileSync(join(BITNAMI_CHART_11_FIXTURE, 'values.schema.json'), 'utf8')) as Tree;
 /** The Registry override Bitnami users need since 2025 (docs and example config). */
 const REGISTRY_OVERRIDE = { image: { registry: 'docker.io', repository: 'bitnamilegacy/postgresql' }, global: { security: { allowInsecureImages: true } } };
 
@@ -99,6 +102,20 @@ describe('helmbitnami values against the real Bitnami chart 17.1.0 data files', 
     expect(layoutProblems({ primary: { persistance: { size: '1Gi' } } }, chartValues)).toEqual(["primary.persistance is not a key of the chart's values.yaml"]);
     expect(layoutProblems({ primary: { persistence: { size: 8 } } }, chartValues)).toEqual(['primary.persistence.size: the chart has a string, the backend sets a number']);
     expect(validate({ persistence: { size: 8 } })).toBe(false);
+  });
+});
+
+describe('helmbitnami values against the real Bitnami chart 11.9.13 data files (adopted releases keep that chart)', () => {
+  const validate = new Ajv({ strict: false, allErrors: true }).compile({ ...chart11Schema, $schema: undefined });
+
+  it.each(CASES)('%s: every key the operator sets exists in values.yaml with the same type', (_name, section, ctx) => {
+    const values = backend(section).desiredValues(context(ctx));
+    expect(layoutProblems(values, chart11Values)).toEqual([]);
+    expect(validate(values) ? [] : validate.errors).toEqual([]);
+  });
+
+  it('the 2025 registry override is unknown to it (and not needed: 11.9.13 has no image check)', () => {
+    expect(layoutProblems(backend({ extra_values: REGISTRY_OVERRIDE }).desiredValues(context()), chart11Values)).toEqual(["global.security is not a key of the chart's values.yaml"]);
   });
 });
 

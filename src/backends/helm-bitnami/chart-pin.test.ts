@@ -25,7 +25,10 @@ describe('planChart', () => {
   });
 
   it('follows chart_version once the release ran the configured version (remembered in the backend state)', () => {
-    expect(planChart(input({ runningVersion: '17.1.0', state: { adminRole: 'x' } }))).toEqual({ args: [...OCI, '--version', '17.1.0'], state: { adminRole: 'x', chartFollowsConfig: true } });
+    const followed = { args: [...OCI, '--version', '17.1.0'], state: { adminRole: 'x', chartFollowsConfig: true } };
+    expect(planChart(input({ runningVersion: '17.1.0', state: { adminRole: 'x' } }))).toEqual(followed);
+    // Right after the move, with the label still on.
+    expect(planChart(input({ runningVersion: '17.1.0', state: { adminRole: 'x' }, requestedAction: 'upgrade-chart' }))).toEqual(followed);
     // The admin later configures a newer chart: this release moves with the others.
     expect(planChart(input({ runningVersion: '17.1.0', configuredVersion: '17.2.0', state: { chartFollowsConfig: true } }))).toEqual({
       args: [...OCI, '--version', '17.2.0'],

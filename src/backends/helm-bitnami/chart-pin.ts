@@ -53,9 +53,9 @@ export function planChart(input: ChartPinInput): ChartPlan {
   const moves = configured.versioned && running !== configuredVersion;
   const follow: ChartPlan = { args: configured.args, ...(moves ? { difference: `chart version: ${running || '(unknown)'} → ${configuredVersion}` } : {}) };
   const onPurpose = input.applyDifferences || input.requestedAction === UPGRADE_CHART_ACTION;
-  if (!input.adopted || onPurpose || input.state[FOLLOWS_CONFIG] === true) return follow;
+  if (!input.adopted || input.state[FOLLOWS_CONFIG] === true) return follow;
   if (configured.versioned && !moves) return { ...follow, state: { ...input.state, [FOLLOWS_CONFIG]: true } };
-  if (!running) return follow;
+  if (onPurpose || !running) return follow;
   if (!configured.versioned) {
     // A path or archive is one fixed chart: no other version can be installed from it.
     const note = `chart version: ${running} cannot be kept: backends.helmbitnami.chart is one fixed chart (a path or an archive), so the first spec change upgrades the release to it`;

@@ -167,7 +167,7 @@ async function applyChart(name: string, chart: string, values: Record<string, un
   writeFileSync(valuesFile, JSON.stringify(values ?? {}));
   let manifest = '';
   try {
-    manifest = execFileSync(process.env.HELM_STUB_REAL_HELM as string, ['template', name, chart, '--namespace', namespace, '--values', valuesFile], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    manifest = execFileSync(process.env.HELM_STUB_REAL_HELM as string, ['template', name, chart, ...locatingFlags(), '--namespace', namespace, '--values', valuesFile], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (err) {
     fail(`Error: UPGRADE FAILED: ${String((err as { stderr?: unknown }).stderr ?? err).trim().replace(/^Error: /, '')}`);
   } finally {
@@ -221,7 +221,13 @@ function readValues(): Record<string, unknown> | null {
   return null;
 }
 
+/** `--repo` and `--version` as given: the real helm picks the chart version from the repository. */
+function locatingFlags(): string[] {
+  return ['--repo', '--version'].flatMap((flag) => (flags.has(flag) ? [flag, flags.get(flag) as string] : []));
+}
+
 function resolveChart(chart: string): { chartName: string; version: string; appVersion: string } {
+  if (flags.has('--repo') && process.env.HELM_STUB_REAL_HELM) return showRepoChart(chart);
   if (chart.startsWith('oci://') || flags.has('--repo')) {
     return { chartName: chart.split('/').pop() ?? chart, version: flags.get('--version') ?? '0.0.0-latest', appVersion: 'stub' };
   }
@@ -230,6 +236,18 @@ function resolveChart(chart: string): { chartName: string; version: string; appV
   const text = readFileSync(chartYaml, 'utf8');
   const field = (key: string) => new RegExp(`^${key}:\\s*"?([^"\\s]+)"?`, 'm').exec(text)?.[1] ?? '';
   return { chartName: field('name'), version: field('version'), appVersion: field('appVersion') };
+}
+
+/** A chart from a repository the test serves: its metadata as the real helm finds it (or helm's error). */
+function showRepoChart(chart: string): { chartName: string; version: string; appVersion: string } {
+  let text = '';
+  try {
+    text = execFileSync(process.env.HELM_STUB_REAL_HELM as string, ['show', 'chart', chart, ...locatingFlags()], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (err) {
+    fail(String((err as { stderr?: unknown }).stderr ?? err).trim());
+  }
+  const meta = parseAllDocuments(text)[0]?.toJS() as { name: string; version: string; appVersion?: string };
+  return { chartName: meta.name, version: meta.version, appVersion: meta.appVersion ?? '' };
 }
 
 function parseArgs(args: string[]): { positional: string[]; flags: Map<string, string> } {

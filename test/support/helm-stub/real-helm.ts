@@ -7,6 +7,8 @@ const ROOT = resolve('.');
 
 /** The local stand-in for the Bitnami chart 17.1.0 (real values.yaml and values.schema.json). */
 export const BITNAMI_CHART_FIXTURE = join(ROOT, 'test/fixtures/bitnami-chart');
+/** The stand-in for the chart 11.9.13 the Python operator installed (its real values files). */
+export const BITNAMI_CHART_11_FIXTURE = join(ROOT, 'test/fixtures/bitnami-chart-11.9.13');
 
 /** The real helm v3 binary: `HELM_BIN`, else `.tools/helm` (scripts/fetch-helm.sh puts it there). */
 export function realHelmBinary(): string {
