@@ -19,6 +19,7 @@ import { helmHome, realHelmBinary } from '../support/helm-stub/real-helm.js';
 import { Harness, waitFor } from '../support/operator-harness.js';
 import { createPythonAzureServer } from '../support/python-operator/azure-server.js';
 import { CATALOG_WITH_PYTHON_MINORS, createPythonRdsInstance } from '../support/python-operator/aws-server.js';
+import { serveAdoptionStatus } from '../support/python-operator/adoption-status.js';
 import { installPythonRelease } from '../support/python-operator/helm-release.js';
 
 const NS = 'default';
@@ -42,20 +43,6 @@ const SERVERS = {
   inst: { backend: 'awsrds', spec: { version: '15', size: { class: 'small', storageGB: 20 } } },
   chart: { backend: 'helmbitnami', spec: { version: '15', size: { class: 'small', storageGB: 10 } } },
 } as const;
-
-/**
- * The CRD of this branch may not have `status.adoption` yet (the takeover handler's change adds
- * it): keep it in the served schema so the API server does not prune it.
- */
-async function serveAdoptionStatus(kc: k8s.KubeConfig): Promise<void> {
-  const ext = kc.makeApiClient(k8s.ApiextensionsV1Api);
-  const name = `postgresqlservers.${GROUP}`;
-  const crd = await ext.readCustomResourceDefinition({ name });
-  const status = crd.spec.versions[0]!.schema!.openAPIV3Schema!.properties!.status!;
-  if (status.properties?.adoption) return;
-  status.properties = { ...status.properties, adoption: { type: 'object', x_kubernetes_preserve_unknown_fields: true } as k8s.V1JSONSchemaProps };
-  await ext.replaceCustomResourceDefinition({ name, body: crd });
-}
 
 /** A CR as the Python operator left it, taken over: status.adoption, its credentials Secret ours. */
 async function takenOver(name: keyof typeof SERVERS): Promise<void> {

@@ -60,6 +60,8 @@ const script = join(dirname(fileURLToPath(import.meta.url)), 'helm-stub.ts');
 export interface HelmStubOptions {
   /** A real helm binary, used for `helm template` when an API server is connected. */
   realHelm?: string;
+  /** Environment baked into the executable (e.g. private HELM_CACHE_HOME for the real helm's repository downloads). */
+  env?: Record<string, string>;
 }
 
 /**
@@ -78,6 +80,7 @@ export async function createHelmStub(opts: HelmStubOptions = {}): Promise<HelmSt
     '#!/bin/sh',
     `export HELM_STUB_DIR="\${HELM_STUB_DIR:-${dir}}"`,
     ...(opts.realHelm ? [`export HELM_STUB_REAL_HELM="${opts.realHelm}"`] : []),
+    ...Object.entries(opts.env ?? {}).map(([key, value]) => `export ${key}="${value}"`),
     `exec "${process.execPath}" --no-warnings "${script}" "$@"`,
   ];
   await writeFile(helm, `${lines.join('\n')}\n`);
