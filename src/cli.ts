@@ -2,13 +2,15 @@
  * The command line and composition root (loaded by main.ts once the Node.js version is known good):
  *   run [--config FILE]           run the operator against the current kube context
  *   check-config [--config FILE]  print the effective config (secrets redacted); non-zero when invalid
+ *   migrate [--config FILE]       read-only: what taking over from the Python operator will do; non-zero when something would block
  */
 import { hostname } from 'node:os';
 import type * as k8s from '@kubernetes/client-node';
 import { checkConfig } from './config/check-config.js';
 import { ConfigError, loadConfig } from './config/load.js';
 import type { OperatorConfig } from './config/types.js';
-import { createKubeClients } from './k8s/clients.js';
+import { createKubeClients, loadKubeConfig } from './k8s/clients.js';
+import { runMigrate } from './migrate/command.js';
 import { LeaderElector } from './k8s/leader-election.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { createMetrics, metricsHooks, type Metrics } from './observability/metrics.js';
@@ -34,7 +36,7 @@ export function parseArgs(argv: string[]): Args {
     if (a === '--config' || a === '-c') args.configFile = argv[++i];
     else if (a.startsWith('--config=')) args.configFile = a.slice('--config='.length);
     else if (!a.startsWith('-')) args.command = a;
-    else throw new StartupError(`unknown option ${a} (use: run|check-config [--config FILE])`);
+    else throw new StartupError(`unknown option ${a} (use: run|check-config|migrate [--config FILE])`);
   }
   return args;
 }
@@ -182,7 +184,11 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = checkConfig({ file, env: process.env, out: process.stdout });
       return;
     }
-    if (args.command !== 'run') throw new StartupError(`unknown command "${args.command}" (use run or check-config)`);
+    if (args.command === 'migrate') {
+      process.exitCode = await runMigrate({ config: loadConfig({ file, env: process.env }), kc: loadKubeConfig(), out: process.stdout });
+      return;
+    }
+    if (args.command !== 'run') throw new StartupError(`unknown command "${args.command}" (use run, check-config or migrate)`);
     await run(loadConfig({ file, env: process.env }));
   } catch (err) {
     if (!(err instanceof ConfigError) && !(err instanceof StartupError)) throw err;

@@ -87,6 +87,8 @@ export interface ServerStatus {
   adoption?: Adoption;
   /** Update attempts for the current generation that did not make a difference go away. */
   convergence?: Convergence;
+  /** Written by the Python operator; kept, and read as a sign that it handled the CR. */
+  deployment?: Record<string, unknown>;
 }
 
 /**
@@ -113,6 +115,8 @@ export interface Adoption {
   generation: number;
   /** RFC 3339 time of the takeover. */
   at: string;
+  /** The `adoptionDifferences` already reported as events (each is reported once). */
+  differencesReported?: string[];
 }
 
 export interface DatabaseStatus {
@@ -123,6 +127,10 @@ export interface DatabaseStatus {
   username?: string;
   /** uid of the PostgreSQLServer the database lives in, to detect a server re-created under the same name. */
   serverUid?: string;
+  /** Set once when this operator took over a database the Python (kopf) operator created. */
+  adoption?: Adoption;
+  /** Written by the Python operator; kept, and read as a sign that it handled the CR. */
+  deployment?: Record<string, unknown>;
 }
 
 export interface PostgreSQLServer {

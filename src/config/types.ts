@@ -42,6 +42,8 @@ export interface OperatorConfig {
   python_takeover: {
     /** Apply this operator's own choices to adopted servers at once instead of keeping what runs until the spec changes. */
     apply_differences: boolean;
+    /** Namespace the Python operator ran in (its tmp Secrets); empty = POD_NAMESPACE, else default. */
+    operator_namespace: string;
   };
   /** At start, how long to keep trying to reach the API server before exiting with an error. */
   startup_timeout_seconds: number;

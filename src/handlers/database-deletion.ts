@@ -1,14 +1,14 @@
 import type { Logger } from 'pino';
-import { FINALIZER } from '../api/constants.js';
 import { Reason } from '../api/conditions.js';
-import type { PostgreSQLDatabase } from '../api/types.js';
+import type { PostgreSQLDatabase, PostgreSQLServer } from '../api/types.js';
 import { databaseClaimant, dropDatabaseAndRole, toPgName } from '../postgres/index.js';
 import { readyOf } from '../reconcile/conditions.js';
 import type { ReconcileOutcome } from '../reconcile/controller.js';
 import type { HandlerDeps } from './deps.js';
-import { removeFinalizer } from './object-ops.js';
+import { holdsDeletion, removeFinalizer } from './object-ops.js';
 import { reportPending } from './reporting.js';
 import { serverAccess } from './server-access.js';
+import { fromPythonOperator } from './takeover.js';
 
 /**
  * Drops the database and its role (connections terminated first), or keeps everything when the
@@ -16,19 +16,17 @@ import { serverAccess } from './server-access.js';
  * CR is released rather than left hanging.
  */
 export async function deleteDatabase(deps: HandlerDeps, db: PostgreSQLDatabase, log: Logger): Promise<ReconcileOutcome> {
-  if (!db.metadata.finalizers?.includes(FINALIZER)) return {};
+  if (!holdsDeletion(db)) return {};
   const server = deps.serverCache.get(db.metadata.namespace, db.spec.serverRef.name);
-  const ours = server && (!db.status?.serverUid || db.status.serverUid === server.metadata.uid);
-  if (!server || !ours || server.metadata.deletionTimestamp || !db.status?.database) {
+  const pythonMade = madeByPythonOperator(db);
+  if (!server || !belongsTo(db, server) || server.metadata.deletionTimestamp || (!db.status?.database && !pythonMade)) {
     await removeFinalizer(deps.databases, db);
     log.info('released without SQL: the server is gone or the database was never created');
     return {};
   }
-  if (readyOf(server.status?.conditions)?.status !== 'True') {
-    return reportPending(deps, db, Reason.Deleting, `waiting for PostgreSQLServer ${server.metadata.name} to be ready to drop the database`, 15);
-  }
+  const name = db.status?.database ?? toPgName(db.metadata.name);
+  if (readyOf(server.status?.conditions)?.status !== 'True') return waitForServer(deps, db, server, name, pythonMade);
   const access = await serverAccess(deps, server);
-  const name = db.status.database ?? toPgName(db.metadata.name);
   const pools = deps.pools.forServer(access.admin);
   const holder = await databaseClaimant(pools.admin, name);
   const mine = `${db.metadata.namespace}/${db.metadata.name}`;
@@ -36,11 +34,39 @@ export async function deleteDatabase(deps: HandlerDeps, db: PostgreSQLDatabase, 
     // Another PostgreSQLDatabase owns it (two server CRs naming one physical server): never drop.
     await deps.events.record(db, 'Warning', Reason.DatabaseConflict, `database ${name} belongs to PostgreSQLDatabase ${holder}; not dropped`);
   } else if (access.backend.databasePolicy(server.spec).dropOnDelete) {
-    await dropDatabaseAndRole(pools, { database: name, role: db.status.username ?? name });
+    await dropDatabaseAndRole(pools, { database: name, role: db.status?.username ?? name });
     await deps.events.record(db, 'Normal', 'Deleted', `database ${name} and its role dropped`);
   } else {
     await deps.events.record(db, 'Normal', 'Kept', `database ${name} and its role kept (the backend is configured to keep data)`);
   }
   await removeFinalizer(deps.databases, db);
   return {};
+}
+
+/** The server is the one the database was created on (not one re-created under the same name). */
+function belongsTo(db: PostgreSQLDatabase, server: PostgreSQLServer): boolean {
+  return !db.status?.serverUid || db.status.serverUid === server.metadata.uid;
+}
+
+/**
+ * Made by the Python operator and never reconciled here: it exists under the name the Python
+ * operator gave it (metadata.name with dashes as underscores, as toPgName) and is dropped as it would have.
+ */
+function madeByPythonOperator(db: PostgreSQLDatabase): boolean {
+  return !db.status?.database && fromPythonOperator(db);
+}
+
+/**
+ * Dropping needs the server Ready. A database the Python operator made is never released without
+ * SQL meanwhile (the old hole: its server in SecretConflict let it go, leaving database and role):
+ * it waits, says so once with a Warning, and names the way to keep it instead.
+ */
+async function waitForServer(deps: HandlerDeps, db: PostgreSQLDatabase, server: PostgreSQLServer, name: string, pythonMade: boolean): Promise<ReconcileOutcome> {
+  if (!pythonMade) return reportPending(deps, db, Reason.Deleting, `waiting for PostgreSQLServer ${server.metadata.name} to be ready to drop the database`, 15);
+  const now = readyOf(server.status?.conditions)?.reason ?? 'not reconciled yet';
+  const message = `database ${name} was created by the Python operator and is dropped once PostgreSQLServer ${server.metadata.name} is ready (now: ${now}); to keep the database and its role instead, remove this object's finalizers by hand`;
+  const reported = readyOf(db.status?.conditions)?.reason === Reason.DeletionBlocked;
+  const outcome = await reportPending(deps, db, Reason.DeletionBlocked, message, 15);
+  if (!reported) await deps.events.record(db, 'Warning', Reason.DeletionBlocked, message);
+  return outcome;
 }

@@ -17,6 +17,9 @@ import { databaseStoreName } from './names.js';
 import { failWith, reportFailure, reportPending } from './reporting.js';
 import { deleteDatabase } from './database-deletion.js';
 import { applyDatabase, applyRolePassword } from './database-sql.js';
+import { keptCredentialsData, takeoverPending } from './takeover.js';
+import { recordTakeover, secretConflictMessage, tmpPasswordOf } from './takeover-steps.js';
+import { adoptDatabaseSecret, announceOwnerChange, ownerBeforeTakeover } from './database-takeover.js';
 
 const WAIT_FOR_SERVER_SECONDS = 15;
 
@@ -46,20 +49,25 @@ async function reconcileDatabaseOnce(deps: HandlerDeps, namespace: string, name:
   if (finalized.status === 'rejected') throw finalized.reason;
   if (prepared.status === 'rejected') throw prepared.reason;
   if ('requeueAfterSeconds' in prepared.value) return prepared.value;
-  const db: PostgreSQLDatabase = { ...finalized.value, kind: DATABASE_KIND };
+  let db: PostgreSQLDatabase = { ...finalized.value, kind: DATABASE_KIND };
   const { run, server } = prepared.value;
+  // Taken over from the Python operator: recorded once the password is ours, before any SQL.
+  if (run.takeover) db = await recordTakeover(deps, db);
+  const ownerBefore = await ownerBeforeTakeover(deps, db, run.access, run.pgName);
 
   const applied = await applyDatabase(deps, run.access, {
     name: run.pgName,
     role: run.pgName,
     password: run.stored.password,
     // Until the database has been Ready once, an existing role gets the stored password again: a
-    // kill may have come between storing a new password and setting it.
-    passwordIsNew: !db.status?.database,
+    // kill may have come between storing a new password and setting it. Not a role taken over from
+    // the Python operator: its password was proven by a login, or is applied as a pending one.
+    passwordIsNew: !db.status?.database && !db.status?.adoption,
     spec: db.spec,
     settled: isSettled(db),
     claimant: `${namespace}/${name}`,
   });
+  await announceOwnerChange(deps, db, run.pgName, ownerBefore);
   if (applied.recreated && db.status?.database) {
     await deps.events.record(db, 'Warning', 'DatabaseRecreated', `database ${run.pgName} was missing in the server and has been recreated empty`);
   }
@@ -122,6 +130,8 @@ interface DatabaseRun {
   credentials: SecretRead;
   scope: PasswordScope;
   stored: StoredPassword;
+  /** The Python operator created the database and the takeover is not recorded yet. */
+  takeover: boolean;
 }
 
 /** Checks the allow-list and the Secret's owner, then loads (or stores) the password. */
@@ -134,8 +144,9 @@ async function prepare(deps: HandlerDeps, db: PostgreSQLDatabase, server: Postgr
   }
   const { namespace, name } = db.metadata;
   const credentials = await deps.secrets.read(namespace, db.spec.credentialsSecret, db.metadata.uid ?? '');
-  if (credentials.kind === 'foreign') {
-    return failWith(deps, db, Reason.SecretConflict, `Secret ${db.spec.credentialsSecret} belongs to ${credentials.owner}; choose another spec.credentialsSecret`);
+  const takeover = takeoverPending(db);
+  if (credentials.kind === 'foreign' && !(takeover && credentials.unowned)) {
+    return failWith(deps, db, Reason.SecretConflict, secretConflictMessage(db, credentials.owner));
   }
   const scope: PasswordScope = {
     namespace,
@@ -144,13 +155,21 @@ async function prepare(deps: HandlerDeps, db: PostgreSQLDatabase, server: Postgr
     owner: ownerReference(db),
     labels: databaseLabels(server.metadata.name, name),
     length: deps.config.security.password_length,
+    takeover: takeover ? { recover: tmpPasswordOf(deps, 'database', namespace, name) } : undefined,
   };
-  return { pgName, access, credentials, scope, stored: await loadPassword(deps.secrets, scope) };
+  if (credentials.kind === 'foreign' && credentials.unowned) {
+    const stored = await adoptDatabaseSecret(deps, db, { access, pgName, scope, unowned: credentials.unowned });
+    const owned: SecretRead = { kind: 'owned', data: credentials.unowned.data };
+    return { pgName, access, credentials: owned, scope: { ...scope, credentials: owned }, stored, takeover };
+  }
+  return { pgName, access, credentials, scope, stored: await loadPassword(deps.secrets, scope), takeover };
 }
 
 async function publish(deps: HandlerDeps, db: PostgreSQLDatabase, run: DatabaseRun, password: string): Promise<void> {
   const { access, pgName } = run;
-  const data = credentialsData({ endpoint: access.endpoint, database: pgName, username: pgName, password, caCert: access.endpoint.caCert ?? access.admin.caCert });
+  const input = { endpoint: access.endpoint, database: pgName, username: pgName, password, caCert: access.endpoint.caCert ?? access.admin.caCert };
+  // A Secret taken over from the Python operator keeps every value apps connect with.
+  const data = db.status?.adoption && run.credentials.kind === 'owned' ? keptCredentialsData(run.credentials.data, input) : credentialsData(input);
   const labels = databaseLabels(db.spec.serverRef.name, db.metadata.name);
   const written = await deps.secrets.write(db.metadata.namespace, db.spec.credentialsSecret, ownerReference(db), data, labels, run.credentials);
   if (written === 'created' && db.status?.database) {

@@ -3,38 +3,52 @@ import type { Condition, ConditionStatus, ObjectMeta } from '../api/types.js';
 import type { CustomResourceClient } from '../k8s/custom-resources.js';
 import { isNotFound } from '../k8s/clients.js';
 import { jsonEqual, readyCondition, readyOf } from '../reconcile/conditions.js';
+import { KOPF_FINALIZER } from './takeover.js';
 
 interface Obj {
   apiVersion: string;
   kind: string;
   metadata: ObjectMeta;
-  status?: { conditions?: Condition[]; observedGeneration?: number };
+  status?: { conditions?: Condition[]; observedGeneration?: number; adoption?: unknown };
 }
 
 /**
- * The Python operator's (kopf's) finalizer. Once this operator has taken an object over, nothing
- * would ever remove it and the object could not be deleted: it is replaced by ours.
+ * Adds our finalizer (optimistic concurrency: a stale object gives 409 and the key is retried).
+ * The Python operator's (kopf's) finalizer stays until the takeover is recorded in
+ * `status.adoption` (until then a rollback to the Python operator finds its objects as it left
+ * them); then nothing would ever remove it, so it is replaced by ours.
  */
-export const KOPF_FINALIZER = 'kopf.zalando.org/KopfFinalizerMarker';
-
-/** Adds our finalizer (optimistic concurrency: a stale object gives 409 and the key is retried). */
 export async function ensureFinalizer<T extends Obj>(client: CustomResourceClient<T>, obj: T): Promise<T> {
   const current = obj.metadata.finalizers ?? [];
-  if (current.includes(FINALIZER) && !current.includes(KOPF_FINALIZER)) return obj;
+  const dropKopf = obj.status?.adoption !== undefined && current.includes(KOPF_FINALIZER);
+  if (current.includes(FINALIZER) && !dropKopf) return obj;
   const updated = structuredClone(obj);
-  updated.metadata.finalizers = [...current.filter((f) => f !== KOPF_FINALIZER && f !== FINALIZER), FINALIZER];
+  updated.metadata.finalizers = [...current.filter((f) => (!dropKopf || f !== KOPF_FINALIZER) && f !== FINALIZER), FINALIZER];
   return client.replace(updated);
 }
 
+/**
+ * Releases the object once its deletion is done. kopf's finalizer goes too: this operator did the
+ * deletion the Python operator would have done, and nobody else would ever remove it.
+ */
 export async function removeFinalizer<T extends Obj>(client: CustomResourceClient<T>, obj: T): Promise<void> {
-  if (!obj.metadata.finalizers?.includes(FINALIZER)) return;
+  if (!holdsDeletion(obj)) return;
   const updated = structuredClone(obj);
-  updated.metadata.finalizers = obj.metadata.finalizers.filter((f) => f !== FINALIZER);
+  updated.metadata.finalizers = (obj.metadata.finalizers ?? []).filter((f) => f !== FINALIZER && f !== KOPF_FINALIZER);
   try {
     await client.replace(updated);
   } catch (err) {
     if (!isNotFound(err)) throw err;
   }
+}
+
+/**
+ * Whether this operator carries out the object's deletion: our finalizer, or kopf's on an object
+ * the Python operator left (deleted before this operator's first reconcile added ours).
+ */
+export function holdsDeletion(obj: { metadata: ObjectMeta }): boolean {
+  const finalizers = obj.metadata.finalizers ?? [];
+  return finalizers.includes(FINALIZER) || finalizers.includes(KOPF_FINALIZER);
 }
 
 export interface ReadyReport {

@@ -15,6 +15,13 @@ export interface PasswordScope {
   owner: OwnerReference;
   labels: Record<string, string>;
   length: number;
+  /**
+   * For a CR the Python operator handled, whose server or role may already exist with a password
+   * nobody here knows: where a password may be found when no Secret holds one (its tmp Secret).
+   * Whatever password is then chosen is stored as pending too, so it is applied before it is
+   * published (the reset protocol): a password the server does not have is never published.
+   */
+  takeover?: { recover(): Promise<string | undefined> };
 }
 
 export interface StoredPassword {
@@ -22,13 +29,14 @@ export interface StoredPassword {
   /** A reset in progress: this password is being applied. */
   pending?: string;
   /** `generated`: nobody knew a password before (a new object, or every copy was lost). */
-  source: 'store' | 'credentials' | 'generated';
+  source: 'store' | 'credentials' | 'generated' | 'python-tmp';
   store: SecretRead;
 }
 
 /**
  * The current password of a CR, stored before any use: the store Secret, else the credentials
- * Secret (objects that came from the Python operator, or a lost store), else a new one from crypto.
+ * Secret (a lost store, or one taken over from the Python operator), else — for a CR the Python
+ * operator handled — its tmp Secret's password, else a new one from crypto.
  */
 export async function loadPassword(secrets: SecretStore, scope: PasswordScope, fresh = false): Promise<StoredPassword> {
   // The store Secret is always labelled, so the cache knows it: a new object costs no 404 read.
@@ -38,17 +46,31 @@ export async function loadPassword(secrets: SecretStore, scope: PasswordScope, f
   }
   const stored = store.kind === 'owned' ? store.data[STORE_PASSWORD] : undefined;
   if (stored) return { password: stored, pending: store.kind === 'owned' ? store.data[STORE_PENDING] || undefined : undefined, source: 'store', store };
-  const published = scope.credentials.kind === 'owned' ? scope.credentials.data.password : undefined;
-  const password = published || generatePassword(scope.length);
+  const { password, pending, source } = await firstPassword(scope);
+  const data: Record<string, string> = pending ? { [STORE_PASSWORD]: password, [STORE_PENDING]: pending } : { [STORE_PASSWORD]: password };
   try {
-    await secrets.write(scope.namespace, scope.storeName, scope.owner, { [STORE_PASSWORD]: password }, scope.labels, store);
+    await secrets.write(scope.namespace, scope.storeName, scope.owner, data, scope.labels, store);
   } catch (err) {
     // It exists after all (the cache was behind, or someone else made it): read it from the API
     // server and start over; the password just generated was never used.
     if (!fresh && isAlreadyExists(err)) return loadPassword(secrets, scope, true);
     throw err;
   }
-  return { password, source: published ? 'credentials' : 'generated', store: { kind: 'owned', data: { [STORE_PASSWORD]: password } } };
+  return { password, pending, source, store: { kind: 'owned', data } };
+}
+
+/**
+ * The password a CR starts with when nothing is stored: the published one; for a CR the Python
+ * operator handled, its tmp Secret's or a new one, pending (applied before it is published);
+ * else a new one.
+ */
+async function firstPassword(scope: PasswordScope): Promise<Pick<StoredPassword, 'password' | 'pending' | 'source'>> {
+  const published = scope.credentials.kind === 'owned' ? scope.credentials.data.password : undefined;
+  if (published) return { password: published, source: 'credentials' };
+  if (!scope.takeover) return { password: generatePassword(scope.length), source: 'generated' };
+  const recovered = await scope.takeover.recover();
+  const password = recovered || generatePassword(scope.length);
+  return { password, pending: password, source: recovered ? 'python-tmp' : 'generated' };
 }
 
 /** Starts a reset: keeps a new pending password next to the current one (once; reused after a kill). */
@@ -63,4 +85,15 @@ export async function beginReset(secrets: SecretStore, scope: PasswordScope, cur
 export async function completeReset(secrets: SecretStore, scope: PasswordScope, current: StoredPassword, applied: string): Promise<void> {
   const store: SecretRead = { kind: 'owned', data: { [STORE_PASSWORD]: current.password, [STORE_PENDING]: applied } };
   await secrets.write(scope.namespace, scope.storeName, scope.owner, { [STORE_PASSWORD]: applied }, scope.labels, store);
+}
+
+/** A password proven by a login (a Secret taken over from the Python operator) becomes the stored one. */
+export async function storeProvenPassword(secrets: SecretStore, scope: PasswordScope, password: string): Promise<StoredPassword> {
+  const store = await secrets.read(scope.namespace, scope.storeName, scope.owner.uid);
+  if (store.kind === 'foreign') {
+    throw new PermanentError(`Secret ${scope.storeName} is reserved for the operator but belongs to ${store.owner}`, Reason.SecretConflict);
+  }
+  const data = { [STORE_PASSWORD]: password };
+  await secrets.write(scope.namespace, scope.storeName, scope.owner, data, scope.labels, store);
+  return { password, source: 'store', store: { kind: 'owned', data } };
 }

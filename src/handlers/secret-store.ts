@@ -9,7 +9,13 @@ import type { Watcher } from '../reconcile/watcher.js';
 export type SecretRead =
   | { kind: 'missing' }
   | { kind: 'owned'; data: Record<string, string> }
-  | { kind: 'foreign'; owner: string };
+  | { kind: 'foreign'; owner: string; unowned?: UnownedSecret };
+
+/** A Secret without any ownerReferences (as the Python operator wrote them): a candidate for adoption. */
+export interface UnownedSecret {
+  data: Record<string, string>;
+  resourceVersion?: string;
+}
 
 /**
  * Reads and writes Secrets on behalf of a CR, with an ownership check on every access:
@@ -36,8 +42,9 @@ export class SecretStore {
     if (!secret) return { kind: 'missing' };
     const refs = secret.metadata?.ownerReferences ?? [];
     if (!refs.some((r) => r.uid === ownerUid)) {
-      const owner = refs.length ? refs.map((r) => `${r.kind}/${r.name}`).join(', ') : 'nobody (created outside the operator)';
-      return { kind: 'foreign', owner };
+      if (refs.length) return { kind: 'foreign', owner: refs.map((r) => `${r.kind}/${r.name}`).join(', ') };
+      const unowned = { data: decode(secret.data), resourceVersion: secret.metadata?.resourceVersion };
+      return { kind: 'foreign', owner: 'nobody (created outside the operator)', unowned };
     }
     return { kind: 'owned', data: decode(secret.data) };
   }
@@ -75,6 +82,24 @@ export class SecretStore {
       mergePatchOptions(),
     );
     return 'updated';
+  }
+
+  /**
+   * Takes over a Secret nobody owns (the caller has proven it belongs to `owner`): adds the
+   * ownerReference and the managed-by label, data untouched. `resourceVersion` is the version that
+   * was proven: a Secret changed since gives 409 and the reconcile proves it again.
+   */
+  async adopt(namespace: string, name: string, owner: OwnerReference, labels: Record<string, string>, resourceVersion?: string): Promise<void> {
+    await this.kube.core.patchNamespacedSecret(
+      { namespace, name, body: { metadata: { resourceVersion, ownerReferences: [owner], labels: { ...labels, [LABEL_MANAGED_BY]: MANAGED_BY } } } },
+      mergePatchOptions(),
+    );
+  }
+
+  /** The data of a Secret that is only read, never written (the Python operator's tmp Secrets); undefined when missing. */
+  async peek(namespace: string, name: string): Promise<Record<string, string> | undefined> {
+    const secret = await this.fetch(namespace, name);
+    return secret ? decode(secret.data) : undefined;
   }
 
   private async fetch(namespace: string, name: string): Promise<k8s.V1Secret | undefined> {

@@ -1,11 +1,10 @@
 import type { Logger } from 'pino';
 import { Reason } from '../api/conditions.js';
-import { FINALIZER } from '../api/constants.js';
 import type { PostgreSQLServer } from '../api/types.js';
 import type { ReconcileOutcome } from '../reconcile/controller.js';
-import type { SslMode } from '../backends/types.js';
+import type { ResolvedServer, ServerBackend, SslMode } from '../backends/types.js';
 import type { HandlerDeps } from './deps.js';
-import { removeFinalizer } from './object-ops.js';
+import { holdsDeletion, removeFinalizer } from './object-ops.js';
 import { reportPending } from './reporting.js';
 import { serverContext } from './server-access.js';
 import { serverStoreName, STORE_PASSWORD } from './names.js';
@@ -14,8 +13,17 @@ import { serverStoreName, STORE_PASSWORD } from './names.js';
  * Deletion is policy-driven and verified: ask the backend to delete, look again until it says
  * gone (or kept on purpose), then drop the finalizer. Owned Secrets go with the CR (ownerReferences).
  */
+/** What the deletion knows of the server: as recorded, else as the spec resolves; never a reason to fail. */
+function resolvedForDeletion(server: PostgreSQLServer, backend: ServerBackend): ResolvedServer {
+  const status = server.status ?? {};
+  if (status.version) return { version: status.version, sizeClass: status.sizeClass };
+  // A CR the Python operator stored may lack spec.size (and a status.version): deletion needs only identity.
+  const checked = server.spec.size ? backend.validate(server.spec, server.metadata) : undefined;
+  return checked?.ok ? checked.resolved : { version: '' };
+}
+
 export async function deleteServer(deps: HandlerDeps, server: PostgreSQLServer, log: Logger): Promise<ReconcileOutcome> {
-  if (!server.metadata.finalizers?.includes(FINALIZER)) return {};
+  if (!holdsDeletion(server)) return {};
   const status = server.status ?? {};
   if (!status.backend) {
     // Never pinned, so nothing was ever created.
@@ -25,9 +33,7 @@ export async function deleteServer(deps: HandlerDeps, server: PostgreSQLServer, 
   const backend = await deps.backends.get(status.backend);
   const store = await deps.secrets.read(server.metadata.namespace, serverStoreName(server.metadata.name), server.metadata.uid ?? '');
   const password = store.kind === 'owned' ? (store.data[STORE_PASSWORD] ?? '') : '';
-  const checked = backend.validate(server.spec, server.metadata);
-  const resolved = status.version ? { version: status.version, sizeClass: status.sizeClass } : checked.ok ? checked.resolved : { version: '' };
-  const ctx = serverContext(server, resolved, password);
+  const ctx = serverContext(server, resolvedForDeletion(server, backend), password);
   const result = await deps.backendCall(backend.name, 'delete', () => backend.delete(ctx));
   if (!result.gone) {
     const reason = result.blocked ? Reason.DeletionBlocked : Reason.Deleting;

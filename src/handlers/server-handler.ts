@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { ACTION_LABEL, RESET_PASSWORD_ACTION, RETRY_ACTION, SERVER_KIND } from '../api/constants.js';
 import { Reason } from '../api/conditions.js';
 import type { PostgreSQLServer } from '../api/types.js';
-import type { Endpoint, ServerBackend, ServerContext, ServerObservation } from '../backends/types.js';
+import type { Endpoint, ResolvedServer, ServerBackend, ServerContext, ServerObservation } from '../backends/types.js';
 import type { ReconcileOutcome } from '../reconcile/controller.js';
 import { readyOf } from '../reconcile/conditions.js';
 import { chooseBackend } from './backend-choice.js';
@@ -17,6 +17,9 @@ import { serverLabels } from './labels.js';
 import { serverStoreName } from './names.js';
 import { deleteServer } from './server-deletion.js';
 import { failWith, reportFailure, reportPending } from './reporting.js';
+import { adoptionRecord, keptCredentialsData, takeoverPending } from './takeover.js';
+import { secretConflictMessage, tmpPasswordOf } from './takeover-steps.js';
+import { takeOverServer, reportAdoptionDifferences } from './server-takeover.js';
 
 const DEFAULT_PENDING_SECONDS = 10;
 
@@ -42,13 +45,18 @@ async function reconcileServerOnce(deps: HandlerDeps, namespace: string, name: s
   if (!cached || cached.metadata.deletionTimestamp) deps.settled?.forget(key);
   if (!cached) return {};
   if (cached.metadata.deletionTimestamp) return deleteServer(deps, { ...cached, kind: SERVER_KIND }, log);
-  const server: PostgreSQLServer = { ...(await ensureFinalizer(deps.servers, { ...cached, kind: SERVER_KIND })), kind: SERVER_KIND };
+  let server: PostgreSQLServer = { ...(await ensureFinalizer(deps.servers, { ...cached, kind: SERVER_KIND })), kind: SERVER_KIND };
   const run = await prepare(deps, server);
   if (server.metadata.labels?.[ACTION_LABEL] === RETRY_ACTION) await retryUpdates(deps, server, key);
 
   const reading = await observe(deps, server, run, key);
   const observed = reading.observed;
   if (observed.state) run.ctx.state = observed.state;
+  // Before anything changes: prove and take over what the Python operator left.
+  const taken = run.takeover ? await takeOverServer(deps, server, run, observed) : { server };
+  if (!('server' in taken)) return taken;
+  server = taken.server;
+  await reportAdoptionDifferences(deps, server, observed);
   const progress = await converge(deps, server, run.backend, run.ctx, observed);
   if ('outcome' in progress) return progress.outcome;
 
@@ -171,12 +179,14 @@ async function reportNotConverging(deps: HandlerDeps, server: PostgreSQLServer, 
 }
 
 /** What one reconcile of a server works with, once the input is known to be good. */
-interface ServerRun {
+export interface ServerRun {
   backend: ServerBackend;
   ctx: ServerContext;
   scope: PasswordScope;
   stored: StoredPassword;
   credentials: SecretRead;
+  /** The Python operator created the server and the takeover is not recorded yet. */
+  takeover?: boolean;
 }
 
 /** Pins the backend, validates, checks the Secret's owner and loads (or stores) the admin password. */
@@ -190,14 +200,11 @@ async function prepare(deps: HandlerDeps, server: PostgreSQLServer): Promise<Ser
     if (choice.note) await deps.events.record(server, 'Warning', Reason.BackendNotAllowed, choice.note);
   }
   const backend = await deps.backends.get(choice.backend);
-  const checked = backend.validate(server.spec, { namespace, name });
-  if (!checked.ok) {
-    const message = checked.problems.map((p) => `${p.field}: ${p.message}`).join('; ');
-    return failWith(deps, server, checked.problems[0]?.reason ?? Reason.InvalidSpec, message);
-  }
+  const resolved = await validateSpec(deps, server, backend);
   const credentials = await deps.secrets.read(namespace, server.spec.credentialsSecret, server.metadata.uid ?? '');
-  if (credentials.kind === 'foreign') {
-    return failWith(deps, server, Reason.SecretConflict, `Secret ${server.spec.credentialsSecret} belongs to ${credentials.owner}; choose another spec.credentialsSecret`);
+  const takeover = takeoverPending(server);
+  if (credentials.kind === 'foreign' && !(takeover && credentials.unowned)) {
+    return failWith(deps, server, Reason.SecretConflict, secretConflictMessage(server, credentials.owner));
   }
   const scope: PasswordScope = {
     namespace,
@@ -206,14 +213,39 @@ async function prepare(deps: HandlerDeps, server: PostgreSQLServer): Promise<Ser
     owner: ownerReference(server),
     labels: serverLabels(name),
     length: deps.config.security.password_length,
+    takeover: takeover ? { recover: tmpPasswordOf(deps, 'server', namespace, name) } : undefined,
   };
-  const stored = await loadPassword(deps.secrets, scope);
-  return { backend, ctx: serverContext(server, checked.resolved, stored.password), scope, stored, credentials };
+  const stored = await candidatePassword(deps, scope);
+  const ctx = serverContext(server, resolved, stored.password);
+  // The backends keep what runs on a server the Python operator created (ServerContext.adoption).
+  ctx.adoption = server.status?.adoption ?? (takeover ? adoptionRecord(server) : undefined);
+  return { backend, ctx, scope, stored, credentials, takeover };
+}
+
+/** The spec resolved by the backend, or a terminal condition naming what is wrong. */
+async function validateSpec(deps: HandlerDeps, server: PostgreSQLServer, backend: ServerBackend): Promise<ResolvedServer> {
+  if (server.spec.size?.storageGB === undefined) {
+    // Not required by the CRD (the Python operator's was looser and CRs it stored must stay deletable).
+    return failWith(deps, server, Reason.InvalidSpec, 'spec.size.storageGB: required; set it to the storage size in GB the server has (or should get)');
+  }
+  const checked = backend.validate(server.spec, { namespace: server.metadata.namespace, name: server.metadata.name });
+  if (checked.ok) return checked.resolved;
+  const message = checked.problems.map((p) => `${p.field}: ${p.message}`).join('; ');
+  return failWith(deps, server, checked.problems[0]?.reason ?? Reason.InvalidSpec, message);
+}
+
+/** The stored password; the Python operator's Secret is only a candidate until a login proves it (nothing stored yet). */
+async function candidatePassword(deps: HandlerDeps, scope: PasswordScope): Promise<StoredPassword> {
+  const { credentials } = scope;
+  if (credentials.kind !== 'foreign' || !credentials.unowned) return loadPassword(deps.secrets, scope);
+  return { password: credentials.unowned.data.password ?? '', source: 'credentials', store: { kind: 'missing' } };
 }
 
 async function publishCredentials(deps: HandlerDeps, server: PostgreSQLServer, run: ServerRun, endpoint: Endpoint, password: string): Promise<void> {
   const admin = run.backend.adminConnection({ ...run.ctx, adminPassword: password }, endpoint);
-  const data = credentialsData({ endpoint, database: 'postgres', username: admin.user, password, caCert: endpoint.caCert ?? admin.caCert });
+  const input = { endpoint, database: 'postgres', username: admin.user, password, caCert: endpoint.caCert ?? admin.caCert };
+  // A Secret taken over from the Python operator keeps every value apps connect with.
+  const data = server.status?.adoption && run.credentials.kind === 'owned' ? keptCredentialsData(run.credentials.data, input) : credentialsData(input);
   const { namespace, name } = server.metadata;
   const written = await deps.secrets.write(namespace, server.spec.credentialsSecret, ownerReference(server), data, serverLabels(name), run.credentials);
   if (written === 'created' && server.status?.endpoint) {

@@ -7,6 +7,7 @@ export { roleExists, ensureRole, setRolePassword, assertTenantRole } from './rol
 export { databaseExists, databaseInPlace, findDatabaseOwner, ensureDatabase, createDatabaseSql, type DatabaseSpec } from './databases.js';
 export { ensureExtensions } from './extensions.js';
 export { dropDatabaseAndRole, type DropTarget } from './drop.js';
+export { tryLogin, type LoginProof } from './login.js';
 export { sessionInfo, type SessionInfo } from './server-info.js';
 export { SqlError, SqlState, sqlState } from './errors.js';
 export type { Queryable, ServerPools } from './types.js';

@@ -27,7 +27,7 @@ describe('statefulset backend: changes in place and restarts', () => {
     await h?.stop();
   });
 
-  it("takes over objects of the Python operator: kopf's finalizer is replaced by ours", async () => {
+  it("takes over objects of the Python operator: kopf's finalizer is replaced by ours once the takeover is recorded", async () => {
     await h.create({
       ...SERVER,
       metadata: { name: 'from-kopf', namespace: 'default', finalizers: ['kopf.zalando.org/KopfFinalizerMarker'] },
@@ -39,6 +39,7 @@ describe('statefulset backend: changes in place and restarts', () => {
       20_000,
       () => 'finalizers replaced',
     );
+    expect((await h.get<{ status?: { adoption?: unknown } }>('PostgreSQLServer', 'from-kopf'))?.status?.adoption).toMatchObject({ from: 'python-operator' });
     // And it stays deletable without kopf running.
     await h.delete('PostgreSQLServer', 'from-kopf');
     await waitFor(async () => (await h.get('PostgreSQLServer', 'from-kopf')) === undefined, 20_000, () => 'from-kopf deleted');

@@ -561,6 +561,10 @@ describe('CRs written for the Python operator', () => {
     ['0 retention days (AWS: no backups)', 'spec.backup.retentionDays', 0],
     ['no backend', 'spec.backend', undefined],
     ['a Secret name with dots', 'spec.credentialsSecret', 'team.foo-credentials'],
+    // The Python operator's CRD required neither: CRs it stored must still take a finalizer (the
+    // operator reports a missing storageGB as InvalidSpec instead).
+    ['no storageGB (as the Python operator allowed)', 'spec.size.storageGB', undefined],
+    ['no size (as the Python operator allowed)', 'spec.size', undefined],
   ] as const)('accepts %s', (_label, path, value) => {
     expect(errorsOf(withValue(server, path, clone(value) as Json | undefined))).toEqual([]);
   });
@@ -585,8 +589,6 @@ describe('bad input is rejected at apply time', () => {
     ['a window without starttime', 'spec.maintenance.window.starttime', undefined, /must have required property 'starttime'/],
     ['storageGB 0', 'spec.size.storageGB', 0, /storageGB must be >= 1/],
     ['a fractional storageGB', 'spec.size.storageGB', 1.5, /storageGB must be integer/],
-    ['no storageGB', 'spec.size.storageGB', undefined, /must have required property 'storageGB'/],
-    ['no size', 'spec.size', undefined, /must have required property 'size'/],
     ['cpu 0', 'spec.size.cpu', 0, /cpu must be > 0/],
     ['memoryMB 0', 'spec.size.memoryMB', 0, /memoryMB must be >= 1/],
     ['36 retention days', 'spec.backup.retentionDays', 36, /retentionDays must be <= 35/],
@@ -650,6 +652,20 @@ describe('status written by the operator is accepted', () => {
     expect(errorsOf({ ...server, status: serverStatus })).toEqual([]);
     const dbStatus = { observedGeneration: 1, conditions, database: 'fooservice', username: 'fooservice', serverUid: '0b4e-uid' };
     expect(errorsOf({ ...database, status: dbStatus })).toEqual([]);
+  });
+
+  it("the Python operator's status (backend, deployment, kopf) and the takeover record are kept", () => {
+    const { server, database } = loadCompatExamples();
+    // As hybridcloud/handlers/postgresql_server.py `_status_server` and kopf's progress storage wrote it.
+    const python = {
+      backend: 'helmbitnami',
+      deployment: { status: 'finished', reason: 'Database server created', 'latest-update': '2024-03-01T10:00:00.000000+00:00' },
+      kopf: { progress: {} },
+    };
+    const adoption = { from: 'python-operator', generation: 7, at: '2026-12-06T10:00:00Z', differencesReported: ['sku: runs Standard_D2ds_v4, would choose Standard_D2ds_v5'] };
+    expect(errorsOf({ ...server, status: { ...python, adoption } })).toEqual([]);
+    expect(errorsOf({ ...database, status: { ...python, adoption } })).toEqual([]);
+    expect(errorsOf({ ...server, status: { adoption: { ...adoption, from: 'elsewhere' } } }).join()).toMatch(/from must be equal to one of the allowed values/);
   });
 
   it('a condition without reason, or with a status other than True/False/Unknown, is rejected', () => {

@@ -78,6 +78,11 @@ export const common = {
       format: FLAG,
       default: false,
     },
+    operator_namespace: {
+      doc: "Namespace the Python operator ran in (its KUBERNETES_NAMESPACE), where it kept the passwords of servers and databases still being created (Secrets pg-…-tmp / pgdb-…-tmp); \"\" = this operator's namespace (POD_NAMESPACE), else default.",
+      format: OPTIONAL_NAMESPACE,
+      default: '',
+    },
   },
   startup_timeout_seconds: {
     doc: 'At start, how long to keep trying to reach the Kubernetes API server before exiting with an error (a pod is then restarted); once started, API outages are retried for as long as they last.',
