@@ -9,6 +9,8 @@ import type { ServerRun } from './server-handler.js';
 import { adoptUnownedSecret, recordTakeover } from './takeover-steps.js';
 
 const WAIT_FOR_PROOF_SECONDS = 15;
+const MAX_REMEMBERED = 64;
+const remembered = (difference: string): string => difference.slice(0, 1024);
 
 /**
  * The first reconcile of a server the Python operator created: its credentials Secret (nobody's)
@@ -41,12 +43,13 @@ export async function takeOverServer(deps: HandlerDeps, server: PostgreSQLServer
 export async function reportAdoptionDifferences(deps: HandlerDeps, server: PostgreSQLServer, observed: ServerObservation): Promise<void> {
   const adoption = server.status?.adoption;
   const reported = adoption?.differencesReported ?? [];
-  const fresh = (observed.adoptionDifferences ?? []).filter((d) => !reported.includes(d));
+  const fresh = (observed.adoptionDifferences ?? []).filter((d) => !reported.includes(remembered(d)));
   if (!adoption || fresh.length === 0) return;
   for (const difference of fresh) {
     await deps.events.record(server, 'Normal', 'AdoptionDifference', `taken over from the Python operator: ${difference}`);
   }
-  const differencesReported = [...reported, ...fresh];
+  // Within the CRD's bounds (items of at most 1024 characters, at most 64 of them; the oldest go first).
+  const differencesReported = [...reported, ...fresh.map(remembered)].slice(-MAX_REMEMBERED);
   await deps.servers.patchStatus(server.metadata.namespace, server.metadata.name, { adoption: { ...adoption, differencesReported } });
   server.status = { ...server.status, adoption: { ...adoption, differencesReported } };
 }
