@@ -63,6 +63,7 @@ function start(kind: CrPlan['kind'], obj: PostgreSQLServer | PostgreSQLDatabase)
       : state === 'own'
         ? ['not from the Python operator (no kopf finalizer or annotation, no status.deployment): reconciled as usual']
         : [`from the Python operator: ${marks.join(', ')}`];
+  if (obj.metadata.deletionTimestamp) lines.push('being deleted: this operator carries out the deletion (as the Python operator would have)');
   return { kind, namespace: obj.metadata.namespace, name: obj.metadata.name, state, lines, blockers: [] };
 }
 

@@ -93,7 +93,7 @@ describe('takeover from the Python operator (statefulset backend, real PostgreSQ
     await h.stopOperator();
     await h.kube.core.createNamespace({ body: { metadata: { name: 'hybridcloud' } } });
     // The server and what the Python operator did in it (hybridcloud/backends/pgclient.py).
-    await pythonDatabases(h, [['legacy_app', 'app-password-q1'], ['pending_app', 'lost-password'], ['wrong_app', 'right-password'], ['orphan_app', 'orphan-password']]);
+    await pythonDatabases(h, [['legacy_app', 'app-password-q1'], ['pending_app', 'lost-password'], ['wrong_app', 'right-password'], ['orphan_app', 'orphan-password'], ['early_app', 'early-password']]);
 
     await createStored(h, kopfCr('PostgreSQLServer', 'legacy', { size: { class: 'small', storageGB: 10 }, credentialsSecret: 'legacy-postgres-credentials' }));
     await h.create(pythonCredentialsSecret('legacy-postgres-credentials', { username: ADMIN, password: ADMIN_PASSWORD, dbname: 'postgres', host: 'legacy-postgresql.default.svc.cluster.local' }));
@@ -125,6 +125,11 @@ spec: { serverRef: { name: legacy }, credentialsSecret: somebodys-secret }`);
     // A stored CR without spec.size.storageGB (the Python CRD did not require it).
     await createStored(h, kopfCr('PostgreSQLServer', 'sizeless', { size: { class: 'small' }, credentialsSecret: 'sizeless-credentials' }));
 
+    // Deleted while no operator ran: only kopf's finalizer holds it.
+    await createStored(h, kopfCr('PostgreSQLDatabase', 'early-app', { serverRef: { name: 'legacy' }, credentialsSecret: 'early-app-credentials' }));
+    await h.create(pythonCredentialsSecret('early-app-credentials', { username: 'early_app', password: 'early-password', dbname: 'early_app', host: 'x' }));
+    await h.delete('PostgreSQLDatabase', 'early-app');
+
     before = await verifiers();
     h.api.resetCounts();
     migrateBefore = await migrate();
@@ -145,9 +150,10 @@ spec: { serverRef: { name: legacy }, credentialsSecret: somebodys-secret }`);
     expect(blockOf(text, 'PostgreSQLDatabase default/stranger-app')).toMatch(/not from the Python operator[\s\S]*BLOCKED: Secret somebodys-secret belongs to nobody/);
     expect(blockOf(text, 'PostgreSQLServer default/blocked')).toMatch(/BLOCKED: Secret blocked-postgres-credentials does not log in as pyadmin/);
     expect(blockOf(text, 'PostgreSQLDatabase default/orphan-app')).toMatch(/BLOCKED: PostgreSQLServer blocked is missing, not running or not taken over/);
+    expect(blockOf(text, 'PostgreSQLDatabase default/early-app')).toMatch(/being deleted: this operator carries out the deletion/);
     expect(blockOf(text, 'PostgreSQLServer default/sizeless')).toMatch(/BLOCKED: spec.size.storageGB is missing/);
     expect(blockOf(text, 'PostgreSQLServer default/ghost')).toMatch(/server: does not exist[\s\S]*BLOCKED: Secret ghost-postgres-credentials cannot be proven by a login as the admin \(the server does not exist\); annotate the PostgreSQLServer with hybridcloud.maibornwolff.de\/adopt-unproven-secret=true/);
-    expect(text).toMatch(/^Summary: 3 to take over, 6 blocked, 0 already taken over, 1 not from the Python operator$/m);
+    expect(text).toMatch(/^Summary: 4 to take over, 6 blocked, 0 already taken over, 1 not from the Python operator$/m);
     // Read-only: nothing written by migrate.
     expect(Object.keys(h.api.requestCountsFor('migrate')).filter((k) => /^(POST|PUT|PATCH|DELETE)/.test(k))).toEqual([]);
   });
@@ -262,6 +268,12 @@ spec: { serverRef: { name: legacy }, credentialsSecret: somebodys-secret }`);
     h.operator!['servers'].enqueue('default', 'blocked'); // what the periodic resync does
     await waitFor(async () => (await h.get('PostgreSQLDatabase', 'orphan-app')) === undefined, 30_000, () => 'orphan-app released');
     const left = await h.kubelet.query("SELECT (SELECT count(*) FROM pg_database WHERE datname = 'orphan_app') + (SELECT count(*) FROM pg_roles WHERE rolname = 'orphan_app') AS n");
+    expect(Number(left.rows[0].n)).toBe(0);
+  });
+
+  it('deletes a CR deleted before this operator ever ran (only kopf finalizer): the database dropped by name', async () => {
+    await waitFor(async () => (await h.get('PostgreSQLDatabase', 'early-app')) === undefined, 30_000, () => 'early-app released');
+    const left = await h.kubelet.query("SELECT (SELECT count(*) FROM pg_database WHERE datname = 'early_app') + (SELECT count(*) FROM pg_roles WHERE rolname = 'early_app') AS n");
     expect(Number(left.rows[0].n)).toBe(0);
   });
 
