@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import { Harness, testConfig, waitFor } from '../support/operator-harness.js';
+import { freePort } from '../support/entry-process.js';
 import { OperatorProcess } from '../support/operator-process.js';
 import { ADMIN, ADMIN_PASSWORD, createStored, kopfCr, pythonCredentialsSecret, pythonDatabases, pythonTmpSecret, runningServer } from '../support/python-operator-fixtures.js';
 
@@ -20,8 +21,10 @@ describe('takeover from the Python operator, killed in the middle', () => {
   const processes: OperatorProcess[] = [];
   let verifier = '';
 
+  let httpPort = 0;
   const start = (): OperatorProcess => {
-    const p = new OperatorProcess(h.api.kubeConfig(), testConfig(h.pg.port, CONFIG));
+    // Each process serves health on a free port (another process may hold 8080; a busy port ends the operator).
+    const p = new OperatorProcess(h.api.kubeConfig(), testConfig(h.pg.port, { ...CONFIG, http_port: httpPort }));
     processes.push(p);
     p.start();
     return p;
@@ -46,6 +49,7 @@ describe('takeover from the Python operator, killed in the middle', () => {
 
   beforeAll(async () => {
     h = await Harness.start({ config: CONFIG });
+    httpPort = await freePort();
     await h.stopOperator();
     await pythonDatabases(h, [['kept_app', 'kept-password-1'], ['reset_app', 'forgotten']]);
     await createStored(h, kopfCr('PostgreSQLServer', 'legacy', { size: { class: 'small', storageGB: 10 }, credentialsSecret: 'legacy-postgres-credentials' }));
