@@ -50,11 +50,38 @@ export interface ServerSpec {
   serverParameters?: Record<string, string | number>;
   maintenance?: { window?: { weekday: Weekday; starttime: string } };
   highavailability?: { enabled?: boolean };
+  /** Only for backend `external`: which existing server this object stands for. */
+  external?: ExternalServerRef;
+  /** Which other namespaces may put databases on this server (default: none). */
+  sharing?: Sharing;
   credentialsSecret: string;
 }
 
+/** Exactly one of the two is set (the CRD checks it). */
+export interface ExternalServerRef {
+  /** A Secret in the server's namespace with host, port, username, password, sslmode, ca.crt, dbname. */
+  adminSecretRef?: { name: string };
+  /** A server the operator config declares (`backends.external.servers`). */
+  server?: string;
+}
+
+export interface Sharing {
+  /** Namespaces granted by name. */
+  namespaces?: string[];
+  /** Namespaces granted by their labels. */
+  namespaceSelector?: LabelSelector;
+  /** Databases one granted namespace may have on the server (the server's own namespace is not limited). */
+  maxDatabasesPerNamespace?: number;
+}
+
+export interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: Array<{ key: string; operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist'; values?: string[] }>;
+}
+
 export interface DatabaseSpec {
-  serverRef: { name: string };
+  /** `namespace` defaults to the database's own namespace. */
+  serverRef: { name: string; namespace?: string };
   database?: { charset?: string; collation?: string; extensions?: string[] };
   credentialsSecret: string;
 }

@@ -7,7 +7,7 @@ import type { ReconcileOutcome } from '../reconcile/controller.js';
 import { readyOf } from '../reconcile/conditions.js';
 import { chooseBackend } from './backend-choice.js';
 import { afterAttempt, attemptsFor, nextStep, notConvergingMessage, type ConvergencePolicy } from './convergence.js';
-import { credentialsData } from './credentials.js';
+import { credentialsData, endpointData } from './credentials.js';
 import type { HandlerDeps } from './deps.js';
 import { ensureFinalizer, writeStatus } from './object-ops.js';
 import { beginReset, completeReset, loadPassword, type PasswordScope, type StoredPassword } from './password-store.js';
@@ -84,13 +84,15 @@ async function serve(
   const endpoint = observed.endpoint as Endpoint;
   const wantsReset = server.metadata.labels?.[ACTION_LABEL] === RESET_PASSWORD_ACTION;
   let password = run.stored.password;
+  let resetDone = wantsReset;
   if (wantsReset || run.stored.pending) {
     const reset = await resetAdminPassword(deps, server, run, endpoint);
     if (!('password' in reset)) return reset;
     password = reset.password;
+    resetDone = wantsReset && !reset.refused;
   }
   await publishCredentials(deps, server, run, endpoint, password);
-  if (wantsReset) await finishReset(deps, server);
+  if (resetDone) await finishReset(deps, server);
   if (stuck) return void (await reportNotConverging(deps, server, run, { endpoint, stuck }, log));
   if (run.ctx.requestedAction) await finishAction(deps, server, run.backend, run.ctx.requestedAction);
   await reportReady(deps, server, run, observed, log);
@@ -212,8 +214,12 @@ async function prepare(deps: HandlerDeps, server: PostgreSQLServer): Promise<Ser
 }
 
 async function publishCredentials(deps: HandlerDeps, server: PostgreSQLServer, run: ServerRun, endpoint: Endpoint, password: string): Promise<void> {
-  const admin = run.backend.adminConnection({ ...run.ctx, adminPassword: password }, endpoint);
-  const data = credentialsData({ endpoint, database: 'postgres', username: admin.user, password, caCert: endpoint.caCert ?? admin.caCert });
+  const admin = await run.backend.adminConnection({ ...run.ctx, adminPassword: password }, endpoint);
+  const caCert = endpoint.caCert ?? admin.caCert;
+  // Confidential admin credentials (a server the operator config declares) never leave where they are kept.
+  const data = admin.confidential
+    ? endpointData(endpoint, caCert)
+    : credentialsData({ endpoint, database: admin.database, username: admin.user, password: admin.password, caCert });
   const { namespace, name } = server.metadata;
   const written = await deps.secrets.write(namespace, server.spec.credentialsSecret, ownerReference(server), data, serverLabels(name), run.credentials);
   if (written === 'created' && server.status?.endpoint) {
@@ -229,7 +235,7 @@ async function reportReady(deps: HandlerDeps, server: PostgreSQLServer, run: Ser
     message: observed.warning ? `server is ready; ${observed.warning}` : 'server is ready',
     fields: {
       backend: run.backend.name,
-      version: run.ctx.resolved.version,
+      version: observed.version ?? run.ctx.resolved.version,
       sizeClass: run.ctx.resolved.sizeClass,
       endpoint: { host: endpoint.host, port: endpoint.port, sslmode: endpoint.sslmode },
       backendState: run.ctx.state,
@@ -303,15 +309,22 @@ async function boundedUpdate(
 }
 
 /** Applies a pending (or new) admin password; kill-safe because the pending one is stored first. */
-async function resetAdminPassword(deps: HandlerDeps, server: PostgreSQLServer, run: ServerRun, endpoint: Endpoint): Promise<{ password: string } | ReconcileOutcome> {
+async function resetAdminPassword(deps: HandlerDeps, server: PostgreSQLServer, run: ServerRun, endpoint: Endpoint): Promise<{ password: string; refused?: boolean } | ReconcileOutcome> {
   const { backend, ctx, scope, stored } = run;
   const pending = await beginReset(deps.secrets, scope, stored);
   const result = await deps.backendCall(backend.name, 'setAdminPassword', () => backend.setAdminPassword(ctx, pending, endpoint));
+  if (result.refused) {
+    // Nothing was changed: the pending password is dropped and the request with it.
+    await completeReset(deps.secrets, scope, stored, stored.password);
+    await deps.servers.patchMetadata(server.metadata.namespace, server.metadata.name, { labels: { [ACTION_LABEL]: null } });
+    await deps.events.record(server, 'Warning', 'PasswordResetRefused', result.message);
+    return { password: stored.password, refused: true };
+  }
   if (!result.applied) {
     return reportPending(deps, server, Reason.ResettingPassword, result.message, result.retryAfterSeconds ?? DEFAULT_PENDING_SECONDS, result.state ?? ctx.state);
   }
   await completeReset(deps.secrets, scope, stored, pending);
-  const admin = backend.adminConnection(ctx, endpoint);
+  const admin = await backend.adminConnection(ctx, endpoint);
   await deps.pools.invalidate(admin.host, admin.port);
   return { password: pending };
 }
