@@ -11,6 +11,8 @@ import { SecretStore } from './handlers/secret-store.js';
 import { SettledObservations } from './handlers/settled-observations.js';
 import { reconcileServer } from './handlers/server-handler.js';
 import { reconcileTable } from './handlers/table-handler.js';
+import { recountDatabases } from './handlers/server-counts.js';
+import { isOnServer, serverRefOf } from './handlers/sharing.js';
 import { createKubeClients, type KubeClients } from './k8s/clients.js';
 import { CustomResourceClient } from './k8s/custom-resources.js';
 import { EventRecorder } from './k8s/events.js';
@@ -88,13 +90,19 @@ export class Operator {
       databases: databaseClient,
       tables: tableClient,
       serverCache: { get: (ns, name) => this.serverWatcher.get(ns, name) },
-      databaseCache: { get: (ns, name) => this.databaseWatcher.get(ns, name) },
       settled: new SettledObservations(),
+      databaseCache: { get: (ns, name) => this.databaseWatcher.get(ns, name), list: () => this.databaseWatcher.list() },
+      namespaceLabels: (ns) => {
+        const found = this.namespaceWatcher.get(undefined, ns);
+        return found ? (found.metadata?.labels ?? {}) : undefined;
+      },
       tableCache: { get: (ns, name) => this.tableWatcher.get(ns, name) },
       backendCall: (backend, operation, call) => this.timedBackendCall(backend, operation, call),
       onServerReady: (ns, name) => this.enqueueDatabasesOf(ns, name),
       onDatabaseReady: (ns, name) => this.enqueueTablesOf(ns, name),
+      onDatabaseChanged: (ns, name) => this.recountSoon(ns, name),
     };
+    this.deps = deps;
     this.servers = new Controller(controllerOpts(SERVER_KIND), (ns, name, l) => reconcileServer(deps, ns, name, l));
     this.databases = new Controller(controllerOpts(DATABASE_KIND), (ns, name, l) => reconcileDatabase(deps, ns, name, l));
     this.tables = new Controller(controllerOpts(TABLE_KIND), (ns, name, l) => reconcileTable(deps, ns, name, l));
@@ -110,8 +118,24 @@ export class Operator {
     this.servers.attach(this.serverWatcher);
     this.databases.attach(this.databaseWatcher);
     this.tables.attach(this.tableWatcher);
-    this.watchers.push(secretWatcher as Watcher<k8s.KubernetesObject>, workloadWatcher as Watcher<k8s.KubernetesObject>, this.serverWatcher, this.databaseWatcher, this.tableWatcher);
+    // Namespace labels grant databases from other namespaces (spec.sharing.namespaceSelector): a
+    // label change is seen at once, without a restart. Namespaces are cluster-scoped, and their
+    // names and labels are all that is read.
+    const onNamespace = (ns: k8s.V1Namespace) => this.enqueueForeignDatabasesIn(ns.metadata?.name);
+    this.namespaceWatcher = new Watcher<k8s.V1Namespace>(this.kc, [this.namespaceSource()], { add: onNamespace, update: onNamespace }, log);
+    this.watchers.push(
+      secretWatcher as Watcher<k8s.KubernetesObject>,
+      workloadWatcher as Watcher<k8s.KubernetesObject>,
+      this.serverWatcher,
+      this.databaseWatcher,
+      this.tableWatcher,
+      this.namespaceWatcher as Watcher<k8s.KubernetesObject>,
+    );
   }
+
+  private readonly namespaceWatcher: Watcher<k8s.V1Namespace>;
+  private readonly deps: HandlerDeps;
+  private readonly recounts = new Map<string, { timer: NodeJS.Timeout; done: Promise<void>; finish: () => void }>();
 
   private readonly serverWatcher: Watcher<PostgreSQLServer & k8s.KubernetesObject>;
   private readonly databaseWatcher: Watcher<PostgreSQLDatabase & k8s.KubernetesObject>;
@@ -177,11 +201,21 @@ export class Operator {
   /** Waits until no key is queued or in flight (tests and benchmarks). */
   async whenIdle(): Promise<void> {
     await Promise.all([this.servers.queue.whenIdle(), this.databases.queue.whenIdle(), this.tables.queue.whenIdle()]);
+    // Database counts still to be written are part of the work (they follow a database's change).
+    while (this.recounts.size) {
+      await Promise.all([...this.recounts.values()].map((r) => r.done));
+      await Promise.all([this.servers.queue.whenIdle(), this.databases.queue.whenIdle(), this.tables.queue.whenIdle()]);
+    }
   }
 
   /** Graceful stop: no new keys, keys in flight finish within the bound, watches and pools close. */
   async stop(timeoutMs = 20_000): Promise<boolean> {
     this.reconciling = false;
+    for (const r of this.recounts.values()) {
+      clearTimeout(r.timer);
+      r.finish();
+    }
+    this.recounts.clear();
     const finished = await Promise.all([this.servers.queue.shutdown(timeoutMs), this.databases.queue.shutdown(timeoutMs), this.tables.queue.shutdown(timeoutMs)]);
     await Promise.all([...this.watchers.map((w) => w.stop()), this.events.flush()]);
     await this.pools.closeAll();
@@ -189,9 +223,10 @@ export class Operator {
     return finished.every(Boolean);
   }
 
+  /** Every database on the server, from any namespace. */
   private enqueueDatabasesOf(namespace: string, server: string): void {
-    for (const db of this.databaseWatcher.list(namespace)) {
-      if (db.spec.serverRef.name === server) this.databases.enqueue(namespace, db.metadata.name);
+    for (const db of this.databaseWatcher.list()) {
+      if (isOnServer(db, { namespace, name: server })) this.databases.enqueue(db.metadata.namespace, db.metadata.name);
     }
   }
 
@@ -199,6 +234,43 @@ export class Operator {
     for (const table of this.tableWatcher.list(namespace)) {
       if (table.spec.databaseRef?.name === database) this.tables.enqueue(namespace, table.metadata.name);
     }
+  }
+
+  /** The databases of a namespace that live on another namespace's server (their grant may have changed). */
+  private enqueueForeignDatabasesIn(namespace: string | undefined): void {
+    if (!namespace || !this.reconciling) return;
+    for (const db of this.databaseWatcher.list(namespace)) {
+      if (serverRefOf(db).namespace !== namespace) this.databases.enqueue(namespace, db.metadata.name);
+    }
+  }
+
+  /**
+   * A server's database counts, written a moment after a database changed (the cache has caught up
+   * by then, and a burst of changes makes one write).
+   */
+  private recountSoon(namespace: string, name: string): void {
+    const key = `${namespace}/${name}`;
+    if (this.recounts.has(key)) return;
+    let finish: () => void = () => undefined;
+    const done = new Promise<void>((resolve) => (finish = resolve));
+    const timer = setTimeout(() => {
+      const write = this.reconciling ? recountDatabases(this.deps, namespace, name) : Promise.resolve();
+      write
+        .catch((err: unknown) => this.opts.log.warn({ err, server: key }, 'could not write the database counts'))
+        .finally(() => {
+          this.recounts.delete(key);
+          finish();
+        });
+    }, RECOUNT_DELAY_MS);
+    timer.unref();
+    this.recounts.set(key, { timer, done, finish });
+  }
+
+  private namespaceSource(): WatchSource<k8s.V1Namespace> {
+    return {
+      path: '/api/v1/namespaces',
+      list: () => listInPages((limit, _continue) => this.kube.core.listNamespace({ limit, _continue })),
+    };
   }
 
   /**
@@ -260,5 +332,6 @@ export class Operator {
 }
 
 const MANAGED_SELECTOR = `${LABEL_MANAGED_BY}=${MANAGED_BY}`;
+const RECOUNT_DELAY_MS = 1000;
 
 export type { ReconcileResult };

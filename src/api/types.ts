@@ -112,6 +112,10 @@ export interface ServerStatus {
   backendState?: Record<string, unknown>;
   /** Set once when this operator took over a server the Python (kopf) operator created. */
   adoption?: Adoption;
+  /** PostgreSQLDatabases on the server (all namespaces), as of its last reconcile. */
+  databases?: number;
+  /** The same per namespace. */
+  databasesPerNamespace?: Record<string, number>;
   /** Update attempts for the current generation that did not make a difference go away. */
   convergence?: Convergence;
 }
@@ -150,6 +154,8 @@ export interface DatabaseStatus {
   username?: string;
   /** uid of the PostgreSQLServer the database lives in, to detect a server re-created under the same name. */
   serverUid?: string;
+  /** `namespace/name` of that server (printer column). */
+  server?: string;
 }
 
 export interface PostgreSQLServer {

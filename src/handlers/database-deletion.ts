@@ -9,6 +9,7 @@ import type { HandlerDeps } from './deps.js';
 import { removeFinalizer } from './object-ops.js';
 import { reportPending } from './reporting.js';
 import { serverAccess } from './server-access.js';
+import { serverRefOf } from './sharing.js';
 
 /**
  * Drops the database and its role (connections terminated first), or keeps everything when the
@@ -17,7 +18,8 @@ import { serverAccess } from './server-access.js';
  */
 export async function deleteDatabase(deps: HandlerDeps, db: PostgreSQLDatabase, log: Logger): Promise<ReconcileOutcome> {
   if (!db.metadata.finalizers?.includes(FINALIZER)) return {};
-  const server = deps.serverCache.get(db.metadata.namespace, db.spec.serverRef.name);
+  const ref = serverRefOf(db);
+  const server = deps.serverCache.get(ref.namespace, ref.name);
   const ours = server && (!db.status?.serverUid || db.status.serverUid === server.metadata.uid);
   if (!server || !ours || server.metadata.deletionTimestamp || !db.status?.database) {
     await removeFinalizer(deps.databases, db);
@@ -42,5 +44,6 @@ export async function deleteDatabase(deps: HandlerDeps, db: PostgreSQLDatabase, 
     await deps.events.record(db, 'Normal', 'Kept', `database ${name} and its role kept (the backend is configured to keep data)`);
   }
   await removeFinalizer(deps.databases, db);
+  deps.onDatabaseChanged?.(ref.namespace, ref.name);
   return {};
 }

@@ -15,6 +15,7 @@ import type { SecretRead } from './secret-store.js';
 import { ownerReference, serverContext } from './server-access.js';
 import { serverLabels } from './labels.js';
 import { serverStoreName } from './names.js';
+import { databaseCounts } from './sharing.js';
 import { deleteServer } from './server-deletion.js';
 import { failWith, reportFailure, reportPending } from './reporting.js';
 
@@ -229,11 +230,14 @@ async function publishCredentials(deps: HandlerDeps, server: PostgreSQLServer, r
 
 async function reportReady(deps: HandlerDeps, server: PostgreSQLServer, run: ServerRun, observed: ServerObservation, log: Logger): Promise<void> {
   const endpoint = observed.endpoint as Endpoint;
+  // A new generation may have changed spec.sharing: the databases look at their grant again.
+  const generationChanged = server.status?.observedGeneration !== server.metadata.generation;
   const { reasonChanged } = await writeStatus(deps.servers, server, {
     status: 'True',
     reason: Reason.Available,
     message: observed.warning ? `server is ready; ${observed.warning}` : 'server is ready',
     fields: {
+      ...databaseCounts(server, deps.databaseCache.list()),
       backend: run.backend.name,
       version: observed.version ?? run.ctx.resolved.version,
       sizeClass: run.ctx.resolved.sizeClass,
@@ -246,8 +250,8 @@ async function reportReady(deps: HandlerDeps, server: PostgreSQLServer, run: Ser
   if (reasonChanged) {
     await deps.events.record(server, 'Normal', 'Ready', `server is ready at ${endpoint.host}:${endpoint.port}`);
     log.info({ backend: run.backend.name }, 'server ready');
-    deps.onServerReady?.(server.metadata.namespace, server.metadata.name);
   }
+  if (reasonChanged || generationChanged) deps.onServerReady?.(server.metadata.namespace, server.metadata.name);
   if (observed.warning) await deps.events.record(server, 'Warning', 'ActionRequired', observed.warning);
 }
 
@@ -344,4 +348,5 @@ async function finishReset(deps: HandlerDeps, server: PostgreSQLServer): Promise
   await deps.servers.patchMetadata(server.metadata.namespace, server.metadata.name, { labels: { [ACTION_LABEL]: null } });
   await deps.events.record(server, 'Normal', 'PasswordReset', `admin password reset; Secret ${server.spec.credentialsSecret} updated`);
 }
+
 

@@ -8,7 +8,7 @@ type Rule = { apiGroups?: string[]; resources?: string[]; verbs: string[] };
 
 const VERBS: Record<string, string> = { GET: 'get', LIST: 'list', WATCH: 'watch', POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: 'delete' };
 const GROUPS: Record<string, string> = {
-  secrets: '', services: '', persistentvolumeclaims: '', events: '', pods: '', configmaps: '',
+  secrets: '', services: '', persistentvolumeclaims: '', events: '', pods: '', configmaps: '', namespaces: '',
   statefulsets: 'apps', leases: 'coordination.k8s.io',
   postgresqlservers: GROUP, postgresqldatabases: GROUP, postgresqltables: GROUP,
 };
