@@ -92,10 +92,7 @@ export class Operator {
       serverCache: { get: (ns, name) => this.serverWatcher.get(ns, name) },
       settled: new SettledObservations(),
       databaseCache: { get: (ns, name) => this.databaseWatcher.get(ns, name), list: () => this.databaseWatcher.list() },
-      namespaceLabels: (ns) => {
-        const found = this.namespaceWatcher.get(undefined, ns);
-        return found ? (found.metadata?.labels ?? {}) : undefined;
-      },
+      namespaceLabels: (ns) => this.namespaceLabels(ns),
       tableCache: { get: (ns, name) => this.tableWatcher.get(ns, name) },
       backendCall: (backend, operation, call) => this.timedBackendCall(backend, operation, call),
       onServerReady: (ns, name) => this.enqueueDatabasesOf(ns, name),
@@ -118,22 +115,11 @@ export class Operator {
     this.servers.attach(this.serverWatcher);
     this.databases.attach(this.databaseWatcher);
     this.tables.attach(this.tableWatcher);
-    // Namespace labels grant databases from other namespaces (spec.sharing.namespaceSelector): a
-    // label change is seen at once, without a restart. Namespaces are cluster-scoped, and their
-    // names and labels are all that is read.
-    const onNamespace = (ns: k8s.V1Namespace) => this.enqueueForeignDatabasesIn(ns.metadata?.name);
-    this.namespaceWatcher = new Watcher<k8s.V1Namespace>(this.kc, [this.namespaceSource()], { add: onNamespace, update: onNamespace }, log);
-    this.watchers.push(
-      secretWatcher as Watcher<k8s.KubernetesObject>,
-      workloadWatcher as Watcher<k8s.KubernetesObject>,
-      this.serverWatcher,
-      this.databaseWatcher,
-      this.tableWatcher,
-      this.namespaceWatcher as Watcher<k8s.KubernetesObject>,
-    );
+    this.watchers.push(secretWatcher as Watcher<k8s.KubernetesObject>, workloadWatcher as Watcher<k8s.KubernetesObject>, this.serverWatcher, this.databaseWatcher, this.tableWatcher);
   }
 
-  private readonly namespaceWatcher: Watcher<k8s.V1Namespace>;
+  /** Started the first time a grant by label is checked (see namespaceLabels). */
+  private namespaceWatcher?: Watcher<k8s.V1Namespace>;
   private readonly deps: HandlerDeps;
   private readonly recounts = new Map<string, { timer: NodeJS.Timeout; done: Promise<void>; finish: () => void }>();
 
@@ -217,7 +203,7 @@ export class Operator {
     }
     this.recounts.clear();
     const finished = await Promise.all([this.servers.queue.shutdown(timeoutMs), this.databases.queue.shutdown(timeoutMs), this.tables.queue.shutdown(timeoutMs)]);
-    await Promise.all([...this.watchers.map((w) => w.stop()), this.events.flush()]);
+    await Promise.all([...this.watchers.map((w) => w.stop()), this.namespaceWatcher?.stop(), this.events.flush()]);
     await this.pools.closeAll();
     await this.backends.closeAll();
     return finished.every(Boolean);
@@ -264,6 +250,25 @@ export class Operator {
     }, RECOUNT_DELAY_MS);
     timer.unref();
     this.recounts.set(key, { timer, done, finish });
+  }
+
+  /**
+   * A namespace's labels, for grants by spec.sharing.namespaceSelector; undefined until known.
+   * Namespaces are watched only once a server grants by label (an operator without such servers
+   * never reads them), so that a label change is seen at once, without a restart. Namespaces are
+   * cluster-scoped; their names and labels are all that is read.
+   */
+  private namespaceLabels(namespace: string): Record<string, string> | undefined {
+    if (!this.namespaceWatcher) {
+      const onNamespace = (ns: k8s.V1Namespace) => this.enqueueForeignDatabasesIn(ns.metadata?.name);
+      const watcher = new Watcher<k8s.V1Namespace>(this.kc, [this.namespaceSource()], { add: onNamespace, update: onNamespace }, this.opts.log);
+      this.namespaceWatcher = watcher;
+      // Not among `watchers`: without the permission to read namespaces only the grants by label
+      // wait (their databases say so), instead of the whole operator failing its health checks.
+      void watcher.start();
+    }
+    if (!this.namespaceWatcher.synced) return undefined;
+    return this.namespaceWatcher.get(undefined, namespace)?.metadata?.labels ?? {};
   }
 
   private namespaceSource(): WatchSource<k8s.V1Namespace> {

@@ -1,12 +1,12 @@
 import type { Logger } from 'pino';
-import { ACTION_LABEL, DATABASE_KIND, RESET_PASSWORD_ACTION } from '../api/constants.js';
+import { ACTION_LABEL, DATABASE_KIND, RESET_PASSWORD_ACTION, SERVER_KIND } from '../api/constants.js';
 import { Reason } from '../api/conditions.js';
 import type { PostgreSQLDatabase, PostgreSQLServer } from '../api/types.js';
 import type { ReconcileOutcome } from '../reconcile/controller.js';
 import { readyOf } from '../reconcile/conditions.js';
 import { isSettled } from '../reconcile/object-state.js';
 import { validatePgName } from '../postgres/index.js';
-import { isGranted, pgNameFor, serverRefOf, withinQuota } from './sharing.js';
+import { grantOf, pgNameFor, serverRefOf, withinQuota } from './sharing.js';
 import { credentialsData } from './credentials.js';
 import type { HandlerDeps } from './deps.js';
 import { ensureFinalizer, writeStatus } from './object-ops.js';
@@ -20,6 +20,7 @@ import { deleteDatabase } from './database-deletion.js';
 import { applyDatabase, applyRolePassword } from './database-sql.js';
 
 const WAIT_FOR_SERVER_SECONDS = 15;
+const LABELS_WAIT_SECONDS = 2;
 /** The condition a database carries while its namespace's grant is withdrawn (it keeps working). */
 export const GRANT_REVOKED = 'GrantRevoked';
 
@@ -112,7 +113,9 @@ async function findServer(deps: HandlerDeps, db: PostgreSQLDatabase): Promise<Fo
   const pgName = db.status?.database ?? pgNameFor(db, ref.namespace);
   const nameProblem = validatePgName(pgName);
   if (nameProblem) return failWith(deps, db, Reason.InvalidName, `database name "${pgName}" (from ${ref.namespace === namespace ? 'metadata.name' : 'the namespace and metadata.name'}): ${nameProblem}`);
-  const revoked = await checkGrant(deps, db, server);
+  const grant = await checkGrant(deps, db, server);
+  if (grant === 'unknown') return reportPending(deps, db, Reason.Pending, `waiting for the labels of namespace ${namespace}: PostgreSQLServer ${ref.namespace}/${ref.name} grants by label (the operator needs to list and watch namespaces)`, LABELS_WAIT_SECONDS) as Promise<{ requeueAfterSeconds: number }>;
+  const revoked = grant === 'revoked';
   if (!serverUsable(server)) {
     return reportPending(deps, db, Reason.WaitingForServer, `waiting for PostgreSQLServer ${ref.namespace}/${ref.name} to be ready`, WAIT_FOR_SERVER_SECONDS) as Promise<{ requeueAfterSeconds: number }>;
   }
@@ -121,22 +124,25 @@ async function findServer(deps: HandlerDeps, db: PostgreSQLDatabase): Promise<Fo
 
 /**
  * A database from another namespace needs the server's grant (spec.sharing) and a place in its
- * namespace's quota before anything is made. One made before a grant was withdrawn stays (true).
+ * namespace's quota before anything is made. One made before its grant was withdrawn stays
+ * (`revoked`); while a label grant cannot be decided yet (`unknown`), a made one carries on.
  */
-async function checkGrant(deps: HandlerDeps, db: PostgreSQLDatabase, server: PostgreSQLServer): Promise<boolean> {
+async function checkGrant(deps: HandlerDeps, db: PostgreSQLDatabase, server: PostgreSQLServer): Promise<'ok' | 'revoked' | 'unknown'> {
   const { namespace } = db.metadata;
-  if (namespace === server.metadata.namespace) return false;
+  if (namespace === server.metadata.namespace) return 'ok';
   const made = !!db.status?.database && db.status.serverUid === server.metadata.uid;
   const serverName = `${server.metadata.namespace}/${server.metadata.name}`;
-  if (!isGranted(server, namespace, deps.namespaceLabels(namespace))) {
-    if (made) return true;
+  const grant = grantOf(server, namespace, (ns) => deps.namespaceLabels(ns));
+  if (grant === 'unknown') return made ? 'ok' : 'unknown';
+  if (grant === 'refused') {
+    if (made) return 'revoked';
     return failWith(deps, db, Reason.NotPermitted, `namespace ${namespace} is not granted by PostgreSQLServer ${serverName} (its spec.sharing lists the namespaces that may use it)`);
   }
   if (!made && !withinQuota(db, server, deps.databaseCache.list())) {
     const max = server.spec.sharing?.maxDatabasesPerNamespace ?? 0;
     return failWith(deps, db, Reason.QuotaExceeded, `namespace ${namespace} has its ${max} database(s) on PostgreSQLServer ${serverName} (spec.sharing.maxDatabasesPerNamespace)`);
   }
-  return false;
+  return 'ok';
 }
 
 /**
@@ -197,6 +203,7 @@ async function reportReady(deps: HandlerDeps, db: PostgreSQLDatabase, server: Po
   const serverName = `${server.metadata.namespace}/${server.metadata.name}`;
   const revokedMessage = `namespace ${db.metadata.namespace} is no longer granted by PostgreSQLServer ${serverName}; this database keeps working, but no new one can be made`;
   const hadWarning = db.status?.conditions?.some((c) => c.type === GRANT_REVOKED);
+  const admitted = db.metadata.namespace !== server.metadata.namespace && !db.status?.database;
   const { reasonChanged } = await writeStatus(deps.databases, db, {
     status: 'True',
     reason: Reason.Available,
@@ -210,5 +217,9 @@ async function reportReady(deps: HandlerDeps, db: PostgreSQLDatabase, server: Po
     deps.onDatabaseReady?.(db.metadata.namespace, db.metadata.name);
     log.info({ database: pgName }, 'database ready');
     deps.onDatabaseChanged?.(server.metadata.namespace, server.metadata.name);
+    if (admitted) {
+      // The server's owners see who uses their server from elsewhere.
+      await deps.events.record({ ...server, kind: SERVER_KIND }, 'Normal', 'DatabaseAdmitted', `database ${pgName} made for PostgreSQLDatabase ${db.metadata.namespace}/${db.metadata.name}`);
+    }
   }
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { PostgreSQLDatabase, PostgreSQLServer } from '../api/types.js';
 import { validatePgName } from '../postgres/index.js';
-import { databaseCounts, isGranted, matchesSelector, pgNameFor, withinQuota } from './sharing.js';
+import { databaseCounts, grantOf, matchesSelector, pgNameFor, withinQuota } from './sharing.js';
 
 const server = (sharing?: PostgreSQLServer['spec']['sharing']): PostgreSQLServer => ({
   apiVersion: 'v1',
@@ -30,14 +30,21 @@ describe('sharing', () => {
     expect(matchesSelector({ matchExpressions: [{ key: 'team', operator: 'Exists' }, { key: 'prod', operator: 'DoesNotExist' }] }, labels)).toBe(true);
   });
 
-  it('grants the own namespace always, others by list or selector, unknown labels never', () => {
+  it('grants the own namespace always, others by list or selector; reads labels only for the selector', () => {
     const s = server({ namespaces: ['team-a'], namespaceSelector: { matchLabels: { shared: 'yes' } } });
-    expect(isGranted(server(), 'platform', undefined)).toBe(true);
-    expect(isGranted(server(), 'team-a', {})).toBe(false);
-    expect(isGranted(s, 'team-a', undefined)).toBe(true);
-    expect(isGranted(s, 'team-b', { shared: 'yes' })).toBe(true);
-    expect(isGranted(s, 'team-b', undefined)).toBe(false);
-    expect(isGranted(s, 'team-b', { shared: 'no' })).toBe(false);
+    const asked: string[] = [];
+    const labels = (value?: Record<string, string>) => (ns: string) => {
+      asked.push(ns);
+      return value;
+    };
+    expect(grantOf(server(), 'platform', labels())).toBe('granted');
+    expect(grantOf(server(), 'team-a', labels({}))).toBe('refused');
+    expect(grantOf(s, 'team-a', labels())).toBe('granted');
+    expect(asked).toEqual([]);
+    expect(grantOf(s, 'team-b', labels({ shared: 'yes' }))).toBe('granted');
+    expect(grantOf(s, 'team-b', labels())).toBe('unknown');
+    expect(grantOf(s, 'team-b', labels({ shared: 'no' }))).toBe('refused');
+    expect(asked).toEqual(['team-b', 'team-b', 'team-b']);
   });
 
   it('admits the first N of a namespace: made ones first, then by age and name, whoever asks first', () => {

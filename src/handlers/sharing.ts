@@ -37,17 +37,21 @@ export function matchesSelector(selector: LabelSelector, labels: Record<string, 
   });
 }
 
+export type Grant = 'granted' | 'refused' | 'unknown';
+
 /**
  * Whether `namespace` may put databases on the server: its own namespace always; others when
- * listed in spec.sharing.namespaces or selected by spec.sharing.namespaceSelector (labels unknown =
- * not selected).
+ * listed in spec.sharing.namespaces or selected by spec.sharing.namespaceSelector. The labels are
+ * asked for only when the selector decides; `unknown` while they are not known yet.
  */
-export function isGranted(server: PostgreSQLServer, namespace: string, namespaceLabels: Record<string, string> | undefined): boolean {
-  if (namespace === server.metadata.namespace) return true;
+export function grantOf(server: PostgreSQLServer, namespace: string, labelsOf: (namespace: string) => Record<string, string> | undefined): Grant {
+  if (namespace === server.metadata.namespace) return 'granted';
   const sharing = server.spec.sharing;
-  if (!sharing) return false;
-  if (sharing.namespaces?.includes(namespace)) return true;
-  return !!sharing.namespaceSelector && !!namespaceLabels && matchesSelector(sharing.namespaceSelector, namespaceLabels);
+  if (sharing?.namespaces?.includes(namespace)) return 'granted';
+  if (!sharing?.namespaceSelector) return 'refused';
+  const labels = labelsOf(namespace);
+  if (!labels) return 'unknown';
+  return matchesSelector(sharing.namespaceSelector, labels) ? 'granted' : 'refused';
 }
 
 /**

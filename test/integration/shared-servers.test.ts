@@ -91,6 +91,8 @@ describe('shared servers: databases from other namespaces by grant', () => {
     const creds = (await h.secret('orders-db', 'team-a'))!;
     expect(creds).toMatchObject({ dbname: 'team_a__orders', username: 'team_a__orders' });
     expect(await login(creds)).toBe('team_a__orders');
+    const serverEvents = await h.events('shared', PLATFORM);
+    expect(serverEvents).toContainEqual({ type: 'Normal', reason: 'DatabaseAdmitted', message: 'database team_a__orders made for PostgreSQLDatabase team-a/orders' });
   });
 
   it('grants a namespace by label, and two namespaces may both ask for "orders"', async () => {
