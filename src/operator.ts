@@ -20,6 +20,7 @@ import { listInPages } from './k8s/list-pages.js';
 import { PoolRegistry } from './postgres/index.js';
 import { Controller, type ControllerHooks, type ReconcileResult } from './reconcile/controller.js';
 import { Watcher, type WatchSource } from './reconcile/watcher.js';
+import { readyOf } from './reconcile/conditions.js';
 import type { WorkQueue } from './reconcile/work-queue.js';
 import type { QueueStats } from './observability/metrics.js';
 
@@ -103,7 +104,21 @@ export class Operator {
     this.servers = new Controller(controllerOpts(SERVER_KIND), (ns, name, l) => reconcileServer(deps, ns, name, l));
     this.databases = new Controller(controllerOpts(DATABASE_KIND), (ns, name, l) => reconcileDatabase(deps, ns, name, l));
     this.tables = new Controller(controllerOpts(TABLE_KIND), (ns, name, l) => reconcileTable(deps, ns, name, l));
-    this.serverWatcher = new Watcher(this.kc, this.crSources(serverClient), this.servers.handlers(), log);
+    const serverHandlers = this.servers.handlers();
+    this.serverWatcher = new Watcher(
+      this.kc,
+      this.crSources(serverClient),
+      {
+        ...serverHandlers,
+        update: (server) => {
+          serverHandlers.update(server);
+          // Seen in the cache, so the databases' reconciles read the server as Ready too (the
+          // handler's own call comes right after its status write, which the cache may not show yet).
+          if (readyOf(server.status?.conditions)?.status === 'True') this.enqueueWaitingDatabasesOf(server.metadata.namespace, server.metadata.name);
+        },
+      },
+      log,
+    );
     // A database that goes takes its tables with it: they report so at once, not at their resync.
     const databaseHandlers = this.databases.handlers();
     const databaseGone = (db: PostgreSQLDatabase & k8s.KubernetesObject) => {
@@ -121,7 +136,7 @@ export class Operator {
   /** Started the first time a grant by label is checked (see namespaceLabels). */
   private namespaceWatcher?: Watcher<k8s.V1Namespace>;
   private readonly deps: HandlerDeps;
-  private readonly recounts = new Map<string, { timer: NodeJS.Timeout; done: Promise<void>; finish: () => void }>();
+  private readonly recounts = new Map<string, Recount>();
 
   private readonly serverWatcher: Watcher<PostgreSQLServer & k8s.KubernetesObject>;
   private readonly databaseWatcher: Watcher<PostgreSQLDatabase & k8s.KubernetesObject>;
@@ -222,6 +237,13 @@ export class Operator {
     }
   }
 
+  /** The databases on the server that are not Ready (waiting for it, or refused before a change). */
+  private enqueueWaitingDatabasesOf(namespace: string, server: string): void {
+    for (const db of this.databaseWatcher.list()) {
+      if (isOnServer(db, { namespace, name: server }) && readyOf(db.status?.conditions)?.status !== 'True') this.databases.enqueue(db.metadata.namespace, db.metadata.name);
+    }
+  }
+
   /** The databases of a namespace that live on another namespace's server (their grant may have changed). */
   private enqueueForeignDatabasesIn(namespace: string | undefined): void {
     if (!namespace || !this.reconciling) return;
@@ -236,20 +258,28 @@ export class Operator {
    */
   private recountSoon(namespace: string, name: string): void {
     const key = `${namespace}/${name}`;
-    if (this.recounts.has(key)) return;
+    const pending = this.recounts.get(key);
+    if (pending) {
+      // A count already being written may have read the cache before this change: count again.
+      pending.again = pending.started;
+      return;
+    }
     let finish: () => void = () => undefined;
     const done = new Promise<void>((resolve) => (finish = resolve));
-    const timer = setTimeout(() => {
+    const entry: Recount = { timer: undefined as unknown as NodeJS.Timeout, done, finish, started: false, again: false };
+    entry.timer = setTimeout(() => {
+      entry.started = true;
       const write = this.reconciling ? recountDatabases(this.deps, namespace, name) : Promise.resolve();
       write
         .catch((err: unknown) => this.opts.log.warn({ err, server: key }, 'could not write the database counts'))
         .finally(() => {
           this.recounts.delete(key);
+          if (entry.again) this.recountSoon(namespace, name);
           finish();
         });
     }, RECOUNT_DELAY_MS);
-    timer.unref();
-    this.recounts.set(key, { timer, done, finish });
+    entry.timer.unref();
+    this.recounts.set(key, entry);
   }
 
   /**
@@ -338,5 +368,14 @@ export class Operator {
 
 const MANAGED_SELECTOR = `${LABEL_MANAGED_BY}=${MANAGED_BY}`;
 const RECOUNT_DELAY_MS = 1000;
+
+/** A server's database count to be written: `again` when a change came while it was being written. */
+interface Recount {
+  timer: NodeJS.Timeout;
+  done: Promise<void>;
+  finish: () => void;
+  started: boolean;
+  again: boolean;
+}
 
 export type { ReconcileResult };

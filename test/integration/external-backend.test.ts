@@ -5,7 +5,9 @@
  * verify-full, refuses an admin without CREATEROLE with a condition naming it, changes the admin
  * password only when the Secret is its own, and forgets the server when its CR is deleted.
  */
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { parse } from 'yaml';
 import pg from 'pg';
 import { escapeLiteral } from 'pg';
 import { scramVerifier } from '../../src/postgres/index.js';
@@ -13,7 +15,7 @@ import { Harness, waitFor } from '../support/operator-harness.js';
 import { makeTestCa, type TestCa } from '../support/test-ca.js';
 
 const HOST = 'localhost';
-const OPERATOR_NS = 'platform';
+const OPERATOR_NS = 'operator-system';
 
 let ca: TestCa;
 let h: Harness;
@@ -182,6 +184,29 @@ describe('external backend (real PostgreSQL with TLS, non-superuser admins)', ()
     await h.create(server('unknown', { server: 'nope' }));
     const ready = await h.waitForReady('PostgreSQLServer', 'unknown', 'False', 'InvalidSpec', 30_000);
     expect(ready.message).toMatch(/no server "nope" is declared in the operator config; known: shared/);
+  });
+
+  it('examples/shared-server.yaml works as written: two teams get databases on the registered server, a third is refused', async () => {
+    const docs = readFileSync('examples/shared-server.yaml', 'utf8').split(/^---$/m).map((d) => parse(d) as Record<string, unknown> | null).filter((d): d is Record<string, unknown> => !!d);
+    for (const doc of docs) {
+      const meta = doc.metadata as { name: string; namespace?: string; labels?: Record<string, string> };
+      if (doc.kind === 'Namespace') await h.kube.core.createNamespace({ body: { metadata: meta } });
+      else if (doc.kind === 'Secret') {
+        // The example's server stands for this test's: only where it is and the password differ.
+        const data = { ...(doc.stringData as Record<string, string>), host: HOST, port: String(h.pg.port), password: 'PlatformAdmin123', 'ca.crt': ca.caPem };
+        await h.create({ apiVersion: 'v1', kind: 'Secret', metadata: meta, data: encode(data) });
+      } else await h.create(doc);
+    }
+    await h.kube.core.createNamespace({ body: { metadata: { name: 'team-c' } } });
+    await h.create({ ...database('orders', 'central'), metadata: { name: 'orders', namespace: 'team-c' }, spec: { serverRef: { name: 'central', namespace: 'platform' }, credentialsSecret: 'orders-credentials' } });
+    await waitFor(async () => (await h.ready('PostgreSQLServer', 'central', 'platform'))?.status === 'True', 30_000, () => 'platform/central Ready');
+    for (const team of ['team-a', 'team-b']) {
+      await waitFor(async () => (await h.ready('PostgreSQLDatabase', 'orders', team))?.status === 'True', 30_000, () => `${team}/orders Ready`);
+      expect(await loginVerifyFull((await h.secret('orders-credentials', team))!)).toBe(`${team.replace('-', '_')}__orders`);
+    }
+    await waitFor(async () => (await h.ready('PostgreSQLDatabase', 'orders', 'team-c'))?.reason === 'NotPermitted', 30_000, () => 'team-c refused');
+    expect(await h.secret('orders-credentials', 'team-c')).toBeUndefined();
+    expect(await h.secret('central-credentials', 'team-a')).toBeUndefined();
   });
 
   it('deleting the external server CR forgets it and leaves every database and role on the server', async () => {

@@ -123,10 +123,12 @@ describe('shared servers: databases from other namespaces by grant', () => {
   });
 
   it('counts the databases per namespace in the server status (the Databases printer column)', async () => {
+    let last: unknown;
     await waitFor(async () => {
       const status = (await h.get<{ status: { databases?: number } }>('PostgreSQLServer', 'shared', PLATFORM))?.status;
+      last = status;
       return status?.databases === 3;
-    }, 15_000, () => 'databases counted');
+    }, 15_000, () => `databases counted; status: ${JSON.stringify(last)}`);
     const status = (await h.get<{ status: Record<string, unknown> }>('PostgreSQLServer', 'shared', PLATFORM))!.status;
     expect(status.databasesPerNamespace).toEqual({ 'team-a': 2, 'team-b': 1 });
   });
