@@ -105,7 +105,9 @@ async function findServer(deps: HandlerDeps, db: PostgreSQLDatabase): Promise<Fo
   const server = deps.serverCache.get(ref.namespace, ref.name);
   if (!server) {
     // Not terminal: the server may be created later (its Ready transition enqueues this database).
-    const message = `PostgreSQLServer ${ref.name} not found in namespace ${ref.namespace}`;
+    const watched = deps.config.watch_namespaces;
+    const unwatched = watched.length > 0 && !watched.includes(ref.namespace) ? ` (the operator does not watch namespace ${ref.namespace})` : '';
+    const message = `PostgreSQLServer ${ref.name} not found in namespace ${ref.namespace}${unwatched}`;
     const { reasonChanged } = await writeStatus(deps.databases, db, { status: 'False', reason: Reason.ServerNotFound, message });
     if (reasonChanged) await deps.events.record(db, 'Warning', Reason.ServerNotFound, message);
     return { requeueAfterSeconds: 60 };
