@@ -10,6 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { parse } from 'yaml';
 import pg from 'pg';
 import { escapeLiteral } from 'pg';
+import { pino } from 'pino';
+import { createExternalBackend } from '../../src/backends/external/index.js';
+import { mergePatchOptions } from '../../src/k8s/patch.js';
 import { scramVerifier } from '../../src/postgres/index.js';
 import { Harness, waitFor } from '../support/operator-harness.js';
 import { makeTestCa, type TestCa } from '../support/test-ca.js';
@@ -207,6 +210,32 @@ describe('external backend (real PostgreSQL with TLS, non-superuser admins)', ()
     await waitFor(async () => (await h.ready('PostgreSQLDatabase', 'orders', 'team-c'))?.reason === 'NotPermitted', 30_000, () => 'team-c refused');
     expect(await h.secret('orders-credentials', 'team-c')).toBeUndefined();
     expect(await h.secret('central-credentials', 'team-a')).toBeUndefined();
+  });
+
+  it('a reset cut short after PostgreSQL took the new password completes from the Secret\'s pending-password', async () => {
+    await createAdmin('killed_admin', 'KilledAdmin1234', 'CREATEDB CREATEROLE');
+    // The Secret's owner must exist (the API server collects objects whose owner is gone).
+    await h.create(server('killed', { adminSecretRef: { name: 'killed-admin' } }));
+    const uid = (await h.get<{ metadata: { uid: string } }>('PostgreSQLServer', 'killed'))!.metadata.uid;
+    const ownerReferences = [{ apiVersion: 'hybridcloud.maibornwolff.de/v1alpha1', kind: 'PostgreSQLServer', name: 'killed', uid, controller: true }];
+    await h.create(adminSecret('killed-admin', 'killed_admin', 'KilledAdmin1234', 'default', { ownerReferences }));
+    const backend = await createExternalBackend({ config: h.config, kube: h.kube, log: pino({ level: 'silent' }) });
+    const ctx = {
+      namespace: 'default', name: 'killed', uid, generation: 1, resolved: { version: 'unknown' }, adminPassword: 'unused',
+      adminSecret: { name: 'x', passwordKey: 'password' }, owner: ownerReferences[0]!, labels: {}, state: {},
+      spec: { backend: 'external', external: { adminSecretRef: { name: 'killed-admin' } }, size: { storageGB: 1 }, credentialsSecret: 'killed-credentials' },
+    };
+    // The first run wrote pending-password and changed the role, then was killed.
+    await h.kube.core.patchNamespacedSecret({ name: 'killed-admin', namespace: 'default', body: { data: encode({ 'pending-password': 'KilledNew123456' }) } }, mergePatchOptions());
+    await superuser.query(`ALTER ROLE killed_admin PASSWORD ${escapeLiteral(await scramVerifier('KilledNew123456'))}`);
+    // Observe still reaches the server (with the pending password), so the handler gets to finish.
+    expect(await backend.observe(ctx)).toMatchObject({ exists: true, ready: true });
+    expect((await backend.adminConnection(ctx, { host: HOST, port: h.pg.port, sslmode: 'verify-full' })).password).toBe('KilledNew123456');
+    expect(await backend.setAdminPassword(ctx, 'KilledNew123456', undefined)).toMatchObject({ applied: true });
+    const admin = (await h.secret('killed-admin'))!;
+    expect(admin.password).toBe('KilledNew123456');
+    expect(admin).not.toHaveProperty('pending-password');
+    await backend.close?.();
   });
 
   it('deleting the external server CR forgets it and leaves every database and role on the server', async () => {
