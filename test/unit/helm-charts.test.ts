@@ -487,10 +487,10 @@ describe("the Python operator chart's values file (test/fixtures/python-operator
     expect(c.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'http' });
     expect((c as Container & { resources: unknown }).resources).toEqual({ limits: { cpu: '500m', memory: '256Mi' }, requests: { cpu: '100m', memory: '128Mi' } });
     expect(one<Service>(objs, 'Service').spec.ports[0]).toMatchObject({ port: 80, targetPort: 'http' });
-    // RBAC stays least-privilege: clusterAdmin binds nothing.
-    expect(objs.filter((o) => o.kind === 'ClusterRoleBinding').map((o) => (o as Obj & { roleRef: { name: string } }).roleRef.name)).toEqual([RELEASE]);
+    // RBAC stays least-privilege: clusterAdmin binds nothing (the operator's roles and the namespace reads only).
+    expect(objs.filter((o) => o.kind === 'ClusterRoleBinding').map((o) => (o as Obj & { roleRef: { name: string } }).roleRef.name)).toEqual([RELEASE, `${RELEASE}-namespaces`]);
     // Its operatorConfig (helmbitnami) gets the Bitnami chart permissions and loads in the operator.
-    expect(one<Obj & { rules: Rule[] }>(objs, 'ClusterRole').rules.some((r) => r.resources?.includes('poddisruptionbudgets'))).toBe(true);
+    expect(one<Obj & { rules: Rule[] }>(objs, 'ClusterRole', RELEASE).rules.some((r) => r.resources?.includes('poddisruptionbudgets'))).toBe(true);
     const configFile = join(scratch, 'python-config.yaml');
     await writeFile(configFile, one<Obj & { data: Record<string, string> }>(objs, 'ConfigMap').data['config.yaml']!);
     expect(loadConfig({ file: configFile, env: {} }).backend).toBe('helmbitnami');
