@@ -16,7 +16,7 @@ import { productionNodeArgs, productionRuntimeEnv } from '../support/production-
 const ROOT = resolve(import.meta.dirname, '../..');
 const OPERATOR_CHART = join(ROOT, 'helm/hybrid-cloud-postgresql-operator');
 const CRD_CHART = join(ROOT, 'helm/hybrid-cloud-postgresql-operator-crds');
-const EXAMPLE_NAMES = ['statefulset', 'helm', 'azure', 'aws'];
+const EXAMPLE_NAMES = ['statefulset', 'helm', 'azure', 'aws', 'external'];
 const exampleFile = (name: string): string => join(ROOT, `examples/values-${name}.yaml`);
 const EXAMPLES = EXAMPLE_NAMES.map(exampleFile);
 const RELEASE = 'hybrid-cloud-postgresql-operator';
