@@ -77,7 +77,11 @@ export interface ServerContext {
   generation: number;
   spec: ServerSpec;
   resolved: ResolvedServer;
-  /** The current admin password. It is generated and stored before the first `create`. */
+  /**
+   * The current admin password. It is generated and stored before the first `create`. A backend
+   * whose admin credentials are kept elsewhere (external: a Secret it reads) does not use it; the
+   * store then only carries a reset's pending password.
+   */
   adminPassword: string;
   /**
    * The operator-owned Secret (in the server's namespace) that holds the admin password under
