@@ -187,6 +187,12 @@ export interface DatabasePolicy {
   dropOnDelete: boolean;
   /** Extensions a PostgreSQLDatabase may ask for in this server. */
   allowedExtensions: string[];
+  /**
+   * False for servers that existed before the operator (external): a database or role found there
+   * is taken over only when the operator can prove it made it (its claim), never because it has the
+   * right name. Default true (servers the operator made; databases the Python operator left).
+   */
+  adoptUnclaimed?: boolean;
 }
 
 export interface ServerBackend {

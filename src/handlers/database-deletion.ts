@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { FINALIZER } from '../api/constants.js';
 import { Reason } from '../api/conditions.js';
 import type { PostgreSQLDatabase } from '../api/types.js';
-import { databaseClaimant, dropDatabaseAndRole, toPgName } from '../postgres/index.js';
+import { databaseClaimant, dropDatabaseAndRole, roleClaimant, toPgName, type Queryable } from '../postgres/index.js';
 import { readyOf } from '../reconcile/conditions.js';
 import type { ReconcileOutcome } from '../reconcile/controller.js';
 import type { HandlerDeps } from './deps.js';
@@ -31,14 +31,16 @@ export async function deleteDatabase(deps: HandlerDeps, db: PostgreSQLDatabase, 
   }
   const access = await serverAccess(deps, server);
   const name = db.status.database ?? toPgName(db.metadata.name);
+  const role = db.status.username ?? name;
   const pools = deps.pools.forServer(access.admin);
-  const holder = await databaseClaimant(pools.admin, name);
-  const mine = `${db.metadata.namespace}/${db.metadata.name}`;
-  if (holder && holder !== mine) {
-    // Another PostgreSQLDatabase owns it (two server CRs naming one physical server): never drop.
-    await deps.events.record(db, 'Warning', Reason.DatabaseConflict, `database ${name} belongs to PostgreSQLDatabase ${holder}; not dropped`);
-  } else if (access.backend.databasePolicy(server.spec).dropOnDelete) {
-    await dropDatabaseAndRole(pools, { database: name, role: db.status.username ?? name });
+  const policy = access.backend.databasePolicy(server.spec);
+  const foreign = await foreignHolder(pools.admin, { database: name, role }, `${db.metadata.namespace}/${db.metadata.name}`, policy.adoptUnclaimed !== false);
+  if (foreign) {
+    // Another PostgreSQLDatabase owns it (two server CRs naming one physical server), or, on a
+    // server that existed before the operator, nothing proves it ours: never drop.
+    await deps.events.record(db, 'Warning', Reason.DatabaseConflict, `database ${name} belongs to ${foreign}; not dropped`);
+  } else if (policy.dropOnDelete) {
+    await dropDatabaseAndRole(pools, { database: name, role });
     await deps.events.record(db, 'Normal', 'Deleted', `database ${name} and its role dropped`);
   } else {
     await deps.events.record(db, 'Normal', 'Kept', `database ${name} and its role kept (the backend is configured to keep data)`);
@@ -46,4 +48,12 @@ export async function deleteDatabase(deps: HandlerDeps, db: PostgreSQLDatabase, 
   await removeFinalizer(deps.databases, db);
   deps.onDatabaseChanged?.(ref.namespace, ref.name);
   return {};
+}
+
+/** Who else a database belongs to, or undefined when it is ours to drop. */
+async function foreignHolder(q: Queryable, target: { database: string; role: string }, mine: string, adoptUnclaimed: boolean): Promise<string | undefined> {
+  const holder = await databaseClaimant(q, target.database);
+  if (holder) return holder === mine ? undefined : `PostgreSQLDatabase ${holder}`;
+  if (adoptUnclaimed || (await roleClaimant(q, target.role)) === mine) return undefined;
+  return 'someone else (it carries no claim of this operator)';
 }

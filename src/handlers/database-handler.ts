@@ -63,6 +63,7 @@ async function reconcileDatabaseOnce(deps: HandlerDeps, namespace: string, name:
     spec: db.spec,
     settled: isSettled(db),
     claimant: `${namespace}/${name}`,
+    strict: run.access.backend.databasePolicy(server.spec).adoptUnclaimed === false,
   });
   if (applied.recreated && db.status?.database) {
     await deps.events.record(db, 'Warning', 'DatabaseRecreated', `database ${run.pgName} was missing in the server and has been recreated empty`);

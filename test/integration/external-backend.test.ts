@@ -125,6 +125,33 @@ describe('external backend (real PostgreSQL with TLS, non-superuser admins)', ()
     expect(rows[0]?.owner).toBe('orders');
   });
 
+  it('never takes over a database or role someone else made on the server (no claim: DatabaseConflict, password untouched)', async () => {
+    await superuser.query(`CREATE ROLE legacy LOGIN PASSWORD ${escapeLiteral(await scramVerifier('LegacyApp12345'))}`);
+    await superuser.query('CREATE DATABASE legacy OWNER legacy');
+    await superuser.query(`CREATE ROLE lonely LOGIN PASSWORD ${escapeLiteral(await scramVerifier('LonelyApp12345'))}`);
+    for (const name of ['legacy', 'lonely']) {
+      await h.create(database(name, 'central'));
+      const ready = await h.waitForReady('PostgreSQLDatabase', name, 'False', 'DatabaseConflict', 30_000);
+      expect(ready.message).toMatch(new RegExp(`role "${name}" already exists on the server and was not made for PostgreSQLDatabase default/${name}`));
+    }
+    const app = new pg.Client({ host: h.pg.host, port: h.pg.port, user: 'legacy', password: 'LegacyApp12345', database: 'legacy' });
+    await app.connect();
+    await app.end();
+    expect(await exists('database', 'lonely')).toBe(false);
+    expect(await h.secret('legacy-credentials')).toBeUndefined();
+  });
+
+  it('claims the roles it makes, and finishes a database whose comment a kill cut off', async () => {
+    const { rows } = await superuser.query<{ comment: string }>("SELECT shobj_description(oid, 'pg_authid') AS comment FROM pg_roles WHERE rolname = 'orders'");
+    expect(rows[0]?.comment).toBe('managed by hybrid-cloud-postgresql-operator for default/orders');
+    // A run killed after CREATE DATABASE, before its COMMENT: the claimed role owns it, so it is ours.
+    await superuser.query("CREATE ROLE resumed LOGIN; COMMENT ON ROLE resumed IS 'managed by hybrid-cloud-postgresql-operator for default/resumed'");
+    await superuser.query('CREATE DATABASE resumed OWNER resumed');
+    await h.create(database('resumed', 'central'));
+    await h.waitForReady('PostgreSQLDatabase', 'resumed', 'True', 'Available', 30_000);
+    expect(await loginVerifyFull((await h.secret('resumed-credentials'))!)).toBe('resumed');
+  });
+
   it('names the missing right of an admin without CREATEROLE, with an event, and creates nothing', async () => {
     await h.create(adminSecret('weak-admin', 'weak_admin', 'WeakAdmin12345'));
     await h.create(server('weak', { adminSecretRef: { name: 'weak-admin' } }));

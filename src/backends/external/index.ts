@@ -99,7 +99,8 @@ export class ExternalBackend implements ServerBackend {
   }
 
   databasePolicy(): DatabasePolicy {
-    return { dropOnDelete: !this.section.database_delete_fake, allowedExtensions: this.section.allowed_extensions };
+    // Other people's databases and roles live on an existing server: only claimed ones are ours.
+    return { dropOnDelete: !this.section.database_delete_fake, allowedExtensions: this.section.allowed_extensions, adoptUnclaimed: false };
   }
 
   /** The admin connection that works: the Secret's password, or a reset's pending one after a kill. */
