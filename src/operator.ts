@@ -21,6 +21,7 @@ import { PoolRegistry } from './postgres/index.js';
 import { Controller, type ControllerHooks, type ReconcileResult } from './reconcile/controller.js';
 import { Watcher, type WatchSource } from './reconcile/watcher.js';
 import { readyOf } from './reconcile/conditions.js';
+import { Reason } from './api/conditions.js';
 import type { WorkQueue } from './reconcile/work-queue.js';
 import type { QueueStats } from './observability/metrics.js';
 
@@ -114,7 +115,8 @@ export class Operator {
           serverHandlers.update(server);
           // Seen in the cache, so the databases' reconciles read the server as Ready too (the
           // handler's own call comes right after its status write, which the cache may not show yet).
-          if (readyOf(server.status?.conditions)?.status === 'True') this.enqueueWaitingDatabasesOf(server.metadata.namespace, server.metadata.name);
+          const ready = readyOf(server.status?.conditions);
+          if (ready?.status === 'True' || ready?.reason === Reason.NotConverging) this.enqueueWaitingDatabasesOf(server.metadata.namespace, server.metadata.name);
         },
       },
       log,
