@@ -117,10 +117,12 @@ async function findServer(deps: HandlerDeps, db: PostgreSQLDatabase): Promise<Fo
   const nameProblem = validatePgName(pgName);
   if (nameProblem) return failWith(deps, db, Reason.InvalidName, `database name "${pgName}" (from ${ref.namespace === namespace ? 'metadata.name' : 'the namespace and metadata.name'}): ${nameProblem}`);
   const grant = await checkGrant(deps, db, server);
-  if (grant === 'unknown') return reportPending(deps, db, Reason.Pending, `waiting for the labels of namespace ${namespace}: PostgreSQLServer ${ref.namespace}/${ref.name} grants by label (the operator needs to list and watch namespaces)`, LABELS_WAIT_SECONDS) as Promise<{ requeueAfterSeconds: number }>;
+  // The server column of `kubectl get pgdb -A` names it from the first look on.
+  const shown = { server: `${ref.namespace}/${ref.name}` };
+  if (grant === 'unknown') return reportPending(deps, db, Reason.Pending, `waiting for the labels of namespace ${namespace}: PostgreSQLServer ${ref.namespace}/${ref.name} grants by label (the operator needs to list and watch namespaces)`, LABELS_WAIT_SECONDS, undefined, undefined, shown) as Promise<{ requeueAfterSeconds: number }>;
   const revoked = grant === 'revoked';
   if (!serverUsable(server)) {
-    return reportPending(deps, db, Reason.WaitingForServer, `waiting for PostgreSQLServer ${ref.namespace}/${ref.name} to be ready`, WAIT_FOR_SERVER_SECONDS) as Promise<{ requeueAfterSeconds: number }>;
+    return reportPending(deps, db, Reason.WaitingForServer, `waiting for PostgreSQLServer ${ref.namespace}/${ref.name} to be ready`, WAIT_FOR_SERVER_SECONDS, undefined, undefined, shown) as Promise<{ requeueAfterSeconds: number }>;
   }
   return { server, pgName, revoked };
 }
@@ -139,11 +141,11 @@ async function checkGrant(deps: HandlerDeps, db: PostgreSQLDatabase, server: Pos
   if (grant === 'unknown') return made ? 'ok' : 'unknown';
   if (grant === 'refused') {
     if (made) return 'revoked';
-    return failWith(deps, db, Reason.NotPermitted, `namespace ${namespace} is not granted by PostgreSQLServer ${serverName} (its spec.sharing lists the namespaces that may use it)`);
+    return failWith(deps, db, Reason.NotPermitted, `namespace ${namespace} is not granted by PostgreSQLServer ${serverName} (its spec.sharing lists the namespaces that may use it)`, { server: serverName });
   }
   if (!made && !withinQuota(db, server, deps.databaseCache.list())) {
     const max = server.spec.sharing?.maxDatabasesPerNamespace ?? 0;
-    return failWith(deps, db, Reason.QuotaExceeded, `namespace ${namespace} has its ${max} database(s) on PostgreSQLServer ${serverName} (spec.sharing.maxDatabasesPerNamespace)`);
+    return failWith(deps, db, Reason.QuotaExceeded, `namespace ${namespace} has its ${max} database(s) on PostgreSQLServer ${serverName} (spec.sharing.maxDatabasesPerNamespace)`, { server: serverName });
   }
   return 'ok';
 }

@@ -106,6 +106,8 @@ describe('shared servers: databases from other namespaces by grant', () => {
     await h.create(database('team-c', 'orders'));
     const ready = await waitForDb('team-c', 'orders', 'False', 'NotPermitted');
     expect(ready.message).toMatch(/namespace team-c is not granted by PostgreSQLServer platform\/shared/);
+    // `kubectl get pgdb -A` names the server a refused database asked for.
+    expect((await h.get<Db>('PostgreSQLDatabase', 'orders', 'team-c'))?.status?.server).toBe(`${PLATFORM}/shared`);
     await waitFor(async () => (await h.events('orders', 'team-c')).some((e) => e.type === 'Warning' && e.reason === 'NotPermitted'), 10_000, () => 'NotPermitted event');
     expect(await secretNames('team-c')).toEqual([]);
     expect(await pgDatabaseExists('team_c__orders')).toBe(false);
