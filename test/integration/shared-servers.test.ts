@@ -102,6 +102,17 @@ describe('shared servers: databases from other namespaces by grant', () => {
     expect(await pgDatabaseExists('team_a__orders')).toBe(true);
   });
 
+  it('refuses a name that would collide with another namespace\'s database (the claim), leaving that one alone', async () => {
+    // In the server's own namespace the name is the object's name: team-a--orders → team_a__orders.
+    await h.create({ ...database(PLATFORM, 'team-a--orders', PLATFORM), metadata: { name: 'team-a--orders', namespace: PLATFORM } });
+    const ready = await waitForDb(PLATFORM, 'team-a--orders', 'False', 'DatabaseConflict');
+    expect(ready.message).toMatch(/team_a__orders.*belongs to PostgreSQLDatabase team-a\/orders/);
+    expect(await login((await h.secret('orders-db', 'team-a'))!)).toBe('team_a__orders');
+    await h.delete('PostgreSQLDatabase', 'team-a--orders', PLATFORM);
+    await waitFor(async () => !(await h.get('PostgreSQLDatabase', 'team-a--orders', PLATFORM)), 15_000, () => 'colliding object released');
+    expect(await pgDatabaseExists('team_a__orders')).toBe(true);
+  });
+
   it('refuses a namespace the server does not grant, with an event, before anything is made', async () => {
     await h.create(database('team-c', 'orders'));
     const ready = await waitForDb('team-c', 'orders', 'False', 'NotPermitted');
