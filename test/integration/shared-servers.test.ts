@@ -102,6 +102,24 @@ describe('shared servers: databases from other namespaces by grant', () => {
     expect(await pgDatabaseExists('team_a__orders')).toBe(true);
   });
 
+  it('a table on a database from another namespace is made in that database', async () => {
+    await h.create({
+      apiVersion: 'hybridcloud.maibornwolff.de/v1alpha1',
+      kind: 'PostgreSQLTable',
+      metadata: { name: 'users', namespace: 'team-a' },
+      spec: { databaseRef: { name: 'orders' }, tableName: 'users', columns: [{ id: 'integer' }], primaryKey: 'id' },
+    });
+    await waitFor(async () => (await h.ready('PostgreSQLTable', 'users', 'team-a'))?.status === 'True', 30_000, () => 'table Ready');
+    const creds = (await h.secret('orders-db', 'team-a'))!;
+    const client = new pg.Client({ host: '127.0.0.1', port: h.pg.port, user: creds.username, password: creds.password, database: creds.dbname });
+    await client.connect();
+    try {
+      expect((await client.query("SELECT 1 FROM pg_tables WHERE tablename = 'users'")).rowCount).toBe(1);
+    } finally {
+      await client.end();
+    }
+  });
+
   it('refuses a name that would collide with another namespace\'s database (the claim), leaving that one alone', async () => {
     // In the server's own namespace the name is the object's name: team-a--orders → team_a__orders.
     await h.create({ ...database(PLATFORM, 'team-a--orders', PLATFORM), metadata: { name: 'team-a--orders', namespace: PLATFORM } });
