@@ -11,6 +11,8 @@ import { SecretStore } from './handlers/secret-store.js';
 import { SettledObservations } from './handlers/settled-observations.js';
 import { reconcileServer } from './handlers/server-handler.js';
 import { reconcileTable } from './handlers/table-handler.js';
+import { recountDatabases } from './handlers/server-counts.js';
+import { isOnServer, serverRefOf } from './handlers/sharing.js';
 import { createKubeClients, type KubeClients } from './k8s/clients.js';
 import { CustomResourceClient } from './k8s/custom-resources.js';
 import { EventRecorder } from './k8s/events.js';
@@ -18,6 +20,8 @@ import { listInPages } from './k8s/list-pages.js';
 import { PoolRegistry } from './postgres/index.js';
 import { Controller, type ControllerHooks, type ReconcileResult } from './reconcile/controller.js';
 import { Watcher, type WatchSource } from './reconcile/watcher.js';
+import { readyOf } from './reconcile/conditions.js';
+import { Reason } from './api/conditions.js';
 import type { WorkQueue } from './reconcile/work-queue.js';
 import type { QueueStats } from './observability/metrics.js';
 
@@ -88,17 +92,35 @@ export class Operator {
       databases: databaseClient,
       tables: tableClient,
       serverCache: { get: (ns, name) => this.serverWatcher.get(ns, name) },
-      databaseCache: { get: (ns, name) => this.databaseWatcher.get(ns, name) },
       settled: new SettledObservations(),
+      databaseCache: { get: (ns, name) => this.databaseWatcher.get(ns, name), list: () => this.databaseWatcher.list() },
+      namespaceLabels: (ns) => this.namespaceLabels(ns),
       tableCache: { get: (ns, name) => this.tableWatcher.get(ns, name) },
       backendCall: (backend, operation, call) => this.timedBackendCall(backend, operation, call),
       onServerReady: (ns, name) => this.enqueueDatabasesOf(ns, name),
       onDatabaseReady: (ns, name) => this.enqueueTablesOf(ns, name),
+      onDatabaseChanged: (ns, name) => this.recountSoon(ns, name),
     };
+    this.deps = deps;
     this.servers = new Controller(controllerOpts(SERVER_KIND), (ns, name, l) => reconcileServer(deps, ns, name, l));
     this.databases = new Controller(controllerOpts(DATABASE_KIND), (ns, name, l) => reconcileDatabase(deps, ns, name, l));
     this.tables = new Controller(controllerOpts(TABLE_KIND), (ns, name, l) => reconcileTable(deps, ns, name, l));
-    this.serverWatcher = new Watcher(this.kc, this.crSources(serverClient), this.servers.handlers(), log);
+    const serverHandlers = this.servers.handlers();
+    this.serverWatcher = new Watcher(
+      this.kc,
+      this.crSources(serverClient),
+      {
+        ...serverHandlers,
+        update: (server) => {
+          serverHandlers.update(server);
+          // Seen in the cache, so the databases' reconciles read the server as Ready too (the
+          // handler's own call comes right after its status write, which the cache may not show yet).
+          const ready = readyOf(server.status?.conditions);
+          if (ready?.status === 'True' || ready?.reason === Reason.NotConverging) this.enqueueWaitingDatabasesOf(server.metadata.namespace, server.metadata.name);
+        },
+      },
+      log,
+    );
     // A database that goes takes its tables with it: they report so at once, not at their resync.
     const databaseHandlers = this.databases.handlers();
     const databaseGone = (db: PostgreSQLDatabase & k8s.KubernetesObject) => {
@@ -112,6 +134,11 @@ export class Operator {
     this.tables.attach(this.tableWatcher);
     this.watchers.push(secretWatcher as Watcher<k8s.KubernetesObject>, workloadWatcher as Watcher<k8s.KubernetesObject>, this.serverWatcher, this.databaseWatcher, this.tableWatcher);
   }
+
+  /** Started the first time a grant by label is checked (see namespaceLabels). */
+  private namespaceWatcher?: Watcher<k8s.V1Namespace>;
+  private readonly deps: HandlerDeps;
+  private readonly recounts = new Map<string, Recount>();
 
   private readonly serverWatcher: Watcher<PostgreSQLServer & k8s.KubernetesObject>;
   private readonly databaseWatcher: Watcher<PostgreSQLDatabase & k8s.KubernetesObject>;
@@ -177,21 +204,32 @@ export class Operator {
   /** Waits until no key is queued or in flight (tests and benchmarks). */
   async whenIdle(): Promise<void> {
     await Promise.all([this.servers.queue.whenIdle(), this.databases.queue.whenIdle(), this.tables.queue.whenIdle()]);
+    // Database counts still to be written are part of the work (they follow a database's change).
+    while (this.recounts.size) {
+      await Promise.all([...this.recounts.values()].map((r) => r.done));
+      await Promise.all([this.servers.queue.whenIdle(), this.databases.queue.whenIdle(), this.tables.queue.whenIdle()]);
+    }
   }
 
   /** Graceful stop: no new keys, keys in flight finish within the bound, watches and pools close. */
   async stop(timeoutMs = 20_000): Promise<boolean> {
     this.reconciling = false;
+    for (const r of this.recounts.values()) {
+      clearTimeout(r.timer);
+      r.finish();
+    }
+    this.recounts.clear();
     const finished = await Promise.all([this.servers.queue.shutdown(timeoutMs), this.databases.queue.shutdown(timeoutMs), this.tables.queue.shutdown(timeoutMs)]);
-    await Promise.all([...this.watchers.map((w) => w.stop()), this.events.flush()]);
+    await Promise.all([...this.watchers.map((w) => w.stop()), this.namespaceWatcher?.stop(), this.events.flush()]);
     await this.pools.closeAll();
     await this.backends.closeAll();
     return finished.every(Boolean);
   }
 
+  /** Every database on the server, from any namespace. */
   private enqueueDatabasesOf(namespace: string, server: string): void {
-    for (const db of this.databaseWatcher.list(namespace)) {
-      if (db.spec.serverRef.name === server) this.databases.enqueue(namespace, db.metadata.name);
+    for (const db of this.databaseWatcher.list()) {
+      if (isOnServer(db, { namespace, name: server })) this.databases.enqueue(db.metadata.namespace, db.metadata.name);
     }
   }
 
@@ -199,6 +237,77 @@ export class Operator {
     for (const table of this.tableWatcher.list(namespace)) {
       if (table.spec.databaseRef?.name === database) this.tables.enqueue(namespace, table.metadata.name);
     }
+  }
+
+  /** The databases on the server that are not Ready (waiting for it, or refused before a change). */
+  private enqueueWaitingDatabasesOf(namespace: string, server: string): void {
+    for (const db of this.databaseWatcher.list()) {
+      if (isOnServer(db, { namespace, name: server }) && readyOf(db.status?.conditions)?.status !== 'True') this.databases.enqueue(db.metadata.namespace, db.metadata.name);
+    }
+  }
+
+  /** The databases of a namespace that live on another namespace's server (their grant may have changed). */
+  private enqueueForeignDatabasesIn(namespace: string | undefined): void {
+    if (!namespace || !this.reconciling) return;
+    for (const db of this.databaseWatcher.list(namespace)) {
+      if (serverRefOf(db).namespace !== namespace) this.databases.enqueue(namespace, db.metadata.name);
+    }
+  }
+
+  /**
+   * A server's database counts, written a moment after a database changed (the cache has caught up
+   * by then, and a burst of changes makes one write).
+   */
+  private recountSoon(namespace: string, name: string): void {
+    const key = `${namespace}/${name}`;
+    const pending = this.recounts.get(key);
+    if (pending) {
+      // A count already being written may have read the cache before this change: count again.
+      pending.again = pending.started;
+      return;
+    }
+    let finish: () => void = () => undefined;
+    const done = new Promise<void>((resolve) => (finish = resolve));
+    const entry: Recount = { timer: undefined as unknown as NodeJS.Timeout, done, finish, started: false, again: false };
+    entry.timer = setTimeout(() => {
+      entry.started = true;
+      const write = this.reconciling ? recountDatabases(this.deps, namespace, name) : Promise.resolve();
+      write
+        .catch((err: unknown) => this.opts.log.warn({ err, server: key }, 'could not write the database counts'))
+        .finally(() => {
+          this.recounts.delete(key);
+          if (entry.again) this.recountSoon(namespace, name);
+          finish();
+        });
+    }, RECOUNT_DELAY_MS);
+    entry.timer.unref();
+    this.recounts.set(key, entry);
+  }
+
+  /**
+   * A namespace's labels, for grants by spec.sharing.namespaceSelector; undefined until known.
+   * Namespaces are watched only once a server grants by label (an operator without such servers
+   * never reads them), so that a label change is seen at once, without a restart. Namespaces are
+   * cluster-scoped; their names and labels are all that is read.
+   */
+  private namespaceLabels(namespace: string): Record<string, string> | undefined {
+    if (!this.namespaceWatcher) {
+      const onNamespace = (ns: k8s.V1Namespace) => this.enqueueForeignDatabasesIn(ns.metadata?.name);
+      const watcher = new Watcher<k8s.V1Namespace>(this.kc, [this.namespaceSource()], { add: onNamespace, update: onNamespace }, this.opts.log);
+      this.namespaceWatcher = watcher;
+      // Not among `watchers`: without the permission to read namespaces only the grants by label
+      // wait (their databases say so), instead of the whole operator failing its health checks.
+      void watcher.start();
+    }
+    if (!this.namespaceWatcher.synced) return undefined;
+    return this.namespaceWatcher.get(undefined, namespace)?.metadata?.labels ?? {};
+  }
+
+  private namespaceSource(): WatchSource<k8s.V1Namespace> {
+    return {
+      path: '/api/v1/namespaces',
+      list: () => listInPages((limit, _continue) => this.kube.core.listNamespace({ limit, _continue })),
+    };
   }
 
   /**
@@ -260,5 +369,15 @@ export class Operator {
 }
 
 const MANAGED_SELECTOR = `${LABEL_MANAGED_BY}=${MANAGED_BY}`;
+const RECOUNT_DELAY_MS = 1000;
+
+/** A server's database count to be written: `again` when a change came while it was being written. */
+interface Recount {
+  timer: NodeJS.Timeout;
+  done: Promise<void>;
+  finish: () => void;
+  started: boolean;
+  again: boolean;
+}
 
 export type { ReconcileResult };

@@ -34,6 +34,12 @@ export const Reason = {
   UnsafeChange: 'UnsafeChange',
   /** A table of that name exists and was not created by this PostgreSQLTable. */
   TableConflict: 'TableConflict',
+  /** The admin of an external server lacks a right the operator needs (CREATEDB, CREATEROLE). */
+  MissingPrivilege: 'MissingPrivilege',
+  /** The database's namespace is not granted by the server's spec.sharing. */
+  NotPermitted: 'NotPermitted',
+  /** The namespace has as many databases on the server as spec.sharing allows. */
+  QuotaExceeded: 'QuotaExceeded',
   // Ready=False, a fault that is retried with backoff
   BackendError: 'BackendError',
 } as const;

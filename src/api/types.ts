@@ -50,11 +50,38 @@ export interface ServerSpec {
   serverParameters?: Record<string, string | number>;
   maintenance?: { window?: { weekday: Weekday; starttime: string } };
   highavailability?: { enabled?: boolean };
+  /** Only for backend `external`: which existing server this object stands for. */
+  external?: ExternalServerRef;
+  /** Which other namespaces may put databases on this server (default: none). */
+  sharing?: Sharing;
   credentialsSecret: string;
 }
 
+/** Exactly one of the two is set (the CRD checks it). */
+export interface ExternalServerRef {
+  /** A Secret in the server's namespace with host, port, username, password, sslmode, ca.crt, dbname. */
+  adminSecretRef?: { name: string };
+  /** A server the operator config declares (`backends.external.servers`). */
+  server?: string;
+}
+
+export interface Sharing {
+  /** Namespaces granted by name. */
+  namespaces?: string[];
+  /** Namespaces granted by their labels. */
+  namespaceSelector?: LabelSelector;
+  /** Databases one granted namespace may have on the server (the server's own namespace is not limited). */
+  maxDatabasesPerNamespace?: number;
+}
+
+export interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: Array<{ key: string; operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist'; values?: string[] }>;
+}
+
 export interface DatabaseSpec {
-  serverRef: { name: string };
+  /** `namespace` defaults to the database's own namespace. */
+  serverRef: { name: string; namespace?: string };
   database?: { charset?: string; collation?: string; extensions?: string[] };
   credentialsSecret: string;
 }
@@ -85,6 +112,10 @@ export interface ServerStatus {
   backendState?: Record<string, unknown>;
   /** Set once when this operator took over a server the Python (kopf) operator created. */
   adoption?: Adoption;
+  /** PostgreSQLDatabases on the server (all namespaces), as of its last reconcile. */
+  databases?: number;
+  /** The same per namespace. */
+  databasesPerNamespace?: Record<string, number>;
   /** Update attempts for the current generation that did not make a difference go away. */
   convergence?: Convergence;
   /** Written by the Python operator; kept, and read as a sign that it handled the CR. */
@@ -131,6 +162,8 @@ export interface DatabaseStatus {
   adoption?: Adoption;
   /** Written by the Python operator; kept, and read as a sign that it handled the CR. */
   deployment?: Record<string, unknown>;
+  /** `namespace/name` of that server (printer column). */
+  server?: string;
 }
 
 export interface PostgreSQLServer {

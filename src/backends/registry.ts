@@ -12,6 +12,7 @@ const factories: Record<string, () => Promise<BackendFactory>> = {
   azurepostgresflexible: async () => (await import('./azure-flexible/index.js')).createAzureFlexibleBackend,
   awsrds: async () => (await import('./aws-rds/index.js')).createAwsRdsBackend,
   awsaurora: async () => (await import('./aws-rds/index.js')).createAwsAuroraBackend,
+  external: async () => (await import('./external/index.js')).createExternalBackend,
 };
 
 export const BACKEND_NAMES = Object.keys(factories);

@@ -1,6 +1,6 @@
 /**
  * THE backend contract. Every backend (statefulset, helmbitnami, azurepostgresflexible, awsrds,
- * awsaurora) implements `ServerBackend`; the generic handlers in `src/handlers` drive it.
+ * awsaurora, external) implements `ServerBackend`; the generic handlers in `src/handlers` drive it.
  *
  * Rules every backend follows:
  * 1. Nothing blocks. A method starts work and returns at once; waiting for a cloud or a pod is the
@@ -40,6 +40,12 @@ export interface AdminConnection {
   database: string;
   sslmode: SslMode;
   caCert?: string;
+  /**
+   * These credentials must not leave where they are kept (an external server the operator config
+   * declares, whose admin the server's namespace must never see): the handler publishes only the
+   * endpoint into the server's credentials Secret.
+   */
+  confidential?: boolean;
 }
 
 /** Opaque, JSON-serialisable per-backend state, persisted in the CR's `status.backendState`. */
@@ -71,7 +77,11 @@ export interface ServerContext {
   generation: number;
   spec: ServerSpec;
   resolved: ResolvedServer;
-  /** The current admin password. It is generated and stored before the first `create`. */
+  /**
+   * The current admin password. It is generated and stored before the first `create`. A backend
+   * whose admin credentials are kept elsewhere (external: a Secret it reads) does not use it; the
+   * store then only carries a reset's pending password.
+   */
   adminPassword: string;
   /**
    * The operator-owned Secret (in the server's namespace) that holds the admin password under
@@ -127,6 +137,11 @@ export interface ServerObservation {
    * handler reports each once as an event; `upToDate` does not count them.
    */
   adoptionDifferences?: string[];
+  /**
+   * The major version that runs, for backends that learn it only by looking (an external server);
+   * it replaces `ResolvedServer.version` in status.
+   */
+  version?: string;
 }
 
 /** The answer of create/update/setAdminPassword: work was started or done; look again later. */
@@ -155,6 +170,12 @@ export interface DeleteResult {
 export interface PasswordResult {
   /** The backend applied the password (the handler may now publish it). */
   applied: boolean;
+  /**
+   * The backend will not change the password, and `message` says why (an external server whose
+   * admin Secret the operator does not own: a new password could not be written back). The handler
+   * drops the request and keeps the current password.
+   */
+  refused?: boolean;
   message: string;
   retryAfterSeconds?: number;
   state?: BackendState;
@@ -166,6 +187,12 @@ export interface DatabasePolicy {
   dropOnDelete: boolean;
   /** Extensions a PostgreSQLDatabase may ask for in this server. */
   allowedExtensions: string[];
+  /**
+   * False for servers that existed before the operator (external): a database or role found there
+   * is taken over only when the operator can prove it made it (its claim), never because it has the
+   * right name. Default true (servers the operator made; databases the Python operator left).
+   */
+  adoptUnclaimed?: boolean;
 }
 
 export interface ServerBackend {
@@ -189,8 +216,11 @@ export interface ServerBackend {
    * answers `applied`. In-cluster backends change it with SQL (see `src/postgres`).
    */
   setAdminPassword(ctx: ServerContext, password: string, endpoint: Endpoint | undefined): Promise<PasswordResult>;
-  /** How the operator connects as admin, given the observed endpoint. */
-  adminConnection(ctx: ServerContext, endpoint: Endpoint): AdminConnection;
+  /**
+   * How the operator connects as admin, given the observed endpoint. May read (an external
+   * server's credentials live in a Secret the backend reads), so callers await it.
+   */
+  adminConnection(ctx: ServerContext, endpoint: Endpoint): AdminConnection | Promise<AdminConnection>;
   databasePolicy(spec: ServerSpec): DatabasePolicy;
   /** Release clients, pools and timers at shutdown. */
   close?(): Promise<void>;

@@ -1,5 +1,5 @@
 /** Backends this operator implements (the names `backend`, `allowed_backends` and spec.backend use). */
-export const SUPPORTED_BACKENDS = ['statefulset', 'helmbitnami', 'azurepostgresflexible', 'awsrds', 'awsaurora'] as const;
+export const SUPPORTED_BACKENDS = ['statefulset', 'helmbitnami', 'azurepostgresflexible', 'awsrds', 'awsaurora', 'external'] as const;
 
 export type BackendName = (typeof SUPPORTED_BACKENDS)[number];
 

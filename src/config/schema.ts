@@ -3,6 +3,7 @@ import { listOptions } from './fragment.js';
 import { aws, awsaurora, awsrds } from './sections/aws.js';
 import { azure, azureLegacyShapes, azurepostgres, azurepostgresflexible } from './sections/azure.js';
 import { common } from './sections/common.js';
+import { external } from './sections/external.js';
 import { helmbitnami } from './sections/helmbitnami.js';
 import { helmyugabyte } from './sections/helmyugabyte.js';
 import { statefulset } from './sections/statefulset.js';
@@ -19,6 +20,7 @@ export const backendSections: Record<string, Fragment> = {
   helmbitnami,
   helmyugabyte,
   statefulset,
+  external,
 };
 
 /** The whole operator config schema (convict shape): the single source of truth for every option. */

@@ -88,7 +88,7 @@ describe('validation', () => {
     expect(byPath['backends.statefulset.operator_endpoint']?.reason).toMatch(/unknown variable\(s\) \{host\}/);
     expect(byPath['backends.azurepostgresflexible.classes.dev.tier']).toMatchObject({ value: 'Cheap', reason: 'must be one of Burstable, GeneralPurpose, MemoryOptimized' });
     expect(byPath['backends.awsaurora.classes.sl.scaling_configuration']?.reason).toBe('min_capacity must not be greater than max_capacity');
-    expect(byPath.backend).toMatchObject({ value: 'mysql', reason: expect.stringMatching(/^unknown backend "mysql"; known backends: statefulset, helmbitnami, azurepostgresflexible, awsrds, awsaurora$/) });
+    expect(byPath.backend).toMatchObject({ value: 'mysql', reason: expect.stringMatching(/^unknown backend "mysql"; known backends: statefulset, helmbitnami, azurepostgresflexible, awsrds, awsaurora, external$/) });
     expect(byPath['allowed_backends[1]']).toMatchObject({ value: 'azurepostgres', reason: expect.stringMatching(/not supported by this operator: Azure retired .* use azurepostgresflexible/) });
     expect(byPath['allowed_backends[2]']?.reason).toMatch(/"helmyugabyte" is not supported by this operator/);
     expect(byPath['backends.statefulset.default_class']).toMatchObject({ value: 'medium', reason: 'names no class of backends.statefulset.classes (small, big); set it to one of them, or to null' });

@@ -32,3 +32,10 @@ export function credentialsData(input: CredentialsInput): Record<string, string>
   if (input.caCert) data['ca.crt'] = input.caCert;
   return data;
 }
+
+/** Only where the server is: for servers whose admin credentials must not be published. */
+export function endpointData(endpoint: Endpoint, caCert?: string): Record<string, string> {
+  const data: Record<string, string> = { hostname: endpoint.host, host: endpoint.host, port: String(endpoint.port), sslmode: endpoint.sslmode };
+  if (caCert) data['ca.crt'] = caCert;
+  return data;
+}

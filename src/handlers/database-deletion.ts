@@ -1,14 +1,16 @@
 import type { Logger } from 'pino';
 import { Reason } from '../api/conditions.js';
 import type { PostgreSQLDatabase, PostgreSQLServer } from '../api/types.js';
-import { databaseClaimant, dropDatabaseAndRole, toPgName } from '../postgres/index.js';
+import { databaseClaimant, dropDatabaseAndRole, roleClaimant, toPgName, type Queryable } from '../postgres/index.js';
 import { readyOf } from '../reconcile/conditions.js';
 import type { ReconcileOutcome } from '../reconcile/controller.js';
 import type { HandlerDeps } from './deps.js';
 import { holdsDeletion, removeFinalizer } from './object-ops.js';
 import { reportPending } from './reporting.js';
 import { serverAccess } from './server-access.js';
+import { serverUsable } from './server-usable.js';
 import { fromPythonOperator } from './takeover.js';
+import { serverRefOf } from './sharing.js';
 
 /**
  * Drops the database and its role (connections terminated first), or keeps everything when the
@@ -17,7 +19,8 @@ import { fromPythonOperator } from './takeover.js';
  */
 export async function deleteDatabase(deps: HandlerDeps, db: PostgreSQLDatabase, log: Logger): Promise<ReconcileOutcome> {
   if (!holdsDeletion(db)) return {};
-  const server = deps.serverCache.get(db.metadata.namespace, db.spec.serverRef.name);
+  const ref = serverRefOf(db);
+  const server = deps.serverCache.get(ref.namespace, ref.name);
   const pythonMade = madeByPythonOperator(db);
   if (!server || !belongsTo(db, server) || server.metadata.deletionTimestamp || (!db.status?.database && !pythonMade)) {
     await removeFinalizer(deps.databases, db);
@@ -25,21 +28,24 @@ export async function deleteDatabase(deps: HandlerDeps, db: PostgreSQLDatabase, 
     return {};
   }
   const name = db.status?.database ?? toPgName(db.metadata.name);
-  if (readyOf(server.status?.conditions)?.status !== 'True') return waitForServer(deps, db, server, name, pythonMade);
+  if (!serverUsable(server)) return waitForServer(deps, db, server, name, pythonMade);
   const access = await serverAccess(deps, server);
+  const role = db.status?.username ?? name;
   const pools = deps.pools.forServer(access.admin);
-  const holder = await databaseClaimant(pools.admin, name);
-  const mine = `${db.metadata.namespace}/${db.metadata.name}`;
-  if (holder && holder !== mine) {
-    // Another PostgreSQLDatabase owns it (two server CRs naming one physical server): never drop.
-    await deps.events.record(db, 'Warning', Reason.DatabaseConflict, `database ${name} belongs to PostgreSQLDatabase ${holder}; not dropped`);
-  } else if (access.backend.databasePolicy(server.spec).dropOnDelete) {
-    await dropDatabaseAndRole(pools, { database: name, role: db.status?.username ?? name });
+  const policy = access.backend.databasePolicy(server.spec);
+  const foreign = await foreignHolder(pools.admin, { database: name, role }, `${db.metadata.namespace}/${db.metadata.name}`, policy.adoptUnclaimed !== false);
+  if (foreign) {
+    // Another PostgreSQLDatabase owns it (two server CRs naming one physical server), or, on a
+    // server that existed before the operator, nothing proves it ours: never drop.
+    await deps.events.record(db, 'Warning', Reason.DatabaseConflict, `database ${name} belongs to ${foreign}; not dropped`);
+  } else if (policy.dropOnDelete) {
+    await dropDatabaseAndRole(pools, { database: name, role });
     await deps.events.record(db, 'Normal', 'Deleted', `database ${name} and its role dropped`);
   } else {
     await deps.events.record(db, 'Normal', 'Kept', `database ${name} and its role kept (the backend is configured to keep data)`);
   }
   await removeFinalizer(deps.databases, db);
+  deps.onDatabaseChanged?.(ref.namespace, ref.name);
   return {};
 }
 
@@ -69,4 +75,12 @@ async function waitForServer(deps: HandlerDeps, db: PostgreSQLDatabase, server: 
   const outcome = await reportPending(deps, db, Reason.DeletionBlocked, message, 15);
   if (!reported) await deps.events.record(db, 'Warning', Reason.DeletionBlocked, message);
   return outcome;
+}
+
+/** Who else a database belongs to, or undefined when it is ours to drop. */
+async function foreignHolder(q: Queryable, target: { database: string; role: string }, mine: string, adoptUnclaimed: boolean): Promise<string | undefined> {
+  const holder = await databaseClaimant(q, target.database);
+  if (holder) return holder === mine ? undefined : `PostgreSQLDatabase ${holder}`;
+  if (adoptUnclaimed || (await roleClaimant(q, target.role)) === mine) return undefined;
+  return 'someone else (it carries no claim of this operator)';
 }

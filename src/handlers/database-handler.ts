@@ -1,11 +1,11 @@
 import type { Logger } from 'pino';
-import { ACTION_LABEL, DATABASE_KIND, RESET_PASSWORD_ACTION } from '../api/constants.js';
+import { ACTION_LABEL, DATABASE_KIND, RESET_PASSWORD_ACTION, SERVER_KIND } from '../api/constants.js';
 import { Reason } from '../api/conditions.js';
 import type { PostgreSQLDatabase, PostgreSQLServer } from '../api/types.js';
 import type { ReconcileOutcome } from '../reconcile/controller.js';
-import { readyOf } from '../reconcile/conditions.js';
 import { isSettled } from '../reconcile/object-state.js';
-import { toPgName, validatePgName } from '../postgres/index.js';
+import { validatePgName } from '../postgres/index.js';
+import { grantOf, pgNameFor, serverRefOf, withinQuota } from './sharing.js';
 import { credentialsData } from './credentials.js';
 import type { HandlerDeps } from './deps.js';
 import { ensureFinalizer, writeStatus } from './object-ops.js';
@@ -16,12 +16,16 @@ import { databaseLabels } from './labels.js';
 import { databaseStoreName } from './names.js';
 import { failWith, reportFailure, reportPending } from './reporting.js';
 import { deleteDatabase } from './database-deletion.js';
+import { serverUsable } from './server-usable.js';
 import { applyDatabase, applyRolePassword } from './database-sql.js';
 import { keptCredentialsData, takeoverPending } from './takeover.js';
 import { recordTakeover, secretConflictMessage, tmpPasswordOf } from './takeover-steps.js';
 import { adoptDatabaseSecret, announceOwnerChange, ownerBeforeTakeover } from './database-takeover.js';
 
 const WAIT_FOR_SERVER_SECONDS = 15;
+const LABELS_WAIT_SECONDS = 2;
+/** The condition a database carries while its namespace's grant is withdrawn (it keeps working). */
+export const GRANT_REVOKED = 'GrantRevoked';
 
 /**
  * The database loop: get → deleting? → finalizer → names → server Ready? → conflicts and
@@ -66,6 +70,7 @@ async function reconcileDatabaseOnce(deps: HandlerDeps, namespace: string, name:
     spec: db.spec,
     settled: isSettled(db),
     claimant: `${namespace}/${name}`,
+    strict: run.access.backend.databasePolicy(server.spec).adoptUnclaimed === false,
   });
   await announceOwnerChange(deps, db, run.pgName, ownerBefore);
   if (applied.recreated && db.status?.database) {
@@ -84,48 +89,79 @@ async function reconcileDatabaseOnce(deps: HandlerDeps, namespace: string, name:
     await deps.databases.patchMetadata(namespace, name, { labels: { [ACTION_LABEL]: null } });
     await deps.events.record(db, 'Normal', 'PasswordReset', `password reset; Secret ${db.spec.credentialsSecret} updated`);
   }
-  await reportReady(deps, db, server, run.pgName, log);
+  await reportReady(deps, db, server, run, log);
   return {};
 }
 
 async function findAndPrepare(deps: HandlerDeps, db: PostgreSQLDatabase): Promise<{ run: DatabaseRun; server: PostgreSQLServer } | ReconcileOutcome & { requeueAfterSeconds: number }> {
   const target = await findServer(deps, db);
   if ('requeueAfterSeconds' in target) return target;
-  return { run: await prepare(deps, db, target.server, target.pgName), server: target.server };
+  const run = await prepare(deps, db, target.server, target.pgName);
+  return { run: { ...run, revoked: target.revoked }, server: target.server };
 }
 
-/** The server the database lives in, Ready; or when to look again. Bad names and conflicts fail. */
-async function findServer(deps: HandlerDeps, db: PostgreSQLDatabase): Promise<{ server: PostgreSQLServer; pgName: string } | ReconcileOutcome & { requeueAfterSeconds: number }> {
-  const { namespace, name } = db.metadata;
-  const pgName = toPgName(name);
-  const nameProblem = validatePgName(pgName);
-  if (nameProblem) return failWith(deps, db, Reason.InvalidName, `database name "${pgName}" (from metadata.name): ${nameProblem}`);
-  const server = deps.serverCache.get(namespace, db.spec.serverRef.name);
+interface FoundServer {
+  server: PostgreSQLServer;
+  pgName: string;
+  /** The namespace's grant was withdrawn after the database was made: it keeps working, with a warning. */
+  revoked: boolean;
+}
+
+/** The server the database lives in, Ready; or when to look again. Bad names, refusals and conflicts fail. */
+async function findServer(deps: HandlerDeps, db: PostgreSQLDatabase): Promise<FoundServer | ReconcileOutcome & { requeueAfterSeconds: number }> {
+  const { namespace } = db.metadata;
+  const ref = serverRefOf(db);
+  const server = deps.serverCache.get(ref.namespace, ref.name);
   if (!server) {
     // Not terminal: the server may be created later (its Ready transition enqueues this database).
-    const message = `PostgreSQLServer ${db.spec.serverRef.name} not found in namespace ${namespace}`;
+    const watched = deps.config.watch_namespaces;
+    const unwatched = watched.length > 0 && !watched.includes(ref.namespace) ? ` (the operator does not watch namespace ${ref.namespace})` : '';
+    const message = `PostgreSQLServer ${ref.name} not found in namespace ${ref.namespace}${unwatched}`;
     const { reasonChanged } = await writeStatus(deps.databases, db, { status: 'False', reason: Reason.ServerNotFound, message });
     if (reasonChanged) await deps.events.record(db, 'Warning', Reason.ServerNotFound, message);
     return { requeueAfterSeconds: 60 };
   }
+  const pgName = db.status?.database ?? pgNameFor(db, ref.namespace);
+  const nameProblem = validatePgName(pgName);
+  if (nameProblem) return failWith(deps, db, Reason.InvalidName, `database name "${pgName}" (from ${ref.namespace === namespace ? 'metadata.name' : 'the namespace and metadata.name'}): ${nameProblem}`);
+  const grant = await checkGrant(deps, db, server);
+  // The server column of `kubectl get pgdb -A` names it from the first look on.
+  const shown = { server: `${ref.namespace}/${ref.name}` };
+  if (grant === 'unknown') return reportPending(deps, db, Reason.Pending, `waiting for the labels of namespace ${namespace}: PostgreSQLServer ${ref.namespace}/${ref.name} grants by label (the operator needs to list and watch namespaces)`, LABELS_WAIT_SECONDS, undefined, undefined, shown) as Promise<{ requeueAfterSeconds: number }>;
+  const revoked = grant === 'revoked';
   if (!serverUsable(server)) {
-    return reportPending(deps, db, Reason.WaitingForServer, `waiting for PostgreSQLServer ${server.metadata.name} to be ready`, WAIT_FOR_SERVER_SECONDS) as Promise<{ requeueAfterSeconds: number }>;
+    return reportPending(deps, db, Reason.WaitingForServer, `waiting for PostgreSQLServer ${ref.namespace}/${ref.name} to be ready`, WAIT_FOR_SERVER_SECONDS, undefined, undefined, shown) as Promise<{ requeueAfterSeconds: number }>;
   }
-  return { server, pgName };
+  return { server, pgName, revoked };
 }
 
 /**
- * Ready, or NotConverging: a server whose cloud does not take one setting still serves its
- * databases (the operator only stopped re-sending that setting). A server being deleted is not.
+ * A database from another namespace needs the server's grant (spec.sharing) and a place in its
+ * namespace's quota before anything is made. One made before its grant was withdrawn stays
+ * (`revoked`); while a label grant cannot be decided yet (`unknown`), a made one carries on.
  */
-function serverUsable(server: PostgreSQLServer): boolean {
-  if (server.metadata.deletionTimestamp) return false;
-  const ready = readyOf(server.status?.conditions);
-  return ready?.status === 'True' || (ready?.reason === Reason.NotConverging && server.status?.endpoint !== undefined);
+async function checkGrant(deps: HandlerDeps, db: PostgreSQLDatabase, server: PostgreSQLServer): Promise<'ok' | 'revoked' | 'unknown'> {
+  const { namespace } = db.metadata;
+  if (namespace === server.metadata.namespace) return 'ok';
+  const made = !!db.status?.database && db.status.serverUid === server.metadata.uid;
+  const serverName = `${server.metadata.namespace}/${server.metadata.name}`;
+  const grant = grantOf(server, namespace, (ns) => deps.namespaceLabels(ns));
+  if (grant === 'unknown') return made ? 'ok' : 'unknown';
+  if (grant === 'refused') {
+    if (made) return 'revoked';
+    return failWith(deps, db, Reason.NotPermitted, `namespace ${namespace} is not granted by PostgreSQLServer ${serverName} (its spec.sharing lists the namespaces that may use it)`, { server: serverName });
+  }
+  if (!made && !withinQuota(db, server, deps.databaseCache.list())) {
+    const max = server.spec.sharing?.maxDatabasesPerNamespace ?? 0;
+    return failWith(deps, db, Reason.QuotaExceeded, `namespace ${namespace} has its ${max} database(s) on PostgreSQLServer ${serverName} (spec.sharing.maxDatabasesPerNamespace)`, { server: serverName });
+  }
+  return 'ok';
 }
+
 
 interface DatabaseRun {
   pgName: string;
+  revoked?: boolean;
   access: ServerAccess;
   credentials: SecretRead;
   scope: PasswordScope;
@@ -177,16 +213,28 @@ async function publish(deps: HandlerDeps, db: PostgreSQLDatabase, run: DatabaseR
   }
 }
 
-async function reportReady(deps: HandlerDeps, db: PostgreSQLDatabase, server: PostgreSQLServer, pgName: string, log: Logger): Promise<void> {
+async function reportReady(deps: HandlerDeps, db: PostgreSQLDatabase, server: PostgreSQLServer, run: DatabaseRun, log: Logger): Promise<void> {
+  const { pgName } = run;
+  const serverName = `${server.metadata.namespace}/${server.metadata.name}`;
+  const revokedMessage = `namespace ${db.metadata.namespace} is no longer granted by PostgreSQLServer ${serverName}; this database keeps working, but no new one can be made`;
+  const hadWarning = db.status?.conditions?.some((c) => c.type === GRANT_REVOKED);
+  const admitted = db.metadata.namespace !== server.metadata.namespace && !db.status?.database;
   const { reasonChanged } = await writeStatus(deps.databases, db, {
     status: 'True',
     reason: Reason.Available,
     message: `database ${pgName} is ready`,
-    fields: { database: pgName, username: pgName, serverUid: server.metadata.uid },
+    fields: { database: pgName, username: pgName, serverUid: server.metadata.uid, server: serverName },
+    sideConditions: { [GRANT_REVOKED]: run.revoked ? { status: 'True', reason: 'NamespaceNotGranted', message: revokedMessage } : null },
   });
+  if (run.revoked && !hadWarning) await deps.events.record(db, 'Warning', GRANT_REVOKED, revokedMessage);
   if (reasonChanged) {
-    await deps.events.record(db, 'Normal', 'Ready', `database ${pgName} is ready in server ${server.metadata.name}`);
+    await deps.events.record(db, 'Normal', 'Ready', `database ${pgName} is ready in server ${serverName}`);
     deps.onDatabaseReady?.(db.metadata.namespace, db.metadata.name);
     log.info({ database: pgName }, 'database ready');
+    deps.onDatabaseChanged?.(server.metadata.namespace, server.metadata.name);
+    if (admitted) {
+      // The server's owners see who uses their server from elsewhere.
+      await deps.events.record({ ...server, kind: SERVER_KIND }, 'Normal', 'DatabaseAdmitted', `database ${pgName} made for PostgreSQLDatabase ${db.metadata.namespace}/${db.metadata.name}`);
+    }
   }
 }

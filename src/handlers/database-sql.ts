@@ -14,6 +14,8 @@ export interface DatabasePlan {
   settled: boolean;
   /** `namespace/name` of the PostgreSQLDatabase, recorded in the server as its claim. */
   claimant: string;
+  /** Only what carries the claim may be taken over (a server that existed before the operator). */
+  strict: boolean;
 }
 
 /**
@@ -24,7 +26,7 @@ export async function applyDatabase(deps: HandlerDeps, access: ServerAccess, pla
   const pools = deps.pools.forServer(access.admin);
   if (plan.settled && !plan.passwordIsNew && (await databaseInPlace(pools.admin, plan.name, plan.role))) return { recreated: false };
   await assertClaimable(pools.admin, plan.name, plan.claimant);
-  const role = await ensureRole(pools.admin, plan.role, plan.password);
+  const role = await ensureRole(pools.admin, plan.role, plan.password, plan.strict ? { claimant: plan.claimant } : undefined);
   if (!role.created && plan.passwordIsNew) await setRolePassword(pools.admin, plan.role, plan.password);
   const db = await ensureDatabase(pools, {
     name: plan.name,
@@ -32,6 +34,7 @@ export async function applyDatabase(deps: HandlerDeps, access: ServerAccess, pla
     charset: plan.spec.database?.charset,
     collation: plan.spec.database?.collation,
     claimant: plan.claimant,
+    strict: plan.strict,
   });
   const extensions = plan.spec.database?.extensions ?? [];
   if (extensions.length) await ensureExtensions(pools.forDatabase(plan.name), extensions);

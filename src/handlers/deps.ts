@@ -21,7 +21,11 @@ export interface HandlerDeps {
   tables: CustomResourceClient<PostgreSQLTable>;
   /** Informer caches (the current state a reconcile starts from). */
   serverCache: { get(namespace: string, name: string): PostgreSQLServer | undefined };
-  databaseCache: { get(namespace: string, name: string): PostgreSQLDatabase | undefined };
+  databaseCache: { get(namespace: string, name: string): PostgreSQLDatabase | undefined; list(): PostgreSQLDatabase[] };
+  /** A namespace's labels from the namespace cache (grants by spec.sharing.namespaceSelector); undefined = unknown. */
+  namespaceLabels(namespace: string): Record<string, string> | undefined;
+  /** A database was admitted to or left a server: the server recounts its databases. */
+  onDatabaseChanged?(serverNamespace: string, serverName: string): void;
   tableCache: { get(namespace: string, name: string): PostgreSQLTable | undefined };
   /** Called when a server turns Ready, so its databases are reconciled at once. */
   onServerReady?(namespace: string, name: string): void;

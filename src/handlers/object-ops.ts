@@ -57,6 +57,8 @@ export interface ReadyReport {
   message: string;
   /** Other status fields to set alongside (backend, endpoint, …). */
   fields?: Record<string, unknown>;
+  /** Conditions besides Ready to set (or, with null, remove) by type, e.g. a database's GrantRevoked. */
+  sideConditions?: Record<string, { status: ConditionStatus; reason: string; message: string } | null>;
 }
 
 /**
@@ -66,7 +68,7 @@ export interface ReadyReport {
 export async function writeStatus<T extends Obj>(client: CustomResourceClient<T>, obj: T, report: ReadyReport): Promise<{ changed: boolean; reasonChanged: boolean }> {
   const previous = (obj.status ?? {}) as Record<string, unknown> & { conditions?: Condition[] };
   const before = readyOf(previous.conditions);
-  const conditions = readyCondition(previous.conditions, report.status, report.reason, report.message, obj.metadata.generation);
+  const conditions = readyCondition(withSideConditions(previous.conditions, report.sideConditions, obj.metadata.generation), report.status, report.reason, report.message, obj.metadata.generation);
   const next: Record<string, unknown> = { ...previous, ...report.fields, conditions, observedGeneration: obj.metadata.generation };
   const reasonChanged = before?.reason !== report.reason || before?.status !== report.status;
   if (jsonEqual(previous, next)) return { changed: false, reasonChanged };
@@ -93,4 +95,17 @@ export function mergePatchFor(prev: Record<string, unknown>, next: Record<string
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function withSideConditions(previous: Condition[] | undefined, side: ReadyReport['sideConditions'], generation: number | undefined): Condition[] | undefined {
+  if (!side) return previous;
+  let out = [...(previous ?? [])];
+  for (const [type, wanted] of Object.entries(side)) {
+    const old = out.find((c) => c.type === type);
+    out = out.filter((c) => c.type !== type);
+    if (!wanted) continue;
+    const lastTransitionTime = old && old.status === wanted.status ? old.lastTransitionTime : new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    out.push({ type, ...wanted, observedGeneration: generation, lastTransitionTime });
+  }
+  return out;
 }

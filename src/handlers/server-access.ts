@@ -55,5 +55,5 @@ export async function serverAccess(deps: HandlerDeps, server: PostgreSQLServer):
   if (!password) throw new TemporaryError('the server admin credentials are not stored yet');
   const ctx = serverContext(server, { version: status.version, sizeClass: status.sizeClass }, password);
   const endpoint: Endpoint = { host: status.endpoint.host, port: status.endpoint.port, sslmode: (status.endpoint.sslmode ?? 'disable') as SslMode };
-  return { backend, ctx, endpoint, admin: backend.adminConnection(ctx, endpoint) };
+  return { backend, ctx, endpoint, admin: await backend.adminConnection(ctx, endpoint) };
 }

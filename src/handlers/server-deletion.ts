@@ -45,7 +45,11 @@ export async function deleteServer(deps: HandlerDeps, server: PostgreSQLServer, 
   if (status.endpoint) {
     // Connections to a server that is gone only wait for their idle timeout otherwise.
     const endpoint = { host: status.endpoint.host, port: status.endpoint.port, sslmode: (status.endpoint.sslmode ?? 'disable') as SslMode };
-    const admin = backend.adminConnection(ctx, endpoint);
+    // The admin connection may need a read (an external server's Secret) that can fail; deletion
+    // must not depend on it, so the published endpoint stands in.
+    const admin = await Promise.resolve()
+      .then(() => backend.adminConnection(ctx, endpoint))
+      .catch(() => endpoint);
     await deps.pools.invalidate(admin.host, admin.port);
   }
   await removeFinalizer(deps.servers, server);

@@ -7,7 +7,7 @@ import type { ReconcileOutcome } from '../reconcile/controller.js';
 import { readyOf } from '../reconcile/conditions.js';
 import { chooseBackend } from './backend-choice.js';
 import { afterAttempt, attemptsFor, nextStep, notConvergingMessage, type ConvergencePolicy } from './convergence.js';
-import { credentialsData } from './credentials.js';
+import { credentialsData, endpointData } from './credentials.js';
 import type { HandlerDeps } from './deps.js';
 import { ensureFinalizer, writeStatus } from './object-ops.js';
 import { beginReset, completeReset, loadPassword, type PasswordScope, type StoredPassword } from './password-store.js';
@@ -15,6 +15,7 @@ import type { SecretRead } from './secret-store.js';
 import { ownerReference, serverContext } from './server-access.js';
 import { serverLabels } from './labels.js';
 import { serverStoreName } from './names.js';
+import { databaseCounts } from './sharing.js';
 import { deleteServer } from './server-deletion.js';
 import { failWith, reportFailure, reportPending } from './reporting.js';
 import { adoptionRecord, keptCredentialsData, takeoverPending } from './takeover.js';
@@ -92,13 +93,15 @@ async function serve(
   const endpoint = observed.endpoint as Endpoint;
   const wantsReset = server.metadata.labels?.[ACTION_LABEL] === RESET_PASSWORD_ACTION;
   let password = run.stored.password;
+  let resetDone = wantsReset;
   if (wantsReset || run.stored.pending) {
     const reset = await resetAdminPassword(deps, server, run, endpoint);
     if (!('password' in reset)) return reset;
     password = reset.password;
+    resetDone = wantsReset && !reset.refused;
   }
   await publishCredentials(deps, server, run, endpoint, password);
-  if (wantsReset) await finishReset(deps, server);
+  if (resetDone) await finishReset(deps, server);
   if (stuck) return void (await reportNotConverging(deps, server, run, { endpoint, stuck }, log));
   if (run.ctx.requestedAction) await finishAction(deps, server, run.backend, run.ctx.requestedAction);
   await reportReady(deps, server, run, observed, log);
@@ -242,10 +245,16 @@ async function candidatePassword(deps: HandlerDeps, scope: PasswordScope): Promi
 }
 
 async function publishCredentials(deps: HandlerDeps, server: PostgreSQLServer, run: ServerRun, endpoint: Endpoint, password: string): Promise<void> {
-  const admin = run.backend.adminConnection({ ...run.ctx, adminPassword: password }, endpoint);
-  const input = { endpoint, database: 'postgres', username: admin.user, password, caCert: endpoint.caCert ?? admin.caCert };
-  // A Secret taken over from the Python operator keeps every value apps connect with.
-  const data = server.status?.adoption && run.credentials.kind === 'owned' ? keptCredentialsData(run.credentials.data, input) : credentialsData(input);
+  const admin = await run.backend.adminConnection({ ...run.ctx, adminPassword: password }, endpoint);
+  const caCert = endpoint.caCert ?? admin.caCert;
+  const input = { endpoint, database: admin.database, username: admin.user, password: admin.password, caCert };
+  // Confidential admin credentials (a server the operator config declares) never leave where they
+  // are kept; a Secret taken over from the Python operator keeps every value apps connect with.
+  const data = admin.confidential
+    ? endpointData(endpoint, caCert)
+    : server.status?.adoption && run.credentials.kind === 'owned'
+      ? keptCredentialsData(run.credentials.data, input)
+      : credentialsData(input);
   const { namespace, name } = server.metadata;
   const written = await deps.secrets.write(namespace, server.spec.credentialsSecret, ownerReference(server), data, serverLabels(name), run.credentials);
   if (written === 'created' && server.status?.endpoint) {
@@ -255,13 +264,16 @@ async function publishCredentials(deps: HandlerDeps, server: PostgreSQLServer, r
 
 async function reportReady(deps: HandlerDeps, server: PostgreSQLServer, run: ServerRun, observed: ServerObservation, log: Logger): Promise<void> {
   const endpoint = observed.endpoint as Endpoint;
+  // A new generation may have changed spec.sharing: the databases look at their grant again.
+  const generationChanged = server.status?.observedGeneration !== server.metadata.generation;
   const { reasonChanged } = await writeStatus(deps.servers, server, {
     status: 'True',
     reason: Reason.Available,
     message: observed.warning ? `server is ready; ${observed.warning}` : 'server is ready',
     fields: {
+      ...databaseCounts(server, deps.databaseCache.list()),
       backend: run.backend.name,
-      version: run.ctx.resolved.version,
+      version: observed.version ?? run.ctx.resolved.version,
       sizeClass: run.ctx.resolved.sizeClass,
       endpoint: { host: endpoint.host, port: endpoint.port, sslmode: endpoint.sslmode },
       backendState: run.ctx.state,
@@ -272,8 +284,8 @@ async function reportReady(deps: HandlerDeps, server: PostgreSQLServer, run: Ser
   if (reasonChanged) {
     await deps.events.record(server, 'Normal', 'Ready', `server is ready at ${endpoint.host}:${endpoint.port}`);
     log.info({ backend: run.backend.name }, 'server ready');
-    deps.onServerReady?.(server.metadata.namespace, server.metadata.name);
   }
+  if (reasonChanged || generationChanged) deps.onServerReady?.(server.metadata.namespace, server.metadata.name);
   if (observed.warning) await deps.events.record(server, 'Warning', 'ActionRequired', observed.warning);
 }
 
@@ -335,15 +347,22 @@ async function boundedUpdate(
 }
 
 /** Applies a pending (or new) admin password; kill-safe because the pending one is stored first. */
-async function resetAdminPassword(deps: HandlerDeps, server: PostgreSQLServer, run: ServerRun, endpoint: Endpoint): Promise<{ password: string } | ReconcileOutcome> {
+async function resetAdminPassword(deps: HandlerDeps, server: PostgreSQLServer, run: ServerRun, endpoint: Endpoint): Promise<{ password: string; refused?: boolean } | ReconcileOutcome> {
   const { backend, ctx, scope, stored } = run;
   const pending = await beginReset(deps.secrets, scope, stored);
   const result = await deps.backendCall(backend.name, 'setAdminPassword', () => backend.setAdminPassword(ctx, pending, endpoint));
+  if (result.refused) {
+    // Nothing was changed: the pending password is dropped and the request with it.
+    await completeReset(deps.secrets, scope, stored, stored.password);
+    await deps.servers.patchMetadata(server.metadata.namespace, server.metadata.name, { labels: { [ACTION_LABEL]: null } });
+    await deps.events.record(server, 'Warning', 'PasswordResetRefused', result.message);
+    return { password: stored.password, refused: true };
+  }
   if (!result.applied) {
     return reportPending(deps, server, Reason.ResettingPassword, result.message, result.retryAfterSeconds ?? DEFAULT_PENDING_SECONDS, result.state ?? ctx.state);
   }
   await completeReset(deps.secrets, scope, stored, pending);
-  const admin = backend.adminConnection(ctx, endpoint);
+  const admin = await backend.adminConnection(ctx, endpoint);
   await deps.pools.invalidate(admin.host, admin.port);
   return { password: pending };
 }
@@ -363,4 +382,5 @@ async function finishReset(deps: HandlerDeps, server: PostgreSQLServer): Promise
   await deps.servers.patchMetadata(server.metadata.namespace, server.metadata.name, { labels: { [ACTION_LABEL]: null } });
   await deps.events.record(server, 'Normal', 'PasswordReset', `admin password reset; Secret ${server.spec.credentialsSecret} updated`);
 }
+
 

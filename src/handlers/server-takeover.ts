@@ -25,7 +25,7 @@ export async function takeOverServer(deps: HandlerDeps, server: PostgreSQLServer
     if (observed.exists && (!observed.ready || !observed.endpoint)) {
       return reportPending(deps, server, Reason.Pending, `waiting for the server to answer, to prove Secret ${secret} left by the Python operator by a login`, observed.retryAfterSeconds ?? WAIT_FOR_PROOF_SECONDS);
     }
-    const admin = observed.exists && observed.endpoint ? run.backend.adminConnection(run.ctx, observed.endpoint) : undefined;
+    const admin = observed.exists && observed.endpoint ? await run.backend.adminConnection(run.ctx, observed.endpoint) : undefined;
     const proof = admin ? await tryLogin(admin) : undefined;
     run.stored = await adoptUnownedSecret(deps, server, { scope: run.scope, secretName: secret, unowned, proof, whom: admin?.user ?? 'the admin' });
     run.credentials = { kind: 'owned', data: unowned.data };

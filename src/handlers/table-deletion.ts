@@ -8,6 +8,7 @@ import type { HandlerDeps } from './deps.js';
 import { removeFinalizer } from './object-ops.js';
 import { reportPending } from './reporting.js';
 import { isReady, tableConnection } from './table-access.js';
+import { serverRefOf } from './sharing.js';
 
 /**
  * Deleting a PostgreSQLTable needs only what was pinned in status before the table was created
@@ -58,7 +59,8 @@ function whereItLives(deps: HandlerDeps, table: PostgreSQLTable): { db: PostgreS
   if (!name || !schema) return undefined;
   const db = deps.databaseCache.get(table.metadata.namespace, table.spec?.databaseRef?.name ?? '');
   if (!db || db.metadata.uid !== databaseUid || db.metadata.deletionTimestamp) return undefined;
-  const server = deps.serverCache.get(db.metadata.namespace, db.spec.serverRef.name);
+  const ref = serverRefOf(db);
+  const server = deps.serverCache.get(ref.namespace, ref.name);
   if (!server || server.metadata.deletionTimestamp) return undefined;
   return { db, server, schema, name };
 }

@@ -13,6 +13,7 @@ import { isReady, tableConnection, type TableConnection } from './table-access.j
 import { deleteTable } from './table-deletion.js';
 import { readTableSpec, type WantedTable } from './table-spec.js';
 import { managedColumns, matchesLastReport, tableStatusFields } from './table-status.js';
+import { serverRefOf } from './sharing.js';
 
 /** Tables live in the `public` schema of their database. */
 export const TABLE_SCHEMA = 'public';
@@ -161,7 +162,8 @@ async function findDatabase(deps: HandlerDeps, table: PostgreSQLTable): Promise<
     if (reasonChanged) await deps.events.record(table, 'Warning', Reason.DatabaseNotFound, message);
     return { requeueAfterSeconds: 60 };
   }
-  const server = deps.serverCache.get(namespace, db.spec.serverRef.name);
+  const ref = serverRefOf(db);
+  const server = deps.serverCache.get(ref.namespace, ref.name);
   if (db.metadata.deletionTimestamp || !isReady(db) || !server || !isReady(server)) {
     return reportPending(deps, table, Reason.WaitingForDatabase, `waiting for PostgreSQLDatabase ${dbName} to be ready`, WAIT_FOR_DATABASE_SECONDS) as Promise<{ requeueAfterSeconds: number }>;
   }

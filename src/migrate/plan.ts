@@ -74,7 +74,7 @@ async function planServer(deps: PlanDeps, server: PostgreSQLServer): Promise<{ p
   const credentials = await deps.secrets.read(server.metadata.namespace, server.spec.credentialsSecret, server.metadata.uid ?? '');
   const ctx = await planContext(deps, plan, server, checked.resolved, credentials);
   const observed = await checked.backend.observe(ctx);
-  const admin = observed.exists && observed.endpoint ? checked.backend.adminConnection(ctx, observed.endpoint) : undefined;
+  const admin = observed.exists && observed.endpoint ? await checked.backend.adminConnection(ctx, observed.endpoint) : undefined;
   plan.lines.push(serverLine(observed));
   const proven =
     plan.state === 'takeover'

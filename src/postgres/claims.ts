@@ -51,3 +51,35 @@ async function databaseComment(q: Queryable, database: string): Promise<string |
 function claimHolder(comment: string | null): string | undefined {
   return comment?.startsWith(CLAIM_PREFIX) ? comment.slice(CLAIM_PREFIX.length) : undefined;
 }
+
+/** The PostgreSQLDatabase (`namespace/name`) that claimed a role, if any (strict servers only). */
+export async function roleClaimant(q: Queryable, role: string): Promise<string | undefined> {
+  const rows = await exec<{ comment: string | null }>(q, `read the claim on role ${role}`, `SELECT shobj_description(oid, 'pg_authid') AS comment FROM pg_roles WHERE rolname = $1`, [role]);
+  return claimHolder(rows[0]?.comment ?? null);
+}
+
+/** The statement that records the claim on a role (sent together with its CREATE ROLE). */
+export function claimRoleSql(role: string, claimant: string): string {
+  return `COMMENT ON ROLE ${escapeIdentifier(role)} IS ${escapeLiteral(`${CLAIM_PREFIX}${claimant}`)}`;
+}
+
+/**
+ * On a server that existed before the operator (strict), a database or role is the operator's only
+ * when it can prove it: the role carries the claim (written in the same transaction as its CREATE
+ * ROLE, so a kill cannot leave it unclaimed), and the database carries the claim or is owned by
+ * that role (CREATE DATABASE cannot share a transaction with its COMMENT). Anything else on such a
+ * server belongs to someone else and is never adopted: DatabaseConflict.
+ */
+export async function assertStrictClaim(q: Queryable, what: { role: string; database?: string }, claimant: string): Promise<void> {
+  const roleHolder = await roleClaimant(q, what.role);
+  if (roleHolder !== claimant) {
+    throw new PermanentError(
+      `role "${what.role}" already exists on the server and was not made for PostgreSQLDatabase ${claimant}${roleHolder ? ` (it belongs to ${roleHolder})` : ''}; the operator does not take over roles on an existing server`,
+      Reason.DatabaseConflict,
+    );
+  }
+  if (!what.database) return;
+  const holder = await databaseClaimant(q, what.database);
+  if (holder === claimant || holder === undefined) return; // unclaimed: owned by the claimed role (checked by ensureDatabase)
+  throw new PermanentError(`database "${what.database}" already belongs to PostgreSQLDatabase ${holder}`, Reason.DatabaseConflict);
+}

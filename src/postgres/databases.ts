@@ -2,7 +2,7 @@ import { escapeIdentifier, escapeLiteral } from 'pg';
 import { Reason } from '../api/conditions.js';
 import { PermanentError } from '../backends/errors.js';
 import { exec, SqlError, SqlState, sqlState } from './errors.js';
-import { claimDatabase } from './claims.js';
+import { claimDatabase, databaseClaimant } from './claims.js';
 import { ensureAdminMembership } from './membership.js';
 import { sessionInfo } from './server-info.js';
 import type { Queryable, ServerPools } from './types.js';
@@ -17,6 +17,11 @@ export interface DatabaseSpec {
   collation?: string;
   /** The PostgreSQLDatabase (`namespace/name`) the database belongs to; see claims.ts. */
   claimant?: string;
+  /**
+   * A server that existed before the operator: an existing database is adopted only when claimed
+   * by `claimant` or owned by `owner` (whose claim ensureRole checked); never handed over from the admin.
+   */
+  strict?: boolean;
 }
 
 export async function databaseExists(q: Queryable, name: string): Promise<boolean> {
@@ -59,11 +64,12 @@ export async function ensureDatabase(pools: ServerPools, spec: DatabaseSpec): Pr
   // Also done by ensureRole; repeated so a run resumed after a kill needs nothing else.
   await ensureAdminMembership(q, spec.owner, session);
   const created = await createIfMissing(q, spec);
+  if (!created && spec.strict && spec.claimant) await assertStrictDatabase(q, spec);
   if (spec.claimant) await claimDatabase(q, spec.name, spec.claimant);
   if (!created) {
     const current = await findDatabaseOwner(q, spec.name);
     if (current !== spec.owner) {
-      if (current !== session.user || spec.name === session.database) {
+      if (current !== session.user || spec.name === session.database || spec.strict) {
         throw new PermanentError(`database "${spec.name}" already exists and belongs to role "${current}", not "${spec.owner}"`, Reason.DatabaseConflict);
       }
       await exec(q, `hand database ${spec.name} to ${spec.owner}`, `ALTER DATABASE ${db} OWNER TO ${owner}`);
@@ -75,6 +81,18 @@ export async function ensureDatabase(pools: ServerPools, spec: DatabaseSpec): Pr
   // checking would cost a connection into every database.
   if (session.version < 150000) await ensurePublicSchemaUsable(pools.forDatabase(spec.name), spec);
   return { created };
+}
+
+/** See DatabaseSpec.strict: a database found on an existing server must prove it is ours. */
+async function assertStrictDatabase(q: Queryable, spec: DatabaseSpec): Promise<void> {
+  const holder = await databaseClaimant(q, spec.name);
+  if (holder === spec.claimant) return;
+  const owner = await findDatabaseOwner(q, spec.name);
+  if (!holder && owner === spec.owner) return; // made by us; killed before its comment
+  throw new PermanentError(
+    `database "${spec.name}" already exists on the server (owner "${owner}"${holder ? `, claimed by ${holder}` : ''}) and was not made for PostgreSQLDatabase ${spec.claimant}; the operator does not take over databases on an existing server`,
+    Reason.DatabaseConflict,
+  );
 }
 
 async function createIfMissing(q: Queryable, spec: DatabaseSpec): Promise<boolean> {

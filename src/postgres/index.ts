@@ -11,4 +11,4 @@ export { tryLogin, type LoginProof } from './login.js';
 export { sessionInfo, type SessionInfo } from './server-info.js';
 export { SqlError, SqlState, sqlState } from './errors.js';
 export type { Queryable, ServerPools } from './types.js';
-export { assertClaimable, claimDatabase, databaseClaimant, CLAIM_PREFIX } from './claims.js';
+export { assertClaimable, assertStrictClaim, claimDatabase, databaseClaimant, roleClaimant, CLAIM_PREFIX } from './claims.js';

@@ -2,6 +2,7 @@ import { escapeIdentifier, escapeLiteral } from 'pg';
 import { Reason } from '../api/conditions.js';
 import { PermanentError } from '../backends/errors.js';
 import { exec, SqlState, sqlState, SqlError } from './errors.js';
+import { assertStrictClaim, claimRoleSql } from './claims.js';
 import { ensureAdminMembership } from './membership.js';
 import { scramVerifier } from './scram.js';
 import { sessionInfo } from './server-info.js';
@@ -16,21 +17,26 @@ export async function roleExists(q: Queryable, role: string): Promise<boolean> {
  * Creates the login role `role` with `password` (sent as a SCRAM verifier) when it is missing, and
  * makes a non-superuser admin a member of it. An existing role keeps its password: rotating it is
  * an explicit `setRolePassword`. An existing role is only taken over when it is an ordinary one
- * (see `assertTenantRole`), so a CR can never capture the admin or a privileged role.
+ * (see `assertTenantRole`), so a CR can never capture the admin or a privileged role; with
+ * `strict` (a server that existed before the operator) only when it carries the claim (claims.ts).
  */
-export async function ensureRole(q: Queryable, role: string, password: string): Promise<{ created: boolean }> {
+export async function ensureRole(q: Queryable, role: string, password: string, strict?: { claimant: string }): Promise<{ created: boolean }> {
   const session = await sessionInfo(q);
   let created = false;
   if (await roleExists(q, role)) {
     await assertTenantRole(q, role, session.user);
+    if (strict) await assertStrictClaim(q, { role }, strict.claimant);
   } else {
+    const create = `CREATE ROLE ${escapeIdentifier(role)} LOGIN PASSWORD ${escapeLiteral(await scramVerifier(password))}`;
     try {
-      await q.query(`CREATE ROLE ${escapeIdentifier(role)} LOGIN PASSWORD ${escapeLiteral(await scramVerifier(password))}`);
+      // Several statements in one simple query run as one transaction: a strict role never exists unclaimed.
+      await q.query(strict ? `${create}; ${claimRoleSql(role, strict.claimant)}` : create);
       created = true;
     } catch (err) {
       // Another session created it in between: same outcome as finding it.
       if (sqlState(err) !== SqlState.DuplicateObject) throw new SqlError(`create role ${role}`, err);
       await assertTenantRole(q, role, session.user);
+      if (strict) await assertStrictClaim(q, { role }, strict.claimant);
     }
   }
   await ensureAdminMembership(q, role, session);

@@ -8,7 +8,7 @@ type Rule = { apiGroups?: string[]; resources?: string[]; verbs: string[] };
 
 const VERBS: Record<string, string> = { GET: 'get', LIST: 'list', WATCH: 'watch', POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: 'delete' };
 const GROUPS: Record<string, string> = {
-  secrets: '', services: '', persistentvolumeclaims: '', events: '', pods: '', configmaps: '',
+  secrets: '', services: '', persistentvolumeclaims: '', events: '', pods: '', configmaps: '', namespaces: '',
   statefulsets: 'apps', leases: 'coordination.k8s.io',
   postgresqlservers: GROUP, postgresqldatabases: GROUP, postgresqltables: GROUP,
 };
@@ -32,6 +32,12 @@ describe("the operator's API requests against the chart's RBAC", () => {
     await h.waitForReady('PostgreSQLTable', 'website-users');
     await h.delete('PostgreSQLTable', 'website-users');
     await waitFor(async () => (await h.get('PostgreSQLTable', 'website-users')) === undefined, 20_000, () => 'table gone');
+    // A grant by namespace label: the operator starts watching namespaces.
+    await h.kube.core.createNamespace({ body: { metadata: { name: 'team-x', labels: { shared: 'yes' } } } });
+    await h.patch('PostgreSQLServer', 'demoteam', { spec: { sharing: { namespaceSelector: { matchLabels: { shared: 'yes' } } } } });
+    await h.create({ apiVersion: 'hybridcloud.maibornwolff.de/v1alpha1', kind: 'PostgreSQLDatabase', metadata: { name: 'shared', namespace: 'team-x' }, spec: { serverRef: { name: 'demoteam', namespace: 'default' }, credentialsSecret: 'shared-db' } });
+    await waitFor(async () => (await h.secret('shared-db', 'team-x')) !== undefined, 20_000, () => 'database from team-x made');
+    await h.delete('PostgreSQLDatabase', 'shared', 'team-x');
     await h.patch('PostgreSQLDatabase', 'demoservice', { metadata: { labels: { 'operator/action': 'reset-password' } } });
     await h.patch('PostgreSQLServer', 'demoteam', { metadata: { labels: { 'operator/action': 'reset-password' } } });
     await h.kube.core.deleteNamespacedSecret({ name: 'demoservice-postgres-credentials', namespace: 'default' });
@@ -47,7 +53,7 @@ describe("the operator's API requests against the chart's RBAC", () => {
   });
 
   it('made the requests of a whole lifecycle (the check below is not vacuous)', () => {
-    for (const key of ['WATCH postgresqlservers', 'PATCH postgresqlservers/status', 'PUT postgresqldatabases', 'PUT postgresqltables', 'PATCH postgresqltables/status', 'WATCH postgresqltables', 'POST secrets', 'PATCH secrets', 'POST statefulsets', 'DELETE persistentvolumeclaims', 'POST events']) {
+    for (const key of ['WATCH postgresqlservers', 'PATCH postgresqlservers/status', 'PUT postgresqldatabases', 'PUT postgresqltables', 'PATCH postgresqltables/status', 'WATCH postgresqltables', 'POST secrets', 'PATCH secrets', 'POST statefulsets', 'DELETE persistentvolumeclaims', 'POST events', 'LIST namespaces', 'WATCH namespaces']) {
       expect(made[key]).toBeGreaterThan(0);
     }
   });

@@ -194,6 +194,13 @@ function tokenize(rule: string): string[] {
   return tokens;
 }
 
+/** CEL escapes property names that are its reserved words: `__namespace__` reads `namespace`. */
+function celField(token: string): string {
+  const m = /^__([A-Za-z]+)__$/.exec(token);
+  return m && CEL_RESERVED.has(m[1] as string) ? (m[1] as string) : token;
+}
+const CEL_RESERVED = new Set(['namespace', 'in', 'as', 'break', 'const', 'continue', 'else', 'for', 'function', 'if', 'import', 'let', 'loop', 'package', 'return', 'var', 'void', 'while']);
+
 /** Translates a rule to a JS function (self, oldSelf, get, has) => boolean. */
 function compileCel(rule: string): (self: unknown, oldSelf: unknown) => boolean {
   const tokens = tokenize(rule);
@@ -201,7 +208,7 @@ function compileCel(rule: string): (self: unknown, oldSelf: unknown) => boolean 
   const readPath = (i: number): [string[], number] => {
     const path: string[] = [];
     while (tokens[i] === '.' && /^[A-Za-z_]/.test(tokens[i + 1] ?? '')) {
-      path.push(tokens[i + 1] as string);
+      path.push(celField(tokens[i + 1] as string));
       i += 2;
     }
     return [path, i];
@@ -424,7 +431,7 @@ describe('CRD identity', () => {
 
 describe('printer columns', () => {
   it.each([
-    [serverCrd, ['Ready', 'Reason', 'Backend', 'Version', 'Class', 'Storage', 'Host', 'Age']],
+    [serverCrd, ['Ready', 'Reason', 'Backend', 'Version', 'Class', 'Databases', 'Storage', 'Host', 'Age']],
     [databaseCrd, ['Ready', 'Reason', 'Server', 'Database', 'Secret', 'Age']],
     [tableCrd, ['Ready', 'Reason', 'Database', 'Table', 'Columns', 'Age']],
   ] as const)('%#: has the expected columns, each pointing at a field of the schema', (crd, names) => {
@@ -528,7 +535,8 @@ describe('example CRs are valid', () => {
       });
     const server = full.find((o) => o.kind === SERVER_KIND);
     const database = full.find((o) => o.kind === DATABASE_KIND);
-    expect(unset(serverSchema.properties?.spec as SchemaNode, server?.spec, 'spec')).toEqual([]);
+    // spec.external belongs to the external backend only (examples/external-server.yaml sets it).
+    expect(unset(serverSchema.properties?.spec as SchemaNode, server?.spec, 'spec').filter((p) => !p.startsWith('spec.external'))).toEqual([]);
     expect(unset(databaseSchema.properties?.spec as SchemaNode, database?.spec, 'spec')).toEqual([]);
   });
 });
@@ -689,6 +697,7 @@ describe('CEL rules', () => {
     expect(rules(databaseSchema)).toEqual([
       expect.stringMatching(/^spec: .*charset/),
       expect.stringMatching(/^spec: .*collation/),
+      expect.stringMatching(/^spec\.serverRef: .*__namespace__/),
       'spec.serverRef.name: self == oldSelf',
     ]);
     expect(rules(tableSchema)).toEqual(['spec.databaseRef.name: self == oldSelf', 'spec.tableName: self == oldSelf']);
@@ -700,7 +709,7 @@ describe('CEL rules', () => {
         expect(site.message).toBeTruthy();
         for (const m of site.rule.matchAll(/\b(?:self|oldSelf)((?:\.[A-Za-z_][A-Za-z0-9_]*)*)/g)) {
           let node: SchemaNode | undefined = site.node;
-          for (const key of (m[1] ?? '').split('.').filter(Boolean)) node = node?.properties?.[key];
+          for (const key of (m[1] ?? '').split('.').filter(Boolean)) node = node?.properties?.[celField(key)];
           expect({ rule: site.rule, ref: m[0], exists: node !== undefined }).toEqual({ rule: site.rule, ref: m[0], exists: true });
           if (node?.type === 'string') expect({ ref: m[0], maxLength: typeof node.maxLength }).toEqual({ ref: m[0], maxLength: 'number' });
         }
@@ -745,6 +754,10 @@ describe('CEL rules', () => {
       ['unchanged', database, database, []],
       ['extensions changed', database, withValue(database, 'spec.database.extensions', ['pg_trgm']), []],
       ['serverRef changed', database, withValue(database, 'spec.serverRef.name', 'teambar'), [/serverRef.name is immutable/]],
+      ['serverRef.namespace added later', database, withValue(database, 'spec.serverRef.namespace', 'team-b'), [/serverRef.namespace is immutable/]],
+      ['serverRef.namespace changed', withValue(database, 'spec.serverRef.namespace', 'team-a'), withValue(database, 'spec.serverRef.namespace', 'team-b'), [/serverRef.namespace is immutable/]],
+      ['serverRef.namespace removed', withValue(database, 'spec.serverRef.namespace', 'team-a'), database, [/serverRef.namespace is immutable/]],
+      ['serverRef.namespace kept', withValue(database, 'spec.serverRef.namespace', 'team-a'), withValue(database, 'spec.serverRef.namespace', 'team-a'), []],
       ['charset changed', database, withValue(database, 'spec.database.charset', 'LATIN1'), [/charset cannot be changed/]],
       ['collation removed', database, withValue(database, 'spec.database.collation', undefined), [/collation cannot be changed/]],
       ['collation added later', noDatabase, withValue(noDatabase, 'spec.database.collation', 'C'), [/collation cannot be changed/]],

@@ -16,7 +16,7 @@ import { productionNodeArgs, productionRuntimeEnv } from '../support/production-
 const ROOT = resolve(import.meta.dirname, '../..');
 const OPERATOR_CHART = join(ROOT, 'helm/hybrid-cloud-postgresql-operator');
 const CRD_CHART = join(ROOT, 'helm/hybrid-cloud-postgresql-operator-crds');
-const EXAMPLE_NAMES = ['statefulset', 'helm', 'azure', 'aws'];
+const EXAMPLE_NAMES = ['statefulset', 'helm', 'azure', 'aws', 'external'];
 const exampleFile = (name: string): string => join(ROOT, `examples/values-${name}.yaml`);
 const EXAMPLES = EXAMPLE_NAMES.map(exampleFile);
 const RELEASE = 'hybrid-cloud-postgresql-operator';
@@ -74,6 +74,7 @@ const HELM_BACKEND_RULES: Rule[] = [
   { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: ALL_VERBS },
   { apiGroups: ['policy'], resources: ['poddisruptionbudgets'], verbs: ALL_VERBS },
 ];
+const NAMESPACE_RULES: Rule[] = [{ apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'list', 'watch'] }];
 const LEASE_RULES: Rule[] = [{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] }];
 
 function helmBinary(): string {
@@ -214,20 +215,26 @@ describe('operator chart with default values', () => {
   });
 
   it('renders the operator and nothing optional', () => {
-    expect(kinds(objs)).toEqual(['ClusterRole', 'ClusterRoleBinding', 'ConfigMap', 'Deployment', 'Role', 'RoleBinding', 'Service', 'ServiceAccount']);
+    expect(kinds(objs)).toEqual(['ClusterRole', 'ClusterRole', 'ClusterRoleBinding', 'ClusterRoleBinding', 'ConfigMap', 'Deployment', 'Role', 'RoleBinding', 'Service', 'ServiceAccount']);
     for (const o of objs) {
       if (!o.kind.startsWith('Cluster')) expect(o.metadata.namespace).toBe(NAMESPACE);
     }
   });
 
   it('grants exactly the permissions the operator uses, cluster-wide, and no wildcard', () => {
-    const role = one<Obj & { rules: Rule[] }>(objs, 'ClusterRole');
+    const role = one<Obj & { rules: Rule[] }>(objs, 'ClusterRole', RELEASE);
     expect(role.rules).toEqual(CORE_RULES);
-    const binding = one<Obj & { roleRef: unknown; subjects: unknown[] }>(objs, 'ClusterRoleBinding');
+    const binding = one<Obj & { roleRef: unknown; subjects: unknown[] }>(objs, 'ClusterRoleBinding', RELEASE);
     expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role.metadata.name });
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: RELEASE, namespace: NAMESPACE }]);
     expect(JSON.stringify(objs.filter((o) => o.kind.endsWith('Role')))).not.toContain('"*"');
     expect(JSON.stringify(objs)).not.toContain('cluster-admin');
+  });
+
+  it('reads namespaces (names and labels, for spec.sharing.namespaceSelector) and nothing else cluster-wide besides', () => {
+    expect(one<Obj & { rules: Rule[] }>(objs, 'ClusterRole', `${RELEASE}-namespaces`).rules).toEqual(NAMESPACE_RULES);
+    const binding = one<Obj & { roleRef: { name: string }; subjects: unknown[] }>(objs, 'ClusterRoleBinding', `${RELEASE}-namespaces`);
+    expect(binding.roleRef.name).toBe(`${RELEASE}-namespaces`);
   });
 
   it('grants the leader election Lease in its own namespace only', () => {
@@ -318,7 +325,10 @@ describe('operator chart values', () => {
 
   it('watches a list of namespaces with a Role and RoleBinding in each and nothing cluster-wide', async () => {
     const objs = await render(OPERATOR_CHART, { watchNamespaces: ['team-a', 'team-b'] });
-    expect(objs.filter((o) => o.kind.startsWith('Cluster'))).toEqual([]);
+    // Only the namespace reads stay cluster-wide (namespaces are cluster-scoped objects).
+    expect(objs.filter((o) => o.kind === 'ClusterRole').map((o) => (o as Obj & { rules: Rule[] }).rules)).toEqual([NAMESPACE_RULES]);
+    // The external backend's config-declared admin Secrets, in the operator's namespace: read only.
+    expect(one<Obj & { rules: Rule[] }>(objs, 'Role', `${RELEASE}-admin-secrets`, NAMESPACE).rules).toEqual([{ apiGroups: [''], resources: ['secrets'], verbs: ['get'] }]);
     for (const ns of ['team-a', 'team-b']) {
       const role = one<Obj & { rules: Rule[] }>(objs, 'Role', RELEASE, ns);
       expect(role.rules).toEqual(CORE_RULES);
@@ -331,7 +341,7 @@ describe('operator chart values', () => {
   });
 
   it('adds the Bitnami chart permissions when the config uses the helmbitnami backend, or when asked', async () => {
-    const rulesOf = (objs: Obj[]) => one<Obj & { rules: Rule[] }>(objs, 'ClusterRole').rules;
+    const rulesOf = (objs: Obj[]) => one<Obj & { rules: Rule[] }>(objs, 'ClusterRole', RELEASE).rules;
     expect(rulesOf(await render(OPERATOR_CHART, { operatorConfig: 'backend: helmbitnami\n' }))).toEqual([...CORE_RULES, ...HELM_BACKEND_RULES]);
     expect(rulesOf(await render(OPERATOR_CHART, { operatorConfig: 'backend: statefulset\nallowed_backends: [statefulset, helmbitnami]\n' }))).toEqual([
       ...CORE_RULES,
@@ -344,7 +354,7 @@ describe('operator chart values', () => {
   it('appends rbac.extraRules and creates no RBAC when rbac.create is false', async () => {
     const extra = { apiGroups: ['monitoring.coreos.com'], resources: ['servicemonitors'], verbs: ['get', 'create', 'patch', 'delete'] };
     const withExtra = await render(OPERATOR_CHART, { rbac: { create: true, extraRules: [extra] } });
-    expect(one<Obj & { rules: Rule[] }>(withExtra, 'ClusterRole').rules).toEqual([...CORE_RULES, extra]);
+    expect(one<Obj & { rules: Rule[] }>(withExtra, 'ClusterRole', RELEASE).rules).toEqual([...CORE_RULES, extra]);
     const none = await render(OPERATOR_CHART, { rbac: { create: false } });
     expect(none.filter((o) => o.apiVersion.startsWith('rbac.authorization.k8s.io'))).toEqual([]);
   });
@@ -353,7 +363,7 @@ describe('operator chart values', () => {
     const objs = await render(OPERATOR_CHART, { serviceAccount: { create: false, name: 'platform-sa' } });
     expect(objs.filter((o) => o.kind === 'ServiceAccount')).toEqual([]);
     expect(one<Deployment>(objs, 'Deployment').spec.template.spec.serviceAccountName).toBe('platform-sa');
-    expect(one<Obj & { subjects: Array<{ name: string }> }>(objs, 'ClusterRoleBinding').subjects[0]!.name).toBe('platform-sa');
+    expect(one<Obj & { subjects: Array<{ name: string }> }>(objs, 'ClusterRoleBinding', RELEASE).subjects[0]!.name).toBe('platform-sa');
     const missing = await templateRun(OPERATOR_CHART, { serviceAccount: { create: false } });
     expect(missing.code).not.toBe(0);
     expect(missing.stderr).toContain('serviceAccount.name is required');
@@ -477,10 +487,10 @@ describe("the Python operator chart's values file (test/fixtures/python-operator
     expect(c.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'http' });
     expect((c as Container & { resources: unknown }).resources).toEqual({ limits: { cpu: '500m', memory: '256Mi' }, requests: { cpu: '100m', memory: '128Mi' } });
     expect(one<Service>(objs, 'Service').spec.ports[0]).toMatchObject({ port: 80, targetPort: 'http' });
-    // RBAC stays least-privilege: clusterAdmin binds nothing.
-    expect(objs.filter((o) => o.kind === 'ClusterRoleBinding').map((o) => (o as Obj & { roleRef: { name: string } }).roleRef.name)).toEqual([RELEASE]);
+    // RBAC stays least-privilege: clusterAdmin binds nothing (the operator's roles and the namespace reads only).
+    expect(objs.filter((o) => o.kind === 'ClusterRoleBinding').map((o) => (o as Obj & { roleRef: { name: string } }).roleRef.name)).toEqual([RELEASE, `${RELEASE}-namespaces`]);
     // Its operatorConfig (helmbitnami) gets the Bitnami chart permissions and loads in the operator.
-    expect(one<Obj & { rules: Rule[] }>(objs, 'ClusterRole').rules.some((r) => r.resources?.includes('poddisruptionbudgets'))).toBe(true);
+    expect(one<Obj & { rules: Rule[] }>(objs, 'ClusterRole', RELEASE).rules.some((r) => r.resources?.includes('poddisruptionbudgets'))).toBe(true);
     const configFile = join(scratch, 'python-config.yaml');
     await writeFile(configFile, one<Obj & { data: Record<string, string> }>(objs, 'ConfigMap').data['config.yaml']!);
     expect(loadConfig({ file: configFile, env: {} }).backend).toBe('helmbitnami');
@@ -518,14 +528,14 @@ describe('example values files', () => {
   it('statefulset: two replicas, all namespaces, no cloud credentials', async () => {
     const objs = await render(OPERATOR_CHART, EXAMPLES[0]!);
     expect(one<Deployment>(objs, 'Deployment').spec.replicas).toBe(2);
-    expect(one<Obj & { rules: Rule[] }>(objs, 'ClusterRole').rules).toEqual(CORE_RULES);
+    expect(one<Obj & { rules: Rule[] }>(objs, 'ClusterRole', RELEASE).rules).toEqual(CORE_RULES);
     expect(container(objs).envFrom).toBeUndefined();
     expect(parse(one<Obj & { data: Record<string, string> }>(objs, 'ConfigMap').data['config.yaml']!)).toMatchObject({ backend: 'statefulset' });
   });
 
   it('helm: the Bitnami chart permissions and an egress policy that still allows DNS', async () => {
     const objs = await render(OPERATOR_CHART, EXAMPLES[1]!);
-    expect(one<Obj & { rules: Rule[] }>(objs, 'ClusterRole').rules).toEqual([...CORE_RULES, ...HELM_BACKEND_RULES]);
+    expect(one<Obj & { rules: Rule[] }>(objs, 'ClusterRole', RELEASE).rules).toEqual([...CORE_RULES, ...HELM_BACKEND_RULES]);
     const np = one<Obj & { spec: { policyTypes: string[]; egress: Array<{ ports: Array<{ port: number }> }> } }>(objs, 'NetworkPolicy');
     expect(np.spec.policyTypes).toEqual(['Ingress', 'Egress']);
     expect(np.spec.egress[0]!.ports.map((p) => p.port)).toEqual([53, 53]);
@@ -542,8 +552,12 @@ describe('example values files', () => {
   it('aws: IRSA on the ServiceAccount and Roles only in the watched namespaces', async () => {
     const objs = await render(OPERATOR_CHART, EXAMPLES[3]!);
     expect(one(objs, 'ServiceAccount').metadata.annotations).toHaveProperty(['eks.amazonaws.com/role-arn']);
-    expect(objs.filter((o) => o.kind.startsWith('Cluster'))).toEqual([]);
-    expect(objs.filter((o) => o.kind === 'Role').map((o) => o.metadata.namespace).sort()).toEqual([NAMESPACE, 'team-a', 'team-b']);
+    // Only the namespace reads stay cluster-wide (namespaces are cluster-scoped objects).
+    expect(objs.filter((o) => o.kind === 'ClusterRole').map((o) => (o as Obj & { rules: Rule[] }).rules)).toEqual([NAMESPACE_RULES]);
+    // The external backend's config-declared admin Secrets, in the operator's namespace: read only.
+    expect(one<Obj & { rules: Rule[] }>(objs, 'Role', `${RELEASE}-admin-secrets`, NAMESPACE).rules).toEqual([{ apiGroups: [''], resources: ['secrets'], verbs: ['get'] }]);
+    // The Lease and the admin Secret reads in the operator's namespace; the operator's rules in the watched ones.
+    expect(objs.filter((o) => o.kind === 'Role').map((o) => o.metadata.namespace).sort()).toEqual([NAMESPACE, NAMESPACE, 'team-a', 'team-b']);
     expect(JSON.parse(envOf(container(objs), 'HYBRIDCLOUD_WATCH_NAMESPACES')!.value!)).toEqual(['team-a', 'team-b']);
   });
 });

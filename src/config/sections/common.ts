@@ -23,7 +23,7 @@ export const common = {
     default: false,
   },
   backend: {
-    doc: 'Default backend for new servers: statefulset, helmbitnami, azurepostgresflexible, awsrds or awsaurora.',
+    doc: 'Default backend for new servers: statefulset, helmbitnami, azurepostgresflexible, awsrds, awsaurora or external.',
     format: NAME,
     default: 'statefulset',
   },

@@ -13,6 +13,8 @@ const GRACEFUL_STOP_MS = 30_000;
 
 export interface E2eConfigInput {
   namespace: string;
+  /** More namespaces the operator watches (team namespaces of the shared-server scenario). */
+  extraNamespaces?: string[];
   /** `backends.statefulset.operator_endpoint`; '' = the Service's cluster DNS name. */
   operatorEndpoint: string;
   storageClass: string;
@@ -31,7 +33,7 @@ export function e2eOperatorConfig(input: E2eConfigInput): Record<string, unknown
     backend: 'statefulset',
     allowed_backends: [],
     handler_on_resume: false,
-    watch_namespaces: [input.namespace],
+    watch_namespaces: [input.namespace, ...(input.extraNamespaces ?? [])],
     http_port: input.httpPort,
     leader_election: { enabled: false },
     security: { password_length: 24 },

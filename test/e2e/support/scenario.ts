@@ -41,6 +41,8 @@ export interface CustomObject {
 export class E2eScenario {
   readonly kube: KubeClients;
   readonly operator: E2eOperator;
+  /** Team namespaces beside `namespace` (created, watched and deleted with it). */
+  teamNamespaces: readonly string[] = [];
 
   private constructor(
     readonly kc: KubeConfig,
@@ -56,13 +58,16 @@ export class E2eScenario {
   /**
    * @param server the PostgreSQLServer whose databases the scenario creates: in port-forward mode
    *   the operator reaches exactly this server's pod through the forwarded port.
+   * @param teams suffixes of team namespaces to create beside the scenario's own
+   *   (`<namespace>-<suffix>`), watched too: the shared-server scenario puts databases there.
    */
-  static async setup(opts: { server: string; startOperator?: boolean }): Promise<E2eScenario> {
+  static async setup(opts: { server: string; startOperator?: boolean; teams?: string[] }): Promise<E2eScenario> {
     const settings = readSettings();
     const kc = loadKubeConfig();
     await applyCrds(kc, settings.timeoutMs);
     // Everything that can fail locally comes before the namespace exists, so nothing leaks.
     const namespace = testNamespaceName();
+    const teamNamespaces = (opts.teams ?? []).map((t) => `${namespace}-${t}`);
     let forwarder: PodPortForwarder | undefined;
     let endpoint = '';
     if (settings.reach.kind === 'port-forward') {
@@ -74,6 +79,7 @@ export class E2eScenario {
     try {
       const config = e2eOperatorConfig({
         namespace,
+        extraNamespaces: teamNamespaces,
         operatorEndpoint: endpoint,
         storageClass: settings.storageClass,
         postgresRepository: settings.postgresRepository,
@@ -81,7 +87,8 @@ export class E2eScenario {
       });
       validateConfig(config);
       const scenario = new E2eScenario(kc, settings, namespace, new E2eOperator(kc, config), forwarder);
-      await createTestNamespace(scenario.kube, namespace);
+      scenario.teamNamespaces = teamNamespaces;
+      for (const ns of [namespace, ...teamNamespaces]) await createTestNamespace(scenario.kube, ns);
       if (opts.startOperator !== false) scenario.operator.start();
       return scenario;
     } catch (err) {
@@ -103,26 +110,26 @@ export class E2eScenario {
     return docs;
   }
 
-  async create(obj: Record<string, unknown>): Promise<void> {
-    const body = { ...obj, metadata: { ...(obj.metadata as Record<string, unknown>), namespace: this.namespace } };
+  async create(obj: Record<string, unknown>, namespace = this.namespace): Promise<void> {
+    const body = { ...obj, metadata: { ...(obj.metadata as Record<string, unknown>), namespace } };
     if (obj.kind === 'Secret') {
-      await this.kube.core.createNamespacedSecret({ namespace: this.namespace, body });
+      await this.kube.core.createNamespacedSecret({ namespace, body });
       return;
     }
-    await this.kube.custom.createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: this.namespace, plural: this.plural(obj.kind), body });
+    await this.kube.custom.createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: this.plural(obj.kind), body });
   }
 
-  async get(kind: Kind, name: string): Promise<CustomObject | undefined> {
+  async get(kind: Kind, name: string, namespace = this.namespace): Promise<CustomObject | undefined> {
     try {
-      return (await this.kube.custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: this.namespace, plural: PLURALS[kind], name })) as CustomObject;
+      return (await this.kube.custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURALS[kind], name })) as CustomObject;
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw err;
     }
   }
 
-  async list(kind: Kind): Promise<CustomObject[]> {
-    const list = (await this.kube.custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: this.namespace, plural: PLURALS[kind] })) as { items: CustomObject[] };
+  async list(kind: Kind, namespace = this.namespace): Promise<CustomObject[]> {
+    const list = (await this.kube.custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURALS[kind] })) as { items: CustomObject[] };
     return list.items;
   }
 
@@ -135,24 +142,24 @@ export class E2eScenario {
     await this.kube.custom.patchNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: this.namespace, plural: PLURALS[kind], name, body: { spec } }, mergePatchOptions());
   }
 
-  async delete(kind: Kind, name: string): Promise<void> {
+  async delete(kind: Kind, name: string, namespace = this.namespace): Promise<void> {
     try {
-      await this.kube.custom.deleteNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: this.namespace, plural: PLURALS[kind], name });
+      await this.kube.custom.deleteNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURALS[kind], name });
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
   }
 
-  async ready(kind: Kind, name: string): Promise<ReadyCondition | undefined> {
-    return (await this.get(kind, name))?.status?.conditions?.find((c) => c.type === READY);
+  async ready(kind: Kind, name: string, namespace = this.namespace): Promise<ReadyCondition | undefined> {
+    return (await this.get(kind, name, namespace))?.status?.conditions?.find((c) => c.type === READY);
   }
 
   /** Waits for the Ready condition's status (and reason); fails early if the operator died. */
-  async waitForReady(kind: Kind, name: string, status = 'True', reason?: string): Promise<ReadyCondition> {
+  async waitForReady(kind: Kind, name: string, status = 'True', reason?: string, namespace = this.namespace): Promise<ReadyCondition> {
     let last: ReadyCondition | undefined;
     return this.waitUntil(
       async () => {
-        last = await this.ready(kind, name);
+        last = await this.ready(kind, name, namespace);
         return last?.status === status && (!reason || last.reason === reason) ? last : undefined;
       },
       () => `${kind} ${name} Ready=${status}${reason ? `/${reason}` : ''}; last: ${JSON.stringify(last)}`,
@@ -176,45 +183,45 @@ export class E2eScenario {
   // ---- what users and apps see ---------------------------------------------------------------
 
   /** A Secret's decoded data, or undefined when it does not exist. */
-  async secret(name: string): Promise<Record<string, string> | undefined> {
-    const s = await this.readSecret(name);
+  async secret(name: string, namespace = this.namespace): Promise<Record<string, string> | undefined> {
+    const s = await this.readSecret(name, namespace);
     return s && Object.fromEntries(Object.entries(s.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
   }
 
-  async readSecret(name: string): Promise<Awaited<ReturnType<KubeClients['core']['readNamespacedSecret']>> | undefined> {
+  async readSecret(name: string, namespace = this.namespace): Promise<Awaited<ReturnType<KubeClients['core']['readNamespacedSecret']>> | undefined> {
     try {
-      return await this.kube.core.readNamespacedSecret({ name, namespace: this.namespace });
+      return await this.kube.core.readNamespacedSecret({ name, namespace });
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw err;
     }
   }
 
-  async events(name: string): Promise<Array<{ type: string; reason: string; message: string }>> {
-    const list = await this.kube.core.listNamespacedEvent({ namespace: this.namespace, fieldSelector: `involvedObject.name=${name}` });
+  async events(name: string, namespace = this.namespace): Promise<Array<{ type: string; reason: string; message: string }>> {
+    const list = await this.kube.core.listNamespacedEvent({ namespace, fieldSelector: `involvedObject.name=${name}` });
     return list.items.map((e) => ({ type: e.type ?? '', reason: e.reason ?? '', message: e.message ?? '' }));
   }
 
   /** Waits for an event on the object (events are written after the status, so they may trail it). */
-  async waitForEvent(name: string, type: string, reason: string): Promise<void> {
-    await this.waitUntil(async () => (await this.events(name)).some((e) => e.type === type && e.reason === reason), () => `${type} event ${reason} on ${name}`, 2000);
+  async waitForEvent(name: string, type: string, reason: string, namespace = this.namespace): Promise<void> {
+    await this.waitUntil(async () => (await this.events(name, namespace)).some((e) => e.type === type && e.reason === reason), () => `${type} event ${reason} on ${name}`, 2000);
   }
 
   /** Runs `script` in a PostgreSQL client pod whose environment comes from the credentials Secret. */
-  psql(secretName: string, script: string, purpose = 'check'): Promise<PsqlResult> {
-    return runPsqlPod(this.kube, this.namespace, { purpose, image: this.postgresImage, secretName, script, timeoutMs: this.settings.timeoutMs });
+  psql(secretName: string, script: string, purpose = 'check', namespace = this.namespace): Promise<PsqlResult> {
+    return runPsqlPod(this.kube, namespace, { purpose, image: this.postgresImage, secretName, script, timeoutMs: this.settings.timeoutMs });
   }
 
   /**
    * Logs in the way an application would: libpq's PG* variables from the Secret (running `sql`),
    * then the Secret's `uri`. Prints `login:<user>@<database>` on success.
    */
-  login(secretName: string, sql = 'SELECT 1', purpose = 'login'): Promise<PsqlResult> {
+  login(secretName: string, sql = 'SELECT 1', purpose = 'login', namespace = this.namespace): Promise<PsqlResult> {
     const script = [
       `psql -X -q -v ON_ERROR_STOP=1 -tA -c ${shellQuote(sql)}`,
       `psql "$DATABASE_URL" -X -v ON_ERROR_STOP=1 -tA -c ${shellQuote("SELECT 'login:' || current_user || '@' || current_database()")}`,
     ].join('\n');
-    return this.psql(secretName, script, purpose);
+    return this.psql(secretName, script, purpose, namespace);
   }
 
   /** A query as the server's admin (from its credentials Secret); returns the unaligned output. */
@@ -242,7 +249,9 @@ export class E2eScenario {
       if (this.operator.alive) await this.deleteCustomResources().catch((err: unknown) => problems.push(`CRs not deleted by the operator: ${(err as Error).message.split('\n')[0]}`));
       await this.operator.stop();
       await this.stripFinalizers().catch((err: unknown) => problems.push(`finalizers not stripped: ${(err as Error).message}`));
-      if (!(await deleteTestNamespace(this.kube, this.namespace, CLEANUP_WAIT_MS))) problems.push(`namespace ${this.namespace} still terminating`);
+      for (const ns of [...this.teamNamespaces, this.namespace]) {
+        if (!(await deleteTestNamespace(this.kube, ns, CLEANUP_WAIT_MS))) problems.push(`namespace ${ns} still terminating`);
+      }
     } finally {
       await this.forwarder?.close();
       problems.push(`operator log: ${this.writeLog()}`);
@@ -251,11 +260,13 @@ export class E2eScenario {
     }
   }
 
-  /** Tables, then databases (dropped while their server still runs), then servers. */
+  /** Tables, then databases (dropped while their server still runs), then servers; every namespace. */
   private async deleteCustomResources(): Promise<void> {
+    const namespaces = [...this.teamNamespaces, this.namespace];
+    const listAll = async (kind: Kind) => (await Promise.all(namespaces.map((ns) => this.list(kind, ns)))).flat();
     for (const kind of ['PostgreSQLTable', 'PostgreSQLDatabase', 'PostgreSQLServer'] as const) {
-      for (const obj of await this.list(kind)) await this.delete(kind, obj.metadata.name);
-      await eventually(async () => (await this.list(kind)).length === 0, {
+      for (const obj of await listAll(kind)) await this.delete(kind, obj.metadata.name, obj.metadata.namespace);
+      await eventually(async () => (await listAll(kind)).length === 0, {
         timeoutMs: Math.min(this.settings.timeoutMs, CLEANUP_WAIT_MS),
         what: () => `the operator to release every ${kind}`,
         intervalMs: 2000,
@@ -266,10 +277,10 @@ export class E2eScenario {
 
   private async stripFinalizers(): Promise<void> {
     for (const kind of ['PostgreSQLTable', 'PostgreSQLDatabase', 'PostgreSQLServer'] as const) {
-      for (const obj of await this.list(kind)) {
+      for (const obj of (await Promise.all([...this.teamNamespaces, this.namespace].map((ns) => this.list(kind, ns)))).flat()) {
         if (!obj.metadata.finalizers?.length) continue;
         await this.kube.custom
-          .patchNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: this.namespace, plural: PLURALS[kind], name: obj.metadata.name, body: { metadata: { finalizers: null } } }, mergePatchOptions())
+          .patchNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: obj.metadata.namespace, plural: PLURALS[kind], name: obj.metadata.name, body: { metadata: { finalizers: null } } }, mergePatchOptions())
           .catch((err: unknown) => {
             if (!isNotFound(err)) throw err;
           });

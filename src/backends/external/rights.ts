@@ -1,0 +1,54 @@
+import pg from 'pg';
+import { sslOptions } from '../../postgres/tls.js';
+import type { AdminConnection } from '../types.js';
+
+export const INVALID_PASSWORD = '28P01';
+
+/** What the operator's admin may do on an external server, read from PostgreSQL's catalogue. */
+export interface AdminRights {
+  superuser: boolean;
+  createdb: boolean;
+  createrole: boolean;
+  /** The server's major version, e.g. "16". */
+  version: string;
+}
+
+/** A short-lived connection (observe runs once per resync; pools are the database handler's). */
+export async function connectAdmin(conn: AdminConnection, password = conn.password): Promise<pg.Client> {
+  const client = new pg.Client({
+    host: conn.host,
+    port: conn.port,
+    user: conn.user,
+    password,
+    database: conn.database,
+    ssl: sslOptions(conn.sslmode, conn.caCert),
+    connectionTimeoutMillis: 10_000,
+    application_name: 'hybrid-cloud-postgresql-operator',
+  });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    return client;
+  } catch (err) {
+    await client.end().catch(() => undefined);
+    throw err;
+  }
+}
+
+export async function readRights(client: pg.Client): Promise<AdminRights> {
+  const { rows } = await client.query<{ rolsuper: boolean; rolcreatedb: boolean; rolcreaterole: boolean; version: string }>(
+    "SELECT rolsuper, rolcreatedb, rolcreaterole, current_setting('server_version_num') AS version FROM pg_roles WHERE rolname = current_user",
+  );
+  const row = rows[0];
+  if (!row) return { superuser: false, createdb: false, createrole: false, version: '' };
+  return { superuser: row.rolsuper, createdb: row.rolcreatedb, createrole: row.rolcreaterole, version: String(Math.floor(Number(row.version) / 10000)) };
+}
+
+/** The rights the admin lacks to create databases and their owners (none for a superuser). */
+export function missingRights(rights: AdminRights): string[] {
+  if (rights.superuser) return [];
+  const missing: string[] = [];
+  if (!rights.createdb) missing.push('CREATEDB');
+  if (!rights.createrole) missing.push('CREATEROLE');
+  return missing;
+}
