@@ -55,6 +55,8 @@ export interface ServerSpec {
   /** Which other namespaces may put databases on this server (default: none). */
   sharing?: Sharing;
   credentialsSecret: string;
+  /** Extra credentials Secret keys rendered from `{{ .field }}` templates (see credentials-template.ts). */
+  credentialsTemplate?: Record<string, string>;
 }
 
 /** Exactly one of the two is set (the CRD checks it). */
@@ -84,6 +86,8 @@ export interface DatabaseSpec {
   serverRef: { name: string; namespace?: string };
   database?: { charset?: string; collation?: string; extensions?: string[] };
   credentialsSecret: string;
+  /** Extra credentials Secret keys rendered from `{{ .field }}` templates (see credentials-template.ts). */
+  credentialsTemplate?: Record<string, string>;
 }
 
 export type ConditionStatus = 'True' | 'False' | 'Unknown';

@@ -7,6 +7,7 @@ import { isSettled } from '../reconcile/object-state.js';
 import { validatePgName } from '../postgres/index.js';
 import { grantOf, pgNameFor, serverRefOf, withinQuota } from './sharing.js';
 import { credentialsData } from './credentials.js';
+import { credentialsSecretData, templateProblems } from './credentials-template.js';
 import type { HandlerDeps } from './deps.js';
 import { ensureFinalizer, writeStatus } from './object-ops.js';
 import { beginReset, completeReset, loadPassword, type PasswordScope, type StoredPassword } from './password-store.js';
@@ -124,6 +125,8 @@ async function findServer(deps: HandlerDeps, db: PostgreSQLDatabase): Promise<Fo
   const pgName = db.status?.database ?? pgNameFor(db, ref.namespace);
   const nameProblem = validatePgName(pgName);
   if (nameProblem) return failWith(deps, db, Reason.InvalidName, `database name "${pgName}" (from ${ref.namespace === namespace ? 'metadata.name' : 'the namespace and metadata.name'}): ${nameProblem}`);
+  const templateProblem = templateProblems(db.spec.credentialsTemplate).join('; ');
+  if (templateProblem) return failWith(deps, db, Reason.InvalidSpec, `spec.credentialsTemplate: ${templateProblem}`);
   const grant = await checkGrant(deps, db, server);
   // The server column of `kubectl get pgdb -A` names it from the first look on.
   const shown = { server: `${ref.namespace}/${ref.name}` };
@@ -205,7 +208,8 @@ async function publish(deps: HandlerDeps, db: PostgreSQLDatabase, run: DatabaseR
   const { access, pgName } = run;
   const input = { endpoint: access.endpoint, database: pgName, username: pgName, password, caCert: access.endpoint.caCert ?? access.admin.caCert };
   // A Secret taken over from the Python operator keeps every value apps connect with.
-  const data = db.status?.adoption && run.credentials.kind === 'owned' ? keptCredentialsData(run.credentials.data, input) : credentialsData(input);
+  const builtIn = db.status?.adoption && run.credentials.kind === 'owned' ? keptCredentialsData(run.credentials.data, input) : credentialsData(input);
+  const data = credentialsSecretData(input, db.spec.credentialsTemplate, builtIn);
   const labels = databaseLabels(db.spec.serverRef.name, db.metadata.name);
   const written = await deps.secrets.write(db.metadata.namespace, db.spec.credentialsSecret, ownerReference(db), data, labels, run.credentials);
   if (written === 'created' && db.status?.database) {

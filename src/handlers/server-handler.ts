@@ -8,6 +8,7 @@ import { readyOf } from '../reconcile/conditions.js';
 import { chooseBackend } from './backend-choice.js';
 import { afterAttempt, attemptsFor, nextStep, notConvergingMessage, type ConvergencePolicy } from './convergence.js';
 import { credentialsData, endpointData } from './credentials.js';
+import { credentialsSecretData, templateProblems } from './credentials-template.js';
 import type { HandlerDeps } from './deps.js';
 import { ensureFinalizer, writeStatus } from './object-ops.js';
 import { beginReset, completeReset, loadPassword, type PasswordScope, type StoredPassword } from './password-store.js';
@@ -204,6 +205,8 @@ async function prepare(deps: HandlerDeps, server: PostgreSQLServer): Promise<Ser
   }
   const backend = await deps.backends.get(choice.backend);
   const resolved = await validateSpec(deps, server, backend);
+  const templateProblem = templateProblems(server.spec.credentialsTemplate).join('; ');
+  if (templateProblem) return failWith(deps, server, Reason.InvalidSpec, `spec.credentialsTemplate: ${templateProblem}`);
   const credentials = await deps.secrets.read(namespace, server.spec.credentialsSecret, server.metadata.uid ?? '');
   const takeover = takeoverPending(server);
   if (credentials.kind === 'foreign' && !(takeover && credentials.unowned)) {
@@ -249,12 +252,11 @@ async function publishCredentials(deps: HandlerDeps, server: PostgreSQLServer, r
   const caCert = endpoint.caCert ?? admin.caCert;
   const input = { endpoint, database: admin.database, username: admin.user, password: admin.password, caCert };
   // Confidential admin credentials (a server the operator config declares) never leave where they
-  // are kept; a Secret taken over from the Python operator keeps every value apps connect with.
+  // are kept, templates included; a Secret taken over from the Python operator keeps every value
+  // apps connect with.
   const data = admin.confidential
     ? endpointData(endpoint, caCert)
-    : server.status?.adoption && run.credentials.kind === 'owned'
-      ? keptCredentialsData(run.credentials.data, input)
-      : credentialsData(input);
+    : credentialsSecretData(input, server.spec.credentialsTemplate, server.status?.adoption && run.credentials.kind === 'owned' ? keptCredentialsData(run.credentials.data, input) : credentialsData(input));
   const { namespace, name } = server.metadata;
   const written = await deps.secrets.write(namespace, server.spec.credentialsSecret, ownerReference(server), data, serverLabels(name), run.credentials);
   if (written === 'created' && server.status?.endpoint) {

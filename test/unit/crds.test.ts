@@ -178,7 +178,7 @@ function makeAjv(): Ajv {
 
 // ---------------------------------------------------------------------------------------------
 // A CEL interpreter for the subset the CRDs use: self / oldSelf field paths, has(), literals,
-// comparison, logical and conditional operators. Anything else throws.
+// comparison, logical and conditional operators, `'key' in map`. Anything else throws.
 
 const TOKEN = /\s+|'[^'\\]*'|\d+|[A-Za-z_][A-Za-z0-9_]*|==|!=|>=|<=|&&|\|\||[()!?:.<>,[\]]/y;
 
@@ -229,7 +229,7 @@ function compileCel(rule: string): (self: unknown, oldSelf: unknown) => boolean 
     } else if (t === '==' || t === '!=') {
       js.push(`${t}=`);
       i++;
-    } else if (/^'/.test(t) || /^\d+$/.test(t) || ['true', 'false', '(', ')', '!', '?', ':', '&&', '||', '>=', '<=', '<', '>'].includes(t)) {
+    } else if (/^'/.test(t) || /^\d+$/.test(t) || ['true', 'false', '(', ')', '!', '?', ':', '&&', '||', '>=', '<=', '<', '>', 'in'].includes(t)) {
       js.push(t);
       i++;
     } else {
@@ -693,12 +693,14 @@ describe('CEL rules', () => {
     expect(rules(serverSchema)).toEqual([
       'spec: !has(oldSelf.backend) || (has(self.backend) && self.backend == oldSelf.backend)',
       'spec.size.storageGB: self >= oldSelf',
+      expect.stringMatching(/^spec.credentialsTemplate: !\('hostname' in self \|\| /),
     ]);
     expect(rules(databaseSchema)).toEqual([
       expect.stringMatching(/^spec: .*charset/),
       expect.stringMatching(/^spec: .*collation/),
       expect.stringMatching(/^spec\.serverRef: .*__namespace__/),
       'spec.serverRef.name: self == oldSelf',
+      expect.stringMatching(/^spec.credentialsTemplate: !\('hostname' in self \|\| /),
     ]);
     expect(rules(tableSchema)).toEqual(['spec.databaseRef.name: self == oldSelf', 'spec.tableName: self == oldSelf']);
   });
@@ -724,6 +726,8 @@ describe('CEL rules', () => {
     expect(compileCel('has(self.a.b)')({}, undefined)).toBe(false); // error on a missing parent → rejected
     expect(compileCel('self.a == 1')({}, undefined)).toBe(false); // no such key → rejected
     expect(compileCel('self >= oldSelf')(2, 1)).toBe(true);
+    expect(compileCel("!('a' in self)")({ b: 'x' }, undefined)).toBe(true);
+    expect(compileCel("!('a' in self)")({ a: 'x' }, undefined)).toBe(false);
     expect(() => compileCel('self.all(x, x > 0)')).toThrow(/not supported/);
   });
 
@@ -767,6 +771,17 @@ describe('CEL rules', () => {
       const failures = celFailures(databaseSchema, after, before);
       expect(failures).toHaveLength(expected.length);
       expected.forEach((re, i) => expect(failures[i]).toMatch(re));
+    });
+  });
+
+  describe('credentialsTemplate (both kinds)', () => {
+    it.each([SERVER_KIND, DATABASE_KIND])('%s: extra keys are accepted, built-in keys refused', (kind) => {
+      const obj = kind === SERVER_KIND ? server : database;
+      expect(errorsOf(withValue(obj, 'spec.credentialsTemplate', { DATABASE_URL: '{{ .uri }}', PGSSLROOTCERT: '/etc/pg/ca.crt' }))).toEqual([]);
+      for (const key of ['password', 'PGPASSWORD', 'jdbc-url', 'ca.crt']) {
+        expect(errorsOf(withValue(obj, 'spec.credentialsTemplate', { OK: 'x', [key]: 'x' })).join()).toMatch(/cannot set a key the operator writes itself/);
+      }
+      expect(errorsOf(withValue(obj, 'spec.credentialsTemplate', { A: 1 } as unknown as Json)).join()).toMatch(/must be string/);
     });
   });
 });
