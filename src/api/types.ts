@@ -88,6 +88,8 @@ export interface DatabaseSpec {
   credentialsSecret: string;
   /** Extra credentials Secret keys rendered from `{{ .field }}` templates (see credentials-template.ts). */
   credentialsTemplate?: Record<string, string>;
+  /** What deleting the CR does to the database and its role; the backend's config decides when absent. */
+  deletionPolicy?: DeletionPolicy;
 }
 
 export type ConditionStatus = 'True' | 'False' | 'Unknown';

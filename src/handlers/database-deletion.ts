@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { Reason } from '../api/conditions.js';
-import type { PostgreSQLDatabase, PostgreSQLServer } from '../api/types.js';
+import type { DeletionPolicy, PostgreSQLDatabase, PostgreSQLServer } from '../api/types.js';
 import { databaseClaimant, dropDatabaseAndRole, roleClaimant, toPgName, type Queryable } from '../postgres/index.js';
 import { readyOf } from '../reconcile/conditions.js';
 import type { ReconcileOutcome } from '../reconcile/controller.js';
@@ -13,8 +13,8 @@ import { fromPythonOperator } from './takeover.js';
 import { serverRefOf } from './sharing.js';
 
 /**
- * Drops the database and its role (connections terminated first), or keeps everything when the
- * backend's policy says so. A server that is gone or going takes its databases with it, so the
+ * Drops the database and its role (connections terminated first), or keeps both when the
+ * deletion policy is Retain (the credentials Secret goes with the CR either way). A server that is gone or going takes its databases with it, so the
  * CR is released rather than left hanging.
  */
 export async function deleteDatabase(deps: HandlerDeps, db: PostgreSQLDatabase, log: Logger): Promise<ReconcileOutcome> {
@@ -28,6 +28,13 @@ export async function deleteDatabase(deps: HandlerDeps, db: PostgreSQLDatabase, 
     return {};
   }
   const name = db.status?.database ?? toPgName(db.metadata.name);
+  if ((await deletionPolicy(deps, db, server)) === 'Retain') {
+    // No SQL at all: a Retain needs nothing of the server, so it never waits for one.
+    await deps.events.record(db, 'Normal', 'Retained', `database ${name} and its role kept (deletionPolicy Retain); a PostgreSQLDatabase of the same name in this namespace takes them back`);
+    await removeFinalizer(deps.databases, db);
+    deps.onDatabaseChanged?.(ref.namespace, ref.name);
+    return {};
+  }
   if (!serverUsable(server)) return waitForServer(deps, db, server, name, pythonMade);
   const access = await serverAccess(deps, server);
   const role = db.status?.username ?? name;
@@ -38,11 +45,9 @@ export async function deleteDatabase(deps: HandlerDeps, db: PostgreSQLDatabase, 
     // Another PostgreSQLDatabase owns it (two server CRs naming one physical server), or, on a
     // server that existed before the operator, nothing proves it ours: never drop.
     await deps.events.record(db, 'Warning', Reason.DatabaseConflict, `database ${name} belongs to ${foreign}; not dropped`);
-  } else if (policy.dropOnDelete) {
+  } else {
     await dropDatabaseAndRole(pools, { database: name, role });
     await deps.events.record(db, 'Normal', 'Deleted', `database ${name} and its role dropped`);
-  } else {
-    await deps.events.record(db, 'Normal', 'Kept', `database ${name} and its role kept (the backend is configured to keep data)`);
   }
   await removeFinalizer(deps.databases, db);
   deps.onDatabaseChanged?.(ref.namespace, ref.name);
@@ -83,4 +88,12 @@ async function foreignHolder(q: Queryable, target: { database: string; role: str
   if (holder) return holder === mine ? undefined : `PostgreSQLDatabase ${holder}`;
   if (adoptUnclaimed || (await roleClaimant(q, target.role)) === mine) return undefined;
   return 'someone else (it carries no claim of this operator)';
+}
+
+/** `spec.deletionPolicy`, else the backend's config: `database_delete_fake` means Retain. */
+export async function deletionPolicy(deps: HandlerDeps, db: PostgreSQLDatabase, server: PostgreSQLServer): Promise<DeletionPolicy> {
+  if (db.spec.deletionPolicy) return db.spec.deletionPolicy;
+  const backend = server.status?.backend;
+  if (!backend) return 'Delete';
+  return (await deps.backends.get(backend)).databasePolicy(server.spec).dropOnDelete ? 'Delete' : 'Retain';
 }

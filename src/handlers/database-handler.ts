@@ -11,14 +11,14 @@ import { credentialsSecretData, templateProblems } from './credentials-template.
 import type { HandlerDeps } from './deps.js';
 import { ensureFinalizer, writeStatus } from './object-ops.js';
 import { beginReset, completeReset, loadPassword, type PasswordScope, type StoredPassword } from './password-store.js';
-import type { SecretRead } from './secret-store.js';
+import { leftByPredecessor, type SecretRead } from './secret-store.js';
 import { ownerReference, serverAccess, type ServerAccess } from './server-access.js';
 import { databaseLabels } from './labels.js';
 import { databaseStoreName } from './names.js';
 import { failWith, reportFailure, reportPending } from './reporting.js';
 import { deleteDatabase } from './database-deletion.js';
 import { serverUsable } from './server-usable.js';
-import { applyDatabase, applyRolePassword } from './database-sql.js';
+import { applyDatabase, applyRolePassword, type AppliedDatabase } from './database-sql.js';
 import { keptCredentialsData, takeoverPending } from './takeover.js';
 import { recordTakeover, secretConflictMessage, tmpPasswordOf } from './takeover-steps.js';
 import { adoptDatabaseSecret, announceOwnerChange, ownerBeforeTakeover } from './database-takeover.js';
@@ -74,9 +74,7 @@ async function reconcileDatabaseOnce(deps: HandlerDeps, namespace: string, name:
     strict: run.access.backend.databasePolicy(server.spec).adoptUnclaimed === false,
   });
   await announceOwnerChange(deps, db, run.pgName, ownerBefore);
-  if (applied.recreated && db.status?.database) {
-    await deps.events.record(db, 'Warning', 'DatabaseRecreated', `database ${run.pgName} was missing in the server and has been recreated empty`);
-  }
+  await reportRepairs(deps, db, run.pgName, applied);
   let password = run.stored.password;
   const wantsReset = db.metadata.labels?.[ACTION_LABEL] === RESET_PASSWORD_ACTION;
   if (wantsReset || run.stored.pending) {
@@ -94,11 +92,25 @@ async function reconcileDatabaseOnce(deps: HandlerDeps, namespace: string, name:
   return {};
 }
 
-async function findAndPrepare(deps: HandlerDeps, db: PostgreSQLDatabase): Promise<{ run: DatabaseRun; server: PostgreSQLServer } | ReconcileOutcome & { requeueAfterSeconds: number }> {
+/** Warnings for what was found missing and made again; a note when an existing database was taken over. */
+async function reportRepairs(deps: HandlerDeps, db: PostgreSQLDatabase, pgName: string, applied: AppliedDatabase): Promise<void> {
+  if (db.status?.database) {
+    if (applied.roleCreated) await deps.events.record(db, 'Warning', 'RoleRecreated', `role ${pgName} was missing in the server and has been recreated with the stored password`);
+    if (applied.created) await deps.events.record(db, 'Warning', 'DatabaseRecreated', `database ${pgName} was missing in the server and has been recreated empty`);
+  } else if (!applied.created && !db.status?.adoption) {
+    // Kept by an earlier object of this name (deletionPolicy Retain), or made by hand: its role's
+    // password was just set. (A takeover from the Python operator reports itself.)
+    await deps.events.record(db, 'Normal', 'Adopted', `existing database ${pgName} and its role taken over; the role's password was reset`);
+  }
+}
+
+type Later = ReconcileOutcome & { requeueAfterSeconds: number };
+
+async function findAndPrepare(deps: HandlerDeps, db: PostgreSQLDatabase): Promise<{ run: DatabaseRun; server: PostgreSQLServer } | Later> {
   const target = await findServer(deps, db);
   if ('requeueAfterSeconds' in target) return target;
   const run = await prepare(deps, db, target.server, target.pgName);
-  return { run: { ...run, revoked: target.revoked }, server: target.server };
+  return 'requeueAfterSeconds' in run ? run : { run: { ...run, revoked: target.revoked }, server: target.server };
 }
 
 interface FoundServer {
@@ -174,7 +186,7 @@ interface DatabaseRun {
 }
 
 /** Checks the allow-list and the Secret's owner, then loads (or stores) the password. */
-async function prepare(deps: HandlerDeps, db: PostgreSQLDatabase, server: PostgreSQLServer, pgName: string): Promise<DatabaseRun> {
+async function prepare(deps: HandlerDeps, db: PostgreSQLDatabase, server: PostgreSQLServer, pgName: string): Promise<DatabaseRun | Later> {
   const access = await serverAccess(deps, server);
   const policy = access.backend.databasePolicy(server.spec);
   const unknown = (db.spec.database?.extensions ?? []).filter((e) => !policy.allowedExtensions.includes(e));
@@ -182,7 +194,16 @@ async function prepare(deps: HandlerDeps, db: PostgreSQLDatabase, server: Postgr
     return failWith(deps, db, Reason.ExtensionNotAllowed, `extensions not allowed on this server: ${unknown.join(', ')}; allowed: ${policy.allowedExtensions.join(', ') || 'none'}`);
   }
   const { namespace, name } = db.metadata;
-  const credentials = await deps.secrets.read(namespace, db.spec.credentialsSecret, db.metadata.uid ?? '');
+  const self = { kind: DATABASE_KIND, name, uid: db.metadata.uid ?? '' };
+  const [credentials, store] = await Promise.all([
+    deps.secrets.read(namespace, db.spec.credentialsSecret, self.uid),
+    deps.secrets.read(namespace, databaseStoreName(name), self.uid, { trustCache: true }),
+  ]);
+  const leftover = leftByPredecessor(credentials, self) ? db.spec.credentialsSecret : leftByPredecessor(store, self) ? databaseStoreName(name) : undefined;
+  if (leftover) {
+    // Deleted and created again: the earlier object's Secrets are the garbage collector's to remove.
+    return reportPending(deps, db, Reason.Pending, `waiting for Secret ${leftover} of the previous PostgreSQLDatabase ${name} to be garbage-collected`, 2) as Promise<Later>;
+  }
   const takeover = takeoverPending(db);
   if (credentials.kind === 'foreign' && !(takeover && credentials.unowned)) {
     return failWith(deps, db, Reason.SecretConflict, secretConflictMessage(db, credentials.owner));

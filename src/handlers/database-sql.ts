@@ -18,13 +18,17 @@ export interface DatabasePlan {
   strict: boolean;
 }
 
-/**
- * Role, database and extensions, each idempotent. Returns whether the database had to be created
- * (again, when the status says it existed: someone dropped it by hand).
- */
-export async function applyDatabase(deps: HandlerDeps, access: ServerAccess, plan: DatabasePlan): Promise<{ recreated: boolean }> {
+export interface AppliedDatabase {
+  /** The database had to be created (again, when the status says it existed: dropped by hand). */
+  created: boolean;
+  /** The role had to be created (again, when the status says it existed: dropped by hand). */
+  roleCreated: boolean;
+}
+
+/** Role, database and extensions, each idempotent. Says what had to be created. */
+export async function applyDatabase(deps: HandlerDeps, access: ServerAccess, plan: DatabasePlan): Promise<AppliedDatabase> {
   const pools = deps.pools.forServer(access.admin);
-  if (plan.settled && !plan.passwordIsNew && (await databaseInPlace(pools.admin, plan.name, plan.role))) return { recreated: false };
+  if (plan.settled && !plan.passwordIsNew && (await databaseInPlace(pools.admin, plan.name, plan.role))) return { created: false, roleCreated: false };
   await assertClaimable(pools.admin, plan.name, plan.claimant);
   const role = await ensureRole(pools.admin, plan.role, plan.password, plan.strict ? { claimant: plan.claimant } : undefined);
   if (!role.created && plan.passwordIsNew) await setRolePassword(pools.admin, plan.role, plan.password);
@@ -38,7 +42,7 @@ export async function applyDatabase(deps: HandlerDeps, access: ServerAccess, pla
   });
   const extensions = plan.spec.database?.extensions ?? [];
   if (extensions.length) await ensureExtensions(pools.forDatabase(plan.name), extensions);
-  return { recreated: db.created };
+  return { created: db.created, roleCreated: role.created };
 }
 
 export async function applyRolePassword(deps: HandlerDeps, access: ServerAccess, role: string, password: string): Promise<void> {

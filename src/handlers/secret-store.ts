@@ -9,7 +9,7 @@ import type { Watcher } from '../reconcile/watcher.js';
 export type SecretRead =
   | { kind: 'missing' }
   | { kind: 'owned'; data: Record<string, string> }
-  | { kind: 'foreign'; owner: string; unowned?: UnownedSecret };
+  | { kind: 'foreign'; owner: string; owners: Array<{ kind: string; name: string; uid: string }>; unowned?: UnownedSecret };
 
 /** A Secret without any ownerReferences (as the Python operator wrote them): a candidate for adoption. */
 export interface UnownedSecret {
@@ -42,9 +42,10 @@ export class SecretStore {
     if (!secret) return { kind: 'missing' };
     const refs = secret.metadata?.ownerReferences ?? [];
     if (!refs.some((r) => r.uid === ownerUid)) {
-      if (refs.length) return { kind: 'foreign', owner: refs.map((r) => `${r.kind}/${r.name}`).join(', ') };
+      const owners = refs.map((r) => ({ kind: r.kind, name: r.name, uid: r.uid }));
+      if (refs.length) return { kind: 'foreign', owner: refs.map((r) => `${r.kind}/${r.name}`).join(', '), owners };
       const unowned = { data: decode(secret.data), resourceVersion: secret.metadata?.resourceVersion };
-      return { kind: 'foreign', owner: 'nobody (created outside the operator)', unowned };
+      return { kind: 'foreign', owner: 'nobody (created outside the operator)', owners, unowned };
     }
     return { kind: 'owned', data: decode(secret.data) };
   }
@@ -110,6 +111,15 @@ export class SecretStore {
       throw err;
     }
   }
+}
+
+/**
+ * A Secret owned only by an earlier object of the same kind and name (deleted, then created again):
+ * the garbage collector is about to remove it. Not ours to take, but worth waiting for rather than
+ * reporting a conflict that would last until the spec changes.
+ */
+export function leftByPredecessor(read: SecretRead, owner: { kind: string; name: string; uid: string }): boolean {
+  return read.kind === 'foreign' && read.owners.length > 0 && read.owners.every((o) => o.kind === owner.kind && o.name === owner.name && o.uid !== owner.uid);
 }
 
 function decode(data: Record<string, string> | undefined): Record<string, string> {

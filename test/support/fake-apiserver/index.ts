@@ -54,6 +54,12 @@ export interface FakeApiServer {
   deny(...denials: Denial[]): void;
   /** Drops every denial. */
   allowAll(): void;
+  /**
+   * Holds the garbage collector back until the returned function is called: the real one runs
+   * asynchronously and can lag seconds behind a delete, so clients must cope with dependents that
+   * outlive their owner for a while.
+   */
+  holdGarbageCollector(): () => void;
 }
 
 export type { Denial } from './authorization.js';
@@ -144,6 +150,10 @@ export async function startFakeApiServer(opts: FakeApiServerOptions = {}): Promi
     onChange: (listener) => hub.listen((ev) => listener({ type: ev.type, object: ev.object })),
     deny: (...denials) => authorizer.deny(...denials),
     allowAll: () => authorizer.allowAll(),
+    holdGarbageCollector: () => {
+      sweepers[0]?.hold();
+      return () => sweepers[0]?.release();
+    },
     close: async () => {
       for (const s of sweepers) s.stop();
       hub.endStreams();

@@ -10,6 +10,7 @@ export class Sweeper {
   private handle: ReturnType<typeof setTimeout> | undefined;
   private stopped = false;
   private lastRun = 0;
+  private held = false;
 
   constructor(
     private readonly name: string,
@@ -17,8 +18,18 @@ export class Sweeper {
     private readonly minIntervalMs = 25,
   ) {}
 
+  /** Holds sweeps back (a controller that lags, as the real ones do under load) until `release`. */
+  hold(): void {
+    this.held = true;
+  }
+
+  release(): void {
+    this.held = false;
+    this.poke();
+  }
+
   poke(): void {
-    if (this.handle || this.stopped) return;
+    if (this.handle || this.stopped || this.held) return;
     const wait = Math.max(0, this.lastRun + this.minIntervalMs - Date.now());
     this.handle = setTimeout(() => {
       this.handle = undefined;
