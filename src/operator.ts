@@ -6,6 +6,7 @@ import { BackendRegistry } from './backends/registry.js';
 import type { BackendFactory } from './backends/types.js';
 import type { OperatorConfig } from './config/types.js';
 import { reconcileDatabase } from './handlers/database-handler.js';
+import { DriftCheck, type DriftCheckResult } from './handlers/drift-check.js';
 import type { HandlerDeps } from './handlers/deps.js';
 import { SecretStore } from './handlers/secret-store.js';
 import { SettledObservations } from './handlers/settled-observations.js';
@@ -32,6 +33,7 @@ export interface OperatorHooks extends ControllerHooks {
   cloudCall?(backend: string, operation: string, result: 'success' | 'error'): void;
   queueStats?(kind: string, stats: QueueStats): void;
   readyObjects?(kind: string, counts: { ready: number; notReady: number }): void;
+  driftChecked?(result: DriftCheckResult, seconds: number): void;
 }
 
 export interface OperatorOptions {
@@ -56,6 +58,8 @@ export class Operator {
   private readonly tables: Controller<PostgreSQLTable & k8s.KubernetesObject>;
   private readonly watchers: Array<Watcher<k8s.KubernetesObject>> = [];
   private readonly events: EventRecorder;
+  /** Finds databases and roles dropped by hand between resyncs. */
+  readonly driftCheck: DriftCheck;
   private reconciling = false;
 
   constructor(private readonly opts: OperatorOptions) {
@@ -133,6 +137,14 @@ export class Operator {
     this.databases.attach(this.databaseWatcher);
     this.tables.attach(this.tableWatcher);
     this.watchers.push(secretWatcher as Watcher<k8s.KubernetesObject>, workloadWatcher as Watcher<k8s.KubernetesObject>, this.serverWatcher, this.databaseWatcher, this.tableWatcher);
+    this.driftCheck = new DriftCheck(deps, {
+      intervalSeconds: config.reconcile.drift_check_seconds,
+      databases: () => this.databaseWatcher.list(),
+      server: (ns, name) => this.serverWatcher.get(ns, name),
+      enqueue: (ns, name) => this.databases.enqueue(ns, name),
+      checked: (result, seconds) => opts.hooks?.driftChecked?.(result, seconds),
+      log: log.child({ component: 'drift-check' }),
+    });
   }
 
   /** Started the first time a grant by label is checked (see namespaceLabels). */
@@ -161,11 +173,13 @@ export class Operator {
     this.servers.queue.start();
     this.databases.queue.start();
     this.tables.queue.start();
+    this.driftCheck.start();
   }
 
   /** Stops taking keys at once (lost leadership); keys in flight finish. */
   pauseReconciling(): void {
     this.reconciling = false;
+    this.driftCheck.stop();
     this.servers.queue.pause();
     this.databases.queue.pause();
     this.tables.queue.pause();
@@ -214,6 +228,7 @@ export class Operator {
   /** Graceful stop: no new keys, keys in flight finish within the bound, watches and pools close. */
   async stop(timeoutMs = 20_000): Promise<boolean> {
     this.reconciling = false;
+    this.driftCheck.stop();
     for (const r of this.recounts.values()) {
       clearTimeout(r.timer);
       r.finish();

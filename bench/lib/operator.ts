@@ -57,6 +57,8 @@ export interface OperatorCounters {
   databaseObjects: number;
   /** Seconds spent inside database reconciles (sum of the duration histogram). */
   databaseReconcileSeconds: number;
+  /** Drift checks run (one catalogue query per server each). */
+  driftChecks: number;
 }
 
 /**
@@ -138,6 +140,7 @@ export class BenchOperator {
       backendCalls: sumOf(s, `${PREFIX}backend_calls_total`),
       databaseObjects: sumOf(s, `${PREFIX}objects`, { kind: 'PostgreSQLDatabase' }),
       databaseReconcileSeconds: sumOf(s, `${PREFIX}reconcile_duration_seconds_sum`, { kind: 'PostgreSQLDatabase' }),
+      driftChecks: sumOf(s, `${PREFIX}drift_checks_total`),
     };
   }
 

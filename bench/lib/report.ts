@@ -53,8 +53,9 @@ function idleRows(i: IdleResult): Row[] {
   return [
     [
       `Idle, ${i.objects} Ready, ${q.seconds} s`,
-      `${q.apiWrites} API writes, ${q.apiReads} API reads, ${q.backendCalls} backend calls, ${q.reconciles} reconciles, ${q.sqlStatements} SQL statements, ${q.cpuSeconds} CPU s`,
-      `0 writes/calls (resync ${i.resyncSeconds} s)`,
+      `${q.apiWrites} API writes, ${q.apiReads} API reads, ${q.backendCalls} backend calls, ${q.reconciles} reconciles, ${q.sqlStatements} SQL statements, ` +
+        `drift check ${q.driftChecks} queries (${q.driftChecksPerMinute}/min), ${q.cpuSeconds} CPU s`,
+      `0 writes/calls; SQL only the drift check (resync ${i.resyncSeconds} s)`,
       q.pass,
     ],
     [

@@ -99,7 +99,7 @@ describe('loadConfig', () => {
       backend: 'statefulset',
       allowed_backends: [],
       security: { password_length: 16 },
-      reconcile: { resync_seconds: 300, concurrency: 10, backoff_base_seconds: 2, backoff_max_seconds: 300 },
+      reconcile: { resync_seconds: 300, concurrency: 10, backoff_base_seconds: 2, backoff_max_seconds: 300, drift_check_seconds: 30 },
       watch_namespaces: [],
       log_level: 'info',
     });

@@ -16,6 +16,8 @@ export interface ReconcileSettings {
   update_backoff_seconds: number;
   /** How often a settled server on a cloud backend is really read from the cloud API. */
   cloud_check_seconds: number;
+  /** Seconds between drift checks of Ready databases (one query per server); 0 = off. */
+  drift_check_seconds: number;
 }
 
 export interface OperatorConfig {

@@ -42,6 +42,8 @@ export interface Metrics {
   objects: Gauge<'kind' | 'ready'>;
   /** 1 while this replica holds the leader lease, else 0. */
   leader: Gauge;
+  /** Drift checks (one catalogue query per server per interval) by result: in_place, drifted, error. */
+  driftChecks: Counter<'result'>;
 }
 
 export interface MetricsOptions {
@@ -122,6 +124,12 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       registers,
     }),
     leader,
+    driftChecks: new Counter({
+      name: `${METRIC_PREFIX}drift_checks_total`,
+      help: 'Drift checks of a server (one catalogue query each) by result: in_place, drifted (databases enqueued), error.',
+      labelNames: ['result'] as const,
+      registers,
+    }),
   };
 }
 
@@ -181,5 +189,6 @@ export function metricsHooks(metrics: Metrics) {
     },
     readyObjects: (kind: string, counts: { ready: number; notReady: number; unknown?: number }) =>
       setObjectCounts(metrics, kind, { true: counts.ready, false: counts.notReady, unknown: counts.unknown ?? 0 }),
+    driftChecked: (result: 'in_place' | 'drifted' | 'error') => metrics.driftChecks.inc({ result }),
   };
 }

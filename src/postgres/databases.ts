@@ -136,6 +136,24 @@ async function ensurePublicSchemaUsable(q: Queryable, spec: DatabaseSpec): Promi
 }
 
 /**
+ * The drift check of a whole server in one query: which of the `wanted` databases are not in place
+ * (missing, or their owner role missing or unable to log in), by the same rule as
+ * `databaseInPlace`. Catalogue reads only; no connection into any of the databases.
+ */
+export async function databasesOutOfPlace(q: Queryable, wanted: Array<{ database: string; owner: string }>): Promise<string[]> {
+  if (!wanted.length) return [];
+  const rows = await exec<{ database: string }>(
+    q,
+    'check databases and roles',
+    `SELECT w.database FROM unnest($1::text[], $2::text[]) AS w(database, owner)
+      WHERE NOT EXISTS (SELECT 1 FROM pg_database d JOIN pg_roles r ON r.oid = d.datdba
+                         WHERE d.datname = w.database AND r.rolname = w.owner AND r.rolcanlogin)`,
+    [wanted.map((w) => w.database), wanted.map((w) => w.owner)],
+  );
+  return rows.map((r) => r.database);
+}
+
+/**
  * One-query drift check for a database that was fully set up before: its role exists and owns it.
  * Resyncs of settled databases use this instead of the full `ensureRole` + `ensureDatabase` round
  * (no catalog writes, no connection into every database).

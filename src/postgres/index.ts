@@ -4,7 +4,7 @@ export { scramVerifier, assertScramPassword, SCRAM_DEFAULT_ITERATIONS, type Scra
 export { PoolRegistry, type PoolRegistryOptions } from './pools.js';
 export { sslOptions } from './tls.js';
 export { roleExists, ensureRole, setRolePassword, assertTenantRole } from './roles.js';
-export { databaseExists, databaseInPlace, findDatabaseOwner, ensureDatabase, createDatabaseSql, type DatabaseSpec } from './databases.js';
+export { databaseExists, databaseInPlace, databasesOutOfPlace, findDatabaseOwner, ensureDatabase, createDatabaseSql, type DatabaseSpec } from './databases.js';
 export { ensureExtensions } from './extensions.js';
 export { dropDatabaseAndRole, type DropTarget } from './drop.js';
 export { tryLogin, type LoginProof } from './login.js';

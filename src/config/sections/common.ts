@@ -1,5 +1,5 @@
 import { int, str } from '../checks.js';
-import { FLAG, LOG_LEVEL, NAME, NAMESPACE_LIST, POSITIVE, SECONDS, TEXT_LIST } from '../common-formats.js';
+import { AMOUNT, FLAG, LOG_LEVEL, NAME, NAMESPACE_LIST, POSITIVE, SECONDS, TEXT_LIST } from '../common-formats.js';
 import { defineFormat } from '../formats.js';
 import type { Fragment } from '../fragment.js';
 
@@ -59,6 +59,11 @@ export const common = {
       doc: 'How often a Ready, up-to-date server on a cloud backend (azurepostgresflexible, awsrds, awsaurora) is read from the cloud API to find drift; the resyncs in between reuse the last reading. Spec changes, labels and servers not Ready are always read at once. 600 keeps every cloud backend at 12 API calls per server-hour or fewer.',
       format: POSITIVE,
       default: 600,
+    },
+    drift_check_seconds: {
+      doc: 'Seconds between checks that every Ready database and its role still exist (one catalogue query per server; only databases found missing are reconciled, with a Warning event). 0 = off (the resync still repairs them).',
+      format: AMOUNT,
+      default: 30,
     },
   },
   watch_namespaces: { doc: 'Namespaces to watch; empty = all namespaces.', format: NAMESPACE_LIST, default: [] },
