@@ -34,6 +34,7 @@ export interface OperatorHooks extends ControllerHooks {
   queueStats?(kind: string, stats: QueueStats): void;
   readyObjects?(kind: string, counts: { ready: number; notReady: number }): void;
   driftChecked?(result: DriftCheckResult, seconds: number): void;
+  rotation?(result: 'success' | 'error'): void;
 }
 
 export interface OperatorOptions {
@@ -43,6 +44,8 @@ export interface OperatorOptions {
   hooks?: OperatorHooks;
   /** Replace backend factories (tests wire cloud emulators this way). */
   backendOverrides?: Partial<Record<string, BackendFactory>>;
+  /** Test seam: called after each step of a password rotation (tests stop the operator there). */
+  failpoint?: (step: string) => Promise<void> | void;
 }
 
 /**
@@ -104,6 +107,8 @@ export class Operator {
       onServerReady: (ns, name) => this.enqueueDatabasesOf(ns, name),
       onDatabaseReady: (ns, name) => this.enqueueTablesOf(ns, name),
       onDatabaseChanged: (ns, name) => this.recountSoon(ns, name),
+      onRotation: (result) => opts.hooks?.rotation?.(result),
+      failpoint: opts.failpoint,
     };
     this.deps = deps;
     this.servers = new Controller(controllerOpts(SERVER_KIND), (ns, name, l) => reconcileServer(deps, ns, name, l));

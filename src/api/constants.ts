@@ -18,6 +18,8 @@ export const ACTION_LABEL = 'operator/action';
 export const RESET_PASSWORD_ACTION = 'reset-password';
 /** The label value that makes the operator send a change again after it stopped (NotConverging). */
 export const RETRY_ACTION = 'retry';
+/** Asks for a rotation without downtime (ADR 0016): the previous login keeps working for the grace period. */
+export const ROTATE_PASSWORD_ACTION = 'rotate-password';
 
 export const MANAGED_BY = 'hybrid-cloud-postgresql-operator';
 export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';

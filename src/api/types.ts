@@ -90,6 +90,8 @@ export interface DatabaseSpec {
   credentialsTemplate?: Record<string, string>;
   /** What deleting the CR does to the database and its role; the backend's config decides when absent. */
   deletionPolicy?: DeletionPolicy;
+  /** Scheduled rotation without downtime (ADR 0016); the config's defaults apply to what is absent. */
+  passwordRotation?: { intervalDays?: number | null; graceMinutes?: number };
 }
 
 export type ConditionStatus = 'True' | 'False' | 'Unknown';
@@ -170,6 +172,19 @@ export interface DatabaseStatus {
   deployment?: Record<string, unknown>;
   /** `namespace/name` of that server (printer column). */
   server?: string;
+  /** The login the credentials Secret names and the rotation schedule (ADR 0016). */
+  passwordRotation?: RotationStatus;
+}
+
+export interface RotationStatus {
+  /** The login in the credentials Secret: the owner role, or its second login after a rotation. */
+  login: string;
+  /** RFC 3339 times of the last rotation and the next one due (absent: rotation off). */
+  lastRotation?: string;
+  nextRotation?: string;
+  /** The login rotated away from, which keeps working until `previousLoginUntil`. */
+  previousLogin?: string;
+  previousLoginUntil?: string;
 }
 
 export interface PostgreSQLServer {

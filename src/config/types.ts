@@ -24,7 +24,11 @@ export interface OperatorConfig {
   handler_on_resume: boolean;
   backend: string;
   allowed_backends: string[];
-  security: { password_length: number };
+  security: {
+    password_length: number;
+    /** Defaults of spec.passwordRotation (ADR 0016). */
+    password_rotation: { interval_days: number | null; grace_minutes: number };
+  };
   reconcile: ReconcileSettings;
   /** Namespaces to watch; empty = all namespaces. */
   watch_namespaces: string[];

@@ -1,16 +1,17 @@
 import type { Logger } from 'pino';
-import { ACTION_LABEL, DATABASE_KIND, RESET_PASSWORD_ACTION, SERVER_KIND } from '../api/constants.js';
+import { DATABASE_KIND, SERVER_KIND } from '../api/constants.js';
 import { Reason } from '../api/conditions.js';
-import type { PostgreSQLDatabase, PostgreSQLServer } from '../api/types.js';
+import type { PostgreSQLDatabase, PostgreSQLServer, RotationStatus } from '../api/types.js';
 import type { ReconcileOutcome } from '../reconcile/controller.js';
 import { isSettled } from '../reconcile/object-state.js';
 import { validatePgName } from '../postgres/index.js';
 import { grantOf, pgNameFor, serverRefOf, withinQuota } from './sharing.js';
-import { credentialsData } from './credentials.js';
-import { credentialsSecretData, templateProblems } from './credentials-template.js';
+import { templateProblems } from './credentials-template.js';
+import { settleCredentials } from './database-credentials.js';
+import { currentLogin } from './password-rotation.js';
 import type { HandlerDeps } from './deps.js';
 import { ensureFinalizer, writeStatus } from './object-ops.js';
-import { beginReset, completeReset, loadPassword, type PasswordScope, type StoredPassword } from './password-store.js';
+import { loadPassword, type PasswordScope, type StoredPassword } from './password-store.js';
 import { leftByPredecessor, type SecretRead } from './secret-store.js';
 import { ownerReference, serverAccess, type ServerAccess } from './server-access.js';
 import { databaseLabels } from './labels.js';
@@ -18,8 +19,8 @@ import { databaseStoreName } from './names.js';
 import { failWith, reportFailure, reportPending } from './reporting.js';
 import { deleteDatabase } from './database-deletion.js';
 import { serverUsable } from './server-usable.js';
-import { applyDatabase, applyRolePassword, type AppliedDatabase } from './database-sql.js';
-import { keptCredentialsData, takeoverPending } from './takeover.js';
+import { applyDatabase, type AppliedDatabase } from './database-sql.js';
+import { takeoverPending } from './takeover.js';
 import { recordTakeover, secretConflictMessage, tmpPasswordOf } from './takeover-steps.js';
 import { adoptDatabaseSecret, announceOwnerChange, ownerBeforeTakeover } from './database-takeover.js';
 
@@ -63,6 +64,7 @@ async function reconcileDatabaseOnce(deps: HandlerDeps, namespace: string, name:
   const applied = await applyDatabase(deps, run.access, {
     name: run.pgName,
     role: run.pgName,
+    login: currentLogin(run.stored, run.pgName),
     password: run.stored.password,
     // Until the database has been Ready once, an existing role gets the stored password again: a
     // kill may have come between storing a new password and setting it. Not a role taken over from
@@ -75,21 +77,9 @@ async function reconcileDatabaseOnce(deps: HandlerDeps, namespace: string, name:
   });
   await announceOwnerChange(deps, db, run.pgName, ownerBefore);
   await reportRepairs(deps, db, run.pgName, applied);
-  let password = run.stored.password;
-  const wantsReset = db.metadata.labels?.[ACTION_LABEL] === RESET_PASSWORD_ACTION;
-  if (wantsReset || run.stored.pending) {
-    const pending = await beginReset(deps.secrets, run.scope, run.stored);
-    await applyRolePassword(deps, run.access, run.pgName, pending);
-    await completeReset(deps.secrets, run.scope, run.stored, pending);
-    password = pending;
-  }
-  await publish(deps, db, run, password);
-  if (wantsReset) {
-    await deps.databases.patchMetadata(namespace, name, { labels: { [ACTION_LABEL]: null } });
-    await deps.events.record(db, 'Normal', 'PasswordReset', `password reset; Secret ${db.spec.credentialsSecret} updated`);
-  }
-  await reportReady(deps, db, server, run, log);
-  return {};
+  const settled = await settleCredentials(deps, db, run, log);
+  await reportReady(deps, db, server, { run, rotation: settled.rotation }, log);
+  return settled.requeueAfterSeconds !== undefined && settled.requeueAfterSeconds < deps.config.reconcile.resync_seconds ? { requeueAfterSeconds: settled.requeueAfterSeconds } : {};
 }
 
 /** Warnings for what was found missing and made again; a note when an existing database was taken over. */
@@ -174,7 +164,7 @@ async function checkGrant(deps: HandlerDeps, db: PostgreSQLDatabase, server: Pos
 }
 
 
-interface DatabaseRun {
+export interface DatabaseRun {
   pgName: string;
   revoked?: boolean;
   access: ServerAccess;
@@ -225,20 +215,8 @@ async function prepare(deps: HandlerDeps, db: PostgreSQLDatabase, server: Postgr
   return { pgName, access, credentials, scope, stored: await loadPassword(deps.secrets, scope), takeover };
 }
 
-async function publish(deps: HandlerDeps, db: PostgreSQLDatabase, run: DatabaseRun, password: string): Promise<void> {
-  const { access, pgName } = run;
-  const input = { endpoint: access.endpoint, database: pgName, username: pgName, password, caCert: access.endpoint.caCert ?? access.admin.caCert };
-  // A Secret taken over from the Python operator keeps every value apps connect with.
-  const builtIn = db.status?.adoption && run.credentials.kind === 'owned' ? keptCredentialsData(run.credentials.data, input) : credentialsData(input);
-  const data = credentialsSecretData(input, db.spec.credentialsTemplate, builtIn);
-  const labels = databaseLabels(db.spec.serverRef.name, db.metadata.name);
-  const written = await deps.secrets.write(db.metadata.namespace, db.spec.credentialsSecret, ownerReference(db), data, labels, run.credentials);
-  if (written === 'created' && db.status?.database) {
-    await deps.events.record(db, 'Warning', 'CredentialsRestored', `credentials Secret ${db.spec.credentialsSecret} was missing and has been recreated`);
-  }
-}
-
-async function reportReady(deps: HandlerDeps, db: PostgreSQLDatabase, server: PostgreSQLServer, run: DatabaseRun, log: Logger): Promise<void> {
+async function reportReady(deps: HandlerDeps, db: PostgreSQLDatabase, server: PostgreSQLServer, ready: { run: DatabaseRun; rotation: RotationStatus }, log: Logger): Promise<void> {
+  const { run, rotation } = ready;
   const { pgName } = run;
   const serverName = `${server.metadata.namespace}/${server.metadata.name}`;
   const revokedMessage = `namespace ${db.metadata.namespace} is no longer granted by PostgreSQLServer ${serverName}; this database keeps working, but no new one can be made`;
@@ -248,7 +226,7 @@ async function reportReady(deps: HandlerDeps, db: PostgreSQLDatabase, server: Po
     status: 'True',
     reason: Reason.Available,
     message: `database ${pgName} is ready`,
-    fields: { database: pgName, username: pgName, serverUid: server.metadata.uid, server: serverName },
+    fields: { database: pgName, username: pgName, serverUid: server.metadata.uid, server: serverName, passwordRotation: rotation },
     sideConditions: { [GRANT_REVOKED]: run.revoked ? { status: 'True', reason: 'NamespaceNotGranted', message: revokedMessage } : null },
   });
   if (run.revoked && !hadWarning) await deps.events.record(db, 'Warning', GRANT_REVOKED, revokedMessage);

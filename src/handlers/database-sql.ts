@@ -1,11 +1,13 @@
 import type { DatabaseSpec as CrDatabaseSpec } from '../api/types.js';
-import { assertClaimable, databaseInPlace, ensureDatabase, ensureExtensions, ensureRole, setRolePassword } from '../postgres/index.js';
+import { assertClaimable, databaseInPlace, enableLogin, ensureDatabase, ensureExtensions, ensureRole, revokeLogin, secondLogin } from '../postgres/index.js';
 import type { HandlerDeps } from './deps.js';
 import type { ServerAccess } from './server-access.js';
 
 export interface DatabasePlan {
   name: string;
   role: string;
+  /** The login in use: the role itself, or its second login after a rotation (ADR 0016). */
+  login: string;
   password: string;
   /** The role may not have this password yet: set it even if the role exists. */
   passwordIsNew: boolean;
@@ -28,10 +30,15 @@ export interface AppliedDatabase {
 /** Role, database and extensions, each idempotent. Says what had to be created. */
 export async function applyDatabase(deps: HandlerDeps, access: ServerAccess, plan: DatabasePlan): Promise<AppliedDatabase> {
   const pools = deps.pools.forServer(access.admin);
-  if (plan.settled && !plan.passwordIsNew && (await databaseInPlace(pools.admin, plan.name, plan.role))) return { created: false, roleCreated: false };
+  if (plan.settled && !plan.passwordIsNew && (await databaseInPlace(pools.admin, plan.name, plan.role, plan.login))) return { created: false, roleCreated: false };
   await assertClaimable(pools.admin, plan.name, plan.claimant);
   const role = await ensureRole(pools.admin, plan.role, plan.password, plan.strict ? { claimant: plan.claimant } : undefined);
-  if (!role.created && plan.passwordIsNew) await setRolePassword(pools.admin, plan.role, plan.password);
+  // The second login is made again when missing (dropped by hand); a new password is set where a
+  // kill may have come between storing it and setting it.
+  if (plan.login !== plan.role || (!role.created && plan.passwordIsNew)) await enableLogin(pools.admin, plan.role, plan.login, plan.password);
+  // Taken over with a new password (a retained database): a second login left from its rotations
+  // must not keep an old password that left with the old Secret.
+  if (!role.created && plan.passwordIsNew && plan.login === plan.role) await revokeLogin(pools.admin, plan.role, secondLogin(plan.role));
   const db = await ensureDatabase(pools, {
     name: plan.name,
     owner: plan.role,
@@ -43,8 +50,4 @@ export async function applyDatabase(deps: HandlerDeps, access: ServerAccess, pla
   const extensions = plan.spec.database?.extensions ?? [];
   if (extensions.length) await ensureExtensions(pools.forDatabase(plan.name), extensions);
   return { created: db.created, roleCreated: role.created };
-}
-
-export async function applyRolePassword(deps: HandlerDeps, access: ServerAccess, role: string, password: string): Promise<void> {
-  await setRolePassword(deps.pools.forServer(access.admin).admin, role, password);
 }

@@ -33,6 +33,10 @@ export interface HandlerDeps {
   settled?: SettledObservations;
   /** Called when a database turns Ready, so its tables are reconciled at once. */
   onDatabaseReady?(namespace: string, name: string): void;
+  /** A database password rotation ended (the rotations metric). */
+  onRotation?(result: 'success' | 'error'): void;
+  /** Test seam: called after each step of a rotation; a test stops the operator there, as a kill would. */
+  failpoint?(step: string): Promise<void> | void;
   /** Calls a backend method and records it in the metrics (backend, operation, result, duration). */
   backendCall<T>(backend: string, operation: string, call: () => Promise<T>): Promise<T>;
 }

@@ -78,7 +78,10 @@ export class DriftCheck {
     let result: DriftCheckResult = 'in_place';
     try {
       const access = await serverAccess(this.deps, server);
-      const wanted = dbs.map((db) => ({ database: db.status?.database as string, owner: db.status?.username ?? (db.status?.database as string) }));
+      const wanted = dbs.map((db) => {
+        const owner = db.status?.username ?? (db.status?.database as string);
+        return { database: db.status?.database as string, owner, login: db.status?.passwordRotation?.login ?? owner };
+      });
       const missing = new Set(await databasesOutOfPlace(this.deps.pools.forServer(access.admin).admin, wanted));
       for (const db of dbs) {
         if (!missing.has(db.status?.database as string)) continue;

@@ -31,6 +31,8 @@ export interface StoredPassword {
   /** `generated`: nobody knew a password before (a new object, or every copy was lost). */
   source: 'store' | 'credentials' | 'generated' | 'python-tmp';
   store: SecretRead;
+  /** Every key of the store Secret: a rotation keeps its state beside the password (password-rotation.ts). */
+  record: Record<string, string>;
 }
 
 /**
@@ -45,7 +47,7 @@ export async function loadPassword(secrets: SecretStore, scope: PasswordScope, f
     throw new PermanentError(`Secret ${scope.storeName} is reserved for the operator but belongs to ${store.owner}`, Reason.SecretConflict);
   }
   const stored = store.kind === 'owned' ? store.data[STORE_PASSWORD] : undefined;
-  if (stored) return { password: stored, pending: store.kind === 'owned' ? store.data[STORE_PENDING] || undefined : undefined, source: 'store', store };
+  if (stored && store.kind === 'owned') return fromRecord(store.data, 'store');
   const { password, pending, source } = await firstPassword(scope);
   const data: Record<string, string> = pending ? { [STORE_PASSWORD]: password, [STORE_PENDING]: pending } : { [STORE_PASSWORD]: password };
   try {
@@ -56,7 +58,7 @@ export async function loadPassword(secrets: SecretStore, scope: PasswordScope, f
     if (!fresh && isAlreadyExists(err)) return loadPassword(secrets, scope, true);
     throw err;
   }
-  return { password, pending, source, store: { kind: 'owned', data } };
+  return fromRecord(data, source);
 }
 
 /**
@@ -73,18 +75,40 @@ async function firstPassword(scope: PasswordScope): Promise<Pick<StoredPassword,
   return { password, pending: password, source: recovered ? 'python-tmp' : 'generated' };
 }
 
+function fromRecord(record: Record<string, string>, source: StoredPassword['source']): StoredPassword {
+  return { password: record[STORE_PASSWORD] ?? '', pending: record[STORE_PENDING] || undefined, source, store: { kind: 'owned', data: record }, record };
+}
+
+/**
+ * Replaces the store's record (every key; those left out are removed) and returns what is stored
+ * now. Each step of a reset or a rotation is one such write, so a kill leaves a record that says
+ * exactly how far it got.
+ */
+export async function writeStore(secrets: SecretStore, scope: PasswordScope, current: StoredPassword, record: Record<string, string>): Promise<StoredPassword> {
+  await secrets.write(scope.namespace, scope.storeName, scope.owner, record, scope.labels, current.store);
+  return fromRecord(record, 'store');
+}
+
 /** Starts a reset: keeps a new pending password next to the current one (once; reused after a kill). */
 export async function beginReset(secrets: SecretStore, scope: PasswordScope, current: StoredPassword): Promise<string> {
   if (current.pending) return current.pending;
   const pending = generatePassword(scope.length);
-  await secrets.write(scope.namespace, scope.storeName, scope.owner, { [STORE_PASSWORD]: current.password, [STORE_PENDING]: pending }, scope.labels, current.store);
+  await writeStore(secrets, scope, current, { ...current.record, [STORE_PASSWORD]: current.password, [STORE_PENDING]: pending });
   return pending;
 }
 
-/** The pending password was applied: it becomes the current one. */
-export async function completeReset(secrets: SecretStore, scope: PasswordScope, current: StoredPassword, applied: string): Promise<void> {
-  const store: SecretRead = { kind: 'owned', data: { [STORE_PASSWORD]: current.password, [STORE_PENDING]: applied } };
-  await secrets.write(scope.namespace, scope.storeName, scope.owner, { [STORE_PASSWORD]: applied }, scope.labels, store);
+/** The pending password was applied: it becomes the current one (`extra` replaces other keys of the record). */
+export async function completeReset(
+  secrets: SecretStore,
+  scope: PasswordScope,
+  current: StoredPassword,
+  applied: string,
+  extra: { set?: Record<string, string>; remove?: string[] } = {},
+): Promise<StoredPassword> {
+  const before = fromRecord({ ...current.record, [STORE_PASSWORD]: current.password, [STORE_PENDING]: applied }, 'store');
+  const { [STORE_PENDING]: _applied, ...rest } = before.record;
+  for (const key of extra.remove ?? []) delete rest[key];
+  return writeStore(secrets, scope, before, { ...rest, ...extra.set, [STORE_PASSWORD]: applied });
 }
 
 /** A password proven by a login (a Secret taken over from the Python operator) becomes the stored one. */
@@ -95,5 +119,5 @@ export async function storeProvenPassword(secrets: SecretStore, scope: PasswordS
   }
   const data = { [STORE_PASSWORD]: password };
   await secrets.write(scope.namespace, scope.storeName, scope.owner, data, scope.labels, store);
-  return { password, source: 'store', store: { kind: 'owned', data } };
+  return fromRecord(data, 'store');
 }

@@ -244,7 +244,7 @@ async function validateSpec(deps: HandlerDeps, server: PostgreSQLServer, backend
 async function candidatePassword(deps: HandlerDeps, scope: PasswordScope): Promise<StoredPassword> {
   const { credentials } = scope;
   if (credentials.kind !== 'foreign' || !credentials.unowned) return loadPassword(deps.secrets, scope);
-  return { password: credentials.unowned.data.password ?? '', source: 'credentials', store: { kind: 'missing' } };
+  return { password: credentials.unowned.data.password ?? '', source: 'credentials', store: { kind: 'missing' }, record: {} };
 }
 
 async function publishCredentials(deps: HandlerDeps, server: PostgreSQLServer, run: ServerRun, endpoint: Endpoint, password: string): Promise<void> {

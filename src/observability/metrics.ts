@@ -44,6 +44,8 @@ export interface Metrics {
   leader: Gauge;
   /** Drift checks (one catalogue query per server per interval) by result: in_place, drifted, error. */
   driftChecks: Counter<'result'>;
+  /** Database password rotations (ADR 0016) by result: success, error. */
+  passwordRotations: Counter<'result'>;
 }
 
 export interface MetricsOptions {
@@ -130,6 +132,12 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       labelNames: ['result'] as const,
       registers,
     }),
+    passwordRotations: new Counter({
+      name: `${METRIC_PREFIX}password_rotations_total`,
+      help: 'Database password rotations (scheduled or asked with operator/action=rotate-password) by result: success, error.',
+      labelNames: ['result'] as const,
+      registers,
+    }),
   };
 }
 
@@ -190,5 +198,6 @@ export function metricsHooks(metrics: Metrics) {
     readyObjects: (kind: string, counts: { ready: number; notReady: number; unknown?: number }) =>
       setObjectCounts(metrics, kind, { true: counts.ready, false: counts.notReady, unknown: counts.unknown ?? 0 }),
     driftChecked: (result: 'in_place' | 'drifted' | 'error') => metrics.driftChecks.inc({ result }),
+    rotation: (result: 'success' | 'error') => metrics.passwordRotations.inc({ result }),
   };
 }

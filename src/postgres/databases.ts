@@ -140,31 +140,32 @@ async function ensurePublicSchemaUsable(q: Queryable, spec: DatabaseSpec): Promi
  * (missing, or their owner role missing or unable to log in), by the same rule as
  * `databaseInPlace`. Catalogue reads only; no connection into any of the databases.
  */
-export async function databasesOutOfPlace(q: Queryable, wanted: Array<{ database: string; owner: string }>): Promise<string[]> {
+export async function databasesOutOfPlace(q: Queryable, wanted: Array<{ database: string; owner: string; login: string }>): Promise<string[]> {
   if (!wanted.length) return [];
   const rows = await exec<{ database: string }>(
     q,
     'check databases and roles',
-    `SELECT w.database FROM unnest($1::text[], $2::text[]) AS w(database, owner)
-      WHERE NOT EXISTS (SELECT 1 FROM pg_database d JOIN pg_roles r ON r.oid = d.datdba
-                         WHERE d.datname = w.database AND r.rolname = w.owner AND r.rolcanlogin)`,
-    [wanted.map((w) => w.database), wanted.map((w) => w.owner)],
+    `SELECT w.database FROM unnest($1::text[], $2::text[], $3::text[]) AS w(database, owner, login)
+      WHERE NOT EXISTS (SELECT 1 FROM pg_database d JOIN pg_roles r ON r.oid = d.datdba WHERE d.datname = w.database AND r.rolname = w.owner)
+         OR NOT EXISTS (SELECT 1 FROM pg_roles l WHERE l.rolname = w.login AND l.rolcanlogin)`,
+    [wanted.map((w) => w.database), wanted.map((w) => w.owner), wanted.map((w) => w.login)],
   );
   return rows.map((r) => r.database);
 }
 
 /**
- * One-query drift check for a database that was fully set up before: its role exists and owns it.
+ * One-query drift check for a database that was fully set up before: its role exists and owns it,
+ * and the login in use (the owner, or its second login after a rotation) can log in.
  * Resyncs of settled databases use this instead of the full `ensureRole` + `ensureDatabase` round
  * (no catalog writes, no connection into every database).
  */
-export async function databaseInPlace(q: Queryable, name: string, owner: string): Promise<boolean> {
+export async function databaseInPlace(q: Queryable, name: string, owner: string, login = owner): Promise<boolean> {
   const rows = await exec<{ in_place: boolean }>(
     q,
     `check database ${name}`,
-    `SELECT EXISTS (SELECT 1 FROM pg_database d JOIN pg_roles r ON r.oid = d.datdba
-                     WHERE d.datname = $1 AND r.rolname = $2 AND r.rolcanlogin) AS in_place`,
-    [name, owner],
+    `SELECT EXISTS (SELECT 1 FROM pg_database d JOIN pg_roles r ON r.oid = d.datdba WHERE d.datname = $1 AND r.rolname = $2)
+        AND EXISTS (SELECT 1 FROM pg_roles l WHERE l.rolname = $3 AND l.rolcanlogin) AS in_place`,
+    [name, owner, login],
   );
   return rows[0]?.in_place === true;
 }

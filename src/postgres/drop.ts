@@ -3,6 +3,7 @@ import { Reason } from '../api/conditions.js';
 import { PermanentError } from '../backends/errors.js';
 import { findDatabaseOwner } from './databases.js';
 import { exec } from './errors.js';
+import { isSecondLogin, secondLogin } from './logins.js';
 import { assertTenantRole, roleExists } from './roles.js';
 import { sessionInfo, type SessionInfo } from './server-info.js';
 import type { Queryable, ServerPools } from './types.js';
@@ -28,6 +29,9 @@ export async function dropDatabaseAndRole(pools: ServerPools, target: DropTarget
   if (target.database === session.database) {
     throw new PermanentError(`refusing to drop database "${target.database}": it is the admin's maintenance database`, Reason.DatabaseConflict);
   }
+  // The second login (rotations, ADR 0016) first: it is a member of the owner.
+  const login = secondLogin(target.role);
+  if (await isSecondLogin(pools.admin, target.role, login).catch(() => false)) await dropRole(pools, login, session, target.role);
   const databaseDropped = await dropDatabase(pools, target, session);
   const roleDropped = await dropRole(pools, target.role, session);
   return { databaseDropped, roleDropped };
@@ -53,10 +57,10 @@ async function dropDatabase(pools: ServerPools, { database, role }: DropTarget, 
   return true;
 }
 
-async function dropRole(pools: ServerPools, role: string, session: SessionInfo): Promise<boolean> {
+async function dropRole(pools: ServerPools, role: string, session: SessionInfo, memberOf?: string): Promise<boolean> {
   const q = pools.admin;
   if (!(await roleExists(q, role))) return false;
-  await assertTenantRole(q, role, session.user);
+  if (!memberOf) await assertTenantRole(q, role, session.user);
   await terminate(q, 'usename', role);
   for (const database of await databasesWithDependencies(q, role, session.database)) {
     const inDb = database === session.database ? q : pools.forDatabase(database);

@@ -11,4 +11,5 @@ export { tryLogin, type LoginProof } from './login.js';
 export { sessionInfo, type SessionInfo } from './server-info.js';
 export { SqlError, SqlState, sqlState } from './errors.js';
 export type { Queryable, ServerPools } from './types.js';
+export { secondLogin, otherLogin, enableLogin, revokeLogin } from './logins.js';
 export { assertClaimable, assertStrictClaim, claimDatabase, databaseClaimant, roleClaimant, CLAIM_PREFIX } from './claims.js';

@@ -4,7 +4,7 @@ import { PermanentError, TemporaryError } from '../backends/errors.js';
 import { WorkQueue } from './work-queue.js';
 import { logContext } from '../observability/logger.js';
 import type { Watcher } from './watcher.js';
-import { changeSignature, isSettled } from './object-state.js';
+import { changeSignature, dueInMs, isSettled } from './object-state.js';
 
 /** What a reconcile returns: when to look again (default: the resync period). */
 export interface ReconcileOutcome {
@@ -93,7 +93,8 @@ export class Controller<T extends k8s.KubernetesObject> {
     if (before === undefined && this.starting && !this.opts.handlerOnResume && isSettled(obj)) {
       // Unchanged since our last successful reconcile: no work at start, only at its next resync,
       // spread over the period so a restart with many objects does not burst the backends.
-      this.queue.addAfter(key, Math.round(Math.random() * this.opts.resyncSeconds * 1000));
+      const spread = Math.round(Math.random() * this.opts.resyncSeconds * 1000);
+      this.queue.addAfter(key, Math.min(spread, dueInMs(obj as Parameters<typeof dueInMs>[0]) ?? spread));
       return;
     }
     this.queue.add(key);

@@ -26,3 +26,14 @@ export function isSettled(obj: { metadata?: { generation?: number; deletionTimes
   if (!status || status.observedGeneration !== m.generation) return false;
   return status.conditions?.some((c) => c.type === READY && c.status === 'True') ?? false;
 }
+
+/**
+ * Milliseconds until work the status says is due (a rotation's grace period ending, a scheduled
+ * rotation; ADR 0016), or undefined. A restart schedules such objects no later than that, instead
+ * of somewhere in the resync period.
+ */
+export function dueInMs(obj: { status?: { passwordRotation?: { previousLoginUntil?: string; nextRotation?: string } } }, now = Date.now()): number | undefined {
+  const r = obj.status?.passwordRotation;
+  const times = [r?.previousLoginUntil, r?.nextRotation].filter((t): t is string => Boolean(t)).map((t) => Date.parse(t) - now);
+  return times.length ? Math.max(0, Math.min(...times)) : undefined;
+}

@@ -28,6 +28,8 @@ export interface HarnessOptions {
   backendOverrides?: (pg: TestPostgres) => Partial<Record<string, BackendFactory>>;
   /** The operator's reporting hooks (e.g. the real metrics). */
   hooks?: OperatorHooks;
+  /** Called after each step of a password rotation; a test may stop there (see Operator). */
+  failpoint?: (step: string) => Promise<void> | void;
 }
 
 /** Test defaults: the statefulset backend reaching the test's PostgreSQL, fast retries. */
@@ -83,6 +85,7 @@ export class Harness {
   config: OperatorConfig;
   backendOverrides?: Partial<Record<string, BackendFactory>>;
   hooks?: OperatorHooks;
+  failpoint?: (step: string) => Promise<void> | void;
 
   private constructor(
     readonly api: FakeApiServer,
@@ -103,6 +106,7 @@ export class Harness {
     const h = new Harness(api, pg, kubelet, kc, configFrom(testConfig(pg.port, opts.config)));
     h.backendOverrides = opts.backendOverrides?.(pg);
     h.hooks = opts.hooks;
+    h.failpoint = opts.failpoint;
     await h.startOperator();
     return h;
   }
@@ -116,7 +120,7 @@ export class Harness {
     });
     const log = createLogger({ level: 'debug', destination: sink });
     // The operator's requests carry their own token, so tests can tell them from their own.
-    const operator = new Operator({ config, kc: this.api.kubeConfig(undefined, OPERATOR_CLIENT), log, backendOverrides: this.backendOverrides, hooks: this.hooks });
+    const operator = new Operator({ config, kc: this.api.kubeConfig(undefined, OPERATOR_CLIENT), log, backendOverrides: this.backendOverrides, hooks: this.hooks, failpoint: this.failpoint });
     await operator.startWatching();
     operator.startReconciling();
     this.operator = operator;

@@ -34,6 +34,19 @@ export const common = {
   },
   security: {
     password_length: { doc: 'Length of generated passwords (at least 12).', format: POSITIVE, default: 16 },
+    password_rotation: {
+      interval_days: {
+        doc: 'Default days between scheduled password rotations of a database (spec.passwordRotation.intervalDays overrides); null = only on request. Rotations keep the previous login working for grace_minutes (ADR 0016).',
+        format: POSITIVE,
+        default: null,
+        nullable: true,
+      },
+      grace_minutes: {
+        doc: 'Default minutes the previous login of a database keeps working after a rotation before it is revoked (spec.passwordRotation.graceMinutes overrides). Restart applications within this time.',
+        format: AMOUNT,
+        default: 60,
+      },
+    },
     special_characters: {
       doc: "Accepted for compatibility with the Python operator's config files; generated passwords always use letters and digits only (safe in every connection string).",
       format: FLAG,
