@@ -213,4 +213,12 @@ describe('password rotation without downtime', () => {
       expect(loginRoles.rows.map((r) => r.rolname)).toEqual([after.username]);
     },
   );
+
+  it('deleting a rotated database drops both logins with it', async () => {
+    expect((await h.kubelet.query("SELECT 1 FROM pg_roles WHERE rolname = 'kill__alt'")).rowCount).toBe(1);
+    await h.delete('PostgreSQLDatabase', 'kill');
+    await waitFor(async () => (await h.get('PostgreSQLDatabase', 'kill')) === undefined, 20_000, () => 'CR gone');
+    const left = await h.kubelet.query("SELECT rolname FROM pg_roles WHERE rolname IN ('kill', 'kill__alt') UNION ALL SELECT datname FROM pg_database WHERE datname = 'kill'");
+    expect(left.rows).toEqual([]);
+  });
 });

@@ -26,7 +26,7 @@ export function credentialsEnv(secretName: string): V1EnvVar[] {
  * a wrong password still fails the script), so a Service whose endpoints lag a second is no flake.
  * Non-root and without privileges, so it also runs under the `restricted` Pod Security level.
  */
-export function psqlPodManifest(opts: { name: string; image: string; secretName: string; script: string; deadlineSeconds: number }): V1Pod {
+export function psqlPodManifest(opts: { name: string; image: string; secretName: string; script: string; deadlineSeconds: number; envFrom?: boolean }): V1Pod {
   const script = ['set -e', 'until pg_isready -q -t 5; do sleep 2; done', opts.script].join('\n');
   return {
     apiVersion: 'v1',
@@ -44,7 +44,8 @@ export function psqlPodManifest(opts: { name: string; image: string; secretName:
           name: 'psql',
           image: opts.image,
           command: ['sh', '-c', script],
-          env: credentialsEnv(opts.secretName),
+          // envFrom: the Secret's own PG* keys and nothing else, as `envFrom` gives them to an app.
+          ...(opts.envFrom ? { envFrom: [{ secretRef: { name: opts.secretName } }], env: [{ name: 'PGCONNECT_TIMEOUT', value: '20' }] } : { env: credentialsEnv(opts.secretName) }),
           resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '128Mi' } },
           securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
         },
@@ -63,7 +64,7 @@ export interface PsqlResult {
 export async function runPsqlPod(
   kube: KubeClients,
   namespace: string,
-  opts: { purpose: string; image: string; secretName: string; script: string; timeoutMs: number },
+  opts: { purpose: string; image: string; secretName: string; script: string; timeoutMs: number; envFrom?: boolean },
 ): Promise<PsqlResult> {
   const name = `psql-${opts.purpose}-${randomSuffix(5)}`.slice(0, 63);
   await kube.core.createNamespacedPod({ namespace, body: psqlPodManifest({ ...opts, name, deadlineSeconds: Math.ceil(opts.timeoutMs / 1000) }) });

@@ -208,8 +208,13 @@ export class E2eScenario {
   }
 
   /** Runs `script` in a PostgreSQL client pod whose environment comes from the credentials Secret. */
-  psql(secretName: string, script: string, purpose = 'check', namespace = this.namespace): Promise<PsqlResult> {
-    return runPsqlPod(this.kube, namespace, { purpose, image: this.postgresImage, secretName, script, timeoutMs: this.settings.timeoutMs });
+  psql(secretName: string, script: string, purpose = 'check', namespace = this.namespace, envFrom = false): Promise<PsqlResult> {
+    return runPsqlPod(this.kube, namespace, { purpose, image: this.postgresImage, secretName, script, timeoutMs: this.settings.timeoutMs, envFrom });
+  }
+
+  /** Logs in with `envFrom` of the whole Secret and `psql` without arguments (libpq keys only). */
+  loginWithEnvFrom(secretName: string, purpose = 'envfrom'): Promise<PsqlResult> {
+    return this.psql(secretName, `psql -X -v ON_ERROR_STOP=1 -tA -c ${shellQuote("SELECT 'login:' || current_user || '@' || current_database()")}`, purpose, this.namespace, true);
   }
 
   /**
