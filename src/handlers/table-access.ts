@@ -4,6 +4,7 @@ import { TemporaryError } from '../backends/errors.js';
 import { readyOf } from '../reconcile/conditions.js';
 import type { HandlerDeps } from './deps.js';
 import { databaseStoreName, STORE_PASSWORD } from './names.js';
+import { STORE_LOGIN } from './password-rotation.js';
 import { serverAccess } from './server-access.js';
 
 export interface TableConnection {
@@ -26,7 +27,9 @@ export async function tableConnection(deps: HandlerDeps, db: PostgreSQLDatabase,
   const store = await deps.secrets.read(db.metadata.namespace, databaseStoreName(db.metadata.name), db.metadata.uid ?? '');
   const password = store.kind === 'owned' ? store.data[STORE_PASSWORD] : undefined;
   if (!password) throw new TemporaryError(`the password of PostgreSQLDatabase ${db.metadata.name} is not stored yet`, 10);
-  const pool = deps.pools.get({ ...access.admin, user: role, password, database }, database);
+  // After a rotation the password is the second login's, whose sessions act as the role (ADR 0016).
+  const login = (store.kind === 'owned' && store.data[STORE_LOGIN]) || role;
+  const pool = deps.pools.get({ ...access.admin, user: login, password, database }, database);
   return { pool, database, role };
 }
 
