@@ -186,6 +186,20 @@ describe('password rotation without downtime', () => {
     expect((await rotationStatus('app')).previousLogin).toBeUndefined();
   });
 
+  it('a PostgreSQLTable works on a rotated database: made through the second login, owned by the role', async () => {
+    expect((await secret('app')).username).toBe('app__alt');
+    expect((await h.kubelet.query("SELECT rolcanlogin FROM pg_roles WHERE rolname = 'app'")).rows[0].rolcanlogin).toBe(false);
+    await h.create({
+      apiVersion: 'hybridcloud.maibornwolff.de/v1alpha1',
+      kind: 'PostgreSQLTable',
+      metadata: { name: 'orders', namespace: 'default' },
+      spec: { databaseRef: { name: 'app' }, tableName: 'orders', columns: [{ ID: 'integer' }] },
+    });
+    await h.waitForReady('PostgreSQLTable', 'orders');
+    const owner = await query(await secret('app'), "SELECT tableowner::text AS o FROM pg_tables WHERE tablename = 'orders'");
+    expect(owner.rows).toEqual([{ o: 'app' }]);
+  });
+
   it.each(['rotation:begun', 'rotation:applied', 'rotation:stored', 'rotation:published', 'grace:revoked'])(
     'a kill after %s: Secret, store and PostgreSQL agree, and the restarted operator finishes the rotation',
     async (step) => {
