@@ -4,6 +4,7 @@ import { Reason } from '../api/conditions.js';
 import { PermanentError } from '../backends/errors.js';
 import { exec, SqlError, SqlState, sqlState } from './errors.js';
 import { MAX_PG_NAME_BYTES } from './names.js';
+import { ensureAdminMembership } from './membership.js';
 import { assertTenantRole } from './roles.js';
 import { scramVerifier } from './scram.js';
 import { sessionInfo } from './server-info.js';
@@ -52,9 +53,11 @@ export async function enableLogin(q: Queryable, owner: string, login: string, pa
  * Idempotent; a missing role is already revoked.
  */
 export async function revokeLogin(q: Queryable, owner: string, login: string): Promise<void> {
-  const { user } = await sessionInfo(q);
-  if (login === owner) await assertTenantRole(q, owner, user);
+  const session = await sessionInfo(q);
+  if (login === owner) await assertTenantRole(q, owner, session.user);
   else if (!(await assertSecondLogin(q, owner, login))) return;
+  // A non-superuser admin may only close the sessions of roles it is a member of.
+  await ensureAdminMembership(q, login, session);
   await exec(q, `revoke login ${login}`, `ALTER ROLE ${escapeIdentifier(login)} NOLOGIN`);
   await exec(q, `close the sessions of ${login}`, 'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1 AND pid <> pg_backend_pid()', [login]);
 }
@@ -72,6 +75,8 @@ async function ensureSecondLogin(q: Queryable, owner: string, login: string, ver
     if (sqlState(err) !== SqlState.DuplicateObject) throw new SqlError(`create role ${login}`, err);
     await assertSecondLogin(q, owner, login);
   }
+  // As for the owner: a non-superuser admin needs membership to alter, revoke and drop it later.
+  await ensureAdminMembership(q, login, await sessionInfo(q));
 }
 
 /**

@@ -7,7 +7,7 @@ import { Client, escapeLiteral } from 'pg';
 import type { AdminConnection } from '../../src/backends/types.js';
 import {
   PoolRegistry, databaseExists, dropDatabaseAndRole, ensureDatabase, ensureExtensions, ensureRole, findDatabaseOwner,
-  roleExists, scramVerifier, setRolePassword, type ServerPools,
+  roleExists, scramVerifier, setRolePassword, enableLogin, revokeLogin, secondLogin, type ServerPools,
 } from '../../src/postgres/index.js';
 import { startPostgres, type TestPostgres } from '../support/postgres-server.js';
 
@@ -88,12 +88,31 @@ describe('a CREATEROLE + CREATEDB admin that is not a superuser', () => {
     await superuser.query(`ALTER ROLE ${ADMIN} PASSWORD ${escapeLiteral(await scramVerifier(ADMIN_PASSWORD))}`);
   });
 
+  it('alternates logins for a rotation (ADR 0016): the second acts as the owner; revoking closes sessions', async () => {
+    const alt = secondLogin('tenant_app');
+    await enableLogin(pools.admin, 'tenant_app', alt, 'SecondLogin12345');
+    const viaAlt = await connectAs(alt, 'SecondLogin12345', 'tenant_app');
+    await viaAlt.query('CREATE TABLE made_through_alt (id int)');
+    const { rows } = await viaAlt.query<{ owner: string }>("SELECT tableowner::text AS owner FROM pg_tables WHERE tablename = 'made_through_alt'");
+    expect(rows).toEqual([{ owner: 'tenant_app' }]);
+    const viaOwner = await connectAs('tenant_app', 'Rotated1234567', 'tenant_app');
+    await revokeLogin(pools.admin, 'tenant_app', 'tenant_app');
+    await expect(viaOwner.query('SELECT 1')).rejects.toThrow();
+    await expect(connectAs('tenant_app', 'Rotated1234567', 'tenant_app')).rejects.toThrow(/not permitted to log in/);
+    await revokeLogin(pools.admin, 'tenant_app', alt);
+    await expect(viaAlt.query('SELECT 1')).rejects.toThrow();
+    await expect(connectAs(alt, 'SecondLogin12345', 'tenant_app')).rejects.toThrow(/not permitted to log in/);
+    await enableLogin(pools.admin, 'tenant_app', 'tenant_app', 'Rotated1234567');
+    await enableLogin(pools.admin, 'tenant_app', alt, 'SecondLogin12345');
+  });
+
   it('drops a database with a connected tenant, then the role', async () => {
     const open = await connectAs('tenant_app', 'Rotated1234567', 'tenant_app');
     expect(await dropDatabaseAndRole(pools, { database: 'tenant_app', role: 'tenant_app' })).toEqual({ databaseDropped: true, roleDropped: true });
     await open.end().catch(() => undefined);
     expect(await databaseExists(pools.admin, 'tenant_app')).toBe(false);
     expect(await roleExists(pools.admin, 'tenant_app')).toBe(false);
+    expect(await roleExists(pools.admin, secondLogin('tenant_app'))).toBe(false);
     expect(await dropDatabaseAndRole(pools, { database: 'tenant_app', role: 'tenant_app' })).toEqual({ databaseDropped: false, roleDropped: false });
   });
 
