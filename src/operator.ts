@@ -32,6 +32,8 @@ export interface OperatorHooks extends ControllerHooks {
   cloudCall?(backend: string, operation: string, result: 'success' | 'error'): void;
   queueStats?(kind: string, stats: QueueStats): void;
   readyObjects?(kind: string, counts: { ready: number; notReady: number }): void;
+  /** A server's backup job failed (reported once per job). */
+  backupFailed?(namespace: string, server: string): void;
 }
 
 export interface OperatorOptions {
@@ -100,6 +102,7 @@ export class Operator {
       onServerReady: (ns, name) => this.enqueueDatabasesOf(ns, name),
       onDatabaseReady: (ns, name) => this.enqueueTablesOf(ns, name),
       onDatabaseChanged: (ns, name) => this.recountSoon(ns, name),
+      onBackupFailed: (ns, name) => this.opts.hooks?.backupFailed?.(ns, name),
     };
     this.deps = deps;
     this.servers = new Controller(controllerOpts(SERVER_KIND), (ns, name, l) => reconcileServer(deps, ns, name, l));

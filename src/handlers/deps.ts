@@ -33,6 +33,8 @@ export interface HandlerDeps {
   settled?: SettledObservations;
   /** Called when a database turns Ready, so its tables are reconciled at once. */
   onDatabaseReady?(namespace: string, name: string): void;
+  /** Called once per failed backup job the handler reports (the backup failure metric). */
+  onBackupFailed?(namespace: string, name: string): void;
   /** Calls a backend method and records it in the metrics (backend, operation, result, duration). */
   backendCall<T>(backend: string, operation: string, call: () => Promise<T>): Promise<T>;
 }

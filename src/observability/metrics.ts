@@ -42,6 +42,8 @@ export interface Metrics {
   objects: Gauge<'kind' | 'ready'>;
   /** 1 while this replica holds the leader lease, else 0. */
   leader: Gauge;
+  /** Failed backup jobs of in-cluster servers, by namespace and server (ADR 0020). */
+  backupFailures: Counter<'namespace' | 'server'>;
 }
 
 export interface MetricsOptions {
@@ -122,6 +124,12 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       registers,
     }),
     leader,
+    backupFailures: new Counter({
+      name: `${METRIC_PREFIX}backup_failures_total`,
+      help: 'Backup jobs of in-cluster servers that failed, by namespace and server (each failed job counted once).',
+      labelNames: ['namespace', 'server'] as const,
+      registers,
+    }),
   };
 }
 
@@ -181,5 +189,6 @@ export function metricsHooks(metrics: Metrics) {
     },
     readyObjects: (kind: string, counts: { ready: number; notReady: number; unknown?: number }) =>
       setObjectCounts(metrics, kind, { true: counts.ready, false: counts.notReady, unknown: counts.unknown ?? 0 }),
+    backupFailed: (namespace: string, server: string) => metrics.backupFailures.inc({ namespace, server }),
   };
 }
