@@ -29,7 +29,7 @@ import { releaseName } from './release-name.js';
 import { chartVersionOf, PENDING_STATUSES, statefulSetState } from './release-state.js';
 import { ignoredSettingsWarning, podResources, validateSpec } from './spec.js';
 import { buildReleaseValues, deepMerge, valueAt, type HelmValues } from './values.js';
-import { buildBackupValues, type BackupValuesInput } from './backup-values.js';
+import { buildBackupValues, chartHasBackups, type BackupValuesInput } from './backup-values.js';
 import { observeReleaseBackups } from './backups.js';
 import { buildReleaseRestoreJob, RESTORE_DIFFERENCE, restoreJobName } from './restore.js';
 import { observeRestore, restoreObservation, startRestore } from '../common/restore-job.js';
@@ -101,7 +101,7 @@ export class HelmBitnamiBackend implements ServerBackend {
     const stsState = statefulSetState(sts);
     const ready = head.status === 'deployed' && stsState.ready;
     const chart = this.chartPlan(ctx, head);
-    const differences = this.releaseDifferences(chart, current, this.desiredValues(ctx, release));
+    const differences = this.releaseDifferences(chart, current, this.desiredValues(ctx, release, chart.pinnedTo));
     const hold = this.holds(ctx);
     // An adopted release keeps its values while the hold lasts, ready or not.
     const incomplete = incompleteRelease(release, head, sts, ready, hold ? [] : differences);
@@ -121,7 +121,7 @@ export class HelmBitnamiBackend implements ServerBackend {
       ...(ready ? {} : { retryAfterSeconds: this.pollSeconds }),
       ...(warning ? { warning } : {}),
     }, hold), chart);
-    await this.addBackupStatus(ctx, release, observed);
+    await this.addBackupStatus(ctx, release, observed, chart.pinnedTo);
     const withRole = roleMissing.length ? { ...observed, upToDate: false, differences: [...(observed.differences ?? []), ...roleMissing] } : observed;
     return this.withRestore(ctx, release, withRole);
   }
@@ -135,10 +135,16 @@ export class HelmBitnamiBackend implements ServerBackend {
     return restoreObservation({ ...observed, differences, upToDate: (differences ?? []).length === 0 }, restore, this.pollSeconds);
   }
 
-  /** The chart's backup jobs, for status.backup (ADR 0020). */
-  private async addBackupStatus(ctx: ServerContext, release: string, observed: ServerObservation): Promise<void> {
+  /** The chart's backup jobs, for status.backup (ADR 0020); a warning while a pinned old chart has none. */
+  private async addBackupStatus(ctx: ServerContext, release: string, observed: ServerObservation, pinnedTo: string | undefined): Promise<void> {
     const plan = backupPlan(ctx.spec, this.settings.backup);
-    if (plan && observed.ready) observed.backup = await observeReleaseBackups(this.opts.kube, release, ctx.namespace, plan);
+    if (!plan || !observed.ready) return;
+    if (chartHasBackups(pinnedTo)) {
+      observed.backup = await observeReleaseBackups(this.opts.kube, release, ctx.namespace, plan);
+      return;
+    }
+    const note = `no scheduled backups while the release keeps chart ${pinnedTo} (the label operator/action=${UPGRADE_CHART_ACTION} moves it to a chart with backup.cronjob)`;
+    observed.warning = observed.warning ? `${observed.warning}; ${note}` : note;
   }
 
   create(ctx: ServerContext): Promise<ActionResult> {
@@ -201,9 +207,18 @@ export class HelmBitnamiBackend implements ServerBackend {
     return { dropOnDelete: !this.settings.database_delete_fake, allowedExtensions: this.settings.allowed_extensions ?? [] };
   }
 
-  /** The release's values for this server (with the chart's backup CronJob, ADR 0020). */
-  desiredValues(ctx: ServerContext, release = releaseName(ctx.namespace, ctx.name)): HelmValues {
-    return deepMerge(this.releaseValues(ctx, release), buildBackupValues(this.backupInput(ctx)));
+  /**
+   * The release's values for this server, with the chart's backup CronJob (ADR 0020) unless the
+   * release is pinned to a chart older than the backup values (`chartVersion`, see chart-pin.ts).
+   */
+  desiredValues(ctx: ServerContext, release = releaseName(ctx.namespace, ctx.name), chartVersion?: string): HelmValues {
+    const own = this.releaseValues(ctx, release);
+    return chartHasBackups(chartVersion) ? deepMerge(own, buildBackupValues(this.backupInput(ctx))) : own;
+  }
+
+  /** The desired values for the chart version an upgrade of this release would install. */
+  private desiredFor(ctx: ServerContext, release: string, head: HelmRevision | undefined): HelmValues {
+    return this.desiredValues(ctx, release, head && this.chartPlan(ctx, head).pinnedTo);
   }
 
   private backupInput(ctx: ServerContext): BackupValuesInput {
@@ -232,7 +247,7 @@ export class HelmBitnamiBackend implements ServerBackend {
     const release = releaseName(ctx.namespace, ctx.name);
     const head = await this.helm.latestRevision(release, ctx.namespace);
     if (head && PENDING_STATUSES.has(head.status)) return { message: `helm ${head.status} of ${release} still in progress`, retryAfterSeconds: this.pollSeconds };
-    const desired = this.desiredValues(ctx, release);
+    const desired = this.desiredFor(ctx, release, head);
     const current = head ? await this.helm.getValues(release, ctx.namespace) : {};
     const sts = head ? await readStatefulSet(this.opts.kube, release, ctx.namespace) : undefined;
     const { chart, differences } = this.upgradePlan(ctx, head, current, desired);

@@ -43,3 +43,9 @@ export function buildBackupValues(input: BackupValuesInput): HelmValues {
 
 /** `<release>-pgdumpall`: the chart's backup CronJob and claim. */
 export const chartBackupName = (release: string): string => `${release}-pgdumpall`;
+
+/** `backup.cronjob` came with chart 12; a release pinned to an older chart (11.9.13, ADR 0012) gets no backups. */
+export function chartHasBackups(chartVersion: string | undefined): boolean {
+  const major = chartVersion ? Number(/^(\d+)\./.exec(chartVersion)?.[1]) : Number.NaN;
+  return !(major < 12);
+}
