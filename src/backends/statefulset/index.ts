@@ -26,6 +26,7 @@ import type {
 } from '../types.js';
 import { BACKUP_DIFFERENCE, RESTORE_DIFFERENCE, StatefulSetBackups } from './backups.js';
 import { restoreObservation } from '../common/restore-job.js';
+import { holdsAdoptedSettings, KEPT } from '../common/adoption.js';
 import type { BackupSettings } from './backup-manifests.js';
 import { buildService, buildStatefulSet, PORT, pvcName, SPEC_HASH_ANNOTATION, workloadName, type PodSettings } from './manifests.js';
 
@@ -45,6 +46,8 @@ export class StatefulSetBackend implements ServerBackend {
   constructor(
     private readonly kube: KubeClients,
     private readonly section: StatefulSetSection,
+    /** `python_takeover.apply_differences`: adopted servers get this operator's additions (backups) at once. */
+    private readonly applyAdoptionDifferences = false,
   ) {
     this.backups = new StatefulSetBackups(kube, section.backup);
   }
@@ -94,10 +97,14 @@ export class StatefulSetBackend implements ServerBackend {
   private async withBackups(ctx: ServerContext, observed: ServerObservation): Promise<ServerObservation> {
     const backup = await this.backups.observe(ctx, this.backupSettings(ctx));
     const restore = await this.backups.observeRestore(ctx);
-    const differences = [...(observed.differences ?? []), ...(backup.differs ? [BACKUP_DIFFERENCE] : [])];
+    // A server taken over from the Python operator (which made no backups) gets them once its spec
+    // changes or the admin opts in, like any setting this operator would choose differently.
+    const held = backup.differs && holdsAdoptedSettings(ctx, this.applyAdoptionDifferences);
+    const differences = [...(observed.differences ?? []), ...(backup.differs && !held ? [BACKUP_DIFFERENCE] : [])];
     // The restore Job connects to the server: started once its pod is ready.
     if (restore.phase === 'start' && observed.ready) differences.push(RESTORE_DIFFERENCE);
-    const out: ServerObservation = { ...observed, differences, upToDate: differences.length === 0, ...(backup.status ? { backup: backup.status } : {}) };
+    const out: ServerObservation = { ...observed, differences, upToDate: differences.length === 0, ...(backup.status && !held ? { backup: backup.status } : {}) };
+    if (held) out.adoptionDifferences = [...(observed.adoptionDifferences ?? []), `${KEPT} ${BACKUP_DIFFERENCE} (the Python operator scheduled no backups)`];
     if (restore.phase === 'done') return { ...out, restoredFrom: restore.restoredFrom };
     return restoreObservation(out, restore, CREATING_RETRY_SECONDS);
   }
@@ -272,4 +279,4 @@ export function gibibytes(quantity: string): number {
 }
 
 export const createStatefulSetBackend: BackendFactory = (deps: BackendDeps) =>
-  new StatefulSetBackend(deps.kube, backendSection<StatefulSetSection>(deps.config, 'statefulset'));
+  new StatefulSetBackend(deps.kube, backendSection<StatefulSetSection>(deps.config, 'statefulset'), deps.config.python_takeover.apply_differences);
