@@ -31,7 +31,7 @@ export const backupOptions = {
   },
   retention_days: { doc: 'Days backups are kept when a server\'s spec.backup.retentionDays is unset (1 to 35).', format: RETENTION, default: 7 },
   storage_gb: { doc: 'Size of each server\'s backup volume claim in GiB; null = twice the server\'s spec.size.storageGB.', format: STORAGE_GB, default: null, nullable: true },
-  storage_class: { doc: 'Storage class of the backup volume claims; "" = the cluster default.', format: TEXT, default: '' },
+  storage_class: { doc: 'Storage class of the backup volume claims; "" = the backend\'s storage_class (and when that is "" too, the cluster default).', format: TEXT, default: '' },
 } satisfies Fragment;
 
 export interface BackupSection {
