@@ -41,7 +41,8 @@ function restoreProblem(server: PostgreSQLServer, restorer: ServerBackend, sourc
 /** Status fields for the backups and a finished restore. */
 export function backupStatusFields(server: PostgreSQLServer, observed: ServerObservation): Partial<ServerStatus> {
   const restoredFrom = observed.restoredFrom ?? server.status?.restoredFrom;
-  return { ...(observed.backup ? { backup: observed.backup } : {}), ...(restoredFrom ? { restoredFrom } : {}) };
+  // No backups observed (turned off, or a cloud backend): status.backup goes rather than going stale.
+  return { backup: observed.backup, ...(restoredFrom ? { restoredFrom } : {}) };
 }
 
 /** The warning the Ready condition carries while the newest backup failed. */

@@ -153,4 +153,13 @@ describe('statefulset backups and restore against the fake API server and real P
     expect(rows.rows).toEqual([{ id: 1, item: 'tea' }, { id: 2, item: 'scones' }]);
     expect(owner.rows[0].tableowner).toBe('demoservice');
   });
+
+  it('removes the CronJob when the server asks for 0 retention days, and keeps the claim with the backups', async () => {
+    await h.patch('PostgreSQLServer', 'demoteam', { spec: { backup: { retentionDays: 0 } } });
+    await waitFor(async () => (await h.kube.batch.readNamespacedCronJob({ name: 'demoteam-postgresql-backup', namespace: 'default' }).catch(() => undefined)) === undefined, 20_000, () => 'CronJob removed');
+    const claim = await h.kube.core.readNamespacedPersistentVolumeClaim({ name: 'demoteam-postgresql-backup', namespace: 'default' });
+    expect(claim.metadata?.deletionTimestamp).toBeUndefined();
+    await waitFor(async () => (await server('demoteam'))?.status?.backup === undefined, 20_000, () => 'status.backup removed');
+    await h.waitForReady('PostgreSQLServer', 'demoteam');
+  });
 });

@@ -40,7 +40,7 @@ export class StatefulSetBackups {
   async observe(ctx: ServerContext, settings: BackupSettings): Promise<BackupObservation> {
     const plan = this.plan(ctx);
     const cron = await read(() => this.kube.batch.readNamespacedCronJob({ name: backupName(ctx.name), namespace: ctx.namespace }));
-    if (!plan) return { differs: cron !== undefined };
+    if (!plan) return { differs: cron?.metadata?.ownerReferences?.some((o) => o.uid === ctx.uid) ?? false };
     const desired = buildBackupCronJob(ctx, plan, settings);
     const differs = cron?.metadata?.annotations?.[SPEC_HASH_ANNOTATION] !== desired.metadata?.annotations?.[SPEC_HASH_ANNOTATION];
     const selector = `${LABEL_SERVER}=${ctx.labels[LABEL_SERVER]},${LABEL_COMPONENT}=backup`;
@@ -58,7 +58,9 @@ export class StatefulSetBackups {
     const plan = this.plan(ctx);
     const name = backupName(ctx.name);
     if (!plan) {
-      await ignore404(() => this.kube.batch.deleteNamespacedCronJob({ name, namespace: ctx.namespace }));
+      // Only our own CronJob (owner reference to this server) is removed.
+      const current = await read(() => this.kube.batch.readNamespacedCronJob({ name, namespace: ctx.namespace }));
+      if (current?.metadata?.ownerReferences?.some((o) => o.uid === ctx.uid)) await ignore404(() => this.kube.batch.deleteNamespacedCronJob({ name, namespace: ctx.namespace }));
       return;
     }
     await createUnlessExists(() => this.kube.core.createNamespacedPersistentVolumeClaim({ namespace: ctx.namespace, body: buildBackupClaim(ctx, settings) }));
