@@ -35,6 +35,8 @@ export interface OperatorHooks extends ControllerHooks {
   readyObjects?(kind: string, counts: { ready: number; notReady: number }): void;
   driftChecked?(result: DriftCheckResult, seconds: number): void;
   rotation?(result: 'success' | 'error'): void;
+  /** A server's backup job failed (reported once per job). */
+  backupFailed?(namespace: string, server: string): void;
 }
 
 export interface OperatorOptions {
@@ -109,6 +111,7 @@ export class Operator {
       onDatabaseChanged: (ns, name) => this.recountSoon(ns, name),
       onRotation: (result) => opts.hooks?.rotation?.(result),
       failpoint: opts.failpoint,
+      onBackupFailed: (ns, name) => this.opts.hooks?.backupFailed?.(ns, name),
     };
     this.deps = deps;
     this.servers = new Controller(controllerOpts(SERVER_KIND), (ns, name, l) => reconcileServer(deps, ns, name, l));

@@ -57,6 +57,27 @@ export interface ServerSpec {
   credentialsSecret: string;
   /** Extra credentials Secret keys rendered from `{{ .field }}` templates (see credentials-template.ts). */
   credentialsTemplate?: Record<string, string>;
+  /** Create the server with the data of a backup of another server (in-cluster backends; ADR 0020). */
+  restoreFrom?: RestoreSource;
+}
+
+/** A backup listed in another PostgreSQLServer's `status.backup.backups`, in the same namespace. */
+export interface RestoreSource {
+  server: string;
+  backup: string;
+}
+
+/** The scheduled logical backups of an in-cluster server, as the operator last observed them. */
+export interface BackupStatus {
+  /** Cron schedule (UTC) of the backup CronJob. */
+  schedule: string;
+  retentionDays: number;
+  /** The newest backup that completed. */
+  lastSuccessful?: { name: string; time: string; sizeBytes: number };
+  /** Backups kept in the backup volume, newest first: the names `spec.restoreFrom.backup` takes. */
+  backups?: string[];
+  /** The newest backup job that failed, when it is newer than the last successful one. */
+  lastFailure?: { job: string; time: string; message: string };
 }
 
 /** Exactly one of the two is set (the CRD checks it). */
@@ -128,6 +149,10 @@ export interface ServerStatus {
   convergence?: Convergence;
   /** Written by the Python operator; kept, and read as a sign that it handled the CR. */
   deployment?: Record<string, unknown>;
+  /** The server's scheduled backups (in-cluster backends). */
+  backup?: BackupStatus;
+  /** Set once the backup named in `spec.restoreFrom` has been restored into this server. */
+  restoredFrom?: RestoreSource & { at: string };
 }
 
 /**

@@ -14,7 +14,7 @@
  *    users' credentials Secrets. Handlers hold no cloud logic.
  */
 import type { Logger } from 'pino';
-import type { Adoption, OwnerReference, ServerSpec } from '../api/types.js';
+import type { Adoption, BackupStatus, OwnerReference, RestoreSource, ServerSpec } from '../api/types.js';
 import type { ReasonName } from '../api/conditions.js';
 import type { KubeClients } from '../k8s/clients.js';
 import type { OperatorConfig } from '../config/types.js';
@@ -106,6 +106,12 @@ export interface ServerContext {
    * would differ, and names each such setting in `ServerObservation.adoptionDifferences`.
    */
   adoption?: Adoption;
+  /**
+   * `spec.restoreFrom`, checked by the handler (the source exists and lists the backup), until
+   * the backend reported the restore done (`ServerObservation.restoredFrom`). The backend restores
+   * it before it reports the server ready.
+   */
+  restore?: RestoreSource;
 }
 
 export interface ServerObservation {
@@ -142,6 +148,10 @@ export interface ServerObservation {
    * it replaces `ResolvedServer.version` in status.
    */
   version?: string;
+  /** The server's scheduled backups (in-cluster backends): written to `status.backup`. */
+  backup?: BackupStatus;
+  /** The restore asked for in `ServerContext.restore` is complete (written to `status.restoredFrom`). */
+  restoredFrom?: RestoreSource & { at: string };
 }
 
 /** The answer of create/update/setAdminPassword: work was started or done; look again later. */
@@ -205,6 +215,8 @@ export interface ServerBackend {
    * reuses its last observation on the resyncs in between. In-cluster backends leave it unset.
    */
   readonly observeCallsCloudApi?: boolean;
+  /** It restores `ServerContext.restore` (spec.restoreFrom) before reporting ready; else the handler refuses the field. */
+  readonly supportsRestore?: boolean;
   /** Pure checks of the spec against this backend's config (class, limits, version); no I/O. */
   validate(spec: ServerSpec, meta: { namespace: string; name: string }): ValidationResult;
   observe(ctx: ServerContext): Promise<ServerObservation>;

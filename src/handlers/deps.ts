@@ -37,6 +37,8 @@ export interface HandlerDeps {
   onRotation?(result: 'success' | 'error'): void;
   /** Test seam: called after each step of a rotation; a test stops the operator there, as a kill would. */
   failpoint?(step: string): Promise<void> | void;
+  /** Called once per failed backup job the handler reports (the backup failure metric). */
+  onBackupFailed?(namespace: string, name: string): void;
   /** Calls a backend method and records it in the metrics (backend, operation, result, duration). */
   backendCall<T>(backend: string, operation: string, call: () => Promise<T>): Promise<T>;
 }

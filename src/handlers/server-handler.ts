@@ -22,6 +22,7 @@ import { failWith, reportFailure, reportPending } from './reporting.js';
 import { adoptionRecord, keptCredentialsData, takeoverPending } from './takeover.js';
 import { secretConflictMessage, tmpPasswordOf } from './takeover-steps.js';
 import { takeOverServer, reportAdoptionDifferences } from './server-takeover.js';
+import { backupStatusFields, backupWarning, checkedRestoreSource, reportBackupFailure } from './server-backups.js';
 
 const DEFAULT_PENDING_SECONDS = 10;
 
@@ -225,6 +226,8 @@ async function prepare(deps: HandlerDeps, server: PostgreSQLServer): Promise<Ser
   const ctx = serverContext(server, resolved, stored.password);
   // The backends keep what runs on a server the Python operator created (ServerContext.adoption).
   ctx.adoption = server.status?.adoption ?? (takeover ? adoptionRecord(server) : undefined);
+  const restore = await checkedRestoreSource(deps, server, backend);
+  if (restore) ctx.restore = restore;
   return { backend, ctx, scope, stored, credentials, takeover };
 }
 
@@ -268,10 +271,12 @@ async function reportReady(deps: HandlerDeps, server: PostgreSQLServer, run: Ser
   const endpoint = observed.endpoint as Endpoint;
   // A new generation may have changed spec.sharing: the databases look at their grant again.
   const generationChanged = server.status?.observedGeneration !== server.metadata.generation;
+  const warnings = [observed.warning, backupWarning(observed)].filter(Boolean);
+  await reportBackupFailure(deps, server, observed);
   const { reasonChanged } = await writeStatus(deps.servers, server, {
     status: 'True',
     reason: Reason.Available,
-    message: observed.warning ? `server is ready; ${observed.warning}` : 'server is ready',
+    message: warnings.length ? `server is ready; ${warnings.join('; ')}` : 'server is ready',
     fields: {
       ...databaseCounts(server, deps.databaseCache.list()),
       backend: run.backend.name,
@@ -281,6 +286,7 @@ async function reportReady(deps: HandlerDeps, server: PostgreSQLServer, run: Ser
       backendState: run.ctx.state,
       // Converged: the update attempts of this generation are done with.
       convergence: undefined,
+      ...backupStatusFields(server, observed),
     },
   });
   if (reasonChanged) {

@@ -1,6 +1,7 @@
 import type * as k8s from '@kubernetes/client-node';
 import {
   AppsV1Api,
+  BatchV1Api,
   CoordinationV1Api,
   CoreV1Api,
   createConfiguration,
@@ -20,6 +21,8 @@ export interface KubeClients {
   kc: k8s.KubeConfig;
   core: k8s.CoreV1Api;
   apps: k8s.AppsV1Api;
+  /** CronJobs and Jobs of the in-cluster backends' backups. */
+  batch: k8s.BatchV1Api;
   custom: k8s.CustomObjectsApi;
   coordination: k8s.CoordinationV1Api;
   events: k8s.EventsV1Api;
@@ -32,6 +35,7 @@ export function createKubeClients(kc: k8s.KubeConfig): KubeClients {
     kc,
     core: new CoreV1Api(configuration),
     apps: new AppsV1Api(configuration),
+    batch: new BatchV1Api(configuration),
     custom: new CustomObjectsApi(configuration),
     coordination: new CoordinationV1Api(configuration),
     events: new EventsV1Api(configuration),

@@ -13,6 +13,7 @@ export {
   ADD,
   AppsV1Api,
   AuthorizationV1Api,
+  BatchV1Api,
   CoordinationV1Api,
   CoreV1Api,
   createConfiguration,

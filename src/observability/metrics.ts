@@ -46,6 +46,8 @@ export interface Metrics {
   driftChecks: Counter<'result'>;
   /** Database password rotations (ADR 0016) by result: success, error. */
   passwordRotations: Counter<'result'>;
+  /** Failed backup jobs of in-cluster servers, by namespace and server (ADR 0020). */
+  backupFailures: Counter<'namespace' | 'server'>;
 }
 
 export interface MetricsOptions {
@@ -138,6 +140,12 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       labelNames: ['result'] as const,
       registers,
     }),
+    backupFailures: new Counter({
+      name: `${METRIC_PREFIX}backup_failures_total`,
+      help: 'Backup jobs of in-cluster servers that failed, by namespace and server (each failed job counted once).',
+      labelNames: ['namespace', 'server'] as const,
+      registers,
+    }),
   };
 }
 
@@ -199,5 +207,6 @@ export function metricsHooks(metrics: Metrics) {
       setObjectCounts(metrics, kind, { true: counts.ready, false: counts.notReady, unknown: counts.unknown ?? 0 }),
     driftChecked: (result: 'in_place' | 'drifted' | 'error') => metrics.driftChecks.inc({ result }),
     rotation: (result: 'success' | 'error') => metrics.passwordRotations.inc({ result }),
+    backupFailed: (namespace: string, server: string) => metrics.backupFailures.inc({ namespace, server }),
   };
 }

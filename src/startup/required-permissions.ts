@@ -30,8 +30,11 @@ export const WORKLOAD_RULES: readonly PolicyRule[] = [
   { apiGroups: [''], resources: ['secrets'], verbs: ALL },
   { apiGroups: [''], resources: ['services'], verbs: ALL },
   { apiGroups: ['apps'], resources: ['statefulsets'], verbs: ALL },
-  { apiGroups: [''], resources: ['persistentvolumeclaims'], verbs: ['get', 'list', 'patch', 'delete'] },
+  { apiGroups: [''], resources: ['persistentvolumeclaims'], verbs: ['get', 'list', 'create', 'patch', 'delete'] },
   { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] },
+  // Backups (ADR 0020): the statefulset backend's CronJob; backup Jobs listed, restore Jobs created.
+  { apiGroups: ['batch'], resources: ['cronjobs'], verbs: ['get', 'create', 'patch', 'delete'] },
+  { apiGroups: ['batch'], resources: ['jobs'], verbs: ['get', 'list', 'create'] },
   { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
   { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
 ];
@@ -41,6 +44,7 @@ export const HELM_BACKEND_RULES: readonly PolicyRule[] = [
   { apiGroups: [''], resources: ['serviceaccounts', 'configmaps'], verbs: ALL },
   { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: ALL },
   { apiGroups: ['policy'], resources: ['poddisruptionbudgets'], verbs: ALL },
+  { apiGroups: ['batch'], resources: ['cronjobs'], verbs: ALL },
 ];
 
 /** The leader election Lease, in its namespace only (the chart's `-leader-election` Role). */

@@ -13,6 +13,7 @@ import { backendSection } from '../../src/config/backend-section.js';
 import type { HelmBitnamiSection } from '../../src/config/sections/helmbitnami.js';
 import { PermanentError, TemporaryError } from '../../src/backends/errors.js';
 import type { ServerContext } from '../../src/backends/types.js';
+import { backupScript } from '../../src/backends/common/backup-script.js';
 import { HelmBitnamiBackend, type HelmBitnamiOptions } from '../../src/backends/helm-bitnami/index.js';
 import { createKubeClients, isNotFound, type KubeClients } from '../../src/k8s/clients.js';
 import { startFakeApiServer, type FakeApiServer } from '../support/fake-apiserver/index.js';
@@ -165,6 +166,19 @@ describe('helmbitnami backend: install, observe, resync, upgrade', () => {
       image: { tag: '17' },
       auth: { enablePostgresUser: true, existingSecret: 'hybridcloud-pgserver-demoteam', secretKeys: { adminPasswordKey: 'password' } },
       primary: { persistence: { size: '12Gi' }, resources: { requests: { cpu: '1000m', memory: '256Mi' }, limits: { cpu: '1000m', memory: '256Mi' } } },
+      // The nightly backup (ADR 0020): the operator's script, 7 days, a claim twice the data volume.
+      backup: {
+        enabled: true,
+        cronjob: {
+          schedule: '0 2 * * *',
+          timeZone: 'Etc/UTC',
+          concurrencyPolicy: 'Forbid',
+          successfulJobsHistoryLimit: 3,
+          failedJobsHistoryLimit: 3,
+          command: ['/bin/sh', '-c', backupScript(7)],
+          storage: { enabled: true, size: '24Gi', resourcePolicy: 'keep' },
+        },
+      },
     });
     for (const call of calls) {
       expect(JSON.stringify(call)).not.toContain(pgServer.password);
@@ -223,9 +237,11 @@ describe('helmbitnami backend: install, observe, resync, upgrade', () => {
     const backend = makeBackend();
     const ctx = context({ spec: { size: { storageGB: 20 }, credentialsSecret: 'c' }, resolved: { version: '17', sizeClass: 'large' } });
     const obs = await backend.observe(ctx);
-    expect(obs.differences).toEqual(['primary.persistence.size: "12Gi" → "20Gi"']);
+    // The backup claim follows (twice the data volume), through the chart's values, not resizeClaims.
+    expect(obs.differences).toEqual(['backup.cronjob.storage.size: "24Gi" → "40Gi"', 'primary.persistence.size: "12Gi" → "20Gi"']);
     await backend.update(ctx, obs);
-    expect(await claims()).toEqual({ [`data-${RELEASE}-0`]: '20Gi', 'data-other-postgresql-0': '12Gi' });
+    // The backup claim grew through the release's values (the chart renders it), not by resizeClaims.
+    expect(await claims()).toEqual({ [`data-${RELEASE}-0`]: '20Gi', 'data-other-postgresql-0': '12Gi', [`${RELEASE}-pgdumpall`]: '40Gi' });
     const after = await readSts();
     expect(after?.metadata?.uid).not.toBe(before?.metadata?.uid);
     expect(after?.spec?.volumeClaimTemplates?.[0]?.spec?.resources?.requests?.storage).toBe('20Gi');
@@ -251,7 +267,7 @@ describe('helmbitnami backend: install, observe, resync, upgrade', () => {
     await kube.apps.patchNamespacedStatefulSetStatus({ name: RELEASE, namespace: NS, body: { status: { readyReplicas: 0 } } }, mergePatchOptions());
     const obs = await backend.observe(ctx);
     expect(obs.exists).toBe(false);
-    expect(obs.message).toMatch(/is not ready and differs from the desired values: global.security.allowInsecureImages: \(unset\) → true; image.registry: \(unset\) → "docker.io"/);
+    expect(obs.message).toMatch(/is not ready and differs from the desired values: (backup\.cronjob\.storage\.size: "24Gi" → "40Gi"; )?global.security.allowInsecureImages: \(unset\) → true; image.registry: \(unset\) → "docker.io"/);
     await backend.create(ctx);
     expect((await readSts())?.spec?.template.spec?.containers[0]?.image).toBe('docker.io/bitnamilegacy/postgresql:17');
     await makeReady();

@@ -15,6 +15,7 @@ import type { HelmBitnamiSection } from '../../src/config/sections/helmbitnami.j
 import type { ServerContext } from '../../src/backends/types.js';
 import { HelmBitnamiBackend } from '../../src/backends/helm-bitnami/index.js';
 import { HelmCli } from '../../src/backends/helm-bitnami/helm-cli.js';
+import { backupScript } from '../../src/backends/common/backup-script.js';
 import { createKubeClients, kubeConfigForUrl } from '../../src/k8s/clients.js';
 import { configFrom } from '../support/operator-harness.js';
 import { BITNAMI_CHART_11_FIXTURE, BITNAMI_CHART_FIXTURE, helmHome, realHelmBinary } from '../support/helm-stub/real-helm.js';
@@ -74,6 +75,8 @@ const CASES: Array<[string, Tree, Partial<ServerContext>]> = [
   ['a storage class and an older major', { storage_class: 'fast-ssd' }, { resolved: { version: '15', sizeClass: 'small' } }],
   ['cpu/memory from the spec', { default_class: null }, { spec: { size: { storageGB: 1, cpu: 2, memoryMB: 2048 }, credentialsSecret: 'c' }, resolved: { version: '16' } }],
   ['another admin user', { admin_username: 'dbadmin' }, {}],
+  ['backups in the maintenance window, own claim size and class', { backup: { storage_gb: 50, storage_class: 'cheap' } }, { spec: { size: { storageGB: 12 }, credentialsSecret: 'c', backup: { retentionDays: 14 }, maintenance: { window: { weekday: 'Sun', starttime: '04:15' } } } }],
+  ['backups off', {}, { spec: { size: { storageGB: 12 }, credentialsSecret: 'c', backup: { retentionDays: 0 } } }],
 ];
 
 describe('helmbitnami values against the real Bitnami chart 17.1.0 data files', () => {
@@ -109,13 +112,15 @@ describe('helmbitnami values against the real Bitnami chart 11.9.13 data files (
   const validate = new Ajv({ strict: false, allErrors: true }).compile({ ...chart11Schema, $schema: undefined });
 
   it.each(CASES)('%s: every key the operator sets exists in values.yaml with the same type', (_name, section, ctx) => {
-    const values = backend(section).desiredValues(context(ctx));
+    // A release pinned to 11.9.13 gets no backup values: that chart has no backup.cronjob.
+    const values = backend(section).desiredValues(context(ctx), undefined, '11.9.13');
+    expect(values.backup).toBeUndefined();
     expect(layoutProblems(values, chart11Values)).toEqual([]);
     expect(validate(values) ? [] : validate.errors).toEqual([]);
   });
 
   it('the 2025 registry override is unknown to it (and not needed: 11.9.13 has no image check)', () => {
-    expect(layoutProblems(backend({ extra_values: REGISTRY_OVERRIDE }).desiredValues(context()), chart11Values)).toEqual(["global.security is not a key of the chart's values.yaml"]);
+    expect(layoutProblems(backend({ extra_values: REGISTRY_OVERRIDE }).desiredValues(context(), undefined, '11.9.13'), chart11Values)).toEqual(["global.security is not a key of the chart's values.yaml"]);
   });
 });
 
@@ -142,7 +147,13 @@ describe('helm template of the release with the real helm binary and the local c
     const b = backend({ storage_class: 'fast-ssd' });
     const ctx = context({ resolved: { version: '16', sizeClass: 'small' } });
     const docs = await render(b.desiredValues(ctx));
-    expect(docs.map((d) => `${d.kind}/${(d.metadata as Tree).name}`).sort()).toEqual(['Service/demoteam-postgresql', 'Service/demoteam-postgresql-hl', 'StatefulSet/demoteam-postgresql']);
+    expect(docs.map((d) => `${d.kind}/${(d.metadata as Tree).name}`).sort()).toEqual([
+      'CronJob/demoteam-postgresql-pgdumpall',
+      'PersistentVolumeClaim/demoteam-postgresql-pgdumpall',
+      'Service/demoteam-postgresql',
+      'Service/demoteam-postgresql-hl',
+      'StatefulSet/demoteam-postgresql',
+    ]);
     const sts = find(docs, 'StatefulSet', 'demoteam-postgresql')!;
     const pod = sts.spec.template.spec;
     const container = pod.containers[0];
@@ -185,6 +196,34 @@ describe('helm template of the release with the real helm binary and the local c
     await expect(render(onlyRegistry.desiredValues(context()))).rejects.toThrow(/allowInsecureImages/);
     const docs = await render(backend({ extra_values: REGISTRY_OVERRIDE }).desiredValues(context()));
     expect(find(docs, 'StatefulSet', 'demoteam-postgresql')!.spec.template.spec.containers[0].image).toBe('docker.io/bitnamilegacy/postgresql:17');
+  });
+
+  it("renders the backup CronJob with the operator's script, schedule and retention, the password from the operator's Secret, and its claim", async () => {
+    const b = backend({ backup: { storage_class: 'cheap' } });
+    const ctx = context({ spec: { size: { storageGB: 12 }, credentialsSecret: 'c', backup: { retentionDays: 3 }, maintenance: { window: { weekday: 'Sun', starttime: '04:15' } } } });
+    const docs = await render(b.desiredValues(ctx));
+    const cron = find(docs, 'CronJob', 'demoteam-postgresql-pgdumpall')!;
+    expect(cron.spec).toMatchObject({ schedule: '15 4 * * *', timeZone: 'Etc/UTC', concurrencyPolicy: 'Forbid' });
+    const pod = cron.spec.jobTemplate.spec.template.spec;
+    const container = pod.containers[0];
+    expect(container.image).toBe('docker.io/bitnami/postgresql:17');
+    expect(container.command).toEqual(['/bin/sh', '-c', backupScript(3)]);
+    const env = Object.fromEntries((container.env as Array<{ name: string; value?: string }>).map((e) => [e.name, e.value]));
+    // What the shared script reads: the chart's PGDUMP_DIR and PGPASSWORD_FILE (a file from the operator's Secret).
+    expect(env).toMatchObject({ PGUSER: 'postgres', PGHOST: 'demoteam-postgresql', PGPORT: '5432', PGDUMP_DIR: '/backup/pgdump', PGPASSWORD_FILE: '/opt/bitnami/postgresql/secrets/password' });
+    expect(pod.volumes).toContainEqual({ name: 'postgresql-password', secret: { secretName: 'hybridcloud-pgserver-demoteam' } });
+    expect(pod.volumes).toContainEqual({ name: 'datadir', persistentVolumeClaim: { claimName: 'demoteam-postgresql-pgdumpall' } });
+    expect(JSON.stringify(cron)).not.toContain('not-used-here');
+    const claim = find(docs, 'PersistentVolumeClaim', 'demoteam-postgresql-pgdumpall')!;
+    expect(claim.spec).toMatchObject({ storageClassName: 'cheap', resources: { requests: { storage: '24Gi' } } });
+    expect(claim.metadata.annotations).toEqual({ 'helm.sh/resource-policy': 'keep' });
+    // pvc_cleanup finds it by the release's instance label, as the data claims.
+    expect(claim.metadata.labels['app.kubernetes.io/instance']).toBe('demoteam-postgresql');
+  });
+
+  it('renders no CronJob when the server asks for 0 retention days', async () => {
+    const docs = await render(backend().desiredValues(context({ spec: { size: { storageGB: 12 }, credentialsSecret: 'c', backup: { retentionDays: 0 } } })));
+    expect(docs.filter((d) => d.kind === 'CronJob')).toEqual([]);
   });
 
   it('fails the render on a value of the wrong type (the chart\'s schema applies)', async () => {

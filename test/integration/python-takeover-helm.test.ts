@@ -28,6 +28,7 @@ import { installPythonRelease } from '../support/python-operator/helm-release.js
 const NS = 'team-a';
 const PUBLISHED_CHART = 'oci://registry-1.docker.io/bitnamicharts/postgresql';
 const KEPT = 'chart version: 11.9.13 kept (label operator/action=upgrade-chart moves it to 17.1.0)';
+const NO_BACKUPS = 'no scheduled backups while the release keeps chart 11.9.13 (the label operator/action=upgrade-chart moves it to a chart with backup.cronjob)';
 let api: FakeApiServer;
 /** A chart repository with both chart versions, and one with only this operator's. */
 let repo: ChartRepo;
@@ -110,7 +111,8 @@ describe('a Bitnami release the Python operator installed', () => {
     expect(seen).toMatchObject({ exists: true, ready: true, upToDate: true, differences: [], endpoint: { host: `legacy-postgresql.${NS}.svc.cluster.local`, port: 5432, sslmode: 'disable' } });
     const kept = seen.adoptionDifferences ?? [];
     expect(kept).toContain(KEPT);
-    expect(seen.warning).toBe(KEPT);
+    // That chart has no backup.cronjob (ADR 0020): said alongside.
+    expect(seen.warning).toBe(`${KEPT}; ${NO_BACKUPS}`);
     expect(kept).toContain('kept until the spec changes: global.postgresql.auth.postgresPassword changed');
     expect(kept).toContain('kept until the spec changes: image.tag: (unset) → "15"');
     expect(kept).toContain(`kept until the spec changes: endpoint host: legacy-postgresql.${NS}.svc.cluster.local → legacy-postgresql.${NS}.svc`);
@@ -154,7 +156,7 @@ describe('the chart version of an adopted release (chart from a repository)', ()
     const b = backend(repo.url);
     const ctx = adopted('pinned', 6, { spec: { version: '15', size: { class: 'small', storageGB: 12 }, credentialsSecret: 'pinned-credentials' } });
     const seen = await b.observe(ctx);
-    expect(seen).toMatchObject({ upToDate: false, adoptionDifferences: [KEPT], warning: KEPT });
+    expect(seen).toMatchObject({ upToDate: false, adoptionDifferences: [KEPT], warning: `${KEPT}; ${NO_BACKUPS}` });
     expect(seen.differences).toContain('primary.persistence.size: "10Gi" → "12Gi"');
     expect(seen.differences?.join()).not.toContain('chart version');
     const from = (await upgrades()).length;
@@ -169,7 +171,7 @@ describe('the chart version of an adopted release (chart from a repository)', ()
     // Converged: nothing left to retry (a fresh backend, as after an operator restart, sees the same).
     for (const again of [b, backend(repo.url)]) {
       const after = await again.observe(ctx);
-      expect(after).toMatchObject({ ready: true, upToDate: true, differences: [], adoptionDifferences: [KEPT], warning: KEPT });
+      expect(after).toMatchObject({ ready: true, upToDate: true, differences: [], adoptionDifferences: [KEPT], warning: `${KEPT}; ${NO_BACKUPS}` });
     }
   });
 

@@ -9,7 +9,7 @@ type Rule = { apiGroups?: string[]; resources?: string[]; verbs: string[] };
 const VERBS: Record<string, string> = { GET: 'get', LIST: 'list', WATCH: 'watch', POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: 'delete' };
 const GROUPS: Record<string, string> = {
   secrets: '', services: '', persistentvolumeclaims: '', events: '', pods: '', configmaps: '', namespaces: '',
-  statefulsets: 'apps', leases: 'coordination.k8s.io',
+  statefulsets: 'apps', leases: 'coordination.k8s.io', cronjobs: 'batch', jobs: 'batch',
   postgresqlservers: GROUP, postgresqldatabases: GROUP, postgresqltables: GROUP,
 };
 
@@ -53,7 +53,7 @@ describe("the operator's API requests against the chart's RBAC", () => {
   });
 
   it('made the requests of a whole lifecycle (the check below is not vacuous)', () => {
-    for (const key of ['WATCH postgresqlservers', 'PATCH postgresqlservers/status', 'PUT postgresqldatabases', 'PUT postgresqltables', 'PATCH postgresqltables/status', 'WATCH postgresqltables', 'POST secrets', 'PATCH secrets', 'POST statefulsets', 'DELETE persistentvolumeclaims', 'POST events', 'LIST namespaces', 'WATCH namespaces']) {
+    for (const key of ['WATCH postgresqlservers', 'PATCH postgresqlservers/status', 'PUT postgresqldatabases', 'PUT postgresqltables', 'PATCH postgresqltables/status', 'WATCH postgresqltables', 'POST secrets', 'PATCH secrets', 'POST statefulsets', 'DELETE persistentvolumeclaims', 'POST events', 'LIST namespaces', 'WATCH namespaces', 'POST cronjobs', 'LIST jobs', 'POST persistentvolumeclaims']) {
       expect(made[key]).toBeGreaterThan(0);
     }
   });

@@ -535,8 +535,9 @@ describe('example CRs are valid', () => {
       });
     const server = full.find((o) => o.kind === SERVER_KIND);
     const database = full.find((o) => o.kind === DATABASE_KIND);
-    // spec.external belongs to the external backend only (examples/external-server.yaml sets it).
-    expect(unset(serverSchema.properties?.spec as SchemaNode, server?.spec, 'spec').filter((p) => !p.startsWith('spec.external'))).toEqual([]);
+    // spec.external belongs to the external backend only (examples/external-server.yaml sets it); a
+    // restore is a server of its own (examples/restore.yaml shows spec.restoreFrom).
+    expect(unset(serverSchema.properties?.spec as SchemaNode, server?.spec, 'spec').filter((p) => !p.startsWith('spec.external'))).toEqual(['spec.restoreFrom']);
     expect(unset(databaseSchema.properties?.spec as SchemaNode, database?.spec, 'spec')).toEqual([]);
   });
 });
@@ -692,6 +693,7 @@ describe('CEL rules', () => {
     const rules = (schema: SchemaNode) => ruleSites(schema).map((s) => `${s.path.join('.')}: ${s.rule}`);
     expect(rules(serverSchema)).toEqual([
       'spec: !has(oldSelf.backend) || (has(self.backend) && self.backend == oldSelf.backend)',
+      expect.stringMatching(/^spec: has\(oldSelf\.restoreFrom\) \?/),
       'spec.size.storageGB: self >= oldSelf',
       expect.stringMatching(/^spec.credentialsTemplate: !\('hostname' in self \|\| /),
     ]);
@@ -733,6 +735,7 @@ describe('CEL rules', () => {
 
   describe('server', () => {
     const noBackend = withValue(server, 'spec.backend', undefined);
+    const restoring = withValue(server, 'spec.restoreFrom', { server: 'demoteam', backup: '20261206T020000Z' });
     it.each([
       ['backend unchanged', server, server, []],
       ['backend set where it was empty (the operator checks it against status.backend)', noBackend, server, []],
@@ -741,6 +744,10 @@ describe('CEL rules', () => {
       ['storage grown', server, withValue(server, 'spec.size.storageGB', 64), []],
       ['storage shrunk', server, withValue(server, 'spec.size.storageGB', 16), [/storageGB cannot shrink/]],
       ['other fields changed', server, withValue(withValue(server, 'spec.size.cpu', 4), 'spec.version', 17), []],
+      ['restoreFrom added later', server, restoring, [/restoreFrom can only be set when the server is created/]],
+      ['restoreFrom unchanged', restoring, withValue(restoring, 'spec.size.storageGB', 64), []],
+      ['restoreFrom backup changed', restoring, withValue(restoring, 'spec.restoreFrom.backup', '20261207T020000Z'), [/restoreFrom can only be set when the server is created/]],
+      ['restoreFrom removed', restoring, withValue(restoring, 'spec.restoreFrom', undefined), [/restoreFrom can only be set/]],
     ] as const)('update: %s', (_label, before, after, expected) => {
       const failures = celFailures(serverSchema, after, before);
       expect(failures).toHaveLength(expected.length);

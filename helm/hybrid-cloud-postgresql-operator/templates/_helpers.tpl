@@ -106,14 +106,22 @@ namespace). Leases are in a separate Role in the release namespace.
 - apiGroups: ["apps"]
   resources: ["statefulsets"]
   verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
-# The in-cluster backends' volumes: resize on a storage increase, remove on delete (pvc_cleanup).
+# The in-cluster backends' volumes: resize on a storage increase, remove on delete (pvc_cleanup),
+# create the backup volume claim.
 - apiGroups: [""]
   resources: ["persistentvolumeclaims"]
-  verbs: ["get", "list", "patch", "delete"]
-# Observing whether an in-cluster server's pods are ready.
+  verbs: ["get", "list", "create", "patch", "delete"]
+# Observing whether an in-cluster server's pods are ready (and reading backup pods' results).
 - apiGroups: [""]
   resources: ["pods"]
   verbs: ["get", "list", "watch"]
+# The statefulset backend's backup CronJob per server, and the backup/restore Jobs it reads.
+- apiGroups: ["batch"]
+  resources: ["cronjobs"]
+  verbs: ["get", "create", "patch", "delete"]
+- apiGroups: ["batch"]
+  resources: ["jobs"]
+  verbs: ["get", "list", "create"]
 # Events on the CRs for every action and failure.
 - apiGroups: [""]
   resources: ["events"]
@@ -131,6 +139,10 @@ namespace). Leases are in a separate Role in the release namespace.
   verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
 - apiGroups: ["policy"]
   resources: ["poddisruptionbudgets"]
+  verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
+# The chart's backup CronJob (backup.cronjob).
+- apiGroups: ["batch"]
+  resources: ["cronjobs"]
   verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
 {{- end }}
 {{- with .Values.rbac.extraRules }}

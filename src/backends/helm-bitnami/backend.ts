@@ -28,7 +28,12 @@ import { HelmCli, HelmError, type HelmRevision } from './helm-cli.js';
 import { releaseName } from './release-name.js';
 import { chartVersionOf, PENDING_STATUSES, statefulSetState } from './release-state.js';
 import { ignoredSettingsWarning, podResources, validateSpec } from './spec.js';
-import { buildReleaseValues, valueAt, type HelmValues } from './values.js';
+import { buildReleaseValues, deepMerge, valueAt, type HelmValues } from './values.js';
+import { buildBackupValues, chartHasBackups, type BackupValuesInput } from './backup-values.js';
+import { observeReleaseBackups } from './backups.js';
+import { buildReleaseRestoreJob, RESTORE_DIFFERENCE, restoreJobName } from './restore.js';
+import { observeRestore, restoreObservation, startRestore } from '../common/restore-job.js';
+import { backupPlan } from '../common/backup-plan.js';
 
 const DEFAULT_PORT = 5432;
 
@@ -62,6 +67,7 @@ export interface HelmBitnamiOptions {
 export class HelmBitnamiBackend implements ServerBackend {
   readonly name = 'helmbitnami';
   readonly supportedActions = [UPGRADE_CHART_ACTION] as const;
+  readonly supportsRestore = true;
   private readonly helm: HelmCli;
   private readonly settings: HelmBitnamiSection;
   private readonly chart: ChartSource;
@@ -95,7 +101,7 @@ export class HelmBitnamiBackend implements ServerBackend {
     const stsState = statefulSetState(sts);
     const ready = head.status === 'deployed' && stsState.ready;
     const chart = this.chartPlan(ctx, head);
-    const differences = this.releaseDifferences(chart, current, this.desiredValues(ctx, release));
+    const differences = this.releaseDifferences(chart, current, this.desiredValues(ctx, release, chart.pinnedTo));
     const hold = this.holds(ctx);
     // An adopted release keeps its values while the hold lasts, ready or not.
     const incomplete = incompleteRelease(release, head, sts, ready, hold ? [] : differences);
@@ -115,8 +121,30 @@ export class HelmBitnamiBackend implements ServerBackend {
       ...(ready ? {} : { retryAfterSeconds: this.pollSeconds }),
       ...(warning ? { warning } : {}),
     }, hold), chart);
-    if (!roleMissing.length) return observed;
-    return { ...observed, upToDate: false, differences: [...(observed.differences ?? []), ...roleMissing] };
+    await this.addBackupStatus(ctx, release, observed, chart.pinnedTo);
+    const withRole = roleMissing.length ? { ...observed, upToDate: false, differences: [...(observed.differences ?? []), ...roleMissing] } : observed;
+    return this.withRestore(ctx, release, withRole);
+  }
+
+  /** A restore asked for in spec.restoreFrom (ADR 0020): started once the release is ready; holds readiness back until done. */
+  private async withRestore(ctx: ServerContext, release: string, observed: ServerObservation): Promise<ServerObservation> {
+    const restore = await observeRestore(this.opts.kube, ctx.namespace, restoreJobName(release), ctx.restore);
+    if (restore.phase === 'none') return observed;
+    if (restore.phase === 'done') return { ...observed, restoredFrom: restore.restoredFrom };
+    const differences = restore.phase === 'start' && observed.ready ? [...(observed.differences ?? []), RESTORE_DIFFERENCE] : observed.differences;
+    return restoreObservation({ ...observed, differences, upToDate: (differences ?? []).length === 0 }, restore, this.pollSeconds);
+  }
+
+  /** The chart's backup jobs, for status.backup (ADR 0020); a warning while a pinned old chart has none. */
+  private async addBackupStatus(ctx: ServerContext, release: string, observed: ServerObservation, pinnedTo: string | undefined): Promise<void> {
+    const plan = backupPlan(ctx.spec, this.settings.backup);
+    if (!plan || !observed.ready) return;
+    if (chartHasBackups(pinnedTo)) {
+      observed.backup = await observeReleaseBackups(this.opts.kube, release, ctx.namespace, plan);
+      return;
+    }
+    const note = `no scheduled backups while the release keeps chart ${pinnedTo} (the label operator/action=${UPGRADE_CHART_ACTION} moves it to a chart with backup.cronjob)`;
+    observed.warning = observed.warning ? `${observed.warning}; ${note}` : note;
   }
 
   create(ctx: ServerContext): Promise<ActionResult> {
@@ -179,8 +207,26 @@ export class HelmBitnamiBackend implements ServerBackend {
     return { dropOnDelete: !this.settings.database_delete_fake, allowedExtensions: this.settings.allowed_extensions ?? [] };
   }
 
-  /** The release's values for this server. */
-  desiredValues(ctx: ServerContext, release = releaseName(ctx.namespace, ctx.name)): HelmValues {
+  /**
+   * The release's values for this server, with the chart's backup CronJob (ADR 0020) unless the
+   * release is pinned to a chart older than the backup values (`chartVersion`, see chart-pin.ts).
+   */
+  desiredValues(ctx: ServerContext, release = releaseName(ctx.namespace, ctx.name), chartVersion?: string): HelmValues {
+    const own = this.releaseValues(ctx, release);
+    return chartHasBackups(chartVersion) ? deepMerge(own, buildBackupValues(this.backupInput(ctx))) : own;
+  }
+
+  /** The desired values for the chart version an upgrade of this release would install. */
+  private desiredFor(ctx: ServerContext, release: string, head: HelmRevision | undefined): HelmValues {
+    return this.desiredValues(ctx, release, head && this.chartPlan(ctx, head).pinnedTo);
+  }
+
+  private backupInput(ctx: ServerContext): BackupValuesInput {
+    const backup = this.settings.backup;
+    return { plan: backupPlan(ctx.spec, backup), storageGB: backup.storage_gb ?? 2 * ctx.spec.size.storageGB, storageClass: backup.storage_class || this.settings.storage_class };
+  }
+
+  private releaseValues(ctx: ServerContext, release: string): HelmValues {
     return buildReleaseValues({
       release,
       imageTag: ctx.resolved.version,
@@ -201,7 +247,7 @@ export class HelmBitnamiBackend implements ServerBackend {
     const release = releaseName(ctx.namespace, ctx.name);
     const head = await this.helm.latestRevision(release, ctx.namespace);
     if (head && PENDING_STATUSES.has(head.status)) return { message: `helm ${head.status} of ${release} still in progress`, retryAfterSeconds: this.pollSeconds };
-    const desired = this.desiredValues(ctx, release);
+    const desired = this.desiredFor(ctx, release, head);
     const current = head ? await this.helm.getValues(release, ctx.namespace) : {};
     const sts = head ? await readStatefulSet(this.opts.kube, release, ctx.namespace) : undefined;
     const { chart, differences } = this.upgradePlan(ctx, head, current, desired);
@@ -216,7 +262,14 @@ export class HelmBitnamiBackend implements ServerBackend {
       await this.withSuperuser(ctx, release, (s) => ensureAdminRole(s, this.settings.admin_username, ctx.adminPassword));
       return { message: `created admin role "${this.settings.admin_username}"`, retryAfterSeconds: 1, state: { ...ctx.state, adminRole: this.settings.admin_username } };
     }
-    return { message: `Helm release ${release} is up to date`, retryAfterSeconds: this.pollSeconds };
+    return (await this.startRestoreIfDue(ctx, release, sts, desired)) ?? { message: `Helm release ${release} is up to date`, retryAfterSeconds: this.pollSeconds };
+  }
+
+  /** The restore Job of spec.restoreFrom, once the release's pod is ready (the Job connects to it). */
+  private async startRestoreIfDue(ctx: ServerContext, release: string, sts: k8s.V1StatefulSet | undefined, desired: HelmValues): Promise<ActionResult | undefined> {
+    if (!ctx.restore || !statefulSetState(sts).ready) return undefined;
+    await startRestore(this.opts.kube, buildReleaseRestoreJob(ctx, ctx.restore, desired, this.endpoint(ctx, release).port));
+    return { message: `restoring backup ${ctx.restore.backup} of server ${ctx.restore.server}`, retryAfterSeconds: this.pollSeconds };
   }
 
   /** The chart an upgrade installs and what it would change (nothing for an adopted release while the hold lasts: see observe). */

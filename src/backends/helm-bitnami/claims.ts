@@ -1,6 +1,6 @@
 import type * as k8s from '@kubernetes/client-node';
 import { mergePatchOptions } from '../../k8s/patch.js';
-import { LABEL_INSTANCE } from '../../api/constants.js';
+import { LABEL_COMPONENT, LABEL_INSTANCE } from '../../api/constants.js';
 import { Reason } from '../../api/conditions.js';
 import { isNotFound, statusCodeOf, type KubeClients } from '../../k8s/clients.js';
 import { PermanentError } from '../errors.js';
@@ -33,7 +33,8 @@ export async function orphanStatefulSet(kube: KubeClients, name: string, namespa
 /** Grows the release's claims; a storage class without volume expansion is the admin's to fix. */
 export async function resizeClaims(kube: KubeClients, release: string, namespace: string, gib: number): Promise<void> {
   const claims = await kube.core.listNamespacedPersistentVolumeClaim({ namespace, labelSelector: claimSelector(release) });
-  for (const claim of claims.items) {
+  // The backup claim (component pg_dumpall) is sized by its own values, not the data volume's.
+  for (const claim of claims.items.filter((c) => c.metadata?.labels?.[LABEL_COMPONENT] !== 'pg_dumpall')) {
     const name = claim.metadata?.name ?? '';
     try {
       await kube.core.patchNamespacedPersistentVolumeClaim({ name, namespace, body: { spec: { resources: { requests: { storage: `${gib}Gi` } } } } }, mergePatchOptions());

@@ -12,6 +12,7 @@ const settings = (over: Partial<HelmBitnamiSection> = {}): HelmBitnamiSection =>
   chart: 'oci://registry-1.docker.io/bitnamicharts/postgresql',
   chart_version: '17.1.0',
   extra_values: {},
+  backup: { enabled: true, schedule: '', retention_days: 7, storage_gb: null, storage_class: '' },
   helm_binary: 'helm',
   helm_timeout_seconds: 300,
   operator_endpoint: '',

@@ -19,7 +19,7 @@ export const FALLBACK_RESOURCES = { cpu: 1, memoryMB: 256 };
 /** Settings of the spec this backend does not act on: reported as a warning, never silently. */
 const IGNORED: Array<[string, (s: ServerSpec) => boolean]> = [
   ['spec.highavailability', (s) => s.highavailability?.enabled === true],
-  ['spec.backup', (s) => s.backup !== undefined && Object.keys(s.backup).length > 0],
+  ['spec.backup.geoRedundant', (s) => s.backup?.geoRedundant === true],
   ['spec.network.firewallRules', (s) => (s.network?.firewallRules?.length ?? 0) > 0],
   ['spec.maintenance', (s) => s.maintenance?.window !== undefined],
   ['spec.serverParameters', (s) => Object.keys(s.serverParameters ?? {}).length > 0],

@@ -68,6 +68,13 @@ export const OPERATOR_KEYS: readonly string[] = [
   'primary.persistence.size',
   'primary.persistence.storageClass',
   'primary.resources',
+  // From the server's backup plan (backup-values.ts).
+  'backup.enabled',
+  'backup.cronjob.schedule',
+  'backup.cronjob.timeZone',
+  'backup.cronjob.concurrencyPolicy',
+  'backup.cronjob.command',
+  'backup.cronjob.storage',
 ];
 
 /** `over` merged into `base`: objects merge key by key, anything else (arrays too) replaces. */

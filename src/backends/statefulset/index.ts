@@ -24,9 +24,15 @@ import type {
   ServerObservation,
   ValidationResult,
 } from '../types.js';
+import { BACKUP_DIFFERENCE, RESTORE_DIFFERENCE, StatefulSetBackups } from './backups.js';
+import { restoreObservation } from '../common/restore-job.js';
+import { holdsAdoptedSettings, KEPT } from '../common/adoption.js';
+import type { BackupSettings } from './backup-manifests.js';
 import { buildService, buildStatefulSet, PORT, pvcName, SPEC_HASH_ANNOTATION, workloadName, type PodSettings } from './manifests.js';
 
 const CREATING_RETRY_SECONDS = 5;
+/** Differences `update` converges without touching the StatefulSet's pod template. */
+const NOT_IN_POD_TEMPLATE = new Set(['storage', 'service type', BACKUP_DIFFERENCE, RESTORE_DIFFERENCE]);
 
 /**
  * The default backend: PostgreSQL as a StatefulSet of the official image inside the cluster,
@@ -34,11 +40,17 @@ const CREATING_RETRY_SECONDS = 5;
  */
 export class StatefulSetBackend implements ServerBackend {
   readonly name = 'statefulset';
+  readonly supportsRestore = true;
+  private readonly backups: StatefulSetBackups;
 
   constructor(
     private readonly kube: KubeClients,
     private readonly section: StatefulSetSection,
-  ) {}
+    /** `python_takeover.apply_differences`: adopted servers get this operator's additions (backups) at once. */
+    private readonly applyAdoptionDifferences = false,
+  ) {
+    this.backups = new StatefulSetBackups(kube, section.backup);
+  }
 
   validate(spec: ServerSpec): ValidationResult {
     const problems = checkLimits(spec.size, this.section);
@@ -65,7 +77,7 @@ export class StatefulSetBackend implements ServerBackend {
     const status = sts.status ?? { replicas: 0 };
     const rolling = (status.observedGeneration ?? 0) < (sts.metadata?.generation ?? 0) || (status.updateRevision !== undefined && status.updateRevision !== status.currentRevision);
     const ready = (status.readyReplicas ?? 0) >= 1;
-    return {
+    const observed: ServerObservation = {
       exists: true,
       ready,
       busy: rolling,
@@ -74,6 +86,36 @@ export class StatefulSetBackend implements ServerBackend {
       endpoint: this.endpoint(ctx),
       message: ready ? (rolling ? 'rolling out a change' : 'running') : `waiting for pod ${name}-0 to be ready`,
       retryAfterSeconds: ready && !rolling ? undefined : CREATING_RETRY_SECONDS,
+    };
+    return this.withBackups(ctx, observed);
+  }
+
+  /**
+   * Backups and restore (ADR 0020, `backups.ts`) on top of the server's own observation: their
+   * differences for `update`, `status.backup`, and a restore that holds readiness back until done.
+   */
+  private async withBackups(ctx: ServerContext, observed: ServerObservation): Promise<ServerObservation> {
+    const backup = await this.backups.observe(ctx, this.backupSettings(ctx));
+    const restore = await this.backups.observeRestore(ctx);
+    // A server taken over from the Python operator (which made no backups) gets them once its spec
+    // changes or the admin opts in, like any setting this operator would choose differently.
+    const held = backup.differs && holdsAdoptedSettings(ctx, this.applyAdoptionDifferences);
+    const differences = [...(observed.differences ?? []), ...(backup.differs && !held ? [BACKUP_DIFFERENCE] : [])];
+    // The restore Job connects to the server: started once its pod is ready.
+    if (restore.phase === 'start' && observed.ready) differences.push(RESTORE_DIFFERENCE);
+    const out: ServerObservation = { ...observed, differences, upToDate: differences.length === 0, ...(backup.status && !held ? { backup: backup.status } : {}) };
+    if (held) out.adoptionDifferences = [...(observed.adoptionDifferences ?? []), `${KEPT} ${BACKUP_DIFFERENCE} (the Python operator scheduled no backups)`];
+    if (restore.phase === 'done') return { ...out, restoredFrom: restore.restoredFrom };
+    return restoreObservation(out, restore, CREATING_RETRY_SECONDS);
+  }
+
+  private backupSettings(ctx: ServerContext): BackupSettings {
+    const backup = this.section.backup;
+    return {
+      image: this.podSettings(ctx).image,
+      adminUsername: this.section.admin_username,
+      storageGB: backup.storage_gb ?? 2 * ctx.spec.size.storageGB,
+      storageClass: backup.storage_class || this.section.storage_class || undefined,
     };
   }
 
@@ -89,7 +131,7 @@ export class StatefulSetBackend implements ServerBackend {
     const name = workloadName(ctx.name);
     const desired = buildStatefulSet(ctx, pod);
     const diffs = observed.differences ?? [];
-    if (diffs.some((d) => d !== 'storage' && d !== 'service type')) {
+    if (diffs.some((d) => !NOT_IN_POD_TEMPLATE.has(d))) {
       await this.kube.apps.patchNamespacedStatefulSet(
         { name, namespace: ctx.namespace, body: { metadata: { annotations: desired.metadata?.annotations, labels: desired.metadata?.labels }, spec: { template: desired.spec?.template } } },
         mergePatchOptions(),
@@ -105,6 +147,8 @@ export class StatefulSetBackend implements ServerBackend {
         mergePatchOptions(),
       );
     }
+    if (diffs.includes(BACKUP_DIFFERENCE)) await this.backups.converge(ctx, this.backupSettings(ctx));
+    if (diffs.includes(RESTORE_DIFFERENCE)) await this.backups.startRestore(ctx, this.backupSettings(ctx));
     return { message: `updating ${diffs.join(', ')}`, retryAfterSeconds: CREATING_RETRY_SECONDS };
   }
 
@@ -235,4 +279,4 @@ export function gibibytes(quantity: string): number {
 }
 
 export const createStatefulSetBackend: BackendFactory = (deps: BackendDeps) =>
-  new StatefulSetBackend(deps.kube, backendSection<StatefulSetSection>(deps.config, 'statefulset'));
+  new StatefulSetBackend(deps.kube, backendSection<StatefulSetSection>(deps.config, 'statefulset'), deps.config.python_takeover.apply_differences);

@@ -2,6 +2,7 @@ import { fail, isPlainObject, type Check } from '../checks.js';
 import { COMMON_EXTENSIONS, ENDPOINT_TEMPLATE, FLAG, K8S_CLASSES, NAME, POSITIVE, ROLE_NAME, TEXT } from '../common-formats.js';
 import { defineFormat } from '../formats.js';
 import type { Fragment } from '../fragment.js';
+import { backupOptions, type BackupSection } from './backup.js';
 import { limitOptions, type SectionLimits } from './limits.js';
 
 /**
@@ -12,6 +13,8 @@ const OPERATOR_OWNED_VALUES = [
   'fullnameOverride', 'architecture', 'image.tag', 'auth.enablePostgresUser', 'auth.existingSecret', 'auth.secretKeys.adminPasswordKey',
   'global.postgresql.fullnameOverride', 'global.postgresql.auth', 'primary.persistence.size', 'primary.resources.requests.cpu',
   'primary.resources.requests.memory', 'primary.resources.limits.cpu', 'primary.resources.limits.memory',
+  // The backup CronJob's schedule, command and claim come from the server's backup plan (backup.* config keys).
+  'backup.enabled', 'backup.cronjob.schedule', 'backup.cronjob.command', 'backup.cronjob.storage.size',
 ];
 
 const helmValues: Check = (v) => {
@@ -48,6 +51,8 @@ export const helmbitnami = {
     format: ENDPOINT_TEMPLATE,
     default: '',
   },
+  // Scheduled logical backups (ADR 0020).
+  backup: backupOptions,
   ...limitOptions({ allowed_extensions: COMMON_EXTENSIONS, database_delete_fake: false }),
 } satisfies Fragment;
 
@@ -69,4 +74,5 @@ export interface HelmBitnamiSection extends SectionLimits {
   helm_timeout_seconds: number;
   operator_endpoint: string;
   allowed_extensions: string[];
+  backup: BackupSection;
 }

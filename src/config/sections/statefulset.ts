@@ -2,6 +2,7 @@ import { either, isPlainObject, mapOf, num, oneOf, str } from '../checks.js';
 import { COMMON_EXTENSIONS, ENDPOINT_TEMPLATE, FLAG, K8S_CLASSES, NAME, ROLE_NAME, TEXT } from '../common-formats.js';
 import { defineFormat } from '../formats.js';
 import type { Fragment } from '../fragment.js';
+import { backupOptions, type BackupSection } from './backup.js';
 import { limitOptions, type SectionLimits } from './limits.js';
 import type { K8sClass } from './helmbitnami.js';
 
@@ -47,6 +48,8 @@ export const statefulset = {
     format: ENDPOINT_TEMPLATE,
     default: '',
   },
+  // Scheduled logical backups (ADR 0020).
+  backup: backupOptions,
   ...limitOptions({ allowed_extensions: COMMON_EXTENSIONS, database_delete_fake: false }),
 } satisfies Fragment;
 
@@ -60,4 +63,5 @@ export interface StatefulSetSection extends SectionLimits {
   admin_username: string;
   operator_endpoint: string;
   allowed_extensions: string[];
+  backup: BackupSection;
 }

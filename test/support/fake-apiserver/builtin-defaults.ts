@@ -67,6 +67,41 @@ function statefulSetDefaults(obj: KubeObject): void {
   for (const t of Array.isArray(spec.volumeClaimTemplates) ? spec.volumeClaimTemplates : []) pvcTemplateDefaults(t);
 }
 
+function cronJobDefaults(obj: KubeObject): void {
+  const spec = specOf(obj);
+  setIfMissing(spec, 'suspend', false);
+  setIfMissing(spec, 'concurrencyPolicy', 'Allow');
+  setIfMissing(spec, 'successfulJobsHistoryLimit', 3);
+  setIfMissing(spec, 'failedJobsHistoryLimit', 1);
+  const job = isRecord(spec.jobTemplate) && isRecord(spec.jobTemplate.spec) ? spec.jobTemplate.spec : undefined;
+  if (job) jobSpecDefaults(job);
+}
+
+function jobSpecDefaults(spec: Obj): void {
+  setIfMissing(spec, 'parallelism', 1);
+  setIfMissing(spec, 'completions', 1);
+  setIfMissing(spec, 'backoffLimit', 6);
+  setIfMissing(spec, 'completionMode', 'NonIndexed');
+  setIfMissing(spec, 'suspend', false);
+  if (isRecord(spec.template)) podSpecDefaults(spec.template.spec);
+}
+
+/**
+ * Jobs: as the real job strategy on create (no manualSelector), the selector and the pod
+ * template's labels name the Job's uid and name — the `job-name` label its pods carry.
+ */
+function jobDefaults(obj: KubeObject, old?: KubeObject): void {
+  const spec = specOf(obj);
+  jobSpecDefaults(spec);
+  if (old || spec.manualSelector === true || !isRecord(spec.template)) return;
+  const uid = obj.metadata.uid ?? '';
+  const name = obj.metadata.name ?? '';
+  const template = spec.template as Obj;
+  const meta = isRecord(template.metadata) ? template.metadata : (template.metadata = {});
+  (meta as Obj).labels = { ...((meta as Obj).labels as Obj | undefined), 'batch.kubernetes.io/controller-uid': uid, 'batch.kubernetes.io/job-name': name, 'controller-uid': uid, 'job-name': name };
+  spec.selector = { matchLabels: { 'batch.kubernetes.io/controller-uid': uid } };
+}
+
 /** Per-type defaulting the real server applies on every write (a representative subset). */
 export function applyBuiltinDefaults(t: ResourceType, obj: KubeObject, old?: KubeObject): void {
   switch (`${t.group}/${t.plural}`) {
@@ -76,6 +111,8 @@ export function applyBuiltinDefaults(t: ResourceType, obj: KubeObject, old?: Kub
     case '/pods': return podSpecDefaults(specOf(obj));
     case '/persistentvolumeclaims': setIfMissing(specOf(obj), 'volumeMode', 'Filesystem'); return;
     case 'apps/statefulsets': return statefulSetDefaults(obj);
+    case 'batch/cronjobs': return cronJobDefaults(obj);
+    case 'batch/jobs': return jobDefaults(obj, old);
   }
 }
 
@@ -87,6 +124,8 @@ export function initialStatus(t: ResourceType): unknown {
     case '/pods': return { phase: 'Pending' };
     case '/persistentvolumeclaims': return { phase: 'Pending' };
     case 'apps/statefulsets': return { replicas: 0, availableReplicas: 0 };
+    case 'batch/cronjobs': return {};
+    case 'batch/jobs': return {};
     default: return undefined;
   }
 }

@@ -39,6 +39,8 @@ export function builtinTypes(): ResourceType[] {
     builtin({ group: '', plural: 'events', kind: 'Event', namespaced: true, shortNames: ['ev'], createOnUpdate: true, fieldSelectors: EVENT_FIELDS }),
     builtin({ group: '', plural: 'serviceaccounts', kind: 'ServiceAccount', namespaced: true, shortNames: ['sa'] }),
     builtin({ group: 'apps', plural: 'statefulsets', kind: 'StatefulSet', namespaced: true, shortNames: ['sts'], statusSubresource: true, generation: 'spec' }),
+    builtin({ group: 'batch', plural: 'cronjobs', kind: 'CronJob', namespaced: true, shortNames: ['cj'], statusSubresource: true, generation: 'spec' }),
+    builtin({ group: 'batch', plural: 'jobs', kind: 'Job', namespaced: true, statusSubresource: true, generation: 'spec' }),
     builtin({ group: 'coordination.k8s.io', plural: 'leases', kind: 'Lease', namespaced: true, createOnUpdate: true }),
     builtin({ group: 'events.k8s.io', plural: 'events', kind: 'Event', namespaced: true, shortNames: ['ev'], createOnUpdate: true, fieldSelectors: ['regarding.kind', 'regarding.namespace', 'regarding.name', 'regarding.uid', 'reason', 'reportingController', 'type'] }),
     // Not stored: the answer to a POST is the caller's authorization decision (authorization.ts).

@@ -1,0 +1,138 @@
+import { createHash } from 'node:crypto';
+import type * as k8s from '@kubernetes/client-node';
+import { LABEL_COMPONENT, LABEL_INSTANCE } from '../../api/constants.js';
+import type { RestoreSource } from '../../api/types.js';
+import type { BackupPlan } from '../common/backup-plan.js';
+import { backupScript } from '../common/backup-script.js';
+import { buildRestoreJob as buildCommonRestoreJob } from '../common/restore-job.js';
+import type { ServerContext } from '../types.js';
+import { PORT, SPEC_HASH_ANNOTATION, workloadName } from './manifests.js';
+
+/**
+ * Pure builders for the statefulset backend's backups (ADR 0020): the backup volume claim, the
+ * CronJob that fills it, and the one-shot Job that restores a backup into a new server (built by
+ * common/restore-job.ts). All run
+ * the server's own image as the same non-root user as the server, with the admin password from
+ * the operator's Secret (secretKeyRef: never in the manifest).
+ */
+
+const BACKUP_MOUNT = '/backup';
+
+/** What the builders need beyond the context: resolved from the config by the backend. */
+export interface BackupSettings {
+  image: string;
+  adminUsername: string;
+  storageGB: number;
+  storageClass?: string;
+}
+
+/** `<workload>-backup`: the CronJob and the claim of a server's backups. */
+export const backupName = (server: string): string => `${workloadName(server)}-backup`;
+/** `<workload>-restore`: the one-shot restore Job of a new server. */
+export const restoreJobName = (server: string): string => `${workloadName(server)}-restore`;
+
+/**
+ * Labels of backup objects: the server's, with `component: backup`. Pods leave out the
+ * instance label, so the server's Service (which selects on it) never sends clients to them.
+ */
+export function backupLabels(ctx: ServerContext, component: 'backup' | 'restore', forPods = false): Record<string, string> {
+  const labels: Record<string, string> = { ...ctx.labels, [LABEL_COMPONENT]: component };
+  if (forPods) delete labels[LABEL_INSTANCE];
+  return labels;
+}
+
+/**
+ * The claim backups go to. Not owned by the server: backups outlive it (a deleted server is what
+ * they are for); deleted with the server's volumes only when `pvc_cleanup` is on.
+ */
+export function buildBackupClaim(ctx: ServerContext, settings: BackupSettings): k8s.V1PersistentVolumeClaim {
+  return {
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: { name: backupName(ctx.name), namespace: ctx.namespace, labels: backupLabels(ctx, 'backup') },
+    spec: {
+      accessModes: ['ReadWriteOnce'],
+      ...(settings.storageClass ? { storageClassName: settings.storageClass } : {}),
+      resources: { requests: { storage: `${settings.storageGB}Gi` } },
+    },
+  };
+}
+
+export function buildBackupCronJob(ctx: ServerContext, plan: BackupPlan, settings: BackupSettings): k8s.V1CronJob {
+  const pod = jobPod(ctx, settings, backupName(ctx.name), backupScript(plan.retentionDays));
+  const cron: k8s.V1CronJob = {
+    apiVersion: 'batch/v1',
+    kind: 'CronJob',
+    metadata: { name: backupName(ctx.name), namespace: ctx.namespace, labels: backupLabels(ctx, 'backup'), ownerReferences: [ctx.owner] },
+    spec: {
+      schedule: plan.schedule,
+      timeZone: 'Etc/UTC',
+      // A backup still running when the next is due: skip the next, never two dumps at once.
+      concurrencyPolicy: 'Forbid',
+      // An operator or cluster outage of under an hour still gets its backup.
+      startingDeadlineSeconds: 3600,
+      successfulJobsHistoryLimit: 3,
+      failedJobsHistoryLimit: 3,
+      jobTemplate: {
+        metadata: { labels: backupLabels(ctx, 'backup', true) },
+        spec: { backoffLimit: 2, template: { metadata: { labels: backupLabels(ctx, 'backup', true) }, spec: pod } },
+      },
+    },
+  };
+  cron.metadata!.annotations = { [SPEC_HASH_ANNOTATION]: createHash('sha256').update(JSON.stringify(cron.spec)).digest('hex').slice(0, 16) };
+  return cron;
+}
+
+/** The Job that restores `source.backup` from the source server's backup claim into this server. */
+export function buildRestoreJob(ctx: ServerContext, source: RestoreSource, settings: BackupSettings): k8s.V1Job {
+  return buildCommonRestoreJob({
+    name: restoreJobName(ctx.name),
+    namespace: ctx.namespace,
+    labels: backupLabels(ctx, 'restore', true),
+    owner: ctx.owner,
+    image: settings.image,
+    host: `${workloadName(ctx.name)}.${ctx.namespace}.svc`,
+    port: PORT,
+    user: settings.adminUsername,
+    adminSecret: ctx.adminSecret,
+    claim: backupName(source.server),
+    source,
+    runAsUser: 999,
+  });
+}
+
+/** The backup job's pod: the script, the claim mounted at /backup. */
+function jobPod(ctx: ServerContext, settings: BackupSettings, claim: string, script: string): k8s.V1PodSpec {
+  return {
+    restartPolicy: 'Never',
+    enableServiceLinks: false,
+    automountServiceAccountToken: false,
+    securityContext: { runAsUser: 999, runAsGroup: 999, fsGroup: 999, runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+    containers: [
+      {
+        name: 'pg-dump',
+        image: settings.image,
+        command: ['sh', '-c', script],
+        env: [
+          { name: 'PGHOST', value: `${workloadName(ctx.name)}.${ctx.namespace}.svc` },
+          { name: 'PGPORT', value: String(PORT) },
+          { name: 'PGUSER', value: settings.adminUsername },
+          { name: 'PGPASSWORD', valueFrom: { secretKeyRef: { name: ctx.adminSecret.name, key: ctx.adminSecret.passwordKey } } },
+          { name: 'BACKUP_DIR', value: BACKUP_MOUNT },
+        ],
+        // The backup's report (success) or the log's tail (failure) becomes the pod's termination message.
+        terminationMessagePolicy: 'FallbackToLogsOnError',
+        resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } },
+        securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+        volumeMounts: [
+          { name: 'backup', mountPath: BACKUP_MOUNT },
+          { name: 'tmp', mountPath: '/tmp' },
+        ],
+      },
+    ],
+    volumes: [
+      { name: 'backup', persistentVolumeClaim: { claimName: claim } },
+      { name: 'tmp', emptyDir: {} },
+    ],
+  };
+}

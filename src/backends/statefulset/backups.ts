@@ -1,0 +1,112 @@
+import { LABEL_COMPONENT, LABEL_SERVER } from '../../api/constants.js';
+import { Reason } from '../../api/conditions.js';
+import { PermanentError } from '../errors.js';
+import type { BackupStatus } from '../../api/types.js';
+import type { BackupSection } from '../../config/sections/backup.js';
+import { isNotFound, type KubeClients } from '../../k8s/clients.js';
+import { mergePatchOptions } from '../../k8s/patch.js';
+import { backupPlan, backupStatus, type BackupPlan } from '../common/backup-plan.js';
+import { observeRestore, startRestore, type RestoreObservation } from '../common/restore-job.js';
+import type { ServerContext } from '../types.js';
+import { backupName, buildBackupClaim, buildBackupCronJob, buildRestoreJob, restoreJobName, type BackupSettings } from './backup-manifests.js';
+import { SPEC_HASH_ANNOTATION } from './manifests.js';
+
+/** What `observe` adds to its differences while the backup CronJob is missing or outdated. */
+export const BACKUP_DIFFERENCE = 'backup schedule';
+/** …while a restore asked for in `spec.restoreFrom` is still to be started. */
+export const RESTORE_DIFFERENCE = 'restore';
+
+export interface BackupObservation {
+  /** The CronJob (or its removal) differs from the plan: `update` converges it. */
+  differs: boolean;
+  status?: BackupStatus;
+}
+
+/**
+ * The statefulset backend's backups and restores (ADR 0020): a CronJob and a claim per server,
+ * converged like the StatefulSet (observe reads, `converge` writes, every step idempotent), and a
+ * one-shot restore Job for a server created from a backup.
+ */
+export class StatefulSetBackups {
+  constructor(
+    private readonly kube: KubeClients,
+    private readonly section: BackupSection,
+  ) {}
+
+  plan(ctx: ServerContext): BackupPlan | undefined {
+    return backupPlan(ctx.spec, this.section);
+  }
+
+  async observe(ctx: ServerContext, settings: BackupSettings): Promise<BackupObservation> {
+    const plan = this.plan(ctx);
+    const cron = await read(() => this.kube.batch.readNamespacedCronJob({ name: backupName(ctx.name), namespace: ctx.namespace }));
+    if (!plan) return { differs: cron?.metadata?.ownerReferences?.some((o) => o.uid === ctx.uid) ?? false };
+    const desired = buildBackupCronJob(ctx, plan, settings);
+    const differs = cron?.metadata?.annotations?.[SPEC_HASH_ANNOTATION] !== desired.metadata?.annotations?.[SPEC_HASH_ANNOTATION];
+    const selector = `${LABEL_SERVER}=${ctx.labels[LABEL_SERVER]},${LABEL_COMPONENT}=backup`;
+    const [jobs, pods] = cron
+      ? await Promise.all([
+          this.kube.batch.listNamespacedJob({ namespace: ctx.namespace, labelSelector: selector }),
+          this.kube.core.listNamespacedPod({ namespace: ctx.namespace, labelSelector: selector }),
+        ])
+      : [{ items: [] }, { items: [] }];
+    return { differs, status: backupStatus(plan, jobs.items, pods.items) };
+  }
+
+  /** Creates the claim and creates or replaces the CronJob; removes the CronJob when backups are off (the claim and its backups stay). */
+  async converge(ctx: ServerContext, settings: BackupSettings): Promise<void> {
+    const plan = this.plan(ctx);
+    const name = backupName(ctx.name);
+    if (!plan) {
+      // Only our own CronJob (owner reference to this server) is removed.
+      const current = await read(() => this.kube.batch.readNamespacedCronJob({ name, namespace: ctx.namespace }));
+      if (current?.metadata?.ownerReferences?.some((o) => o.uid === ctx.uid)) await ignore404(() => this.kube.batch.deleteNamespacedCronJob({ name, namespace: ctx.namespace }));
+      return;
+    }
+    await createUnlessExists(() => this.kube.core.createNamespacedPersistentVolumeClaim({ namespace: ctx.namespace, body: buildBackupClaim(ctx, settings) }));
+    const desired = buildBackupCronJob(ctx, plan, settings);
+    const created = await createUnlessExists(() => this.kube.batch.createNamespacedCronJob({ namespace: ctx.namespace, body: desired }));
+    if (created) return;
+    // Ours (owner reference to this server) or refused: never take over someone else's CronJob.
+    const current = await this.kube.batch.readNamespacedCronJob({ name, namespace: ctx.namespace });
+    if (!current.metadata?.ownerReferences?.some((o) => o.uid === ctx.uid)) throw new PermanentError(`CronJob ${name} exists and does not belong to this server`, Reason.InvalidName);
+    await this.kube.batch.patchNamespacedCronJob({ name, namespace: ctx.namespace, body: { metadata: { annotations: desired.metadata?.annotations, labels: desired.metadata?.labels }, spec: desired.spec } }, mergePatchOptions());
+  }
+
+  /** Where the restore of `ctx.restore` stands (read-only). */
+  observeRestore(ctx: ServerContext): Promise<RestoreObservation> {
+    return observeRestore(this.kube, ctx.namespace, restoreJobName(ctx.name), ctx.restore);
+  }
+
+  async startRestore(ctx: ServerContext, settings: BackupSettings): Promise<void> {
+    if (ctx.restore) await startRestore(this.kube, buildRestoreJob(ctx, ctx.restore, settings));
+  }
+}
+
+async function read<T>(call: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await call();
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
+async function ignore404(call: () => Promise<unknown>): Promise<void> {
+  try {
+    await call();
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+}
+
+/** Creates; false when the object exists already (a retry after a kill, or someone else's). */
+async function createUnlessExists(call: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await call();
+    return true;
+  } catch (err) {
+    if ((err as { code?: number }).code !== 409) throw err;
+    return false;
+  }
+}

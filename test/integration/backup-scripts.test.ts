@@ -1,0 +1,136 @@
+/**
+ * The in-cluster backup and restore scripts (src/backends/common/backup-script.ts), run with the
+ * real PostgreSQL client tools against real test servers, as the backup CronJob and the restore
+ * Job run them in the server's image: a dump of every database, the report the operator reads,
+ * retention pruning, and a restore into a fresh server that brings the rows back.
+ */
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import pg from 'pg';
+import { backupScript, parseBackupReport, restoreScript } from '../../src/backends/common/backup-script.js';
+import { CLAIM_PREFIX } from '../../src/postgres/claims.js';
+import { findPostgresBinDir, startPostgres, type TestPostgres } from '../support/postgres-server.js';
+
+const run = promisify(execFile);
+
+async function query(server: TestPostgres, sql: string, database = 'postgres'): Promise<pg.QueryResult> {
+  const client = new pg.Client({ host: server.host, port: server.port, user: 'postgres', password: server.password, database });
+  await client.connect();
+  try {
+    return await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+describe('backup and restore scripts against real PostgreSQL servers', () => {
+  let source: TestPostgres;
+  let target: TestPostgres;
+  let dir: string;
+
+  /** Runs a script as the job's container would: sh -c, the PG* variables, the backup directory. */
+  function sh(script: string, server: TestPostgres, env: Record<string, string> = {}) {
+    return run('sh', ['-c', script], {
+      env: {
+        PATH: `${findPostgresBinDir()}:${process.env.PATH ?? ''}`,
+        PGHOST: server.host,
+        PGPORT: String(server.port),
+        PGUSER: 'postgres',
+        PGPASSWORD: server.password,
+        BACKUP_DIR: join(dir, 'backups'),
+        TERMINATION_LOG: join(dir, 'termination-log'),
+        ...env,
+      },
+    });
+  }
+
+  beforeAll(async () => {
+    [source, target] = await Promise.all([startPostgres(), startPostgres()]);
+    dir = mkdtempSync(join(tmpdir(), 'hcpo-backup-'));
+    mkdirSync(join(dir, 'backups'));
+    await query(source, "CREATE ROLE shop LOGIN PASSWORD 'shop-secret'");
+    await query(source, 'CREATE DATABASE "shop orders" OWNER shop');
+    await query(source, `COMMENT ON DATABASE "shop orders" IS '${CLAIM_PREFIX}default/shop-orders'`);
+    await query(source, 'CREATE TABLE items (id int PRIMARY KEY, name text); INSERT INTO items VALUES (1, \'apple\'), (2, \'pear\'); ALTER TABLE items OWNER TO shop', 'shop orders');
+    await query(source, 'CREATE DATABASE empty_one');
+  });
+
+  afterAll(async () => {
+    await Promise.all([source?.stop(), target?.stop()]);
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('dumps the globals and every database, and reports the backup in the termination message', async () => {
+    const { stdout } = await sh(backupScript(7), source);
+    const report = parseBackupReport(readFileSync(join(dir, 'termination-log'), 'utf8'));
+    expect(report).toBeDefined();
+    expect(stdout.trim()).toBe(readFileSync(join(dir, 'termination-log'), 'utf8').trim());
+    const files = readdirSync(join(dir, 'backups', report!.backup)).sort();
+    // One dump per database (named by oid: database names may hold any character), no `postgres`.
+    expect(files.filter((f) => f.endsWith('.dump'))).toHaveLength(2);
+    expect(files).toContain('globals.sql');
+    const globals = readFileSync(join(dir, 'backups', report!.backup, 'globals.sql'), 'utf8');
+    expect(globals).toContain('CREATE ROLE shop');
+    // Passwords stay out of backups: the new server's operator sets its own.
+    expect(globals).not.toMatch(/PASSWORD 'SCRAM/);
+    expect(report!.sizeBytes).toBeGreaterThan(0);
+    expect(report!.backups).toEqual([report!.backup]);
+  });
+
+  it('prunes backups older than the retention and left-over partial ones, never the newest', async () => {
+    const backups = join(dir, 'backups');
+    const aged = (name: string, days: number) => {
+      mkdirSync(join(backups, name));
+      writeFileSync(join(backups, name, 'globals.sql'), '');
+      const t = Date.now() / 1000 - days * 86400;
+      utimesSync(join(backups, name), t, t);
+    };
+    aged('20200101T020000Z', 10);
+    aged('20200105T020000Z', 6);
+    aged('.partial-20200106T020000Z', 5);
+    // A second run in the same second would reuse the name: wait for the next one.
+    await new Promise((r) => setTimeout(r, 1100));
+    await sh(backupScript(7), source);
+    const left = readdirSync(backups).sort();
+    expect(left).not.toContain('20200101T020000Z');
+    expect(left).not.toContain('.partial-20200106T020000Z');
+    expect(left).toContain('20200105T020000Z');
+    const report = parseBackupReport(readFileSync(join(dir, 'termination-log'), 'utf8'))!;
+    expect(report.backups[0]).toBe(report.backup);
+    expect(report.backups).toContain('20200105T020000Z');
+    // With a 1-day retention the 6-day-old one goes too, the newest stays.
+    await new Promise((r) => setTimeout(r, 1100));
+    await sh(backupScript(1), source);
+    expect(readdirSync(backups)).not.toContain('20200105T020000Z');
+  });
+
+  it('restores a backup into a fresh server: rows, owners and roles back, the claims cleared; a second run starts over', async () => {
+    const report = parseBackupReport(readFileSync(join(dir, 'termination-log'), 'utf8'))!;
+    await query(source, "INSERT INTO items VALUES (3, 'after the backup')", 'shop orders');
+    await sh(restoreScript(), target, { BACKUP_NAME: report.backup });
+    const rows = await query(target, 'SELECT id, name FROM items ORDER BY id', 'shop orders');
+    expect(rows.rows).toEqual([{ id: 1, name: 'apple' }, { id: 2, name: 'pear' }]);
+    const owner = await query(target, "SELECT pg_get_userbyid(datdba) AS owner, shobj_description(oid, 'pg_database') AS comment FROM pg_database WHERE datname = 'shop orders'");
+    expect(owner.rows[0]).toEqual({ owner: 'shop', comment: null });
+    expect((await query(target, "SELECT 1 FROM pg_database WHERE datname = 'empty_one'")).rowCount).toBe(1);
+    await sh(restoreScript(), target, { BACKUP_NAME: report.backup });
+    expect((await query(target, 'SELECT count(*)::int AS n FROM items', 'shop orders')).rows[0].n).toBe(2);
+  });
+
+  it('fails with a clear message for a backup that is not there', async () => {
+    await expect(sh(restoreScript(), target, { BACKUP_NAME: '20190101T000000Z' })).rejects.toThrow(/backup 20190101T000000Z is not in the backup volume/);
+  });
+
+  it('fails (non-zero) when the server cannot be reached, and writes no backup', async () => {
+    const complete = () => readdirSync(join(dir, 'backups')).filter((n) => !n.startsWith('.')).sort();
+    const before = complete();
+    await new Promise((r) => setTimeout(r, 1100));
+    await expect(sh(backupScript(7), { ...source, port: 1 } as TestPostgres)).rejects.toThrow();
+    // Only a `.partial-` directory may be left; the next run removes it.
+    expect(complete()).toEqual(before);
+  });
+});
