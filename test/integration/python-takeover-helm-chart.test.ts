@@ -21,6 +21,9 @@ const NS = 'default';
 const NAME = 'legacy';
 const RELEASE = `${NAME}-postgresql`;
 const KEPT = 'chart version: 11.9.13 kept (label operator/action=upgrade-chart moves it to 17.1.0)';
+// Chart 11.9.13 has no backup.cronjob: a release kept at it says so beside the kept version.
+const NO_BACKUPS = 'no scheduled backups while the release keeps chart 11.9.13 (the label operator/action=upgrade-chart moves it to a chart with backup.cronjob)';
+const WARNING = `${KEPT}; ${NO_BACKUPS}`;
 const TIMEOUT = 60_000;
 
 let h: Harness;
@@ -82,9 +85,9 @@ afterAll(async () => {
 describe('the chart version of a release taken over from the Python operator, through the handlers', () => {
   it('is Ready without a helm upgrade and says which chart version it keeps', async () => {
     const ready = await h.waitForReady('PostgreSQLServer', NAME, 'True', 'Available', TIMEOUT / 2);
-    expect(ready.message).toBe(`server is ready; ${KEPT}`);
+    expect(ready.message).toBe(`server is ready; ${WARNING}`);
     expect(await upgrades()).toEqual([]);
-    expect((await h.events(NAME)).some((e) => e.reason === 'ActionRequired' && e.message === KEPT)).toBe(true);
+    expect((await h.events(NAME)).some((e) => e.reason === 'ActionRequired' && e.message === WARNING)).toBe(true);
   }, TIMEOUT);
 
   it('keeps 11.9.13 through a spec change and converges (the kept version is no difference to retry)', async () => {
@@ -95,7 +98,7 @@ describe('the chart version of a release taken over from the Python operator, th
     const converged = async () => {
       const { status } = await server();
       const ready = status.conditions?.find((c) => c.type === 'Ready') as { message: string; observedGeneration?: number } | undefined;
-      return ready?.observedGeneration === 2 && ready.message === `server is ready; ${KEPT}` && status.convergence === undefined;
+      return ready?.observedGeneration === 2 && ready.message === `server is ready; ${WARNING}` && status.convergence === undefined;
     };
     await waitFor(converged, TIMEOUT / 2, () => 'Ready again, converged');
     expect(await revisions()).toEqual(['postgresql-11.9.13 superseded', 'postgresql-11.9.13 deployed']);
