@@ -46,6 +46,11 @@ export interface AdminConnection {
    * endpoint into the server's credentials Secret.
    */
   confidential?: boolean;
+  /**
+   * For `verify-full` when `host` is not the name in the certificate (e.g. the operator reaches
+   * an in-cluster server through a port-forward): the name the certificate must carry.
+   */
+  tlsServerName?: string;
 }
 
 /** Opaque, JSON-serialisable per-backend state, persisted in the CR's `status.backendState`. */

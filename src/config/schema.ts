@@ -8,6 +8,8 @@ import { helmbitnami } from './sections/helmbitnami.js';
 import { helmyugabyte } from './sections/helmyugabyte.js';
 import { statefulset } from './sections/statefulset.js';
 import { tables } from './sections/tables.js';
+import { tls } from './sections/tls.js';
+import { serverParameters } from './sections/server-parameters.js';
 
 /** The backend sections; each is one fragment from `sections/`. */
 export const backendSections: Record<string, Fragment> = {
@@ -24,7 +26,7 @@ export const backendSections: Record<string, Fragment> = {
 };
 
 /** The whole operator config schema (convict shape): the single source of truth for every option. */
-export const schema: Fragment = { ...common, ...tables, backends: backendSections };
+export const schema: Fragment = { ...common, ...tables, tls, server_parameters: serverParameters, backends: backendSections };
 
 /** Concrete section → virtual section whose values it falls back to, key by key. */
 export const VIRTUAL_SECTIONS: Readonly<Record<string, string>> = {

@@ -8,7 +8,15 @@ import type { OperatorConfig } from './types.js';
 
 /** Checks across options that formats cannot express. Written defensively: formats may have failed. */
 export function semanticProblems(config: OperatorConfig): ConfigProblem[] {
-  return [...backendChoiceProblems(config), ...defaultClassProblems(config), ...rangeProblems(config), ...requiredProblems(config)];
+  return [...backendChoiceProblems(config), ...defaultClassProblems(config), ...rangeProblems(config), ...requiredProblems(config), ...tlsProblems(config)];
+}
+
+/** A certificate renewed before it is issued would be renewed at every reconcile. */
+function tlsProblems(config: OperatorConfig): ConfigProblem[] {
+  const tls = config.tls;
+  if (!tls || typeof tls.certificate_days !== 'number' || typeof tls.renew_before_days !== 'number') return [];
+  if (tls.renew_before_days < tls.certificate_days) return [];
+  return [{ path: 'tls.renew_before_days', value: tls.renew_before_days, reason: `must be less than tls.certificate_days (${tls.certificate_days}), or every certificate is due for renewal as soon as it is issued` }];
 }
 
 function backendChoiceProblems(config: OperatorConfig): ConfigProblem[] {

@@ -1,3 +1,6 @@
+import type { TlsSettings } from './sections/tls.js';
+import type { ServerParameterSettings } from './sections/server-parameters.js';
+
 /**
  * The validated operator configuration. The convict schema in `schema.ts` is the single source of
  * truth for keys, docs, formats and defaults; this is its TypeScript view.
@@ -55,6 +58,10 @@ export interface OperatorConfig {
   startup_timeout_seconds: number;
   /** PostgreSQLTable defaults. */
   tables: { deletion_policy: 'Delete' | 'Retain' };
+  /** TLS of the in-cluster backends' servers (the operator's CA, per-server certificates). */
+  tls: TlsSettings;
+  /** Rules for spec.serverParameters of in-cluster servers. */
+  server_parameters: ServerParameterSettings;
   /** On SIGTERM, how long reconciles in flight may take to finish. */
   shutdown_timeout_seconds: number;
   /** Raw backend sections as validated by the schema; read them through `backendSection`. */

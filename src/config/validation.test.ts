@@ -137,4 +137,10 @@ describe('validation', () => {
       ['backends.aws.tags.team', 'must be a string (a number or true/false is taken as text)'],
     ]);
   });
+
+  it('refuses a TLS renewal window as long as the certificates live, and a parameter deny-list that is no list', () => {
+    const error = problemsOf('tls: {certificate_days: 30, renew_before_days: 30}\nserver_parameters: {denied: archive_command}\n');
+    expect(error.problems.map((p) => p.path)).toEqual(['server_parameters.denied', 'tls.renew_before_days']);
+    expect(() => resolveConfig(parse('tls: {enabled: false, certificate_days: 90, renew_before_days: 10}\n'), {})).not.toThrow();
+  });
 });

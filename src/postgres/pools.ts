@@ -47,7 +47,7 @@ export class PoolRegistry {
 
   /** The pool for `conn`, connected to `database` (default: the connection's maintenance database). */
   get(conn: AdminConnection, database: string = conn.database): Pool {
-    const key = JSON.stringify([conn.host, conn.port, conn.user, database, conn.sslmode]);
+    const key = JSON.stringify([conn.host, conn.port, conn.user, database, conn.sslmode, conn.tlsServerName ?? '']);
     const existing = this.pools.get(key);
     if (existing && existing.password === conn.password && existing.caCert === conn.caCert) return existing.pool;
     if (existing) {
@@ -92,7 +92,7 @@ export class PoolRegistry {
       user: conn.user,
       password: conn.password,
       database,
-      ssl: sslOptions(conn.sslmode, conn.caCert),
+      ssl: sslOptions(conn.sslmode, conn.caCert, conn.tlsServerName),
       // Pools into single databases serve rare work (extensions, drops, old servers): one
       // connection, closed soon, so a thousand databases never hold a thousand connections.
       max: database === conn.database ? this.opts.max : 1,

@@ -27,4 +27,12 @@ describe('sslOptions', () => {
   it('falls back to the system CAs when no CA is given', () => {
     expect(sslOptions('verify-full')).toEqual({ rejectUnauthorized: true });
   });
+
+  it('checks the given server name rather than the host connected to (a port-forward)', () => {
+    const opts = sslOptions('verify-full', CA, 'pg.team.svc');
+    expect(opts).toMatchObject({ rejectUnauthorized: true, ca: CA, servername: 'pg.team.svc' });
+    const cert = { subject: { CN: 'pg.team.svc' }, subjectaltname: 'DNS:pg.team.svc' } as never;
+    expect(opts && opts.checkServerIdentity?.('127.0.0.1', cert)).toBeUndefined();
+    expect(opts && opts.checkServerIdentity?.('127.0.0.1', { subject: { CN: 'x' }, subjectaltname: 'DNS:other.svc' } as never)).toMatchObject({ message: expect.stringContaining('pg.team.svc') });
+  });
 });

@@ -1,4 +1,4 @@
-import type { ConnectionOptions } from 'node:tls';
+import { checkServerIdentity, type ConnectionOptions } from 'node:tls';
 import type { SslMode } from '../backends/types.js';
 
 /**
@@ -9,9 +9,10 @@ import type { SslMode } from '../backends/types.js';
  *   password off the wire.
  * - `require`: encrypted, certificate not checked.
  * - `verify-ca`: the chain must lead to `caCert` (or the system CAs); any host name.
- * - `verify-full`: as verify-ca, and the certificate must name the host (pg sets `servername`).
+ * - `verify-full`: as verify-ca, and the certificate must name the host (pg sets `servername`),
+ *   or `serverName` when given (the host is then only where the connection goes).
  */
-export function sslOptions(sslmode: SslMode, caCert?: string): false | ConnectionOptions {
+export function sslOptions(sslmode: SslMode, caCert?: string, serverName?: string): false | ConnectionOptions {
   switch (sslmode) {
     case 'disable':
     case 'prefer':
@@ -21,7 +22,11 @@ export function sslOptions(sslmode: SslMode, caCert?: string): false | Connectio
     case 'verify-ca':
       return { rejectUnauthorized: true, ...(caCert ? { ca: caCert } : {}), checkServerIdentity: () => undefined };
     case 'verify-full':
-      return { rejectUnauthorized: true, ...(caCert ? { ca: caCert } : {}) };
+      return {
+        rejectUnauthorized: true,
+        ...(caCert ? { ca: caCert } : {}),
+        ...(serverName ? { servername: serverName, checkServerIdentity: (_host: string, cert) => checkServerIdentity(serverName, cert) } : {}),
+      };
     default:
       throw new Error(`unknown sslmode "${String(sslmode)}"`);
   }

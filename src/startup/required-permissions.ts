@@ -1,5 +1,6 @@
 import { GROUP } from '../api/constants.js';
 import type { OperatorConfig } from '../config/types.js';
+import { operatorNamespace } from '../backends/common/tls/namespace.js';
 
 /** An RBAC PolicyRule, as the chart's (Cluster)Role writes it. */
 export interface PolicyRule {
@@ -30,6 +31,7 @@ export const WORKLOAD_RULES: readonly PolicyRule[] = [
   { apiGroups: [''], resources: ['secrets'], verbs: ALL },
   { apiGroups: [''], resources: ['services'], verbs: ALL },
   { apiGroups: ['apps'], resources: ['statefulsets'], verbs: ALL },
+  { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'create', 'patch'] },
   { apiGroups: [''], resources: ['persistentvolumeclaims'], verbs: ['get', 'list', 'create', 'patch', 'delete'] },
   { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] },
   // Backups (ADR 0020): the statefulset backend's CronJob; backup Jobs listed, restore Jobs created.
@@ -50,6 +52,9 @@ export const HELM_BACKEND_RULES: readonly PolicyRule[] = [
 /** The leader election Lease, in its namespace only (the chart's `-leader-election` Role). */
 export const LEADER_ELECTION_RULES: readonly PolicyRule[] = [{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] }];
 
+/** The operator's TLS CA Secret, in its own namespace (the chart's `-ca` Role): read, made once. */
+export const TLS_CA_RULES: readonly PolicyRule[] = [{ apiGroups: [''], resources: ['secrets'], verbs: ['get', 'create'] }];
+
 /** Whether the config can make the operator install the Bitnami chart (the chart's `rbac.helmBackend: auto`). */
 export const usesHelmBackend = (config: Pick<OperatorConfig, 'backend' | 'allowed_backends'>): boolean =>
   [config.backend, ...config.allowed_backends].includes('helmbitnami');
@@ -62,11 +67,15 @@ function expand(rules: readonly PolicyRule[], namespace: string): Permission[] {
  * Every permission this config needs, one per verb and resource: in each watched namespace (or in
  * all at once), plus the Lease's when leader election is on.
  */
-export function requiredPermissions(config: Pick<OperatorConfig, 'backend' | 'allowed_backends' | 'watch_namespaces' | 'leader_election'>, leaseNamespace: string): Permission[] {
+export function requiredPermissions(
+  config: Pick<OperatorConfig, 'backend' | 'allowed_backends' | 'watch_namespaces' | 'leader_election'> & Partial<Pick<OperatorConfig, 'tls'>>,
+  leaseNamespace: string,
+): Permission[] {
   const rules = usesHelmBackend(config) ? [...WORKLOAD_RULES, ...HELM_BACKEND_RULES] : WORKLOAD_RULES;
   const namespaces = config.watch_namespaces.length ? config.watch_namespaces : [''];
   const needed = namespaces.flatMap((ns) => expand(rules, ns));
   if (config.leader_election.enabled) needed.push(...expand(LEADER_ELECTION_RULES, leaseNamespace));
+  if (config.tls?.enabled) needed.push(...expand(TLS_CA_RULES, operatorNamespace(config.tls)));
   return needed;
 }
 

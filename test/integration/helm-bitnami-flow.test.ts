@@ -113,6 +113,19 @@ describe('helmbitnami through the handlers (fake API server, helm stand-in, real
     expect((await stub.release('default', RELEASE))?.revisions).toHaveLength(1);
   });
 
+  it('applies a reloadable server parameter with ALTER SYSTEM, without a helm upgrade; restarts only on operator/action: restart', async () => {
+    const before = (await upgrades()).length;
+    await h.patch('PostgreSQLServer', 'orders', { spec: { serverParameters: { work_mem: '24MB' } } });
+    await waitFor(async () => (await h.kubelet.query('SHOW work_mem')).rows[0].work_mem === '24MB', 30_000, () => 'work_mem=24MB');
+    await h.waitForReady('PostgreSQLServer', 'orders');
+    expect((await upgrades()).length).toBe(before);
+    await h.patch('PostgreSQLServer', 'orders', { metadata: { labels: { 'operator/action': 'restart' } } });
+    await waitFor(async () => (await upgrades()).length === before + 1, 30_000, () => 'an upgrade with a restart token');
+    const token = async () => (await h.kube.apps.readNamespacedStatefulSet({ name: RELEASE, namespace: 'default' })).spec?.template.metadata?.annotations?.['hybridcloud.maibornwolff.de/restart-token'];
+    await waitFor(async () => Boolean(await token()), 30_000, () => 'the pod template carries a restart token');
+    await waitFor(async () => !(await h.get<{ metadata: { labels?: Record<string, string> } }>('PostgreSQLServer', 'orders'))?.metadata.labels?.['operator/action'], 30_000, () => 'label removed');
+  });
+
   it('never gives helm or the logs a password', async () => {
     const passwords = [(await h.secret('orders-postgres-credentials'))?.password, (await h.secret('orders-app-postgres-credentials'))?.password];
     const calls = JSON.stringify(await stub.calls());

@@ -26,7 +26,7 @@ describe("the operator's API requests against the chart's RBAC", () => {
   let made: Record<string, number>;
 
   beforeAll(async () => {
-    h = await Harness.start({ config: { backends: { statefulset: { pvc_cleanup: true } } } });
+    h = await Harness.start({ config: { tls: { enabled: true }, backends: { statefulset: { pvc_cleanup: true } } } });
     await h.apply(readFileSync('examples/table-website-users.yaml', 'utf8'));
     await h.waitForReady('PostgreSQLDatabase', 'demoservice');
     await h.waitForReady('PostgreSQLTable', 'website-users');
@@ -53,7 +53,7 @@ describe("the operator's API requests against the chart's RBAC", () => {
   });
 
   it('made the requests of a whole lifecycle (the check below is not vacuous)', () => {
-    for (const key of ['WATCH postgresqlservers', 'PATCH postgresqlservers/status', 'PUT postgresqldatabases', 'PUT postgresqltables', 'PATCH postgresqltables/status', 'WATCH postgresqltables', 'POST secrets', 'PATCH secrets', 'POST statefulsets', 'DELETE persistentvolumeclaims', 'POST events', 'LIST namespaces', 'WATCH namespaces', 'POST cronjobs', 'LIST jobs', 'POST persistentvolumeclaims']) {
+    for (const key of ['WATCH postgresqlservers', 'PATCH postgresqlservers/status', 'PUT postgresqldatabases', 'PUT postgresqltables', 'PATCH postgresqltables/status', 'WATCH postgresqltables', 'POST secrets', 'PATCH secrets', 'POST statefulsets', 'DELETE persistentvolumeclaims', 'POST events', 'POST configmaps', 'LIST namespaces', 'WATCH namespaces', 'POST cronjobs', 'LIST jobs', 'POST persistentvolumeclaims']) {
       expect(made[key]).toBeGreaterThan(0);
     }
   });

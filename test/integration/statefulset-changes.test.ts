@@ -63,9 +63,15 @@ describe('statefulset backend: changes in place and restarts', () => {
     expect((await sts()).spec?.volumeClaimTemplates?.[0]?.spec?.resources?.requests?.storage).toBe('5Gi');
   });
 
-  it('passes changed server parameters to postgres', async () => {
+  it('applies changed server parameters with ALTER SYSTEM and a reload, without rolling the pod', async () => {
+    const workMem = async () => (await h.kubelet.query('SHOW work_mem')).rows[0].work_mem as string;
+    await waitFor(async () => (await workMem()) === '4MB', 20_000, () => 'work_mem=4MB');
+    expect((await container()).args).toEqual(['postgres']);
+    const generation = (await sts()).metadata?.generation;
     await h.patch('PostgreSQLServer', 'resizable', { spec: { serverParameters: { work_mem: '16MB' } } });
-    await waitFor(async () => (await container()).args?.includes('work_mem=16MB') ?? false, 20_000, () => 'work_mem=16MB');
+    await waitFor(async () => (await workMem()) === '16MB', 20_000, () => 'work_mem=16MB');
+    expect((await sts()).metadata?.generation).toBe(generation);
+    expect(h.kubelet.postgresRestarts).toBe(0);
   });
 
   it('does nothing at a restart with handler_on_resume: false (no backend calls for settled objects)', async () => {
@@ -92,5 +98,20 @@ describe('statefulset backend: changes in place and restarts', () => {
     await h.startOperator(configFrom(testConfig(h.pg.port, { handler_on_resume: true, backends: { statefulset: { image: { repository: 'registry.example/mirror/postgres' } } } })));
     await waitFor(async () => (await container()).image === 'registry.example/mirror/postgres:17', 20_000, () => 'the mirrored image');
     await h.waitForReady('PostgreSQLServer', 'resizable');
+  });
+
+  it('holds a new image for a server with a maintenance window until it opens, or until operator/action: restart', async () => {
+    const weekdays = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+    const closed = { weekday: weekdays[(new Date().getUTCDay() + 3) % 7], starttime: '03:00' };
+    await h.patch('PostgreSQLServer', 'resizable', { spec: { maintenance: { window: closed } } });
+    await h.waitForReady('PostgreSQLServer', 'resizable');
+    await h.stopOperator();
+    await h.startOperator(configFrom(testConfig(h.pg.port, { handler_on_resume: true, backends: { statefulset: { image: { repository: 'registry.example/other/postgres' } } } })));
+    const message = async () => (await h.get<{ status?: { conditions?: Array<{ message: string }> } }>('PostgreSQLServer', 'resizable'))?.status?.conditions?.[0]?.message ?? '';
+    await waitFor(async () => /waits for the maintenance window/.test(await message()), 20_000, () => 'the image held');
+    expect((await container()).image).toBe('registry.example/mirror/postgres:17');
+    await h.patch('PostgreSQLServer', 'resizable', { metadata: { labels: { 'operator/action': 'restart' } } });
+    await waitFor(async () => (await container()).image === 'registry.example/other/postgres:17', 20_000, () => 'the new image after the restart label');
+    await waitFor(async () => !(await h.get<{ metadata: { labels?: Record<string, string> } }>('PostgreSQLServer', 'resizable'))?.metadata.labels?.['operator/action'], 20_000, () => 'label removed');
   });
 });

@@ -1,21 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import pg from 'pg';
 import { Harness, OPERATOR_CLIENT, waitFor } from '../support/operator-harness.js';
-
-/** Logs in with a credentials Secret's values, as an application would. */
-async function login(data: Record<string, string>, pgPort: number): Promise<pg.Client> {
-  // The Secret names the in-cluster Service; the test reaches the same server on loopback.
-  const client = new pg.Client({ host: '127.0.0.1', port: pgPort, user: data.username, password: data.password, database: data.dbname });
-  await client.connect();
-  return client;
-}
+import { loginWithSecret as login } from '../support/tls-login.js';
 
 describe('statefulset backend, end to end against the fake API server and a real PostgreSQL', () => {
   let h: Harness;
 
   beforeAll(async () => {
-    h = await Harness.start();
+    // The operator's defaults: TLS on, plain TCP refused.
+    h = await Harness.start({ config: { tls: { enabled: true } } });
     await h.apply(readFileSync('examples/simple.yaml', 'utf8'));
   });
 
@@ -36,19 +29,22 @@ describe('statefulset backend, end to end against the fake API server and a real
     expect(svc.spec?.type).toBe('ClusterIP');
     expect(server?.status).toMatchObject({ backend: 'statefulset', version: '17', sizeClass: 'small', endpoint: { host: 'demoteam-postgresql.default.svc', port: 5432 } });
     const creds = await h.secret('demoteam-postgres-credentials');
-    expect(creds).toMatchObject({ hostname: 'demoteam-postgresql.default.svc', host: 'demoteam-postgresql.default.svc', port: '5432', username: 'postgres', dbname: 'postgres', sslmode: 'disable' });
+    expect(creds).toMatchObject({ hostname: 'demoteam-postgresql.default.svc', host: 'demoteam-postgresql.default.svc', port: '5432', username: 'postgres', dbname: 'postgres', sslmode: 'verify-full' });
+    expect(creds?.['ca.crt']).toContain('BEGIN CERTIFICATE');
     expect(creds?.password).toHaveLength(h.config.security.password_length);
   });
 
   it('creates the database, the role and the credentials Secret; the app can log in and create tables', async () => {
     await h.waitForReady('PostgreSQLDatabase', 'demoservice');
     const data = await h.secret('demoservice-postgres-credentials');
-    expect(data).toMatchObject({ dbname: 'demoservice', username: 'demoservice', port: '5432', sslmode: 'disable' });
-    expect(data?.uri).toBe(`postgresql://demoservice:${data?.password}@demoteam-postgresql.default.svc:5432/demoservice?sslmode=disable`);
+    expect(data).toMatchObject({ dbname: 'demoservice', username: 'demoservice', port: '5432', sslmode: 'verify-full' });
+    expect(data?.['ca.crt']).toContain('BEGIN CERTIFICATE');
+    expect(data?.uri).toBe(`postgresql://demoservice:${data?.password}@demoteam-postgresql.default.svc:5432/demoservice?sslmode=verify-full`);
     expect(data?.['jdbc-url']).toContain('jdbc:postgresql://demoteam-postgresql.default.svc:5432/demoservice?');
     const client = await login(data!, h.pg.port);
     await client.query('CREATE TABLE t (id int)');
     await client.end();
+    await expect(login(data!, h.pg.port, { sslmode: 'disable' })).rejects.toThrow(/no encryption|pg_hba/);
     // PUBLIC has no CONNECT on the database.
     const rows = await h.kubelet.query("SELECT has_database_privilege('public', 'demoservice', 'CONNECT') AS c");
     expect(rows.rows[0].c).toBe(false);

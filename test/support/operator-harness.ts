@@ -41,6 +41,8 @@ export function testConfig(pgPort: number, extra: Record<string, unknown> = {}):
     // Cloud servers are read at every resync here (cloud_check_seconds 1): tests of drift see it at once.
     reconcile: { resync_seconds: 30, concurrency: 4, backoff_base_seconds: 0.2, backoff_max_seconds: 2, update_backoff_seconds: 0.2, cloud_check_seconds: 1 },
     leader_election: { enabled: false },
+    // Off unless a suite turns it on: most suites check other things over plain TCP.
+    tls: { enabled: false },
     backends: {
       statefulset: {
         operator_endpoint: `127.0.0.1:${pgPort}`,

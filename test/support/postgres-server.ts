@@ -36,6 +36,8 @@ export interface TestPostgres {
   /** Everything the server wrote to stderr so far (its log). */
   log(): string;
   stop(): Promise<void>;
+  /** Stops and starts the server on the same port and data (what a pod restart does to PostgreSQL). */
+  restart(): Promise<void>;
 }
 
 export interface StartPostgresOptions {
@@ -176,17 +178,22 @@ async function launch(p: LaunchParams, port: number): Promise<TestPostgres> {
   };
   const args = ['-D', p.dataDir, '-p', String(port), '-k', p.baseDir];
   for (const [name, value] of Object.entries(settings)) args.push('-c', `${name}=${value}`);
-  const child = spawn(join(p.binDir, 'postgres'), args, {
-    cwd: p.baseDir,
-    ...p.ids,
-    stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, LC_ALL: 'C' },
-  });
   const chunks: string[] = [];
-  // Keep draining stderr for the server's whole life: a full pipe would block it.
-  child.stderr?.setEncoding('utf8').on('data', (c: string) => chunks.push(c));
   const log = () => chunks.join('');
-  await waitReady(child, log);
+  const start = async (): Promise<ChildProcess> => {
+    const started = spawn(join(p.binDir, 'postgres'), args, {
+      cwd: p.baseDir,
+      ...p.ids,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, LC_ALL: 'C' },
+    });
+    const from = chunks.length;
+    // Keep draining stderr for the server's whole life: a full pipe would block it.
+    started.stderr?.setEncoding('utf8').on('data', (c: string) => chunks.push(c));
+    await waitReady(started, () => chunks.slice(from).join(''));
+    return started;
+  };
+  let child = await start();
   const server: TestPostgres = {
     host: '127.0.0.1',
     port,
@@ -195,6 +202,10 @@ async function launch(p: LaunchParams, port: number): Promise<TestPostgres> {
     dataDir: p.dataDir,
     log,
     stop: () => stopServer(server, child, p.baseDir),
+    restart: async () => {
+      await stopChild(child);
+      child = await start();
+    },
   };
   running.add(server);
   installExitHook();
@@ -236,14 +247,17 @@ function waitReady(child: ChildProcess, log: () => string): Promise<void> {
 
 async function stopServer(server: TestPostgres, child: ChildProcess, baseDir: string): Promise<void> {
   running.delete(server);
-  if (child.exitCode === null && child.signalCode === null) {
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill('SIGINT'); // "fast" shutdown: disconnect clients, no checkpoint wait worth mentioning
-    const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-    await exited;
-    clearTimeout(timer);
-  }
+  await stopChild(child);
   await rm(baseDir, { recursive: true, force: true, maxRetries: 3 });
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGINT'); // "fast" shutdown: disconnect clients, no checkpoint wait worth mentioning
+  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+  await exited;
+  clearTimeout(timer);
 }
 
 /** If the worker dies without `stop()` (crash, forced exit), take its servers down with it. */

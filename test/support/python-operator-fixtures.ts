@@ -12,6 +12,7 @@
 import pg from 'pg';
 import { GROUP, VERSION } from '../../src/api/constants.js';
 import type { PostgreSQLServer } from '../../src/api/types.js';
+import { OperatorCa } from '../../src/backends/common/tls/operator-ca.js';
 import { StatefulSetBackend } from '../../src/backends/statefulset/index.js';
 import { workloadName } from '../../src/backends/statefulset/manifests.js';
 import type { StatefulSetSection } from '../../src/config/sections/statefulset.js';
@@ -102,7 +103,8 @@ export async function pythonDatabases(h: Harness, databases: Array<[name: string
  */
 export async function runningServer(h: Harness, name: string): Promise<void> {
   const cr = (await h.get<PostgreSQLServer>('PostgreSQLServer', name))!;
-  const backend = new StatefulSetBackend(h.kube, h.config.backends.statefulset as unknown as StatefulSetSection);
+  const ca = new OperatorCa(h.kube, 'default', h.config.tls.ca_secret);
+  const backend = new StatefulSetBackend(h.kube, h.config.backends.statefulset as unknown as StatefulSetSection, h.config.tls, ca);
   const checked = backend.validate(cr.spec);
   if (!checked.ok) throw new Error(JSON.stringify(checked.problems));
   const sts = workloadName(name);

@@ -63,6 +63,7 @@ const CORE_RULES: Rule[] = [
   { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
   { apiGroups: [''], resources: ['services'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
   { apiGroups: ['apps'], resources: ['statefulsets'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
+  { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'create', 'patch'] },
   { apiGroups: [''], resources: ['persistentvolumeclaims'], verbs: ['get', 'list', 'create', 'patch', 'delete'] },
   { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] },
   { apiGroups: ['batch'], resources: ['cronjobs'], verbs: ['get', 'create', 'patch', 'delete'] },
@@ -218,7 +219,7 @@ describe('operator chart with default values', () => {
   });
 
   it('renders the operator and nothing optional', () => {
-    expect(kinds(objs)).toEqual(['ClusterRole', 'ClusterRole', 'ClusterRoleBinding', 'ClusterRoleBinding', 'ConfigMap', 'Deployment', 'Role', 'RoleBinding', 'Service', 'ServiceAccount']);
+    expect(kinds(objs)).toEqual(['ClusterRole', 'ClusterRole', 'ClusterRoleBinding', 'ClusterRoleBinding', 'ConfigMap', 'Deployment', 'Role', 'Role', 'RoleBinding', 'RoleBinding', 'Service', 'ServiceAccount']);
     for (const o of objs) {
       if (!o.kind.startsWith('Cluster')) expect(o.metadata.namespace).toBe(NAMESPACE);
     }
@@ -241,14 +242,21 @@ describe('operator chart with default values', () => {
   });
 
   it('grants the leader election Lease in its own namespace only', () => {
-    const role = one<Obj & { rules: Rule[] }>(objs, 'Role');
+    const role = one<Obj & { rules: Rule[] }>(objs, 'Role', `${RELEASE}-leader-election`);
     expect(role.metadata.namespace).toBe(NAMESPACE);
     expect(role.rules).toEqual(LEASE_RULES);
-    const binding = one<Obj & { roleRef: { name: string }; subjects: unknown[] }>(objs, 'RoleBinding');
+    const binding = one<Obj & { roleRef: { name: string }; subjects: unknown[] }>(objs, 'RoleBinding', `${RELEASE}-leader-election`);
     expect(binding.roleRef.name).toBe(role.metadata.name);
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: RELEASE, namespace: NAMESPACE }]);
     const leaseName = envOf(container(objs), 'HYBRIDCLOUD_LEADER_ELECTION_LEASE_NAME');
     expect(leaseName?.value).toBe(RELEASE);
+  });
+
+  it('grants reading and making the TLS CA Secret in its own namespace only', () => {
+    const role = one<Obj & { rules: Rule[] }>(objs, 'Role', `${RELEASE}-ca`);
+    expect(role.metadata.namespace).toBe(NAMESPACE);
+    expect(role.rules).toEqual([{ apiGroups: [''], resources: ['secrets'], verbs: ['get', 'create'] }]);
+    expect(one<Obj & { roleRef: { name: string } }>(objs, 'RoleBinding', `${RELEASE}-ca`).roleRef.name).toBe(role.metadata.name);
   });
 
   it('runs non-root with a read-only root filesystem, no capabilities and the RuntimeDefault seccomp profile', () => {
@@ -559,8 +567,8 @@ describe('example values files', () => {
     expect(objs.filter((o) => o.kind === 'ClusterRole').map((o) => (o as Obj & { rules: Rule[] }).rules)).toEqual([NAMESPACE_RULES]);
     // The external backend's config-declared admin Secrets, in the operator's namespace: read only.
     expect(one<Obj & { rules: Rule[] }>(objs, 'Role', `${RELEASE}-admin-secrets`, NAMESPACE).rules).toEqual([{ apiGroups: [''], resources: ['secrets'], verbs: ['get'] }]);
-    // The Lease and the admin Secret reads in the operator's namespace; the operator's rules in the watched ones.
-    expect(objs.filter((o) => o.kind === 'Role').map((o) => o.metadata.namespace).sort()).toEqual([NAMESPACE, NAMESPACE, 'team-a', 'team-b']);
+    // The Lease, the admin Secret reads and the TLS CA in the operator's namespace; the operator's rules in the watched ones.
+    expect(objs.filter((o) => o.kind === 'Role').map((o) => o.metadata.namespace).sort()).toEqual([NAMESPACE, NAMESPACE, NAMESPACE, 'team-a', 'team-b']);
     expect(JSON.parse(envOf(container(objs), 'HYBRIDCLOUD_WATCH_NAMESPACES')!.value!)).toEqual(['team-a', 'team-b']);
   });
 });

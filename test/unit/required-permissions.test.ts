@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { HELM_BACKEND_RULES, LEADER_ELECTION_RULES, requiredPermissions, WORKLOAD_RULES, type PolicyRule } from '../../src/startup/required-permissions.js';
+import { HELM_BACKEND_RULES, LEADER_ELECTION_RULES, TLS_CA_RULES, requiredPermissions, WORKLOAD_RULES, type PolicyRule } from '../../src/startup/required-permissions.js';
 import { helmTemplate, type RenderedObject } from '../support/helm-binary.js';
 
 const CHART = 'helm/hybrid-cloud-postgresql-operator';
@@ -38,6 +38,7 @@ describe("the permissions the operator checks at start and the chart's RBAC", ()
     const objs = await render({});
     expect(grants(rulesOf(objs, 'ClusterRole', 'hcpo-hybrid-cloud-postgresql-operator'))).toEqual(grants(WORKLOAD_RULES));
     expect(grants(rulesOf(objs, 'Role', 'hcpo-hybrid-cloud-postgresql-operator-leader-election', 'ops'))).toEqual(grants(LEADER_ELECTION_RULES));
+    expect(grants(rulesOf(objs, 'Role', 'hcpo-hybrid-cloud-postgresql-operator-ca', 'ops'))).toEqual(grants(TLS_CA_RULES));
   });
 
   it('agree when the helmbitnami backend is in use', async () => {
@@ -64,6 +65,13 @@ describe('requiredPermissions', () => {
     expect(needed).toContainEqual({ verb: 'update', group: 'coordination.k8s.io', resource: 'leases', namespace: 'ops' });
     expect(needed.filter((p) => p.group === 'policy')).toEqual([]);
     expect(needed).toHaveLength(grants(WORKLOAD_RULES).length + grants(LEADER_ELECTION_RULES).length);
+  });
+
+  it('asks for the TLS CA Secret in the operator namespace when TLS is on', () => {
+    const tls = { enabled: true, require_tls: true, apply_to_existing: false, ca_secret: 'ca', namespace: 'ops', certificate_days: 365, renew_before_days: 30 };
+    const needed = requiredPermissions({ ...config, tls }, 'ops');
+    expect(needed).toContainEqual({ verb: 'create', group: '', resource: 'secrets', namespace: 'ops' });
+    expect(requiredPermissions({ ...config, tls: { ...tls, enabled: false } }, 'ops')).toHaveLength(needed.length - 2);
   });
 
   it('asks in each watched namespace; no Lease without leader election; the Helm rules with helmbitnami', () => {

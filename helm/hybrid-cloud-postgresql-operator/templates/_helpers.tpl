@@ -106,6 +106,10 @@ namespace). Leases are in a separate Role in the release namespace.
 - apiGroups: ["apps"]
   resources: ["statefulsets"]
   verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
+# The statefulset backend's pg_hba.conf of each server (TLS).
+- apiGroups: [""]
+  resources: ["configmaps"]
+  verbs: ["get", "create", "patch"]
 # The in-cluster backends' volumes: resize on a storage increase, remove on delete (pvc_cleanup),
 # create the backup volume claim.
 - apiGroups: [""]

@@ -12,7 +12,7 @@ async function connect(conn: AdminConnection, password: string): Promise<pg.Clie
     user: conn.user,
     password,
     database: conn.database,
-    ssl: sslOptions(conn.sslmode, conn.caCert),
+    ssl: sslOptions(conn.sslmode, conn.caCert, conn.tlsServerName),
     connectionTimeoutMillis: 10_000,
   });
   try {

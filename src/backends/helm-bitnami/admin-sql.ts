@@ -25,7 +25,7 @@ export async function tryLogin(conn: AdminConnection, connectTimeoutMs: number):
     user: conn.user,
     password: conn.password,
     database: conn.database,
-    ssl: sslOptions(conn.sslmode, conn.caCert),
+    ssl: sslOptions(conn.sslmode, conn.caCert, conn.tlsServerName),
     connectionTimeoutMillis: connectTimeoutMs,
     application_name: 'hybrid-cloud-postgresql-operator',
   });

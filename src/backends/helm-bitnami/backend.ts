@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { Reason } from '../../api/conditions.js';
 import type { ServerSpec } from '../../api/types.js';
 import type { HelmBitnamiSection } from '../../config/sections/helmbitnami.js';
+import type { TlsSettings } from '../../config/sections/tls.js';
 import type { KubeClients } from '../../k8s/clients.js';
 import { holdsAdoptedSettings, keepWhatRuns } from '../common/adoption.js';
 import { renderPattern } from '../common/naming.js';
@@ -34,6 +35,11 @@ import { observeReleaseBackups } from './backups.js';
 import { buildReleaseRestoreJob, RESTORE_DIFFERENCE, restoreJobName } from './restore.js';
 import { observeRestore, restoreObservation, startRestore } from '../common/restore-job.js';
 import { backupPlan } from '../common/backup-plan.js';
+import { HelmTls } from './tls.js';
+import { DEFAULT_DENIED_PARAMETERS } from '../../config/sections/server-parameters.js';
+import { applyServerParameters, observeParameters, PARAMETERS_DIFF, RESTART_DIFF, restartState, restartToken } from '../common/parameters/lifecycle.js';
+import type { OperatorCa } from '../common/tls/operator-ca.js';
+import { chooseServerTls, NO_TLS, recordedTls, withTls, type ServerTls } from '../common/tls/server-tls.js';
 
 const DEFAULT_PORT = 5432;
 
@@ -55,6 +61,10 @@ export interface HelmBitnamiOptions {
   now?: () => number;
   /** `python_takeover.apply_differences`: change adopted releases to this operator's values at once. */
   applyAdoptionDifferences?: boolean;
+  /** The `tls` config and the operator's CA; without them releases run without the operator's TLS. */
+  tls?: { settings: TlsSettings; ca: OperatorCa };
+  /** `server_parameters.denied` (default: the built-in list). */
+  deniedParameters?: readonly string[];
 }
 
 /**
@@ -66,7 +76,7 @@ export interface HelmBitnamiOptions {
  */
 export class HelmBitnamiBackend implements ServerBackend {
   readonly name = 'helmbitnami';
-  readonly supportedActions = [UPGRADE_CHART_ACTION] as const;
+  readonly supportedActions = [UPGRADE_CHART_ACTION, 'restart'] as const;
   readonly supportsRestore = true;
   private readonly helm: HelmCli;
   private readonly settings: HelmBitnamiSection;
@@ -75,8 +85,10 @@ export class HelmBitnamiBackend implements ServerBackend {
   private readonly stuckAfterMs: number;
   private readonly connectTimeoutMs: number;
   private readonly now: () => number;
+  private readonly tls?: HelmTls;
 
   constructor(private readonly opts: HelmBitnamiOptions) {
+    if (opts.tls) this.tls = new HelmTls(opts.kube, opts.tls.ca, opts.tls.settings);
     this.settings = opts.settings;
     this.helm = new HelmCli({ binary: this.settings.helm_binary, timeoutSeconds: this.settings.helm_timeout_seconds, env: opts.helmEnv, kubeconfig: opts.kubeconfig });
     this.chart = chartSource(this.settings.chart, this.settings.chart_version);
@@ -86,20 +98,32 @@ export class HelmBitnamiBackend implements ServerBackend {
     this.now = opts.now ?? Date.now;
   }
 
+
   validate(spec: ServerSpec): ValidationResult {
-    return validateSpec(spec, this.settings);
+    return validateSpec(spec, this.settings, this.denied);
+  }
+
+  private get denied(): readonly string[] {
+    return this.opts.deniedParameters ?? DEFAULT_DENIED_PARAMETERS;
   }
 
   async observe(ctx: ServerContext): Promise<ServerObservation> {
     const release = releaseName(ctx.namespace, ctx.name);
     const head = await this.helm.latestRevision(release, ctx.namespace);
-    if (!head) return { exists: false, ready: false, upToDate: false, message: `Helm release ${release} is not installed` };
-    const endpoint = this.endpoint(ctx, release);
+    if (!head) {
+      const state = this.tls ? withTls(ctx.state, this.tlsChoice(ctx, undefined)) : ctx.state;
+      return { exists: false, ready: false, upToDate: false, message: `Helm release ${release} is not installed`, ...(state === ctx.state ? {} : { state }) };
+    }
     const warning = ignoredSettingsWarning(ctx.spec);
-    if (PENDING_STATUSES.has(head.status)) return this.pending(release, head, endpoint, warning);
+    if (PENDING_STATUSES.has(head.status)) return this.pending(release, head, await this.endpoint(ctx, release), warning);
     const [current, sts] = await Promise.all([this.helm.getValues(release, ctx.namespace), readStatefulSet(this.opts.kube, release, ctx.namespace)]);
     const stsState = statefulSetState(sts);
     const ready = head.status === 'deployed' && stsState.ready;
+    const tls = this.tlsChoice(ctx, current);
+    const original = ctx.state;
+    const state = this.tls ? withTls(ctx.state, tls) : ctx.state;
+    ctx = { ...ctx, state };
+    const endpoint = await this.endpoint(ctx, release);
     const chart = this.chartPlan(ctx, head);
     const differences = this.releaseDifferences(chart, current, this.desiredValues(ctx, release, chart.pinnedTo));
     const hold = this.holds(ctx);
@@ -107,8 +131,15 @@ export class HelmBitnamiBackend implements ServerBackend {
     const incomplete = incompleteRelease(release, head, sts, ready, hold ? [] : differences);
     // Repaired by `create` (= `update` here), which the handler calls at once for a server that does
     // not exist, while it waits on one that is not ready.
-    if (incomplete) return { exists: false, ready: false, upToDate: false, differences: [incomplete], message: incomplete, ...(warning ? { warning } : {}) };
+    if (incomplete) return { exists: false, ready: false, upToDate: false, differences: [incomplete], message: incomplete, ...(warning ? { warning } : {}), ...(state === original ? {} : { state }) };
     if (hold) differences.push(...this.hostDifference(ctx, release, endpoint));
+    if (tls.enabled && this.tls) differences.push(...(await this.tls.differences(ctx, tls, release)));
+    // Parameters are looked at in the running server once the release is settled (ALTER SYSTEM, as statefulset).
+    const params = ready && differences.length === 0 && !this.needsAdminRole(ctx) ? await observeParameters(ctx, this.adminConnection(ctx, endpoint), this.denied) : undefined;
+    if (params) {
+      differences.push(...params.differences);
+      ctx = { ...ctx, state: params.state };
+    }
     // The admin role is SQL in the server, no change to the release: made even while the hold lasts.
     const roleMissing = ready && this.needsAdminRole(ctx) ? [`admin role "${this.settings.admin_username}" is not created yet`] : [];
     const observed = withChartPlan(keepWhatRuns({
@@ -121,8 +152,14 @@ export class HelmBitnamiBackend implements ServerBackend {
       ...(ready ? {} : { retryAfterSeconds: this.pollSeconds }),
       ...(warning ? { warning } : {}),
     }, hold), chart);
-    await this.addBackupStatus(ctx, release, observed, chart.pinnedTo);
-    const withRole = roleMissing.length ? { ...observed, upToDate: false, differences: [...(observed.differences ?? []), ...roleMissing] } : observed;
+    // The chart plan's state (it may follow the config's chart now) with the TLS choice and the parameters' restart record.
+    const planned = observed.state ?? state;
+    const finalState = params && params.state.parameterState !== planned.parameterState ? { ...planned, parameterState: params.state.parameterState } : planned;
+    const waiting = params?.warning ? { warning: [observed.warning, params.warning].filter(Boolean).join('; '), ...(ready ? { retryAfterSeconds: params.retryAfterSeconds } : {}) } : {};
+    const { state: _planned, ...rest } = observed;
+    const withState = { ...rest, ...waiting, ...(finalState === original ? {} : { state: finalState }) };
+    await this.addBackupStatus(ctx, release, withState, chart.pinnedTo);
+    const withRole = roleMissing.length ? { ...withState, upToDate: false, differences: [...(withState.differences ?? []), ...roleMissing] } : withState;
     return this.withRestore(ctx, release, withRole);
   }
 
@@ -151,8 +188,18 @@ export class HelmBitnamiBackend implements ServerBackend {
     return this.converge(ctx);
   }
 
-  update(ctx: ServerContext, _observed?: ServerObservation): Promise<ActionResult> {
-    return this.converge(ctx);
+  async update(ctx: ServerContext, observed?: ServerObservation): Promise<ActionResult> {
+    const differences = observed?.differences ?? [];
+    if (differences.some((d) => d.startsWith(PARAMETERS_DIFF))) {
+      const release = releaseName(ctx.namespace, ctx.name);
+      const applied = await applyServerParameters(ctx, this.adminConnection(ctx, await this.endpoint(ctx, release)), this.denied);
+      return { message: `server parameters applied${applied.pendingRestart.length ? `; ${applied.pendingRestart.join(', ')} need a restart` : ' without a restart'}`, retryAfterSeconds: 1, state: applied.state };
+    }
+    // A restart is an upgrade with a new token among the pod annotations.
+    if (!differences.some((d) => d.startsWith(RESTART_DIFF))) return this.converge(ctx);
+    const restarting = { ...ctx, state: restartState(ctx) };
+    const result = await this.converge(restarting);
+    return { ...result, state: result.state ?? restarting.state };
   }
 
   async delete(ctx: ServerContext): Promise<DeleteResult> {
@@ -192,15 +239,12 @@ export class HelmBitnamiBackend implements ServerBackend {
       ? renderPattern(this.settings.operator_endpoint, { namespace: ctx.namespace, name: ctx.name }).replaceAll('{service}', release)
       : '';
     const [host, port] = override ? splitHostPort(override) : [endpoint.host, endpoint.port];
-    return {
-      host,
-      port,
-      user: this.settings.admin_username,
-      password: ctx.adminPassword,
-      database: 'postgres',
-      sslmode: endpoint.sslmode,
-      ...(endpoint.caCert ? { caCert: endpoint.caCert } : {}),
-    };
+    const base = { host, port, user: this.settings.admin_username, password: ctx.adminPassword, database: 'postgres' };
+    if (this.tls && this.recorded(ctx).enabled) {
+      // Verified by the Service name in the certificate, wherever operator_endpoint points.
+      return { ...base, sslmode: 'verify-full', caCert: this.tls.caCertificate(), tlsServerName: this.ownHost(ctx, release) };
+    }
+    return { ...base, sslmode: endpoint.sslmode, ...(endpoint.caCert ? { caCert: endpoint.caCert } : {}) };
   }
 
   databasePolicy(): DatabasePolicy {
@@ -236,6 +280,8 @@ export class HelmBitnamiBackend implements ServerBackend {
       adminSecret: ctx.adminSecret,
       labels: ownLabels(ctx.labels),
       extraValues: this.settings.extra_values ?? {},
+      ...(this.tls ? this.tls.values(this.recorded(ctx), release) : {}),
+      ...(restartToken(ctx) ? { restartToken: restartToken(ctx) } : {}),
     });
   }
 
@@ -247,6 +293,11 @@ export class HelmBitnamiBackend implements ServerBackend {
     const release = releaseName(ctx.namespace, ctx.name);
     const head = await this.helm.latestRevision(release, ctx.namespace);
     if (head && PENDING_STATUSES.has(head.status)) return { message: `helm ${head.status} of ${release} still in progress`, retryAfterSeconds: this.pollSeconds };
+    const initialState = ctx.state;
+    const changedState = () => (ctx.state === initialState ? {} : { state: ctx.state });
+    const tls = this.recorded(ctx);
+    // The certificate Secret exists before the release that mounts it; its serial goes into the values.
+    if (tls.enabled && this.tls) ctx = { ...ctx, state: await this.tls.ensure(ctx, tls, release) };
     const desired = this.desiredFor(ctx, release, head);
     const current = head ? await this.helm.getValues(release, ctx.namespace) : {};
     const sts = head ? await readStatefulSet(this.opts.kube, release, ctx.namespace) : undefined;
@@ -256,19 +307,19 @@ export class HelmBitnamiBackend implements ServerBackend {
       await this.upgradeRelease(ctx, release, chart, desired);
       this.opts.log.info({ namespace: ctx.namespace, release, differences }, head ? 'helm release upgraded' : 'helm release installed');
       const message = head ? `upgraded Helm release ${release}${differences.length ? `: ${differences.join('; ')}` : ''}` : `installed Helm release ${release}`;
-      return { message, retryAfterSeconds: this.pollSeconds };
+      return { message, retryAfterSeconds: this.pollSeconds, ...changedState() };
     }
     if (this.needsAdminRole(ctx)) {
       await this.withSuperuser(ctx, release, (s) => ensureAdminRole(s, this.settings.admin_username, ctx.adminPassword));
       return { message: `created admin role "${this.settings.admin_username}"`, retryAfterSeconds: 1, state: { ...ctx.state, adminRole: this.settings.admin_username } };
     }
-    return (await this.startRestoreIfDue(ctx, release, sts, desired)) ?? { message: `Helm release ${release} is up to date`, retryAfterSeconds: this.pollSeconds };
+    return (await this.startRestoreIfDue(ctx, release, sts, desired)) ?? { message: `Helm release ${release} is up to date`, retryAfterSeconds: this.pollSeconds, ...changedState() };
   }
 
   /** The restore Job of spec.restoreFrom, once the release's pod is ready (the Job connects to it). */
   private async startRestoreIfDue(ctx: ServerContext, release: string, sts: k8s.V1StatefulSet | undefined, desired: HelmValues): Promise<ActionResult | undefined> {
     if (!ctx.restore || !statefulSetState(sts).ready) return undefined;
-    await startRestore(this.opts.kube, buildReleaseRestoreJob(ctx, ctx.restore, desired, this.endpoint(ctx, release).port));
+    await startRestore(this.opts.kube, buildReleaseRestoreJob(ctx, ctx.restore, desired, (await this.endpoint(ctx, release)).port));
     return { message: `restoring backup ${ctx.restore.backup} of server ${ctx.restore.server}`, retryAfterSeconds: this.pollSeconds };
   }
 
@@ -350,7 +401,7 @@ export class HelmBitnamiBackend implements ServerBackend {
   }
 
   private async withSuperuser<T>(ctx: ServerContext, release: string, work: (s: Session) => Promise<T>): Promise<T> {
-    const conn = this.adminConnection(ctx, this.endpoint(ctx, release));
+    const conn = this.adminConnection(ctx, await this.endpoint(ctx, release));
     const login = await loginAsSuperuser(conn, [ctx.adminPassword], this.connectTimeoutMs);
     if (!login) throw new TemporaryError(`release ${release}: the server does not accept the stored password for "${CHART_SUPERUSER}"`);
     try {
@@ -371,8 +422,11 @@ export class HelmBitnamiBackend implements ServerBackend {
     return { exists: true, ready: false, upToDate: true, busy: true, endpoint, message: `helm ${head.status} of ${release} in progress`, retryAfterSeconds: this.pollSeconds, ...(warning ? { warning } : {}) };
   }
 
-  private endpoint(ctx: ServerContext, release: string): Endpoint {
+  private async endpoint(ctx: ServerContext, release: string): Promise<Endpoint> {
     const extra = this.settings.extra_values ?? {};
+    if (this.tls && this.recorded(ctx).enabled) {
+      return { host: this.ownHost(ctx, release), port: Number(valueAt(extra, 'primary.service.ports.postgresql') ?? DEFAULT_PORT) || DEFAULT_PORT, sslmode: 'verify-full', caCert: await this.tls.caPem() };
+    }
     const port = Number(valueAt(extra, 'primary.service.ports.postgresql') ?? DEFAULT_PORT) || DEFAULT_PORT;
     // The chart serves TLS only when told to (tls.enabled), with its own or a given certificate.
     const tls = valueAt(extra, 'tls.enabled') === true;
@@ -389,6 +443,20 @@ export class HelmBitnamiBackend implements ServerBackend {
   private hostDifference(ctx: ServerContext, release: string, endpoint: Endpoint): string[] {
     const own = this.ownHost(ctx, release);
     return endpoint.host === own ? [] : [`endpoint host: ${endpoint.host} → ${own}`];
+  }
+
+  /**
+   * The TLS choice (see server-tls.ts): what a release runs is read from its values, so releases
+   * made before (or by the Python operator) keep theirs until the spec changes.
+   */
+  private tlsChoice(ctx: ServerContext, current: HelmValues | undefined): ServerTls {
+    if (!this.tls) return { ...NO_TLS, generation: ctx.generation };
+    return chooseServerTls(ctx, this.opts.tls!.settings, current ? this.tls.running(current, releaseName(ctx.namespace, ctx.name)) : undefined);
+  }
+
+  /** The choice observe recorded (create, update and adminConnection run after it); none yet: no TLS. */
+  private recorded(ctx: ServerContext): ServerTls {
+    return (this.tls && recordedTls(ctx.state)) || { ...NO_TLS, generation: ctx.generation };
   }
 
   private holds(ctx: ServerContext): boolean {

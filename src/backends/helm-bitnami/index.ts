@@ -1,6 +1,7 @@
 import { backendSection } from '../../config/backend-section.js';
 import type { HelmBitnamiSection } from '../../config/sections/helmbitnami.js';
 import type { BackendFactory } from '../types.js';
+import { operatorCa } from '../common/tls/operator-ca.js';
 import { HelmBitnamiBackend } from './backend.js';
 
 export { HelmBitnamiBackend, type HelmBitnamiOptions } from './backend.js';
@@ -15,4 +16,6 @@ export const createHelmBitnamiBackend: BackendFactory = (deps) =>
     kube: deps.kube,
     log: deps.log.child({ backend: 'helmbitnami' }),
     applyAdoptionDifferences: deps.config.python_takeover.apply_differences,
+    tls: { settings: deps.config.tls, ca: operatorCa(deps) },
+    deniedParameters: deps.config.server_parameters.denied,
   });

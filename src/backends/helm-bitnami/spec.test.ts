@@ -74,11 +74,19 @@ describe('podResources', () => {
   });
 });
 
+describe('server parameters', () => {
+  it('are checked against the deny-list and the value grammar', () => {
+    expect(validateSpec(spec({}, { serverParameters: { work_mem: '8MB' } }), settings()).ok).toBe(true);
+    const result = validateSpec(spec({}, { serverParameters: { shared_preload_libraries: 'evil', work_mem: "8MB'" } }), settings());
+    expect(result.ok ? [] : result.problems.map((p) => p.field)).toEqual(['spec.serverParameters.shared_preload_libraries', 'spec.serverParameters.work_mem']);
+  });
+});
+
 describe('ignoredSettingsWarning', () => {
   it('names the settings this backend does not act on', () => {
     expect(ignoredSettingsWarning(spec())).toBeUndefined();
     expect(ignoredSettingsWarning(spec({}, { highavailability: { enabled: true }, serverParameters: { max_connections: 200 } }))).toBe(
-      'helmbitnami does not support spec.highavailability, spec.serverParameters; ignored',
+      'helmbitnami does not support spec.highavailability; ignored',
     );
   });
 });

@@ -5,6 +5,9 @@ import { checkLimits, resolveClass } from '../common/sizing.js';
 import { resolveMajorVersion } from '../common/versions.js';
 import { PermanentError } from '../errors.js';
 import type { Problem, ResolvedServer, ValidationResult } from '../types.js';
+import { DEFAULT_DENIED_PARAMETERS } from '../../config/sections/server-parameters.js';
+import { parameterProblems } from '../common/parameters/rules.js';
+import { ignoredFieldsWarning } from '../common/ignored-fields.js';
 import type { PodResources } from './values.js';
 
 /**
@@ -16,19 +19,9 @@ export const SUPPORTED_MAJORS: readonly string[] = ['13', '14', '15', '16', '17'
 /** What a server gets when it names no class and the config has no default class (the Python operator's default). */
 export const FALLBACK_RESOURCES = { cpu: 1, memoryMB: 256 };
 
-/** Settings of the spec this backend does not act on: reported as a warning, never silently. */
-const IGNORED: Array<[string, (s: ServerSpec) => boolean]> = [
-  ['spec.highavailability', (s) => s.highavailability?.enabled === true],
-  ['spec.backup.geoRedundant', (s) => s.backup?.geoRedundant === true],
-  ['spec.network.firewallRules', (s) => (s.network?.firewallRules?.length ?? 0) > 0],
-  ['spec.maintenance', (s) => s.maintenance?.window !== undefined],
-  ['spec.serverParameters', (s) => Object.keys(s.serverParameters ?? {}).length > 0],
-  ['spec.size.storageAutoGrow', (s) => s.size.storageAutoGrow === true],
-];
-
-/** Pure checks of a spec against the section (no I/O). */
-export function validateSpec(spec: ServerSpec, settings: HelmBitnamiSection): ValidationResult {
-  const problems: Problem[] = [];
+/** Pure checks of a spec against the section and the parameter deny-list (no I/O). */
+export function validateSpec(spec: ServerSpec, settings: HelmBitnamiSection, deniedParameters: readonly string[] = DEFAULT_DENIED_PARAMETERS): ValidationResult {
+  const problems: Problem[] = parameterProblems(spec.serverParameters, deniedParameters);
   const version = resolveMajorVersion(spec.version, SUPPORTED_MAJORS);
   if (!version.ok) problems.push(version.problem);
   let sizeClass: string | undefined;
@@ -59,6 +52,5 @@ export function podResources(spec: ServerSpec, resolved: ResolvedServer, setting
 
 /** A warning naming the spec settings this backend ignores, if any. */
 export function ignoredSettingsWarning(spec: ServerSpec): string | undefined {
-  const ignored = IGNORED.filter(([, set]) => set(spec)).map(([field]) => field);
-  return ignored.length ? `helmbitnami does not support ${ignored.join(', ')}; ignored` : undefined;
+  return ignoredFieldsWarning('helmbitnami', spec);
 }

@@ -8,9 +8,17 @@ import { renderPattern } from '../common/naming.js';
 import { applyAdminPassword } from '../common/admin-password.js';
 import { backendSection } from '../../config/backend-section.js';
 import type { StatefulSetSection } from '../../config/sections/statefulset.js';
-import { Reason } from '../../api/conditions.js';
+import type { TlsSettings } from '../../config/sections/tls.js';
+import { DEFAULT_DENIED_PARAMETERS } from '../../config/sections/server-parameters.js';
+import { operatorCa, type OperatorCa } from '../common/tls/operator-ca.js';
+import { chooseServerTls, NO_TLS, recordedTls, withTls, type ServerTls } from '../common/tls/server-tls.js';
+import { TemporaryError } from '../errors.js';
+import { ServerTlsFiles } from './tls.js';
+import { applyServerParameters, observeParameters, PARAMETERS_DIFF, parameterMode, RESTART_DIFF, restartState, restartToken } from './parameters.js';
+import { parameterProblems } from '../common/parameters/rules.js';
+import { ignoredFieldsWarning } from '../common/ignored-fields.js';
+import { msUntilOpen, weeklyWindow } from '../common/maintenance-window.js';
 import type {
-  Problem,
   ActionResult,
   AdminConnection,
   BackendDeps,
@@ -24,15 +32,15 @@ import type {
   ServerObservation,
   ValidationResult,
 } from '../types.js';
+import { buildService, buildStatefulSet, PORT, pvcName, runsTls, SPEC_HASH_ANNOTATION, workloadName, type PodSettings } from './manifests.js';
 import { BACKUP_DIFFERENCE, RESTORE_DIFFERENCE, StatefulSetBackups } from './backups.js';
 import { restoreObservation } from '../common/restore-job.js';
 import { holdsAdoptedSettings, KEPT } from '../common/adoption.js';
 import type { BackupSettings } from './backup-manifests.js';
-import { buildService, buildStatefulSet, PORT, pvcName, SPEC_HASH_ANNOTATION, workloadName, type PodSettings } from './manifests.js';
 
 const CREATING_RETRY_SECONDS = 5;
-/** Differences `update` converges without touching the StatefulSet's pod template. */
-const NOT_IN_POD_TEMPLATE = new Set(['storage', 'service type', BACKUP_DIFFERENCE, RESTORE_DIFFERENCE]);
+/** How often to look whether the kubelet has put a renewed certificate into the pod. */
+const TLS_RELOAD_LOOK_SECONDS = 15;
 
 /**
  * The default backend: PostgreSQL as a StatefulSet of the official image inside the cluster,
@@ -40,15 +48,22 @@ const NOT_IN_POD_TEMPLATE = new Set(['storage', 'service type', BACKUP_DIFFERENC
  */
 export class StatefulSetBackend implements ServerBackend {
   readonly name = 'statefulset';
+  readonly supportedActions = ['restart'] as const;
   readonly supportsRestore = true;
   private readonly backups: StatefulSetBackups;
+
+  private readonly tlsFiles: ServerTlsFiles;
 
   constructor(
     private readonly kube: KubeClients,
     private readonly section: StatefulSetSection,
+    private readonly tls: TlsSettings,
+    private readonly ca: OperatorCa,
+    private readonly deniedParameters: readonly string[] = DEFAULT_DENIED_PARAMETERS,
     /** `python_takeover.apply_differences`: adopted servers get this operator's additions (backups) at once. */
     private readonly applyAdoptionDifferences = false,
   ) {
+    this.tlsFiles = new ServerTlsFiles(kube, ca, tls);
     this.backups = new StatefulSetBackups(kube, section.backup);
   }
 
@@ -59,7 +74,7 @@ export class StatefulSetBackend implements ServerBackend {
     if (cls && !cls.ok) problems.push(cls.problem);
     const version = resolveMajorVersion(spec.version, this.supportedVersions());
     if (!version.ok) problems.push(version.problem);
-    problems.push(...parameterProblems(spec.serverParameters));
+    problems.push(...parameterProblems(spec.serverParameters, this.deniedParameters));
     if (problems.length || !version.ok) return { ok: false, problems };
     return { ok: true, resolved: { version: version.version, sizeClass: cls?.ok ? cls.name : undefined } };
   }
@@ -67,27 +82,45 @@ export class StatefulSetBackend implements ServerBackend {
   async observe(ctx: ServerContext): Promise<ServerObservation> {
     const name = workloadName(ctx.name);
     const sts = await this.read(() => this.kube.apps.readNamespacedStatefulSet({ name, namespace: ctx.namespace }));
-    if (!sts) return { exists: false, ready: false, upToDate: false };
+    const tls = await this.tlsChoice(ctx, sts);
+    const mode = parameterMode(ctx, sts);
+    let state = withTls(ctx.state, tls);
+    if (JSON.stringify(state.parameters) !== JSON.stringify(mode)) state = { ...state, parameters: mode };
+    const tlsCtx = { ...ctx, state };
+    if (!sts) return { exists: false, ready: false, upToDate: false, ...(state === ctx.state ? {} : { state }) };
     const [svc, pvc] = await Promise.all([
       this.read(() => this.kube.core.readNamespacedService({ name, namespace: ctx.namespace })),
       this.read(() => this.kube.core.readNamespacedPersistentVolumeClaim({ name: pvcName(ctx.name), namespace: ctx.namespace })),
     ]);
-    const desired = buildStatefulSet(ctx, this.podSettings(ctx));
-    const differences = this.differences(ctx, sts, desired, svc, pvc);
+    const desired = buildStatefulSet(tlsCtx, this.podSettings(tlsCtx, tls));
     const status = sts.status ?? { replicas: 0 };
     const rolling = (status.observedGeneration ?? 0) < (sts.metadata?.generation ?? 0) || (status.updateRevision !== undefined && status.updateRevision !== status.currentRevision);
     const ready = (status.readyReplicas ?? 0) >= 1;
+    const endpoint = await this.endpoint(ctx, tls);
+    const tlsLook = tls.enabled ? await this.tlsFiles.differences(tlsCtx, tls, ready && !rolling ? this.adminConnection(tlsCtx, endpoint) : undefined) : { differences: [] };
+    const differences = [...tlsLook.differences, ...this.differences(ctx, sts, desired, svc, pvc)];
+    const heldImage = ready ? this.imageHeldForWindow(tlsCtx, sts, tls) : undefined;
+    if (heldImage) differences.splice(differences.indexOf('pod template'), 1);
+    // Parameters are looked at in the running server, once nothing else is to do.
+    const params = ready && !rolling && differences.length === 0 && mode.mode === 'sql'
+      ? await observeParameters(tlsCtx, this.adminConnection(tlsCtx, endpoint), this.deniedParameters)
+      : undefined;
+    if (params) differences.push(...params.differences);
+    const finalState = params?.state ?? state;
+    const warning = [ignoredFieldsWarning(this.name, ctx.spec), params?.warning, heldImage?.warning, tlsLook.waiting].filter(Boolean).join('; ');
     const observed: ServerObservation = {
       exists: true,
       ready,
       busy: rolling,
       upToDate: differences.length === 0,
       differences,
-      endpoint: this.endpoint(ctx),
+      endpoint,
       message: ready ? (rolling ? 'rolling out a change' : 'running') : `waiting for pod ${name}-0 to be ready`,
-      retryAfterSeconds: ready && !rolling ? undefined : CREATING_RETRY_SECONDS,
+      retryAfterSeconds: ready && !rolling ? minDefined(params?.retryAfterSeconds, heldImage?.retryAfterSeconds, tlsLook.waiting ? TLS_RELOAD_LOOK_SECONDS : undefined) : CREATING_RETRY_SECONDS,
+      ...(warning ? { warning } : {}),
+      ...(finalState === ctx.state ? {} : { state: finalState }),
     };
-    return this.withBackups(ctx, observed);
+    return this.withBackups(tlsCtx, observed);
   }
 
   /**
@@ -112,7 +145,7 @@ export class StatefulSetBackend implements ServerBackend {
   private backupSettings(ctx: ServerContext): BackupSettings {
     const backup = this.section.backup;
     return {
-      image: this.podSettings(ctx).image,
+      image: this.podSettings(ctx, this.recorded(ctx)).image,
       adminUsername: this.section.admin_username,
       storageGB: backup.storage_gb ?? 2 * ctx.spec.size.storageGB,
       storageClass: backup.storage_class || this.section.storage_class || undefined,
@@ -120,18 +153,36 @@ export class StatefulSetBackend implements ServerBackend {
   }
 
   async create(ctx: ServerContext): Promise<ActionResult> {
-    const pod = this.podSettings(ctx);
+    const tls = this.recorded(ctx);
+    const pod = this.podSettings(ctx, tls);
+    // The certificate and pg_hba first: the pod cannot start without its volumes.
+    const state = tls.enabled ? await this.tlsFiles.ensure(ctx, tls) : ctx.state;
     await this.createIfMissing(() => this.kube.core.createNamespacedService({ namespace: ctx.namespace, body: buildService(ctx, pod) }));
     await this.createIfMissing(() => this.kube.apps.createNamespacedStatefulSet({ namespace: ctx.namespace, body: buildStatefulSet(ctx, pod) }));
-    return { message: `creating StatefulSet ${workloadName(ctx.name)}`, retryAfterSeconds: CREATING_RETRY_SECONDS };
+    return { message: `creating StatefulSet ${workloadName(ctx.name)}`, retryAfterSeconds: CREATING_RETRY_SECONDS, state };
   }
 
   async update(ctx: ServerContext, observed: ServerObservation): Promise<ActionResult> {
-    const pod = this.podSettings(ctx);
+    const tls = this.recorded(ctx);
+    const diffs = observed.differences ?? [];
+    if (diffs.some((d) => d.startsWith(PARAMETERS_DIFF))) {
+      const applied = await applyServerParameters(ctx, this.adminConnection(ctx, await this.endpoint(ctx, tls)), this.deniedParameters);
+      return { message: `server parameters applied${applied.pendingRestart.length ? `; ${applied.pendingRestart.join(', ')} need a restart` : ' without a restart'}`, retryAfterSeconds: 1, state: applied.state };
+    }
+    // A roll asked for by the label, or one that happens anyway while it is set, is the restart it asks for.
+    if (diffs.some((d) => d.startsWith(RESTART_DIFF)) || (ctx.requestedAction === 'restart' && diffs.includes('pod template'))) {
+      ctx = { ...ctx, state: restartState(ctx) };
+      diffs.push('pod template');
+    }
+    const pod = this.podSettings(ctx, tls);
     const name = workloadName(ctx.name);
     const desired = buildStatefulSet(ctx, pod);
-    const diffs = observed.differences ?? [];
-    if (diffs.some((d) => !NOT_IN_POD_TEMPLATE.has(d))) {
+    let state = ctx.state;
+    if (tls.enabled) {
+      state = (await this.tlsFiles.update(ctx, tls, diffs, this.adminConnection(ctx, await this.endpoint(ctx, tls)))).state;
+    }
+    const podDiffs = diffs.filter((d) => d === 'pod template');
+    if (podDiffs.length) {
       await this.kube.apps.patchNamespacedStatefulSet(
         { name, namespace: ctx.namespace, body: { metadata: { annotations: desired.metadata?.annotations, labels: desired.metadata?.labels }, spec: { template: desired.spec?.template } } },
         mergePatchOptions(),
@@ -149,7 +200,7 @@ export class StatefulSetBackend implements ServerBackend {
     }
     if (diffs.includes(BACKUP_DIFFERENCE)) await this.backups.converge(ctx, this.backupSettings(ctx));
     if (diffs.includes(RESTORE_DIFFERENCE)) await this.backups.startRestore(ctx, this.backupSettings(ctx));
-    return { message: `updating ${diffs.join(', ')}`, retryAfterSeconds: CREATING_RETRY_SECONDS };
+    return { message: `updating ${diffs.join(', ')}`, retryAfterSeconds: CREATING_RETRY_SECONDS, state };
   }
 
   async delete(ctx: ServerContext): Promise<DeleteResult> {
@@ -178,23 +229,52 @@ export class StatefulSetBackend implements ServerBackend {
       ? renderPattern(this.section.operator_endpoint, { namespace: ctx.namespace, name: ctx.name }).replaceAll('{service}', workloadName(ctx.name))
       : '';
     const [host, port] = override ? splitHostPort(override) : [endpoint.host, endpoint.port];
-    return { host, port, user: this.section.admin_username, password: ctx.adminPassword, database: 'postgres', sslmode: 'disable' };
+    const base = { host, port, user: this.section.admin_username, password: ctx.adminPassword, database: 'postgres' };
+    if (!this.recorded(ctx).enabled) return { ...base, sslmode: 'disable' };
+    const caCert = this.ca.certificateIfLoaded();
+    if (!caCert) {
+      void this.ca.get().catch(() => undefined);
+      throw new TemporaryError('the operator CA is being loaded', 1);
+    }
+    // The operator verifies the server as its clients do, by the Service name in the certificate,
+    // wherever it connects to (operator_endpoint may be a port-forward).
+    return { ...base, sslmode: 'verify-full', caCert, tlsServerName: this.serviceHost(ctx) };
   }
 
   databasePolicy(): DatabasePolicy {
     return { dropOnDelete: !this.section.database_delete_fake, allowedExtensions: this.section.allowed_extensions ?? [] };
   }
 
-  private endpoint(ctx: ServerContext): Endpoint {
-    // In-cluster traffic without TLS: the official image ships no certificate.
-    return { host: `${workloadName(ctx.name)}.${ctx.namespace}.svc`, port: PORT, sslmode: 'disable' };
+  private serviceHost(ctx: ServerContext): string {
+    return `${workloadName(ctx.name)}.${ctx.namespace}.svc`;
+  }
+
+  private async endpoint(ctx: ServerContext, tls: ServerTls): Promise<Endpoint> {
+    if (!tls.enabled) return { host: this.serviceHost(ctx), port: PORT, sslmode: 'disable' };
+    return { host: this.serviceHost(ctx), port: PORT, sslmode: 'verify-full', caCert: (await this.ca.get()).certPem };
+  }
+
+  /** The TLS choice for this reconcile (see server-tls.ts): recorded, what runs, or the config's. */
+  private async tlsChoice(ctx: ServerContext, sts: k8s.V1StatefulSet | undefined): Promise<ServerTls> {
+    const running = sts ? await this.runningTls(ctx, sts) : undefined;
+    return chooseServerTls(ctx, this.tls, running);
+  }
+
+  private async runningTls(ctx: ServerContext, sts: k8s.V1StatefulSet): Promise<{ enabled: boolean; require: boolean }> {
+    const enabled = runsTls(sts).enabled;
+    return { enabled, require: enabled && (await this.tlsFiles.hbaRequiresTls(ctx)) };
+  }
+
+  /** The choice observe recorded in the state (create, update and adminConnection run after it); none yet: no TLS. */
+  private recorded(ctx: ServerContext): ServerTls {
+    return recordedTls(ctx.state) ?? { ...NO_TLS, generation: ctx.generation };
   }
 
   private supportedVersions(): string[] {
     return Object.keys(this.section.image.tags).sort((a, b) => Number(a) - Number(b));
   }
 
-  private podSettings(ctx: ServerContext): PodSettings {
+  private podSettings(ctx: ServerContext, tls: ServerTls): PodSettings {
     const cls = ctx.resolved.sizeClass ? this.section.classes[ctx.resolved.sizeClass] : undefined;
     const cpu = cls?.cpu ?? String(ctx.spec.size.cpu ?? 1);
     const memory = cls?.memory ?? `${ctx.spec.size.memoryMB ?? 512}Mi`;
@@ -206,7 +286,29 @@ export class StatefulSetBackend implements ServerBackend {
       adminUsername: this.section.admin_username,
       storageClass: this.section.storage_class || undefined,
       serviceType: this.section.service_type,
+      ...(tls.enabled ? { tls: this.tlsFiles.podTls(ctx, tls) } : {}),
+      parametersAsArgs: parameterMode(ctx, undefined).mode === 'args',
+      ...(restartToken(ctx) ? { restartToken: restartToken(ctx) } : {}),
     };
+  }
+
+  /**
+   * A new image from the config (not a spec change) restarts a running server only in its
+   * maintenance window, or now with operator/action: restart; a server without a window takes it
+   * at once. Undefined when nothing is held.
+   */
+  private imageHeldForWindow(ctx: ServerContext, sts: k8s.V1StatefulSet, tls: ServerTls): { warning: string; retryAfterSeconds: number } | undefined {
+    const window = weeklyWindow(ctx.spec.maintenance?.window);
+    const running = sts.spec?.template.spec?.containers[0]?.image;
+    const pod = this.podSettings(ctx, tls);
+    if (!window || !running || running === pod.image || ctx.requestedAction === 'restart') return undefined;
+    // Only the image differs: the pod as desired, but with the image that runs, is what runs.
+    const sameImage = buildStatefulSet(ctx, { ...pod, image: running });
+    if (sameImage.metadata?.annotations?.[SPEC_HASH_ANNOTATION] !== sts.metadata?.annotations?.[SPEC_HASH_ANNOTATION]) return undefined;
+    const wait = msUntilOpen(window, new Date());
+    if (wait === 0) return undefined;
+    const opens = new Date(Date.now() + wait).toISOString();
+    return { warning: `image ${running} → ${pod.image} waits for the maintenance window (${opens}) or the label operator/action=restart`, retryAfterSeconds: Math.ceil(wait / 1000) + 1 };
   }
 
   private differences(ctx: ServerContext, sts: k8s.V1StatefulSet, desired: k8s.V1StatefulSet, svc?: k8s.V1Service, pvc?: k8s.V1PersistentVolumeClaim): string[] {
@@ -245,25 +347,6 @@ export class StatefulSetBackend implements ServerBackend {
   }
 }
 
-/**
- * Server parameters become `-c name=value` arguments of the postgres process (no shell involved).
- * Names must look like PostgreSQL settings; parameters that would hand the tenant a way to run
- * programs as the server or to break start-up are refused.
- */
-const PARAMETER_NAME = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)?$/;
-const REFUSED_PARAMETERS = new Set(['archive_command', 'restore_command', 'archive_cleanup_command', 'recovery_end_command', 'ssl_passphrase_command', 'data_directory', 'config_file', 'hba_file', 'ident_file', 'listen_addresses', 'port', 'unix_socket_directories']);
-
-export function parameterProblems(parameters: Record<string, string | number> | undefined): Problem[] {
-  const problems: Problem[] = [];
-  for (const [name, value] of Object.entries(parameters ?? {})) {
-    const field = `spec.serverParameters.${name}`;
-    if (!PARAMETER_NAME.test(name)) problems.push({ reason: Reason.InvalidSpec, field, message: 'not a PostgreSQL parameter name' });
-    else if (REFUSED_PARAMETERS.has(name)) problems.push({ reason: Reason.InvalidSpec, field, message: 'managed by the operator; cannot be set' });
-    if (/[\n\r\0]/.test(String(value))) problems.push({ reason: Reason.InvalidSpec, field, message: 'value must be a single line' });
-  }
-  return problems;
-}
-
 function splitHostPort(value: string): [string, number] {
   const i = value.lastIndexOf(':');
   return i > 0 ? [value.slice(0, i), Number(value.slice(i + 1))] : [value, PORT];
@@ -279,4 +362,9 @@ export function gibibytes(quantity: string): number {
 }
 
 export const createStatefulSetBackend: BackendFactory = (deps: BackendDeps) =>
-  new StatefulSetBackend(deps.kube, backendSection<StatefulSetSection>(deps.config, 'statefulset'), deps.config.python_takeover.apply_differences);
+  new StatefulSetBackend(deps.kube, backendSection<StatefulSetSection>(deps.config, 'statefulset'), deps.config.tls, operatorCa(deps), deps.config.server_parameters.denied, deps.config.python_takeover.apply_differences);
+
+function minDefined(...values: Array<number | undefined>): number | undefined {
+  const set = values.filter((v): v is number => v !== undefined);
+  return set.length ? Math.min(...set) : undefined;
+}

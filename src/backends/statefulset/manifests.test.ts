@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { ServerContext } from '../types.js';
 import { buildService, buildStatefulSet, parameterArgs, pvcName, SPEC_HASH_ANNOTATION, workloadName, type PodSettings } from './manifests.js';
-import { gibibytes, parameterProblems } from './index.js';
+import { gibibytes } from './index.js';
 
 const ctx: ServerContext = {
   namespace: 'team-a',
@@ -16,7 +16,7 @@ const ctx: ServerContext = {
   labels: { 'app.kubernetes.io/managed-by': 'hybrid-cloud-postgresql-operator', 'hybridcloud.maibornwolff.de/server': 'demoteam' },
   state: {},
 };
-const pod: PodSettings = { image: 'docker.io/library/postgres:17', cpu: '500m', memory: '512Mi', adminUsername: 'pgadmin', storageClass: 'fast', serviceType: 'ClusterIP' };
+const pod: PodSettings = { image: 'docker.io/library/postgres:17', cpu: '500m', memory: '512Mi', adminUsername: 'pgadmin', storageClass: 'fast', serviceType: 'ClusterIP', parametersAsArgs: true };
 
 describe('statefulset manifests', () => {
   const sts = buildStatefulSet(ctx, pod);
@@ -51,7 +51,7 @@ describe('statefulset manifests', () => {
     expect(container.readinessProbe!.exec!.command).toEqual(['pg_isready', '-U', 'pgadmin', '-d', 'postgres', '-h', '127.0.0.1', '-p', '5432']);
   });
 
-  it('passes server parameters as sorted -c arguments and changes the hash when they change', () => {
+  it('passes server parameters as sorted -c arguments (servers made before ALTER SYSTEM) and changes the hash when they change', () => {
     expect(container.args).toEqual(['postgres', '-c', 'max_connections=50', '-c', 'work_mem=8MB']);
     expect(parameterArgs(undefined)).toEqual([]);
     const other = buildStatefulSet({ ...ctx, spec: { ...ctx.spec, serverParameters: { work_mem: '16MB' } } }, pod);
@@ -61,11 +61,12 @@ describe('statefulset manifests', () => {
     expect(newImage.metadata!.annotations![SPEC_HASH_ANNOTATION]).not.toBe(sts.metadata!.annotations![SPEC_HASH_ANNOTATION]);
   });
 
-  it('refuses parameter names that are not settings or that the operator manages', () => {
-    expect(parameterProblems({ work_mem: '4MB', 'pg_stat_statements.max': 100 })).toEqual([]);
-    expect(parameterProblems({ 'x; rm -rf': '1' })[0]?.message).toMatch(/not a PostgreSQL parameter/);
-    expect(parameterProblems({ archive_command: 'curl evil' })[0]?.message).toMatch(/managed by the operator/);
-    expect(parameterProblems({ work_mem: '4MB\nlisten_addresses=*' })[0]?.message).toMatch(/single line/);
+  it('leaves parameters out of the pod when they are applied with ALTER SYSTEM; a restart token rolls it', () => {
+    const sql = buildStatefulSet(ctx, { ...pod, parametersAsArgs: false });
+    expect(sql.spec!.template.spec!.containers[0]!.args).toEqual(['postgres']);
+    const restarted = buildStatefulSet(ctx, { ...pod, parametersAsArgs: false, restartToken: 'abc' });
+    expect(restarted.spec!.template.metadata!.annotations).toEqual({ 'hybridcloud.maibornwolff.de/restart-token': 'abc' });
+    expect(restarted.metadata!.annotations![SPEC_HASH_ANNOTATION]).not.toBe(sql.metadata!.annotations![SPEC_HASH_ANNOTATION]);
   });
 
   it('builds the Service on the selector of the pods', () => {

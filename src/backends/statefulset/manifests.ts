@@ -17,6 +17,29 @@ export interface PodSettings {
   adminUsername: string;
   storageClass?: string;
   serviceType: 'ClusterIP' | 'NodePort' | 'LoadBalancer';
+  /** TLS on: the certificate Secret and the ConfigMap with pg_hba.conf. Off: the pod as before TLS. */
+  tls?: { certSecret: string; hbaConfigMap: string; hbaHash: string };
+  /** Server parameters as `-c` options (servers made before they were applied with ALTER SYSTEM). */
+  parametersAsArgs?: boolean;
+  /** A new token restarts the pod (a parameter that needs a restart, or operator/action: restart). */
+  restartToken?: string;
+}
+
+const RESTART_ANNOTATION = `${GROUP}/restart-token`;
+
+const TLS_MOUNT = '/etc/postgresql/tls';
+const HBA_MOUNT = '/etc/postgresql/hba';
+export const HBA_FILE = 'pg_hba.conf';
+const HBA_HASH_ANNOTATION = `${GROUP}/hba-hash`;
+/** The key is root:postgres 0640 with fsGroup 999, as PostgreSQL accepts a root-owned key (0640 or less). */
+const KEY_MODE = 0o640;
+
+export const tlsSecretName = (server: string): string => `${workloadName(server)}-tls`;
+export const hbaConfigMapName = (server: string): string => `${workloadName(server)}-hba`;
+
+/** `-c` arguments that turn TLS on and point PostgreSQL at the mounted files. */
+function tlsArgs(): string[] {
+  return ['-c', 'ssl=on', '-c', `ssl_cert_file=${TLS_MOUNT}/tls.crt`, '-c', `ssl_key_file=${TLS_MOUNT}/tls.key`, '-c', `hba_file=${HBA_MOUNT}/${HBA_FILE}`];
 }
 
 /** `<server>-postgresql`: the Quickstart's `app.kubernetes.io/instance=demoteam-postgresql` pods. */
@@ -77,8 +100,10 @@ function podTemplate(ctx: ServerContext, pod: PodSettings, labels: Record<string
     timeoutSeconds: 5,
     failureThreshold: failures,
   });
+  const tls = pod.tls;
+  const annotations = { ...(tls ? { [HBA_HASH_ANNOTATION]: tls.hbaHash } : {}), ...(pod.restartToken ? { [RESTART_ANNOTATION]: pod.restartToken } : {}) };
   return {
-    metadata: { labels },
+    metadata: { labels, ...(Object.keys(annotations).length ? { annotations } : {}) },
     spec: {
       enableServiceLinks: false,
       automountServiceAccountToken: false,
@@ -87,7 +112,7 @@ function podTemplate(ctx: ServerContext, pod: PodSettings, labels: Record<string
         {
           name: 'postgres',
           image: pod.image,
-          args: ['postgres', ...parameterArgs(ctx.spec.serverParameters)],
+          args: ['postgres', ...(tls ? tlsArgs() : []), ...(pod.parametersAsArgs ? parameterArgs(ctx.spec.serverParameters) : [])],
           ports: [{ name: 'postgres', containerPort: PORT }],
           env: [
             { name: 'POSTGRES_USER', value: pod.adminUsername },
@@ -105,12 +130,19 @@ function podTemplate(ctx: ServerContext, pod: PodSettings, labels: Record<string
             { name: DATA_VOLUME, mountPath: DATA_MOUNT },
             { name: 'run', mountPath: '/var/run/postgresql' },
             { name: 'tmp', mountPath: '/tmp' },
+            ...(tls ? [{ name: 'tls', mountPath: TLS_MOUNT, readOnly: true }, { name: 'hba', mountPath: HBA_MOUNT, readOnly: true }] : []),
           ],
         },
       ],
       volumes: [
         { name: 'run', emptyDir: {} },
         { name: 'tmp', emptyDir: {} },
+        ...(tls
+          ? [
+              { name: 'tls', secret: { secretName: tls.certSecret, defaultMode: KEY_MODE } },
+              { name: 'hba', configMap: { name: tls.hbaConfigMap } },
+            ]
+          : []),
       ],
     },
   };
@@ -127,6 +159,26 @@ export function buildService(ctx: ServerContext, pod: PodSettings): k8s.V1Servic
       ports: [{ name: 'postgres', port: PORT, targetPort: PORT, protocol: 'TCP' }],
     },
   };
+}
+
+/** The ConfigMap with pg_hba.conf of a server with TLS. */
+export function buildHbaConfigMap(ctx: ServerContext, hba: string): k8s.V1ConfigMap {
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: hbaConfigMapName(ctx.name), namespace: ctx.namespace, labels: { ...ctx.labels, ...selectorLabels(ctx) }, ownerReferences: [ctx.owner] },
+    data: { [HBA_FILE]: hba },
+  };
+}
+
+export function contentHash(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 16);
+}
+
+/** Whether a StatefulSet's pod runs with the operator's TLS (what an existing server runs). */
+export function runsTls(sts: k8s.V1StatefulSet): { enabled: boolean; require: boolean } {
+  const args = sts.spec?.template.spec?.containers[0]?.args ?? [];
+  return { enabled: args.includes('ssl=on'), require: false };
 }
 
 /** A stable hash of the pod template: a config change (image, class) or spec change rolls the pod. */

@@ -5,12 +5,12 @@ import type { Fragment } from '../fragment.js';
 
 const PORT = defineFormat({ name: 'tcp-port', kind: 'number', check: int(1, 65535) });
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const OBJECT_NAME = defineFormat({
+export const OBJECT_NAME = defineFormat({
   name: 'k8s-object-name',
   kind: 'string',
   check: str({ pattern: DNS_SUBDOMAIN, maxLength: 253, hint: 'a Kubernetes object name (lower-case letters, digits, - and .)' }),
 });
-const OPTIONAL_NAMESPACE = defineFormat({
+export const OPTIONAL_NAMESPACE = defineFormat({
   name: 'optional-namespace',
   kind: 'string',
   check: str({ pattern: /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)?$/, maxLength: 63, hint: 'a Kubernetes namespace name or ""' }),

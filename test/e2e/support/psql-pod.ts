@@ -2,6 +2,8 @@ import type { V1EnvVar, V1Pod } from '@kubernetes/client-node';
 import { isNotFound, type KubeClients } from '../../../src/k8s/clients.js';
 import { eventually, randomSuffix } from './wait.js';
 
+const CA_MOUNT = '/credentials';
+
 /**
  * The client environment an application builds from a credentials Secret: libpq's PG* variables
  * from the documented keys, and the ready-made connection string. Nothing else is known to the pod.
@@ -17,6 +19,8 @@ export function credentialsEnv(secretName: string): V1EnvVar[] {
     fromSecret('PGSSLMODE', 'sslmode'),
     fromSecret('DATABASE_URL', 'uri'),
     { name: 'PGCONNECT_TIMEOUT', value: '20' },
+    // The CA to verify the server with (sslmode verify-full), where the Secret carries one.
+    { name: 'PGSSLROOTCERT', value: `${CA_MOUNT}/ca.crt` },
   ];
 }
 
@@ -48,8 +52,11 @@ export function psqlPodManifest(opts: { name: string; image: string; secretName:
           ...(opts.envFrom ? { envFrom: [{ secretRef: { name: opts.secretName } }], env: [{ name: 'PGCONNECT_TIMEOUT', value: '20' }] } : { env: credentialsEnv(opts.secretName) }),
           resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '128Mi' } },
           securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+          volumeMounts: [{ name: 'credentials', mountPath: CA_MOUNT, readOnly: true }],
         },
       ],
+      // Only ca.crt, and only if the Secret has it (cloud backends without a private CA, TLS off).
+      volumes: [{ name: 'credentials', secret: { secretName: opts.secretName, items: [{ key: 'ca.crt', path: 'ca.crt' }], optional: true } }],
     },
   };
 }

@@ -1,0 +1,108 @@
+import type * as k8s from '@kubernetes/client-node';
+import type { TlsSettings } from '../../config/sections/tls.js';
+import { isAlreadyExists, isNotFound, type KubeClients } from '../../k8s/clients.js';
+import { mergePatchOptions } from '../../k8s/patch.js';
+import type { OperatorCa } from '../common/tls/operator-ca.js';
+import { ensureServerCertificate, inspectServerCertificate, serviceDnsNames } from '../common/tls/server-certificate.js';
+import { hbaConfig, withTls, type ServerTls } from '../common/tls/server-tls.js';
+import { mountedCertificateIs, reloadConfiguration } from '../common/tls/reload.js';
+import type { AdminConnection, BackendState, ServerContext } from '../types.js';
+import { buildHbaConfigMap, contentHash, HBA_FILE, hbaConfigMapName, tlsSecretName, workloadName } from './manifests.js';
+
+export const CERTIFICATE_DIFF = 'server certificate';
+export const HBA_DIFF = 'pg_hba';
+export const RELOAD_DIFF = 'certificate reload';
+
+/**
+ * The TLS objects of a StatefulSet server: its certificate Secret (mounted into the pod), the
+ * ConfigMap with pg_hba.conf, and the reload that makes PostgreSQL serve a renewed certificate
+ * without a restart (the kubelet updates the mounted files; PostgreSQL re-reads them on SIGHUP).
+ */
+export class ServerTlsFiles {
+  constructor(
+    private readonly kube: KubeClients,
+    private readonly ca: OperatorCa,
+    private readonly settings: TlsSettings,
+  ) {}
+
+  podTls(ctx: ServerContext, tls: ServerTls): { certSecret: string; hbaConfigMap: string; hbaHash: string } {
+    return { certSecret: tlsSecretName(ctx.name), hbaConfigMap: hbaConfigMapName(ctx.name), hbaHash: contentHash(hbaConfig(tls)) };
+  }
+
+  /**
+   * What differs, read-only. A renewed certificate is due for a reload once the pod runs
+   * (`admin` given) and the kubelet has put it into the mounted file; until then `waiting` says so.
+   */
+  async differences(ctx: ServerContext, tls: ServerTls, admin: AdminConnection | undefined): Promise<{ differences: string[]; waiting?: string }> {
+    const ca = await this.ca.get();
+    const cert = await inspectServerCertificate(this.kube, ca, this.request(ctx));
+    const out: string[] = [];
+    if (cert.due) out.push(`${CERTIFICATE_DIFF} (${cert.due})`);
+    const hba = await this.readHba(ctx);
+    if (hba?.data?.[HBA_FILE] !== hbaConfig(tls)) out.push(HBA_DIFF);
+    if (cert.due || !admin || cert.serial === tls.serial) return { differences: out };
+    if (await mountedCertificateIs(admin, cert.certPem ?? '')) return { differences: [...out, RELOAD_DIFF] };
+    return { differences: out, waiting: `certificate ${cert.serial ?? ''} waits for the kubelet to update the files mounted into pod ${workloadName(ctx.name)}-0` };
+  }
+
+  /** Certificate and pg_hba in place (before the pod exists); the state records the certificate the pod will load. */
+  async ensure(ctx: ServerContext, tls: ServerTls): Promise<BackendState> {
+    const cert = await ensureServerCertificate(this.kube, await this.ca.get(), this.request(ctx));
+    await this.ensureHba(ctx, tls);
+    return withTls(ctx.state, { ...tls, serial: cert.serial });
+  }
+
+  /**
+   * Acts on the TLS differences: renews the certificate and rewrites pg_hba (the served serial is
+   * kept, so a later look finds the reload due once the kubelet has updated the mounted file), or
+   * reloads PostgreSQL when observe found the new certificate mounted.
+   */
+  async update(ctx: ServerContext, tls: ServerTls, differences: string[], admin: AdminConnection): Promise<{ state: BackendState }> {
+    if (differences.some((d) => d.startsWith(CERTIFICATE_DIFF) || d === HBA_DIFF)) {
+      await ensureServerCertificate(this.kube, await this.ca.get(), this.request(ctx));
+      await this.ensureHba(ctx, tls);
+      return { state: ctx.state };
+    }
+    if (!differences.includes(RELOAD_DIFF)) return { state: ctx.state };
+    // Observe saw the renewed certificate in the mounted file: PostgreSQL serves it after a reload.
+    const cert = await inspectServerCertificate(this.kube, await this.ca.get(), this.request(ctx));
+    await reloadConfiguration(admin);
+    return { state: withTls(ctx.state, { ...tls, serial: cert.serial }) };
+  }
+
+  /** Whether the server's pg_hba (from its ConfigMap) refuses TCP clients without TLS. */
+  async hbaRequiresTls(ctx: ServerContext): Promise<boolean> {
+    return (await this.readHba(ctx))?.data?.[HBA_FILE]?.includes('host all all all reject') ?? false;
+  }
+
+  private request(ctx: ServerContext) {
+    return {
+      namespace: ctx.namespace,
+      secretName: tlsSecretName(ctx.name),
+      dnsNames: serviceDnsNames(workloadName(ctx.name), ctx.namespace),
+      owner: ctx.owner,
+      labels: ctx.labels,
+      validDays: this.settings.certificate_days,
+      renewBeforeDays: this.settings.renew_before_days,
+    };
+  }
+
+  private async readHba(ctx: ServerContext): Promise<k8s.V1ConfigMap | undefined> {
+    try {
+      return await this.kube.core.readNamespacedConfigMap({ name: hbaConfigMapName(ctx.name), namespace: ctx.namespace });
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  private async ensureHba(ctx: ServerContext, tls: ServerTls): Promise<void> {
+    const body = buildHbaConfigMap(ctx, hbaConfig(tls));
+    try {
+      await this.kube.core.createNamespacedConfigMap({ namespace: ctx.namespace, body });
+    } catch (err) {
+      if (!isAlreadyExists(err)) throw err;
+      await this.kube.core.patchNamespacedConfigMap({ name: body.metadata!.name!, namespace: ctx.namespace, body: { data: body.data } }, mergePatchOptions());
+    }
+  }
+}

