@@ -1,5 +1,6 @@
 import type * as k8s from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import { serverUsable } from './handlers/server-usable.js';
 import { DATABASE_KIND, DATABASE_PLURAL, LABEL_MANAGED_BY, MANAGED_BY, SERVER_KIND, SERVER_PLURAL, TABLE_KIND, TABLE_PLURAL } from './api/constants.js';
 import type { PostgreSQLDatabase, PostgreSQLServer, PostgreSQLTable } from './api/types.js';
 import { BackendRegistry } from './backends/registry.js';
@@ -22,7 +23,6 @@ import { PoolRegistry } from './postgres/index.js';
 import { Controller, type ControllerHooks, type ReconcileResult } from './reconcile/controller.js';
 import { Watcher, type WatchSource } from './reconcile/watcher.js';
 import { readyOf } from './reconcile/conditions.js';
-import { Reason } from './api/conditions.js';
 import type { WorkQueue } from './reconcile/work-queue.js';
 import type { QueueStats } from './observability/metrics.js';
 
@@ -127,8 +127,7 @@ export class Operator {
           serverHandlers.update(server);
           // Seen in the cache, so the databases' reconciles read the server as Ready too (the
           // handler's own call comes right after its status write, which the cache may not show yet).
-          const ready = readyOf(server.status?.conditions);
-          if (ready?.status === 'True' || ready?.reason === Reason.NotConverging) this.enqueueWaitingDatabasesOf(server.metadata.namespace, server.metadata.name);
+          if (serverUsable(server)) this.enqueueWaitingDatabasesOf(server.metadata.namespace, server.metadata.name);
         },
       },
       log,

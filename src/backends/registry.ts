@@ -36,6 +36,11 @@ export class BackendRegistry {
     return instance;
   }
 
+  /** Whether `name` is a backend this operator has (a pinned name it lacks can have created nothing). */
+  has(name: string): boolean {
+    return name in factories || this.overrides[name] !== undefined;
+  }
+
   async closeAll(): Promise<void> {
     const all = await Promise.allSettled(this.instances.values());
     await Promise.allSettled(all.map((r) => (r.status === 'fulfilled' ? r.value.close?.() : undefined)));

@@ -12,6 +12,11 @@
  *    that may pass (network, throttling, 5xx) is a `TemporaryError` or any other thrown error.
  * 5. Backends hold no handler logic: they never touch the CRs, their status, their finalizers or the
  *    users' credentials Secrets. Handlers hold no cloud logic.
+ * 6. Deletion needs only identity (ADR 0013): what names the created resource is pinned in `state`
+ *    the first time a server is handled and used by every call after; `delete` (and
+ *    `setAdminPassword`) read nothing of the desired state (class, limits, version) and never throw
+ *    because the spec or the config changed. `ctx.resolved` in `delete` comes from status and may
+ *    be empty. A resource already gone is `gone`.
  */
 import type { Logger } from 'pino';
 import type { Adoption, BackupStatus, OwnerReference, RestoreSource, ServerSpec } from '../api/types.js';
@@ -170,6 +175,11 @@ export interface ActionResult {
    * update attempts per difference from it and stops re-sending one that never goes away.
    */
   addressed?: string[];
+  /**
+   * Something the backend did on its own that the user should hear about (e.g. it repaired an
+   * operation an earlier, interrupted call left behind): the handler records it as a Warning event.
+   */
+  notice?: { reason: string; message: string };
 }
 
 export interface DeleteResult {

@@ -57,6 +57,12 @@ async function reconcileDatabaseOnce(deps: HandlerDeps, namespace: string, name:
   if ('requeueAfterSeconds' in prepared.value) return prepared.value;
   let db: PostgreSQLDatabase = { ...finalized.value, kind: DATABASE_KIND };
   const { run, server } = prepared.value;
+  if (run.invalid) {
+    // It exists, but the config no longer allows all it has: nothing is changed in it, the
+    // condition says why, and its password reset and Secret go on.
+    await settleCredentials(deps, db, run, log);
+    return failWith(deps, db, Reason.ExtensionNotAllowed, `${run.invalid} (the database keeps what it has; fix the spec or the config to change it)`);
+  }
   // Taken over from the Python operator: recorded once the password is ours, before any SQL.
   if (run.takeover) db = await recordTakeover(deps, db);
   const ownerBefore = await ownerBeforeTakeover(deps, db, run.access, run.pgName);
@@ -173,6 +179,8 @@ export interface DatabaseRun {
   stored: StoredPassword;
   /** The Python operator created the database and the takeover is not recorded yet. */
   takeover: boolean;
+  /** Why the config no longer accepts a database that exists (it is then kept as it is). */
+  invalid?: string;
 }
 
 /** Checks the allow-list and the Secret's owner, then loads (or stores) the password. */
@@ -180,9 +188,8 @@ async function prepare(deps: HandlerDeps, db: PostgreSQLDatabase, server: Postgr
   const access = await serverAccess(deps, server);
   const policy = access.backend.databasePolicy(server.spec);
   const unknown = (db.spec.database?.extensions ?? []).filter((e) => !policy.allowedExtensions.includes(e));
-  if (unknown.length) {
-    return failWith(deps, db, Reason.ExtensionNotAllowed, `extensions not allowed on this server: ${unknown.join(', ')}; allowed: ${policy.allowedExtensions.join(', ') || 'none'}`);
-  }
+  const invalid = unknown.length ? `extensions not allowed on this server: ${unknown.join(', ')}; allowed: ${policy.allowedExtensions.join(', ') || 'none'}` : undefined;
+  if (invalid && !db.status?.database) return failWith(deps, db, Reason.ExtensionNotAllowed, invalid);
   const { namespace, name } = db.metadata;
   const self = { kind: DATABASE_KIND, name, uid: db.metadata.uid ?? '' };
   const [credentials, store] = await Promise.all([
@@ -210,9 +217,9 @@ async function prepare(deps: HandlerDeps, db: PostgreSQLDatabase, server: Postgr
   if (credentials.kind === 'foreign' && credentials.unowned) {
     const stored = await adoptDatabaseSecret(deps, db, { access, pgName, scope, unowned: credentials.unowned });
     const owned: SecretRead = { kind: 'owned', data: credentials.unowned.data };
-    return { pgName, access, credentials: owned, scope: { ...scope, credentials: owned }, stored, takeover };
+    return { pgName, access, credentials: owned, scope: { ...scope, credentials: owned }, stored, takeover, invalid };
   }
-  return { pgName, access, credentials, scope, stored: await loadPassword(deps.secrets, scope), takeover };
+  return { pgName, access, credentials, scope, stored: await loadPassword(deps.secrets, scope), takeover, invalid };
 }
 
 async function reportReady(deps: HandlerDeps, db: PostgreSQLDatabase, server: PostgreSQLServer, ready: { run: DatabaseRun; rotation: RotationStatus }, log: Logger): Promise<void> {

@@ -1,5 +1,5 @@
 import type { DatabaseSpec as CrDatabaseSpec } from '../api/types.js';
-import { assertClaimable, databaseInPlace, enableLogin, ensureDatabase, ensureExtensions, ensureRole, revokeLogin, secondLogin } from '../postgres/index.js';
+import { assertClaimable, checkDatabaseRequirements, databaseExists, databaseInPlace, enableLogin, ensureDatabase, ensureExtensions, ensureRole, revokeLogin, secondLogin } from '../postgres/index.js';
 import type { HandlerDeps } from './deps.js';
 import type { ServerAccess } from './server-access.js';
 
@@ -27,12 +27,23 @@ export interface AppliedDatabase {
   roleCreated: boolean;
 }
 
-/** Role, database and extensions, each idempotent. Says what had to be created. */
+/**
+ * Role, database and extensions, each idempotent. Says what had to be created.
+ *
+ * Nothing is created before everything that can be checked is: the claim, and (for a database
+ * still to be made) the encoding, collation and extensions the server offers. The role is claimed
+ * for this PostgreSQLDatabase when it is made, so a failure after it still leaves nothing the
+ * deletion cannot find and remove.
+ */
 export async function applyDatabase(deps: HandlerDeps, access: ServerAccess, plan: DatabasePlan): Promise<AppliedDatabase> {
   const pools = deps.pools.forServer(access.admin);
   if (plan.settled && !plan.passwordIsNew && (await databaseInPlace(pools.admin, plan.name, plan.role, plan.login))) return { created: false, roleCreated: false };
   await assertClaimable(pools.admin, plan.name, plan.claimant);
-  const role = await ensureRole(pools.admin, plan.role, plan.password, plan.strict ? { claimant: plan.claimant } : undefined);
+  const extensions = plan.spec.database?.extensions ?? [];
+  if (!(await databaseExists(pools.admin, plan.name))) {
+    await checkDatabaseRequirements(pools.admin, { charset: plan.spec.database?.charset, collation: plan.spec.database?.collation, extensions });
+  }
+  const role = await ensureRole(pools.admin, plan.role, plan.password, { claimant: plan.claimant, strict: plan.strict });
   // The second login is made again when missing (dropped by hand); a new password is set where a
   // kill may have come between storing it and setting it.
   if (plan.login !== plan.role || (!role.created && plan.passwordIsNew)) await enableLogin(pools.admin, plan.role, plan.login, plan.password);
@@ -47,7 +58,6 @@ export async function applyDatabase(deps: HandlerDeps, access: ServerAccess, pla
     claimant: plan.claimant,
     strict: plan.strict,
   });
-  const extensions = plan.spec.database?.extensions ?? [];
   if (extensions.length) await ensureExtensions(pools.forDatabase(plan.name), extensions);
   return { created: db.created, roleCreated: role.created };
 }

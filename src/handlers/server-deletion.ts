@@ -2,57 +2,100 @@ import type { Logger } from 'pino';
 import { Reason } from '../api/conditions.js';
 import type { PostgreSQLServer } from '../api/types.js';
 import type { ReconcileOutcome } from '../reconcile/controller.js';
-import type { ResolvedServer, ServerBackend, SslMode } from '../backends/types.js';
+import type { DeleteResult, ResolvedServer, ServerBackend, ServerContext, SslMode } from '../backends/types.js';
 import type { HandlerDeps } from './deps.js';
 import { holdsDeletion, removeFinalizer } from './object-ops.js';
-import { reportPending } from './reporting.js';
+import { errorMessage, reportPending } from './reporting.js';
 import { serverContext } from './server-access.js';
 import { serverStoreName, STORE_PASSWORD } from './names.js';
+
+/** How long to wait before trying a deletion the config does not let progress. */
+const BLOCKED_RETRY_SECONDS = 60;
 
 /**
  * Deletion is policy-driven and verified: ask the backend to delete, look again until it says
  * gone (or kept on purpose), then drop the finalizer. Owned Secrets go with the CR (ownerReferences).
+ *
+ * Deletion needs only identity (ADR 0013): the backend pinned in status, the namespace and name,
+ * and what the backend pinned in `status.backendState` when it created the resource. Nothing from
+ * the desired state is computed or validated here (no `validate`, no class, no limits), so an
+ * invalid spec or a class or section removed from the config can never keep a CR from going.
  */
-/** What the deletion knows of the server: as recorded, else as the spec resolves; never a reason to fail. */
-function resolvedForDeletion(server: PostgreSQLServer, backend: ServerBackend): ResolvedServer {
-  const status = server.status ?? {};
-  if (status.version) return { version: status.version, sizeClass: status.sizeClass };
-  // A CR the Python operator stored may lack spec.size (and a status.version): deletion needs only identity.
-  const checked = server.spec.size ? backend.validate(server.spec, server.metadata) : undefined;
-  return checked?.ok ? checked.resolved : { version: '' };
-}
-
 export async function deleteServer(deps: HandlerDeps, server: PostgreSQLServer, log: Logger): Promise<ReconcileOutcome> {
   if (!holdsDeletion(server)) return {};
   const status = server.status ?? {};
-  if (!status.backend) {
-    // Never pinned, so nothing was ever created.
-    await removeFinalizer(deps.servers, server);
-    return {};
-  }
-  const backend = await deps.backends.get(status.backend);
+  if (!status.backend || !deps.backends.has(status.backend)) return releaseUnpinned(deps, server, status.backend);
+  const backend = await backendFor(deps, status.backend);
+  if ('problem' in backend) return reportUnbuildable(deps, server, status.backend, backend.problem);
   const store = await deps.secrets.read(server.metadata.namespace, serverStoreName(server.metadata.name), server.metadata.uid ?? '');
   const password = store.kind === 'owned' ? (store.data[STORE_PASSWORD] ?? '') : '';
-  const ctx = serverContext(server, resolvedForDeletion(server, backend), password);
+  const ctx = serverContext(server, resolvedForDeletion(server), password);
   const result = await deps.backendCall(backend.name, 'delete', () => backend.delete(ctx));
-  if (!result.gone) {
-    const reason = result.blocked ? Reason.DeletionBlocked : Reason.Deleting;
-    const outcome = await reportPending(deps, server, reason, result.message, result.retryAfterSeconds ?? 10, result.state ?? ctx.state, result.blocked ? undefined : 'Deleting');
-    if (result.blocked) await deps.events.record(server, 'Warning', Reason.DeletionBlocked, result.message);
-    return outcome;
-  }
+  if (!result.gone) return reportNotGone(deps, server, result, ctx.state);
   await deps.events.record(server, 'Normal', 'Deleted', result.message);
-  if (status.endpoint) {
-    // Connections to a server that is gone only wait for their idle timeout otherwise.
-    const endpoint = { host: status.endpoint.host, port: status.endpoint.port, sslmode: (status.endpoint.sslmode ?? 'disable') as SslMode };
-    // The admin connection may need a read (an external server's Secret) that can fail; deletion
-    // must not depend on it, so the published endpoint stands in.
+  await forgetConnections(deps, server, backend, ctx, log);
+  await removeFinalizer(deps.servers, server);
+  log.info('server deleted');
+  return {};
+}
+
+/**
+ * What the deletion knows of the server: as recorded, else nothing — never computed from the spec
+ * (a CR the Python operator stored may lack spec.size; a class may be gone): no backend's `delete`
+ * reads it (contract rule 6).
+ */
+function resolvedForDeletion(server: PostgreSQLServer): ResolvedServer {
+  const status = server.status ?? {};
+  return status.version ? { version: status.version, sizeClass: status.sizeClass } : { version: '' };
+}
+
+/** Deleting (look again) or blocked by what the config or the cloud forbids (the condition says which). */
+async function reportNotGone(deps: HandlerDeps, server: PostgreSQLServer, result: DeleteResult, state: ServerContext['state']): Promise<ReconcileOutcome> {
+  const reason = result.blocked ? Reason.DeletionBlocked : Reason.Deleting;
+  const outcome = await reportPending(deps, server, reason, result.message, result.retryAfterSeconds ?? 10, result.state ?? state, result.blocked ? undefined : 'Deleting');
+  if (result.blocked) await deps.events.record(server, 'Warning', Reason.DeletionBlocked, result.message);
+  return outcome;
+}
+
+/** Never pinned (or pinned to a backend this operator does not have): nothing was created by it. */
+async function releaseUnpinned(deps: HandlerDeps, server: PostgreSQLServer, backend: string | undefined): Promise<ReconcileOutcome> {
+  if (backend) await deps.events.record(server, 'Warning', 'Released', `backend "${backend}" is unknown to this operator; nothing of it was deleted`);
+  await removeFinalizer(deps.servers, server);
+  return {};
+}
+
+/** The config no longer lets the backend be built: the condition says so; tried again later. */
+async function reportUnbuildable(deps: HandlerDeps, server: PostgreSQLServer, backend: string, problem: string): Promise<ReconcileOutcome> {
+  const message = `cannot delete: backend ${backend} cannot be set up from the current config (${problem}); restore its config section, or remove the finalizer by hand once its resources are gone`;
+  const outcome = await reportPending(deps, server, Reason.DeletionBlocked, message, BLOCKED_RETRY_SECONDS);
+  await deps.events.record(server, 'Warning', Reason.DeletionBlocked, message);
+  return outcome;
+}
+
+/** The pinned backend, or why it cannot be built (e.g. its section's required keys were removed). */
+async function backendFor(deps: HandlerDeps, name: string): Promise<ServerBackend | { problem: string }> {
+  try {
+    return await deps.backends.get(name);
+  } catch (err) {
+    return { problem: errorMessage(err) };
+  }
+}
+
+/**
+ * Connections to a server that is gone only wait for their idle timeout otherwise. The admin
+ * connection may need a read (an external server's Secret) or config that is gone; deletion must
+ * not depend on it, so the published endpoint stands in.
+ */
+async function forgetConnections(deps: HandlerDeps, server: PostgreSQLServer, backend: ServerBackend, ctx: ServerContext, log: Logger): Promise<void> {
+  const known = server.status?.endpoint;
+  if (!known) return;
+  const endpoint = { host: known.host, port: known.port, sslmode: (known.sslmode ?? 'disable') as SslMode };
+  try {
     const admin = await Promise.resolve()
       .then(() => backend.adminConnection(ctx, endpoint))
       .catch(() => endpoint);
     await deps.pools.invalidate(admin.host, admin.port);
+  } catch (err) {
+    log.debug({ err: errorMessage(err) }, 'could not close the pooled connections of the deleted server');
   }
-  await removeFinalizer(deps.servers, server);
-  log.info('server deleted');
-  return {};
 }

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { ACTION_LABEL, RESET_PASSWORD_ACTION, RETRY_ACTION, SERVER_KIND } from '../api/constants.js';
 import { Reason } from '../api/conditions.js';
 import type { PostgreSQLServer } from '../api/types.js';
-import type { Endpoint, ResolvedServer, ServerBackend, ServerContext, ServerObservation } from '../backends/types.js';
+import type { ActionResult, Endpoint, Problem, ResolvedServer, ServerBackend, ServerContext, ServerObservation, SslMode } from '../backends/types.js';
 import type { ReconcileOutcome } from '../reconcile/controller.js';
 import { readyOf } from '../reconcile/conditions.js';
 import { chooseBackend } from './backend-choice.js';
@@ -51,6 +51,7 @@ async function reconcileServerOnce(deps: HandlerDeps, namespace: string, name: s
   let server: PostgreSQLServer = { ...(await ensureFinalizer(deps.servers, { ...cached, kind: SERVER_KIND })), kind: SERVER_KIND };
   const run = await prepare(deps, server);
   if (server.metadata.labels?.[ACTION_LABEL] === RETRY_ACTION) await retryUpdates(deps, server, key);
+  if (run.invalid) return keepServing(deps, server, run, run.invalid);
 
   const reading = await observe(deps, server, run, key);
   const observed = reading.observed;
@@ -192,6 +193,11 @@ export interface ServerRun {
   credentials: SecretRead;
   /** The Python operator created the server and the takeover is not recorded yet. */
   takeover?: boolean;
+  /**
+   * Set when the spec no longer passes the config's checks (e.g. its class was removed) for a
+   * server that exists: it is neither observed nor changed, but stays usable (see `keepServing`).
+   */
+  invalid?: Problem;
 }
 
 /** Pins the backend, validates, checks the Secret's owner and loads (or stores) the admin password. */
@@ -205,7 +211,7 @@ async function prepare(deps: HandlerDeps, server: PostgreSQLServer): Promise<Ser
     if (choice.note) await deps.events.record(server, 'Warning', Reason.BackendNotAllowed, choice.note);
   }
   const backend = await deps.backends.get(choice.backend);
-  const resolved = await validateSpec(deps, server, backend);
+  const checked = await checkSpec(deps, server, backend);
   const templateProblem = templateProblems(server.spec.credentialsTemplate).join('; ');
   if (templateProblem) return failWith(deps, server, Reason.InvalidSpec, `spec.credentialsTemplate: ${templateProblem}`);
   const credentials = await deps.secrets.read(namespace, server.spec.credentialsSecret, server.metadata.uid ?? '');
@@ -223,24 +229,12 @@ async function prepare(deps: HandlerDeps, server: PostgreSQLServer): Promise<Ser
     takeover: takeover ? { recover: tmpPasswordOf(deps, 'server', namespace, name) } : undefined,
   };
   const stored = await candidatePassword(deps, scope);
-  const ctx = serverContext(server, resolved, stored.password);
+  const ctx = serverContext(server, checked.resolved, stored.password);
   // The backends keep what runs on a server the Python operator created (ServerContext.adoption).
   ctx.adoption = server.status?.adoption ?? (takeover ? adoptionRecord(server) : undefined);
   const restore = await checkedRestoreSource(deps, server, backend);
   if (restore) ctx.restore = restore;
-  return { backend, ctx, scope, stored, credentials, takeover };
-}
-
-/** The spec resolved by the backend, or a terminal condition naming what is wrong. */
-async function validateSpec(deps: HandlerDeps, server: PostgreSQLServer, backend: ServerBackend): Promise<ResolvedServer> {
-  if (server.spec.size?.storageGB === undefined) {
-    // Not required by the CRD (the Python operator's was looser and CRs it stored must stay deletable).
-    return failWith(deps, server, Reason.InvalidSpec, 'spec.size.storageGB: required; set it to the storage size in GB the server has (or should get)');
-  }
-  const checked = backend.validate(server.spec, { namespace: server.metadata.namespace, name: server.metadata.name });
-  if (checked.ok) return checked.resolved;
-  const message = checked.problems.map((p) => `${p.field}: ${p.message}`).join('; ');
-  return failWith(deps, server, checked.problems[0]?.reason ?? Reason.InvalidSpec, message);
+  return { backend, ctx, scope, stored, credentials, takeover, invalid: checked.invalid };
 }
 
 /** The stored password; the Python operator's Secret is only a candidate until a login proves it (nothing stored yet). */
@@ -248,6 +242,44 @@ async function candidatePassword(deps: HandlerDeps, scope: PasswordScope): Promi
   const { credentials } = scope;
   if (credentials.kind !== 'foreign' || !credentials.unowned) return loadPassword(deps.secrets, scope);
   return { password: credentials.unowned.data.password ?? '', source: 'credentials', store: { kind: 'missing' }, record: {} };
+}
+
+/**
+ * The backend's checks of the spec against the config. A failure is terminal for a server not
+ * created yet; one that exists is served as it runs (status' version and class; see `keepServing`).
+ */
+async function checkSpec(deps: HandlerDeps, server: PostgreSQLServer, backend: ServerBackend): Promise<{ resolved: ResolvedServer; invalid?: Problem }> {
+  if (server.spec.size?.storageGB === undefined) {
+    // Not required by the CRD (the Python operator's was looser and CRs it stored must stay deletable).
+    return failWith(deps, server, Reason.InvalidSpec, 'spec.size.storageGB: required; set it to the storage size in GB the server has (or should get)');
+  }
+  const checked = backend.validate(server.spec, { namespace: server.metadata.namespace, name: server.metadata.name });
+  if (checked.ok) return { resolved: checked.resolved };
+  const first = checked.problems[0];
+  const invalid: Problem = { reason: first?.reason ?? Reason.InvalidSpec, field: first?.field ?? 'spec', message: checked.problems.map((p) => `${p.field}: ${p.message}`).join('; ') };
+  const status = server.status ?? {};
+  if (!status.endpoint || !status.version) return failWith(deps, server, invalid.reason, invalid.message);
+  return { resolved: { version: status.version, sizeClass: status.sizeClass }, invalid };
+}
+
+/**
+ * A server that exists but whose spec the config no longer accepts (its class or a limit removed,
+ * a version dropped): nothing is observed or changed, the condition names the problem, and what
+ * needs only identity goes on: a password reset, the credentials Secret. Databases keep working.
+ */
+async function keepServing(deps: HandlerDeps, server: PostgreSQLServer, run: ServerRun, problem: Problem): Promise<ReconcileOutcome> {
+  const known = server.status?.endpoint as NonNullable<NonNullable<PostgreSQLServer['status']>['endpoint']>;
+  const endpoint: Endpoint = { host: known.host, port: known.port, sslmode: (known.sslmode ?? 'disable') as SslMode };
+  const wantsReset = server.metadata.labels?.[ACTION_LABEL] === RESET_PASSWORD_ACTION;
+  let password = run.stored.password;
+  if (wantsReset || run.stored.pending) {
+    const reset = await resetAdminPassword(deps, server, run, endpoint);
+    if (!('password' in reset)) return reset;
+    password = reset.password;
+  }
+  await publishCredentials(deps, server, run, endpoint, password);
+  if (wantsReset) await finishReset(deps, server);
+  return failWith(deps, server, problem.reason, `${problem.message} (the server keeps running as it is; fix the spec or the config to change it)`);
 }
 
 async function publishCredentials(deps: HandlerDeps, server: PostgreSQLServer, run: ServerRun, endpoint: Endpoint, password: string): Promise<void> {
@@ -310,6 +342,7 @@ async function converge(
 ): Promise<Progress> {
   if (!observed.exists) {
     const result = await deps.backendCall(backend.name, 'create', () => backend.create(ctx));
+    await recordNotice(deps, server, result.notice);
     return { outcome: await reportPending(deps, server, Reason.Creating, result.message, result.retryAfterSeconds, result.state ?? ctx.state, 'Creating') };
   }
   let stuck: string[] | undefined;
@@ -349,9 +382,15 @@ async function boundedUpdate(
     return { outcome: await reportPending(deps, server, Reason.Updating, message, step.seconds, ctx.state, undefined, { convergence: record }) };
   }
   const result = await deps.backendCall(backend.name, 'update', () => backend.update(ctx, observed));
+  await recordNotice(deps, server, result.notice);
   const convergence = afterAttempt(record, result.addressed ?? differences, now);
   const what = observed.differences?.length ? `updating ${observed.differences.join(', ')}` : result.message;
   return { outcome: await reportPending(deps, server, Reason.Updating, what, result.retryAfterSeconds, result.state ?? ctx.state, 'Updating', { convergence }) };
+}
+
+/** What a backend did on its own (e.g. repaired an interrupted operation) becomes a Warning event. */
+async function recordNotice(deps: HandlerDeps, server: PostgreSQLServer, notice: ActionResult['notice']): Promise<void> {
+  if (notice) await deps.events.record(server, 'Warning', notice.reason, notice.message);
 }
 
 /** Applies a pending (or new) admin password; kill-safe because the pending one is stored first. */

@@ -7,8 +7,9 @@ import { dropTable, readTable, tableClaimant } from '../postgres/tables/index.js
 import type { HandlerDeps } from './deps.js';
 import { removeFinalizer } from './object-ops.js';
 import { reportPending } from './reporting.js';
-import { isReady, tableConnection } from './table-access.js';
+import { databaseUsable, serverUsable } from './server-usable.js';
 import { serverRefOf } from './sharing.js';
+import { tableConnection } from './table-access.js';
 
 /**
  * Deleting a PostgreSQLTable needs only what was pinned in status before the table was created
@@ -34,7 +35,9 @@ export async function deleteTable(deps: HandlerDeps, table: PostgreSQLTable, log
     await removeFinalizer(deps.tables, table);
     return {};
   }
-  if (!isReady(db) || !isReady(server)) {
+  // Usable, not only Ready: a server whose class the config dropped, a database whose extension
+  // it no longer allows, still hold the table, and its deletion must not wait for a config fix.
+  if (!databaseUsable(db) || !serverUsable(server)) {
     // Setting deletionPolicy: Retain, or deleting the database, releases the CR meanwhile.
     return reportPending(deps, table, Reason.Deleting, `waiting for PostgreSQLDatabase ${db.metadata.name} to be ready to drop the table`, 15);
   }

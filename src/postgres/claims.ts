@@ -1,6 +1,6 @@
 import { escapeIdentifier, escapeLiteral } from 'pg';
 import { Reason } from '../api/conditions.js';
-import { PermanentError } from '../backends/errors.js';
+import { PermanentError } from '../api/errors.js';
 import { exec } from './errors.js';
 import type { Queryable } from './types.js';
 
@@ -52,13 +52,18 @@ function claimHolder(comment: string | null): string | undefined {
   return comment?.startsWith(CLAIM_PREFIX) ? comment.slice(CLAIM_PREFIX.length) : undefined;
 }
 
-/** The PostgreSQLDatabase (`namespace/name`) that claimed a role, if any (strict servers only). */
+/** The PostgreSQLDatabase (`namespace/name`) a role was made for, if any (see `ensureRole`). */
 export async function roleClaimant(q: Queryable, role: string): Promise<string | undefined> {
   const rows = await exec<{ comment: string | null }>(q, `read the claim on role ${role}`, `SELECT shobj_description(oid, 'pg_authid') AS comment FROM pg_roles WHERE rolname = $1`, [role]);
   return claimHolder(rows[0]?.comment ?? null);
 }
 
-/** The statement that records the claim on a role (sent together with its CREATE ROLE). */
+/**
+ * The statement recording the PostgreSQLDatabase (`namespace/name`) a role was made for, as the
+ * role's comment (same form as a database claim); sent together with CREATE ROLE (see
+ * `ensureRole`). It proves the role is ours: on a strict server to take it over, anywhere to drop
+ * it when its CR goes although its database was never made (see `dropLeftoverRole`).
+ */
 export function claimRoleSql(role: string, claimant: string): string {
   return `COMMENT ON ROLE ${escapeIdentifier(role)} IS ${escapeLiteral(`${CLAIM_PREFIX}${claimant}`)}`;
 }

@@ -1,8 +1,8 @@
 import { escapeIdentifier, escapeLiteral } from 'pg';
 import { Reason } from '../api/conditions.js';
-import { PermanentError } from '../backends/errors.js';
+import { PermanentError } from '../api/errors.js';
 import { exec, SqlError, SqlState, sqlState } from './errors.js';
-import { claimDatabase, databaseClaimant } from './claims.js';
+import { assertClaimable, claimDatabase, databaseClaimant } from './claims.js';
 import { ensureAdminMembership } from './membership.js';
 import { sessionInfo } from './server-info.js';
 import type { Queryable, ServerPools } from './types.js';
@@ -63,10 +63,12 @@ export async function ensureDatabase(pools: ServerPools, spec: DatabaseSpec): Pr
   const session = await sessionInfo(q);
   // Also done by ensureRole; repeated so a run resumed after a kill needs nothing else.
   await ensureAdminMembership(q, spec.owner, session);
+  if (spec.claimant) await assertClaimable(q, spec.name, spec.claimant);
   const created = await createIfMissing(q, spec);
   if (!created && spec.strict && spec.claimant) await assertStrictDatabase(q, spec);
-  if (spec.claimant) await claimDatabase(q, spec.name, spec.claimant);
   if (!created) {
+    // Checked before the claim: a database that turns out to be someone else's gets no claim of
+    // ours left on it (nothing half-made).
     const current = await findDatabaseOwner(q, spec.name);
     if (current !== spec.owner) {
       if (current !== session.user || spec.name === session.database || spec.strict) {
@@ -75,6 +77,7 @@ export async function ensureDatabase(pools: ServerPools, spec: DatabaseSpec): Pr
       await exec(q, `hand database ${spec.name} to ${spec.owner}`, `ALTER DATABASE ${db} OWNER TO ${owner}`);
     }
   }
+  if (spec.claimant) await claimDatabase(q, spec.name, spec.claimant);
   await exec(q, `revoke public access to database ${spec.name}`, `REVOKE ALL ON DATABASE ${db} FROM PUBLIC`);
   await exec(q, `grant database ${spec.name} to ${spec.owner}`, `GRANT ALL ON DATABASE ${db} TO ${owner}`);
   // From PostgreSQL 15 on, `public` belongs to pg_database_owner: the owner can create there, and

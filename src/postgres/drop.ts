@@ -1,6 +1,6 @@
 import { escapeIdentifier } from 'pg';
 import { Reason } from '../api/conditions.js';
-import { PermanentError } from '../backends/errors.js';
+import { PermanentError } from '../api/errors.js';
 import { findDatabaseOwner } from './databases.js';
 import { exec } from './errors.js';
 import { isSecondLogin, secondLogin } from './logins.js';
@@ -35,6 +35,16 @@ export async function dropDatabaseAndRole(pools: ServerPools, target: DropTarget
   const databaseDropped = await dropDatabase(pools, target, session);
   const roleDropped = await dropRole(pools, target.role, session);
   return { databaseDropped, roleDropped };
+}
+
+/**
+ * Drops a role whose database was never created (a reconcile that failed in between), with what
+ * it owns. The caller has proven the role is its own (see `roleClaimant`).
+ */
+export async function dropLeftoverRole(pools: ServerPools, role: string): Promise<boolean> {
+  const session = await sessionInfo(pools.admin);
+  if (role === session.user) throw new PermanentError(`refusing to drop role "${role}": it is the admin user`, Reason.DatabaseConflict);
+  return dropRole(pools, role, session);
 }
 
 async function dropDatabase(pools: ServerPools, { database, role }: DropTarget, session: SessionInfo): Promise<boolean> {

@@ -1,6 +1,6 @@
 import { escapeIdentifier } from 'pg';
 import { Reason } from '../api/conditions.js';
-import { PermanentError } from '../backends/errors.js';
+import { PermanentError } from '../api/errors.js';
 import { SqlError, SqlState, sqlState } from './errors.js';
 import type { Queryable } from './types.js';
 

@@ -1,6 +1,6 @@
 import { escapeIdentifier, escapeLiteral } from 'pg';
 import { Reason } from '../api/conditions.js';
-import { PermanentError } from '../backends/errors.js';
+import { PermanentError } from '../api/errors.js';
 import { exec, SqlState, sqlState, SqlError } from './errors.js';
 import { assertStrictClaim, claimRoleSql } from './claims.js';
 import { ensureAdminMembership } from './membership.js';
@@ -17,10 +17,13 @@ export async function roleExists(q: Queryable, role: string): Promise<boolean> {
  * Creates the login role `role` with `password` (sent as a SCRAM verifier) when it is missing, and
  * makes a non-superuser admin a member of it. An existing role keeps its password: rotating it is
  * an explicit `setRolePassword`. An existing role is only taken over when it is an ordinary one
- * (see `assertTenantRole`), so a CR can never capture the admin or a privileged role; with
- * `strict` (a server that existed before the operator) only when it carries the claim (claims.ts).
+ * (see `assertTenantRole`), so a CR can never capture the admin or a privileged role. A role made
+ * here is claimed for `claim.claimant` (claims.ts); one found is not (it was there before), and
+ * with `claim.strict` (a server that existed before the operator) it is only taken over when it
+ * carries that claim.
  */
-export async function ensureRole(q: Queryable, role: string, password: string, strict?: { claimant: string }): Promise<{ created: boolean }> {
+export async function ensureRole(q: Queryable, role: string, password: string, claim?: { claimant: string; strict?: boolean }): Promise<{ created: boolean }> {
+  const strict = claim?.strict ? claim : undefined;
   const session = await sessionInfo(q);
   let created = false;
   if (await roleExists(q, role)) {
@@ -29,8 +32,10 @@ export async function ensureRole(q: Queryable, role: string, password: string, s
   } else {
     const create = `CREATE ROLE ${escapeIdentifier(role)} LOGIN PASSWORD ${escapeLiteral(await scramVerifier(password))}`;
     try {
-      // Several statements in one simple query run as one transaction: a strict role never exists unclaimed.
-      await q.query(strict ? `${create}; ${claimRoleSql(role, strict.claimant)}` : create);
+      // Made and claimed in one simple query, which PostgreSQL runs as one transaction: a role left
+      // by a reconcile that fails later (the database refused) or is killed is always one the
+      // deletion of its PostgreSQLDatabase can prove is its own (and a strict server's owner).
+      await q.query(claim ? `${create}; ${claimRoleSql(role, claim.claimant)}` : create);
       created = true;
     } catch (err) {
       // Another session created it in between: same outcome as finding it.

@@ -99,7 +99,7 @@ describe('awsrds create and observe', () => {
     emulator.settle();
     const ready = await b.observe(ctx);
     expect(ready).toMatchObject({ exists: true, ready: true, upToDate: true, busy: false, retryAfterSeconds: undefined });
-    expect(ready.state).toEqual({});
+    expect(ready.state).toEqual({ identifier: 'default-orders' });
     expect(ready.endpoint).toMatchObject({ host: 'default-orders.c0ffee123456.eu-central-1.rds.amazonaws.com', port: 5432, sslmode: 'verify-full' });
     expect(ready.endpoint?.caCert).toContain('BEGIN CERTIFICATE');
     const conn = b.adminConnection(ctx, ready.endpoint!);
@@ -371,6 +371,19 @@ describe('awsrds delete', () => {
     expect(gone).toMatchObject({ gone: true });
     expect(emulator.snapshots.has('default-retired-final-20261105140309')).toBe(true);
     expect(await b.observe(ctx)).toMatchObject({ exists: false });
+  });
+
+  it('deletes by the identifier pinned at creation: a changed name_pattern or a removed class does not matter', async () => {
+    const ctx = await createReady(backend({ final_snapshot: false }), 'pinned');
+    expect(ctx.state).toEqual({ identifier: 'default-pinned' });
+    const later = backend({ final_snapshot: false, name_pattern: 'db-{name}', classes: { other: { instance_type: 'db.m5.large' } }, default_class: 'other' });
+    expect(await later.observe(ctx)).toMatchObject({ exists: true });
+    let result = await later.delete(ctx);
+    expect(emulator.callsOf('DeleteDBInstance').at(-1)?.params).toMatchObject({ DBInstanceIdentifier: 'default-pinned', SkipFinalSnapshot: 'true' });
+    emulator.settle();
+    result = await later.delete({ ...ctx, state: result.state ?? ctx.state });
+    expect(result).toMatchObject({ gone: true });
+    expect(emulator.instance('default-pinned')).toBeUndefined();
   });
 
   it('skips the final snapshot when the config says so', async () => {

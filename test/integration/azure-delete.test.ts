@@ -55,6 +55,20 @@ describe('delete', () => {
     emu.pollsToComplete = 1;
   });
 
+  it('deletes the server by the name pinned when it was created, after name_pattern changed', async () => {
+    emu.pollsToComplete = 0;
+    const before = makeBackend(emu, testClock());
+    const ctx = serverContext(before, spec, { namespace: 'team-a', name: 'renamed' });
+    await converge(before, ctx);
+    expect(emu.server(RESOURCE_GROUP, 'pg-team-a-renamed')).toBeDefined();
+    const after = makeBackend(emu, testClock(), { name_pattern: 'db-{namespace}-{name}' });
+    expect(await after.observe(ctx)).toMatchObject({ exists: true });
+    expect((await deleteUntilGone(after, ctx)).at(-1)).toMatchObject({ gone: true });
+    expect(emu.server(RESOURCE_GROUP, 'pg-team-a-renamed')).toBeUndefined();
+    expect(emu.writes().some((w) => w.path.includes('db-team-a-renamed'))).toBe(false);
+    emu.pollsToComplete = 1;
+  });
+
   it('puts the delete lock, then waits with a clear message until someone removes it', async () => {
     const backend = makeBackend(emu, testClock(), { lock_from_deletion: true });
     const ctx = serverContext(backend, spec, { namespace: 'team-a', name: 'locked' });

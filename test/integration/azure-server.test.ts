@@ -57,7 +57,7 @@ describe('create', () => {
     const { observation } = await converge(backend, ctx);
     expect(observation).toMatchObject({ exists: true, ready: true, upToDate: true });
     expect(observation.endpoint).toEqual({ host: `${NAME}.postgres.database.azure.com`, port: 5432, sslmode: 'verify-full', caCert: AZURE_CA_BUNDLE });
-    expect(ctx.state).toEqual({ ops: [], managedFirewallRules: [] });
+    expect(ctx.state).toEqual({ identity: { serverName: 'pg-team-a-orders', resourceGroup: 'rg-databases' }, ops: [], managedFirewallRules: [] });
 
     const s = emu.server(RESOURCE_GROUP, NAME)!;
     expect(s).toMatchObject({
@@ -234,7 +234,7 @@ describe('failures', () => {
     clock.advance(61);
     await converge(backend, ctx);
     expect(puts()).toBe(2);
-    expect(ctx.state).toEqual({ ops: [], managedFirewallRules: [] }); // the failure is cleared
+    expect(ctx.state).toEqual({ identity: { serverName: 'pg-team-a-failing', resourceGroup: 'rg-databases' }, ops: [], managedFirewallRules: [] }); // the failure is cleared
   });
 
   it('backs off after a failed update, but tries a changed spec at once', async () => {

@@ -378,7 +378,7 @@ describe('helmbitnami backend: faults give clear, retryable errors and delete no
     await makeReady();
   });
 
-  it('a release left pending by an interrupted helm call: busy, then a clear error once it is stale', async () => {
+  it('a release left pending by an interrupted helm call: busy, then rolled back (ours) or left to a person (not ours) once stale', async () => {
     const release = (await stub.release(NS, RELEASE))!;
     const original = structuredClone(release);
     const last = release.revisions[release.revisions.length - 1]!;
@@ -387,7 +387,18 @@ describe('helmbitnami backend: faults give clear, retryable errors and delete no
     const backend = makeBackend();
     expect(await backend.observe(sized())).toMatchObject({ exists: true, busy: true, message: `helm pending-upgrade of ${RELEASE} in progress` });
     const later = makeBackend({}, { now: () => Date.now() + 3600_000 });
-    await expect(later.observe(sized())).rejects.toThrow(/has been pending-upgrade since .*: a helm call was interrupted\. Finish it by hand \(helm rollback demoteam-postgresql/);
+    expect(await later.observe(sized())).toMatchObject({ exists: true, busy: false, upToDate: false, differences: [expect.stringMatching(/was left pending-upgrade by an interrupted helm call .*; repairing it$/)] });
+
+    // Not made by this operator for this server (no server label in its values): a person decides.
+    const foreign = structuredClone(release);
+    foreign.revisions.at(-1)!.values = { ...foreign.revisions.at(-1)!.values, commonLabels: {} };
+    await stub.writeRelease(foreign);
+    await expect(later.update(sized())).rejects.toThrow(/was not installed by this operator for this server; finish it by hand \(helm rollback demoteam-postgresql/);
+
+    await stub.writeRelease(release);
+    const repaired = await later.update(sized());
+    expect(repaired.notice).toMatchObject({ reason: 'HelmReleaseRepaired', message: expect.stringMatching(new RegExp(`rolled it back to revision ${last.revision}; the change is applied again$`)) });
+    expect((await stub.release(NS, RELEASE))?.revisions.at(-1)).toMatchObject({ status: 'deployed', description: `Rollback to ${last.revision}` });
     await stub.writeRelease(original);
   });
 });

@@ -136,6 +136,14 @@ describe('databases', () => {
     await expect(ensureDatabase(pools, { name: 'postgres', owner: 'taken' })).rejects.toMatchObject({ reason: 'DatabaseConflict' });
     expect(await findDatabaseOwner(pools.admin, 'postgres')).toBe('postgres');
   });
+
+  it('leaves no claim on a database it refuses as someone else\'s', async () => {
+    await pools.admin.query('CREATE ROLE otherowner');
+    await pools.admin.query('CREATE DATABASE othersdb OWNER otherowner');
+    await ensureRole(pools.admin, 'othersdb', 'OthersPassw0rd');
+    await expect(ensureDatabase(pools, { name: 'othersdb', owner: 'othersdb', claimant: 'team/othersdb' })).rejects.toMatchObject({ reason: 'DatabaseConflict' });
+    expect(await databaseClaimant(pools.admin, 'othersdb')).toBeUndefined();
+  });
 });
 
 describe('charset and collation', () => {

@@ -8,6 +8,7 @@ import { AURORA_ENGINE, buildCreateCluster, buildCreateWriter, buildDeleteCluste
 import { desiredCluster } from './desired.js';
 import type { DesiredCluster } from './desired.js';
 import { hasCode } from './errors.js';
+import { writerIdentifier } from './identifiers.js';
 import { toTags } from './instance-requests.js';
 import type { MasterView } from './password.js';
 import { isBusyFault } from './rds-api.js';
@@ -20,6 +21,7 @@ export class AwsAuroraBackend extends AwsBackendBase {
   protected readonly kind: AwsKind = 'aurora';
 
   async observe(ctx: ServerContext): Promise<ServerObservation> {
+    ctx = this.pinned(ctx);
     const want = this.desired(ctx);
     const cluster = await this.api.describeCluster(want.identifier);
     if (!cluster) return this.absent(ctx, `Aurora cluster ${want.identifier} does not exist`);
@@ -35,6 +37,7 @@ export class AwsAuroraBackend extends AwsBackendBase {
   }
 
   async create(ctx: ServerContext): Promise<ActionResult> {
+    ctx = this.pinned(ctx);
     const want = this.desired(ctx);
     const version = await this.api.defaultEngineVersion(AURORA_ENGINE, want.major);
     const clusterCreated = await this.api.createCluster(buildCreateCluster(want, version, ctx.adminPassword));
@@ -53,6 +56,7 @@ export class AwsAuroraBackend extends AwsBackendBase {
   }
 
   async update(ctx: ServerContext, _observed?: ServerObservation): Promise<ActionResult> {
+    ctx = this.pinned(ctx);
     const want = this.desired(ctx);
     const cluster = await this.api.describeCluster(want.identifier);
     const writer = await this.api.describeInstance(want.writerIdentifier);
@@ -76,7 +80,8 @@ export class AwsAuroraBackend extends AwsBackendBase {
   }
 
   async setAdminPassword(ctx: ServerContext, password: string, _endpoint?: Endpoint): Promise<PasswordResult> {
-    const id = this.desired(ctx).identifier;
+    ctx = this.pinned(ctx);
+    const id = this.identifier(ctx);
     const view = (c: DBCluster | undefined): MasterView | undefined =>
       c && { status: c.Status ?? 'unknown', passwordPending: Boolean(c.PendingModifiedValues?.MasterUserPassword) };
     return this.changePassword(ctx, password, {
@@ -87,7 +92,9 @@ export class AwsAuroraBackend extends AwsBackendBase {
 
   /** The writer first; the cluster once the writer is gone (RDS refuses to delete a cluster with members). */
   async delete(ctx: ServerContext): Promise<DeleteResult> {
-    const want = this.desired(ctx);
+    ctx = this.pinned(ctx);
+    // Identity only (ADR 0013): never the desired state, which may no longer be computable.
+    const want = { identifier: this.identifier(ctx), writerIdentifier: writerIdentifier(this.identifier(ctx)) };
     const cluster = await this.api.describeCluster(want.identifier);
     const writer = await this.api.describeInstance(want.writerIdentifier);
     if (!cluster && !writer) return { gone: true, message: `Aurora cluster ${want.identifier} is gone`, state: {} };
@@ -100,7 +107,8 @@ export class AwsAuroraBackend extends AwsBackendBase {
   }
 
   private desired(ctx: ServerContext): DesiredCluster {
-    return desiredCluster(this.ref(ctx), this.section);
+    const identifier = this.identifier(ctx);
+    return { ...desiredCluster(this.ref(ctx), this.section), identifier, writerIdentifier: writerIdentifier(identifier) };
   }
 
   private absent(ctx: ServerContext, message: string): ServerObservation {
@@ -151,7 +159,7 @@ export class AwsAuroraBackend extends AwsBackendBase {
     return { text: `modifying ${what} ${changed.join(', ')} (${now ? 'now' : 'in the maintenance window'})`, addressed: changed };
   }
 
-  private async deleteWriter(ctx: ServerContext, want: DesiredCluster, writer: DBInstance): Promise<DeleteResult> {
+  private async deleteWriter(ctx: ServerContext, want: ClusterIds, writer: DBInstance): Promise<DeleteResult> {
     const status = writer.DBInstanceStatus ?? 'unknown';
     const id = want.writerIdentifier;
     if (status === 'deleting') return this.deleting(ctx, `deleting writer ${id}; the cluster follows`, status);
@@ -166,7 +174,7 @@ export class AwsAuroraBackend extends AwsBackendBase {
     return this.deleting(ctx, `deleting writer ${id}; the cluster follows`, 'deleting');
   }
 
-  private async deleteCluster(ctx: ServerContext, want: DesiredCluster, cluster: DBCluster): Promise<DeleteResult> {
+  private async deleteCluster(ctx: ServerContext, want: ClusterIds, cluster: DBCluster): Promise<DeleteResult> {
     const id = want.identifier;
     const status = cluster.Status ?? 'unknown';
     if (status === 'deleting') return this.deleting(ctx, `Aurora cluster ${id} is being deleted`, status);
@@ -196,6 +204,9 @@ export class AwsAuroraBackend extends AwsBackendBase {
 function tagMessages(cmp: Comparison): string[] {
   return cmp.differences.filter((d) => d.field === 'tags').map((d) => d.message);
 }
+
+/** What identifies an Aurora server: the cluster and its writer instance. */
+type ClusterIds = Pick<DesiredCluster, 'identifier' | 'writerIdentifier'>;
 
 function fieldsOf(cmp: Comparison): Field[] {
   return cmp.differences.map((d) => d.field).filter((f) => f !== 'tags');

@@ -21,7 +21,7 @@ import { holdsAdoptedSettings, keepWhatRuns } from '../common/adoption.js';
 import { allowedExtensions, normalizeSection } from './config.js';
 import type { AwsSection } from './config.js';
 import type { ServerRef } from './desired.js';
-import { finalSnapshotIdentifier } from './identifiers.js';
+import { finalSnapshotIdentifier, serverIdentifier } from './identifiers.js';
 import { changeMasterPassword } from './password.js';
 import type { PasswordTarget } from './password.js';
 import { RdsApi } from './rds-api.js';
@@ -59,6 +59,9 @@ export interface Sent {
   text: string;
   addressed: string[];
 }
+
+/** Where the identifier is pinned in `status.backendState`. */
+const IDENTIFIER_KEY = 'identifier';
 
 /** Wait before looking again at a deletion nobody can progress (protection, foreign instances). */
 const BLOCKED_RETRY_SECONDS = 300;
@@ -125,6 +128,21 @@ export abstract class AwsBackendBase implements ServerBackend {
 
   async close(): Promise<void> {
     this.api.close();
+  }
+
+  /**
+   * The AWS identifier of this server's instance or cluster: the one pinned in the state the first
+   * time the server was seen, else the naming config's (ADR 0013). Needs nothing of the desired
+   * state, so `delete` works whatever happened to the spec, its class or the classes.
+   */
+  protected identifier(ctx: ServerContext): string {
+    const pinned = ctx.state[IDENTIFIER_KEY];
+    return typeof pinned === 'string' && pinned ? pinned : serverIdentifier(this.section, { namespace: ctx.namespace, name: ctx.name });
+  }
+
+  /** The context with the identifier pinned in its state, which every result carries on. */
+  protected pinned(ctx: ServerContext): ServerContext {
+    return { ...ctx, state: { ...ctx.state, [IDENTIFIER_KEY]: this.identifier(ctx) } };
   }
 
   protected ref(ctx: ServerContext): ServerRef {

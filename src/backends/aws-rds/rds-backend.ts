@@ -19,6 +19,7 @@ export class AwsRdsBackend extends AwsBackendBase {
   protected readonly kind: AwsKind = 'rds';
 
   async observe(ctx: ServerContext): Promise<ServerObservation> {
+    ctx = this.pinned(ctx);
     const want = this.desired(ctx);
     const have = await this.api.describeInstance(want.identifier);
     if (!have) {
@@ -29,6 +30,7 @@ export class AwsRdsBackend extends AwsBackendBase {
   }
 
   async create(ctx: ServerContext): Promise<ActionResult> {
+    ctx = this.pinned(ctx);
     const want = this.desired(ctx);
     const version = await this.api.defaultEngineVersion(RDS_ENGINE, want.major);
     const created = await this.api.createInstance(buildCreateInstance(want, version, ctx.adminPassword));
@@ -38,6 +40,7 @@ export class AwsRdsBackend extends AwsBackendBase {
   }
 
   async update(ctx: ServerContext, _observed?: ServerObservation): Promise<ActionResult> {
+    ctx = this.pinned(ctx);
     const want = this.desired(ctx);
     const have = await this.api.describeInstance(want.identifier);
     if (!have) return this.pending(ctx, `RDS instance ${want.identifier} does not exist`, 'missing');
@@ -61,7 +64,8 @@ export class AwsRdsBackend extends AwsBackendBase {
   }
 
   async setAdminPassword(ctx: ServerContext, password: string, _endpoint?: Endpoint): Promise<PasswordResult> {
-    const id = this.desired(ctx).identifier;
+    ctx = this.pinned(ctx);
+    const id = this.identifier(ctx);
     const view = (i: DBInstance | undefined): MasterView | undefined =>
       i && { status: i.DBInstanceStatus ?? 'unknown', passwordPending: Boolean(i.PendingModifiedValues?.MasterUserPassword) };
     return this.changePassword(ctx, password, {
@@ -71,7 +75,9 @@ export class AwsRdsBackend extends AwsBackendBase {
   }
 
   async delete(ctx: ServerContext): Promise<DeleteResult> {
-    const id = this.desired(ctx).identifier;
+    ctx = this.pinned(ctx);
+    // Identity only (ADR 0013): never the desired state, which may no longer be computable.
+    const id = this.identifier(ctx);
     const have = await this.api.describeInstance(id);
     if (!have) return { gone: true, message: `RDS instance ${id} is gone`, state: {} };
     const status = have.DBInstanceStatus ?? 'unknown';
@@ -95,7 +101,7 @@ export class AwsRdsBackend extends AwsBackendBase {
   }
 
   private desired(ctx: ServerContext): DesiredInstance {
-    return desiredInstance(this.ref(ctx), this.section);
+    return { ...desiredInstance(this.ref(ctx), this.section), identifier: this.identifier(ctx) };
   }
 
   /** Sends one Modify for the differences the apply policy lets through; answers what it did. */

@@ -118,8 +118,7 @@ export class AzureFlexibleBackend implements ServerBackend {
   // ---------------------------------------------------------------- observe
 
   async observe(ctx: ServerContext): Promise<ServerObservation> {
-    const t = this.target(ctx);
-    const s = readState(ctx.state);
+    const { t, s } = this.begin(ctx);
     await this.pollAll(t, s);
     const server = await this.reads.server(t);
     if (!server) return this.observeMissing(s);
@@ -192,8 +191,7 @@ export class AzureFlexibleBackend implements ServerBackend {
   // ---------------------------------------------------------------- create / update
 
   async create(ctx: ServerContext): Promise<ActionResult> {
-    const t = this.target(ctx);
-    const s = readState(ctx.state);
+    const { t, s } = this.begin(ctx);
     if (s.ops.some((o) => o.kind === 'create')) return this.result(s, 'Azure is creating the server');
     const wait = backoffRemaining(s, 'create', this.now(), ctx.generation);
     if (wait > 0) return { message: `creating the server failed (${s.lastFailure?.message}); trying again in ${wait} s`, retryAfterSeconds: wait, state: toBackendState(s) };
@@ -207,8 +205,7 @@ export class AzureFlexibleBackend implements ServerBackend {
   }
 
   async update(ctx: ServerContext, observed: ServerObservation): Promise<ActionResult> {
-    const t = this.target(ctx);
-    const s = readState(observed.state ?? ctx.state);
+    const { t, s } = this.begin(ctx, observed.state ?? ctx.state);
     if (s.ops.length) return { ...this.result(s, 'waiting for the running Azure operation'), addressed: [] };
     const snapshot = this.snapshots.get(observed) ?? (await this.freshSnapshot(ctx, t, s));
     if (!snapshot) throw new TemporaryError(`server ${t.serverName} vanished from Azure`);
@@ -319,8 +316,7 @@ export class AzureFlexibleBackend implements ServerBackend {
   // ---------------------------------------------------------------- password
 
   async setAdminPassword(ctx: ServerContext, password: string, _endpoint?: Endpoint): Promise<PasswordResult> {
-    const t = this.target(ctx);
-    const s = readState(ctx.state);
+    const { t, s } = this.begin(ctx);
     const tag = passwordTag(ctx.uid, password);
     await this.pollAll(t, s);
     if (s.passwordApplied === tag) return { applied: true, message: 'admin password changed', state: toBackendState(s) };
@@ -338,8 +334,7 @@ export class AzureFlexibleBackend implements ServerBackend {
   // ---------------------------------------------------------------- delete
 
   async delete(ctx: ServerContext): Promise<DeleteResult> {
-    const t = this.target(ctx);
-    const s = readState(ctx.state);
+    const { t, s } = this.begin(ctx);
     const finished = await this.pollAll(t, s);
     if (finished.includes('delete') || (finished.includes('mark-deleted') && this.settings.serverDeleteFake)) return { gone: true, message: this.settings.serverDeleteFake ? 'server kept in Azure, tagged as deleted' : 'server deleted', state: toBackendState(s) };
     if (s.ops.length) return { gone: false, message: `waiting for Azure: ${s.ops.map((o) => o.kind).join(', ')}`, retryAfterSeconds: this.retryFor(s.ops), state: toBackendState(s) };
@@ -405,11 +400,18 @@ export class AzureFlexibleBackend implements ServerBackend {
 
   // ---------------------------------------------------------------- helpers
 
-  private target(ctx: Pick<ServerContext, 'namespace' | 'name' | 'generation'>): Target {
+  /**
+   * The state, with the server's identity pinned in it the first time the server is seen, and the
+   * target it names (ADR 0013): a later change of name_pattern, name_overrides or resource_group
+   * never loses a server, and `delete` needs nothing of the desired state.
+   */
+  private begin(ctx: ServerContext, raw: ServerContext['state'] = ctx.state): { t: Target; s: AzureState } {
+    const s = readState(raw);
     const vars = { namespace: ctx.namespace, name: ctx.name };
-    const name = serverName(vars, this.settings.namePattern, this.settings.nameOverrides);
-    const { subscriptionId, resourceGroup } = this.settings;
-    return { resourceGroup, serverName: name, vars, generation: ctx.generation, serverId: `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.DBforPostgreSQL/flexibleServers/${name}` };
+    s.identity ??= { serverName: serverName(vars, this.settings.namePattern, this.settings.nameOverrides), resourceGroup: this.settings.resourceGroup };
+    const { serverName: name, resourceGroup } = s.identity;
+    const serverId = `/subscriptions/${this.settings.subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.DBforPostgreSQL/flexibleServers/${name}`;
+    return { s, t: { resourceGroup, serverName: name, vars, generation: ctx.generation, serverId } };
   }
 
   private endpointOf(server: Server): Endpoint | undefined {

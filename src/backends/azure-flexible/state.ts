@@ -32,7 +32,14 @@ export interface Failure {
   generation?: number;
 }
 
+/** What names the server in Azure, pinned when the server is first seen (see the backend's `begin`). */
+export interface AzureIdentity {
+  serverName: string;
+  resourceGroup: string;
+}
+
 export interface AzureState {
+  identity?: AzureIdentity;
   ops: PendingOp[];
   managedFirewallRules?: string[];
   parameterAliases?: ParameterAliases;
@@ -45,7 +52,9 @@ export interface AzureState {
 
 export function readState(raw: BackendState | undefined): AzureState {
   const s = (raw ?? {}) as Partial<AzureState>;
+  const identity = s.identity && typeof s.identity.serverName === 'string' && typeof s.identity.resourceGroup === 'string' ? { identity: { serverName: s.identity.serverName, resourceGroup: s.identity.resourceGroup } } : {};
   return {
+    ...identity,
     ops: Array.isArray(s.ops) ? s.ops.filter((o): o is PendingOp => !!o && typeof o.token === 'string' && typeof o.kind === 'string') : [],
     ...(Array.isArray(s.managedFirewallRules) ? { managedFirewallRules: s.managedFirewallRules.map(String) } : {}),
     ...(s.parameterAliases && typeof s.parameterAliases === 'object' ? { parameterAliases: s.parameterAliases } : {}),

@@ -1,6 +1,7 @@
 import type * as k8s from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { Reason } from '../../api/conditions.js';
+import { LABEL_SERVER } from '../../api/constants.js';
 import type { ServerSpec } from '../../api/types.js';
 import type { HelmBitnamiSection } from '../../config/sections/helmbitnami.js';
 import type { TlsSettings } from '../../config/sections/tls.js';
@@ -28,6 +29,7 @@ import { valueDifferences } from './compare.js';
 import { HelmCli, HelmError, type HelmRevision } from './helm-cli.js';
 import { releaseName } from './release-name.js';
 import { chartVersionOf, PENDING_STATUSES, statefulSetState } from './release-state.js';
+import { isInterrupted, repairInterrupted } from './repair.js';
 import { ignoredSettingsWarning, podResources, validateSpec } from './spec.js';
 import { buildReleaseValues, deepMerge, valueAt, type HelmValues } from './values.js';
 import { buildBackupValues, chartHasBackups, type BackupValuesInput } from './backup-values.js';
@@ -54,7 +56,7 @@ export interface HelmBitnamiOptions {
   kubeconfig?: string;
   /** Seconds between looks while a release rolls out (default 5). */
   pollSeconds?: number;
-  /** A release still pending after this long was left behind by an interrupted helm call (default: 2 × timeout + 60 s). */
+  /** A release still pending after this long was left behind by an interrupted helm call and is repaired (default: timeout + 60 s). */
   stuckAfterSeconds?: number;
   /** Limit for opening a PostgreSQL session (default 10 s). */
   connectTimeoutMs?: number;
@@ -93,7 +95,7 @@ export class HelmBitnamiBackend implements ServerBackend {
     this.helm = new HelmCli({ binary: this.settings.helm_binary, timeoutSeconds: this.settings.helm_timeout_seconds, env: opts.helmEnv, kubeconfig: opts.kubeconfig });
     this.chart = chartSource(this.settings.chart, this.settings.chart_version);
     this.pollSeconds = opts.pollSeconds ?? 5;
-    this.stuckAfterMs = (opts.stuckAfterSeconds ?? 2 * this.settings.helm_timeout_seconds + 60) * 1000;
+    this.stuckAfterMs = (opts.stuckAfterSeconds ?? this.settings.helm_timeout_seconds + 60) * 1000;
     this.connectTimeoutMs = opts.connectTimeoutMs ?? 10_000;
     this.now = opts.now ?? Date.now;
   }
@@ -292,7 +294,7 @@ export class HelmBitnamiBackend implements ServerBackend {
   private async converge(ctx: ServerContext): Promise<ActionResult> {
     const release = releaseName(ctx.namespace, ctx.name);
     const head = await this.helm.latestRevision(release, ctx.namespace);
-    if (head && PENDING_STATUSES.has(head.status)) return { message: `helm ${head.status} of ${release} still in progress`, retryAfterSeconds: this.pollSeconds };
+    if (head && PENDING_STATUSES.has(head.status)) return this.repairOrWait(ctx, release, head);
     const initialState = ctx.state;
     const changedState = () => (ctx.state === initialState ? {} : { state: ctx.state });
     const tls = this.recorded(ctx);
@@ -328,6 +330,14 @@ export class HelmBitnamiBackend implements ServerBackend {
     if (!head) return { chart: { args: this.chart.args }, differences: [] };
     const chart = this.chartPlan(ctx, head);
     return { chart, differences: this.holds(ctx) ? [] : this.releaseDifferences(chart, current, desired) };
+  }
+
+  /** A helm call is still running (wait), or was interrupted and left the release pending (repair). */
+  private async repairOrWait(ctx: ServerContext, release: string, head: HelmRevision): Promise<ActionResult> {
+    if (!isInterrupted(head, this.now(), this.stuckAfterMs)) return { message: `helm ${head.status} of ${release} still in progress`, retryAfterSeconds: this.pollSeconds };
+    const repaired = await repairInterrupted(this.helm, { release, namespace: ctx.namespace, head, server: ctx.labels[LABEL_SERVER] ?? ctx.name });
+    this.opts.log.warn({ namespace: ctx.namespace, release, status: head.status, revision: head.revision }, repaired.message);
+    return repaired;
   }
 
   /** What an upgrade would change. */
@@ -411,15 +421,22 @@ export class HelmBitnamiBackend implements ServerBackend {
     }
   }
 
+  /**
+   * A helm call is running on the release, or was interrupted and left it pending: then it is out
+   * of date, and `update` repairs it (see repair.ts). An interrupted uninstall outside a deletion
+   * (someone ran helm by hand) is left to a person.
+   */
   private pending(release: string, head: HelmRevision, endpoint: Endpoint, warning: string | undefined): ServerObservation {
-    const since = Date.parse(head.updated);
-    if (Number.isFinite(since) && this.now() - since > this.stuckAfterMs) {
-      throw new TemporaryError(
-        `Helm release ${release} has been ${head.status} since ${head.updated}: a helm call was interrupted. ` +
-          `Finish it by hand (helm rollback ${release}, or helm uninstall ${release} if it never installed), then the operator continues`,
-      );
+    const extra = warning ? { warning } : {};
+    if (isInterrupted(head, this.now(), this.stuckAfterMs)) {
+      const found = `Helm release ${release} was left ${head.status} by an interrupted helm call (since ${head.updated})`;
+      return { exists: true, ready: false, upToDate: false, busy: false, differences: [`${found}; repairing it`], endpoint, message: found, ...extra };
     }
-    return { exists: true, ready: false, upToDate: true, busy: true, endpoint, message: `helm ${head.status} of ${release} in progress`, retryAfterSeconds: this.pollSeconds, ...(warning ? { warning } : {}) };
+    const since = Date.parse(head.updated);
+    if (head.status === 'uninstalling' && Number.isFinite(since) && this.now() - since > this.stuckAfterMs) {
+      throw new TemporaryError(`Helm release ${release} has been uninstalling since ${head.updated}: finish it by hand (helm uninstall ${release}), then the operator continues`);
+    }
+    return { exists: true, ready: false, upToDate: true, busy: true, endpoint, message: `helm ${head.status} of ${release} in progress`, retryAfterSeconds: this.pollSeconds, ...extra };
   }
 
   private async endpoint(ctx: ServerContext, release: string): Promise<Endpoint> {

@@ -99,6 +99,18 @@ export class HelmCli {
     }
   }
 
+  /** Every revision of a release, oldest first (helm keeps the last `--history-max`, 10 by default). */
+  async history(release: string, namespace: string): Promise<HelmRevision[]> {
+    const out = await this.run(['history', release, '--namespace', namespace, '--output', 'json']);
+    const list = parseJson(out, 'helm history');
+    return Array.isArray(list) ? (list as HelmRevision[]) : [];
+  }
+
+  /** `helm rollback` to `revision`, without `--wait` (readiness comes from the StatefulSet). */
+  async rollback(release: string, namespace: string, revision: number): Promise<void> {
+    await this.run(['rollback', release, String(revision), '--namespace', namespace, '--timeout', `${this.opts.timeoutSeconds}s`]);
+  }
+
   /** The values the release was given (`helm get values`), `{}` when none. */
   async getValues(release: string, namespace: string): Promise<Record<string, unknown>> {
     const out = await this.run(['get', 'values', release, '--namespace', namespace, '--output', 'json']);

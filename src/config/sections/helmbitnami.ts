@@ -45,7 +45,7 @@ export const helmbitnami = {
     default: {},
   },
   helm_binary: { doc: 'The helm v3 executable: a name looked up on PATH, or a path.', format: NAME, default: 'helm' },
-  helm_timeout_seconds: { doc: 'Longest time one helm call may take before it is stopped and retried.', format: POSITIVE, default: 300 },
+  helm_timeout_seconds: { doc: 'Longest time one helm call may take before it is stopped and retried. A release an interrupted call left pending-install/-upgrade/-rollback for longer than this plus 60 s is repaired (uninstalled and installed again, or rolled back and upgraded again), if this operator made it.', format: POSITIVE, default: 300 },
   operator_endpoint: {
     doc: 'host:port the OPERATOR uses to reach a server, with {namespace}, {name} and {service} (the release\'s Service) replaced, e.g. a port-forward when running outside the cluster; "" = {service}.{namespace}.svc:5432.',
     format: ENDPOINT_TEMPLATE,

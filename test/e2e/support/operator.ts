@@ -101,6 +101,12 @@ export class E2eOperator {
     private readonly config: Record<string, unknown>,
   ) {}
 
+  /** Changes the config the next `start` runs with (e.g. the platform team removes a class). */
+  reconfigure(change: (config: Record<string, unknown>) => void): void {
+    if (this.running) throw new Error('stop the operator before changing its config');
+    change(this.config);
+  }
+
   start(): void {
     if (this.running) throw new Error('operator already running');
     if (!existsSync(ENTRY)) throw new Error(`${ENTRY} is missing: run \`npm run build\` (or unset E2E_SKIP_BUILD)`);

@@ -44,10 +44,22 @@ async function reviewBody(req: IncomingMessage): Promise<unknown> {
   }
 }
 
+/**
+ * `/openapi/v2`, which helm reads to validate manifests before it writes them: an empty document
+ * (zero bytes are a valid empty protobuf `Document`). With no models in it, helm validates nothing
+ * against a schema (kubectl's validator skips kinds the document does not describe); the fake's own
+ * write validation still applies.
+ */
+function serveOpenApi(res: ServerResponse): void {
+  res.writeHead(200, { 'Content-Type': 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf', 'Content-Length': '0' });
+  res.end();
+}
+
 /** The request listener: routes, counts resource requests by verb, renders errors as Status. */
 export function requestListener(ctx: Ctx, opts: HandlerOptions, counts: Map<string, number>, byClient?: Map<string, Map<string, number>>, authorizer?: Authorizer) {
   return (req: IncomingMessage, res: ServerResponse): void => {
     const url = new URL(req.url ?? '/', 'http://fake');
+    if (url.pathname === '/openapi/v2') return serveOpenApi(res);
     const run = async (): Promise<void> => {
       const r = route(ctx.registry, url.pathname);
       if (r.kind !== 'resource') return serveDiscovery(ctx, r, req.headers.host ?? '', res);

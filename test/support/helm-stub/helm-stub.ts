@@ -89,6 +89,9 @@ switch (command) {
   case 'uninstall':
     await uninstall(positional[1]);
     break;
+  case 'rollback':
+    rollback(positional[1], positional[2]);
+    break;
   default:
     fail(`Error: unknown command "${command}" for "helm"`);
 }
@@ -116,6 +119,18 @@ async function upgrade(name: string | undefined, chart: string | undefined): Pro
   release.revisions.push(rev('deployed', 'Upgrade complete', last.revision + 1));
   save(release);
   out(`Release "${name}" has been upgraded. Happy Helming!\nNAME: ${name}\nNAMESPACE: ${namespace}\nSTATUS: deployed\nREVISION: ${last.revision + 1}`);
+}
+
+/** A new revision with the values of `to`, deployed; like helm, the interrupted revision keeps its status. */
+function rollback(name: string | undefined, to: string | undefined): void {
+  const release = mustLoad(name, 'Error: release: not found');
+  const target = release.revisions.find((r) => r.revision === Number(to));
+  if (!target) fail(`Error: release has no ${to} version`);
+  const last = release.revisions[release.revisions.length - 1] as Revision;
+  for (const r of release.revisions) if (r.status === 'deployed') r.status = 'superseded';
+  release.revisions.push({ ...(target as Revision), revision: last.revision + 1, status: 'deployed', updated: new Date().toISOString(), description: `Rollback to ${to}` });
+  save(release);
+  out('Rollback was a success! Happy Helming!');
 }
 
 function history(name: string | undefined): void {

@@ -1,0 +1,59 @@
+import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import { isNotFound } from '../../src/k8s/clients.js';
+import { E2eScenario } from './support/scenario.js';
+import { SIMPLE, serverManifest } from './support/manifests.js';
+import { describeE2E } from './support/settings.js';
+
+/**
+ * Deletion needs only identity (ADR 0013): a server whose class never existed goes at once; a
+ * server whose class the platform team removes keeps serving (its database too) and is still
+ * deleted, StatefulSet and all, after the operator restarts with the changed config.
+ */
+describeE2E('e2e: deletion after the config changed', () => {
+  let s: E2eScenario;
+
+  beforeAll(async () => {
+    s = await E2eScenario.setup({ server: SIMPLE.server });
+    await s.applyExample(SIMPLE.file);
+    await s.waitForReady('PostgreSQLDatabase', SIMPLE.database);
+  });
+
+  afterAll(async () => {
+    await s?.teardown();
+  });
+
+  it('deletes a server whose class is unknown from the start', async () => {
+    await s.create(serverManifest('noclass', { size: { class: 'no-such-class', storageGB: 1 } }));
+    await s.waitForReady('PostgreSQLServer', 'noclass', 'False', 'UnknownClass');
+    await s.delete('PostgreSQLServer', 'noclass');
+    await s.waitGone('PostgreSQLServer', 'noclass');
+  });
+
+  it('keeps a server whose class was removed serving, then deletes it and its database', async () => {
+    await s.operator.stop();
+    s.operator.reconfigure((config) => {
+      const section = (config.backends as { statefulset: { classes: Record<string, unknown>; default_class: string } }).statefulset;
+      delete section.classes.small;
+      section.default_class = 'large';
+    });
+    s.operator.start();
+    const ready = await s.waitForReady('PostgreSQLServer', SIMPLE.server, 'False', 'UnknownClass');
+    expect(ready.message).toMatch(/the server keeps running as it is/);
+    expect(await s.adminQuery(SIMPLE.serverSecret, "SELECT count(*) FROM pg_database WHERE datname = 'demoservice'")).toBe('1');
+
+    await s.delete('PostgreSQLDatabase', SIMPLE.database);
+    await s.waitGone('PostgreSQLDatabase', SIMPLE.database);
+    expect(await s.adminQuery(SIMPLE.serverSecret, "SELECT count(*) FROM pg_database WHERE datname = 'demoservice'")).toBe('0');
+    await s.delete('PostgreSQLServer', SIMPLE.server);
+    await s.waitGone('PostgreSQLServer', SIMPLE.server);
+    await s.waitUntil(async () => {
+      try {
+        await s.kube.apps.readNamespacedStatefulSet({ name: 'demoteam-postgresql', namespace: s.namespace });
+        return false;
+      } catch (err) {
+        if (isNotFound(err)) return true;
+        throw err;
+      }
+    }, () => 'the StatefulSet to be gone');
+  });
+});
