@@ -1,7 +1,6 @@
 import type { Pool } from 'pg';
 import type { PostgreSQLDatabase, PostgreSQLServer } from '../api/types.js';
 import { TemporaryError } from '../backends/errors.js';
-import { readyOf } from '../reconcile/conditions.js';
 import type { HandlerDeps } from './deps.js';
 import { databaseStoreName, STORE_PASSWORD } from './names.js';
 import { STORE_LOGIN } from './password-rotation.js';
@@ -32,6 +31,3 @@ export async function tableConnection(deps: HandlerDeps, db: PostgreSQLDatabase,
   const pool = deps.pools.get({ ...access.admin, user: login, password, database }, database);
   return { pool, database, role };
 }
-
-/** Ready=True: a database (or server) the table handler may use. */
-export const isReady = (obj: { status?: { conditions?: Parameters<typeof readyOf>[0] } }): boolean => readyOf(obj.status?.conditions)?.status === 'True';

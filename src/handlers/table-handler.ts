@@ -9,7 +9,8 @@ import { alterTable, createTable, planTable, readTable, resolveColumns, tableCla
 import type { HandlerDeps } from './deps.js';
 import { ensureFinalizer, writeStatus } from './object-ops.js';
 import { failWith, reportFailure, reportPending } from './reporting.js';
-import { isReady, tableConnection, type TableConnection } from './table-access.js';
+import { databaseUsable, serverUsable } from './serving.js';
+import { tableConnection, type TableConnection } from './table-access.js';
 import { deleteTable } from './table-deletion.js';
 import { readTableSpec, type WantedTable } from './table-spec.js';
 import { managedColumns, matchesLastReport, tableStatusFields } from './table-status.js';
@@ -164,7 +165,8 @@ async function findDatabase(deps: HandlerDeps, table: PostgreSQLTable): Promise<
   }
   const ref = serverRefOf(db);
   const server = deps.serverCache.get(ref.namespace, ref.name);
-  if (db.metadata.deletionTimestamp || !isReady(db) || !server || !isReady(server)) {
+  // Usable, not only Ready: a server or database the config no longer fully accepts runs as it is.
+  if (!databaseUsable(db) || !server || !serverUsable(server)) {
     return reportPending(deps, table, Reason.WaitingForDatabase, `waiting for PostgreSQLDatabase ${dbName} to be ready`, WAIT_FOR_DATABASE_SECONDS) as Promise<{ requeueAfterSeconds: number }>;
   }
   return { db, server };
