@@ -9,7 +9,7 @@ import { alterTable, createTable, planTable, readTable, resolveColumns, tableCla
 import type { HandlerDeps } from './deps.js';
 import { ensureFinalizer, writeStatus } from './object-ops.js';
 import { failWith, reportFailure, reportPending } from './reporting.js';
-import { databaseUsable, serverUsable } from './serving.js';
+import { databaseUsable, serverUsable } from './server-usable.js';
 import { tableConnection, type TableConnection } from './table-access.js';
 import { deleteTable } from './table-deletion.js';
 import { readTableSpec, type WantedTable } from './table-spec.js';
