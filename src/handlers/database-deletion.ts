@@ -37,15 +37,7 @@ export async function deleteDatabase(deps: HandlerDeps, db: PostgreSQLDatabase, 
     return {};
   }
   const name = db.status?.database ?? toPgName(db.metadata.name);
-  if ((await deletionPolicy(deps, db, server)) === 'Retain') {
-    // No SQL at all: a Retain needs nothing of the server, so it never waits for one.
-    if (db.status?.database || pythonMade) {
-      await deps.events.record(db, 'Normal', 'Retained', `database ${name} and its role kept (deletionPolicy Retain); a PostgreSQLDatabase of the same name in this namespace takes them back`);
-    }
-    await removeFinalizer(deps.databases, db);
-    deps.onDatabaseChanged?.(ref.namespace, ref.name);
-    return {};
-  }
+  if ((await deletionPolicy(deps, db, server)) === 'Retain') return retain(deps, db, ref, name, pythonMade);
   if (!serverUsable(server)) return waitForServer(deps, db, server, name, pythonMade);
   let access: ServerAccess;
   try {
@@ -54,6 +46,16 @@ export async function deleteDatabase(deps: HandlerDeps, db: PostgreSQLDatabase, 
     return reportPending(deps, db, Reason.Deleting, `waiting to reach PostgreSQLServer ${server.metadata.name} to drop the database: ${errorMessage(err)}`, WAIT_SECONDS);
   }
   await dropWhatIsOurs(deps, db, access, access.backend.databasePolicy(server.spec).adoptUnclaimed !== false, pythonMade);
+  await removeFinalizer(deps.databases, db);
+  deps.onDatabaseChanged?.(ref.namespace, ref.name);
+  return {};
+}
+
+/** No SQL at all: a Retain needs nothing of the server, so it never waits for one. */
+async function retain(deps: HandlerDeps, db: PostgreSQLDatabase, ref: { namespace: string; name: string }, name: string, pythonMade: boolean): Promise<ReconcileOutcome> {
+  if (db.status?.database || pythonMade) {
+    await deps.events.record(db, 'Normal', 'Retained', `database ${name} and its role kept (deletionPolicy Retain); a PostgreSQLDatabase of the same name in this namespace takes them back`);
+  }
   await removeFinalizer(deps.databases, db);
   deps.onDatabaseChanged?.(ref.namespace, ref.name);
   return {};

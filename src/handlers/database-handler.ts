@@ -183,12 +183,17 @@ export interface DatabaseRun {
   invalid?: string;
 }
 
+/** The spec's extensions the backend's allow-list does not have, said in words; undefined when none. */
+function extensionProblem(db: PostgreSQLDatabase, allowed: string[]): string | undefined {
+  const unknown = (db.spec.database?.extensions ?? []).filter((e) => !allowed.includes(e));
+  return unknown.length ? `extensions not allowed on this server: ${unknown.join(', ')}; allowed: ${allowed.join(', ') || 'none'}` : undefined;
+}
+
 /** Checks the allow-list and the Secret's owner, then loads (or stores) the password. */
 async function prepare(deps: HandlerDeps, db: PostgreSQLDatabase, server: PostgreSQLServer, pgName: string): Promise<DatabaseRun | Later> {
   const access = await serverAccess(deps, server);
-  const policy = access.backend.databasePolicy(server.spec);
-  const unknown = (db.spec.database?.extensions ?? []).filter((e) => !policy.allowedExtensions.includes(e));
-  const invalid = unknown.length ? `extensions not allowed on this server: ${unknown.join(', ')}; allowed: ${policy.allowedExtensions.join(', ') || 'none'}` : undefined;
+  const invalid = extensionProblem(db, access.backend.databasePolicy(server.spec).allowedExtensions);
+  // A database that exists keeps what it has (see `DatabaseRun.invalid`); a new one is refused.
   if (invalid && !db.status?.database) return failWith(deps, db, Reason.ExtensionNotAllowed, invalid);
   const { namespace, name } = db.metadata;
   const self = { kind: DATABASE_KIND, name, uid: db.metadata.uid ?? '' };

@@ -1,5 +1,5 @@
 import type { DatabaseSpec as CrDatabaseSpec } from '../api/types.js';
-import { assertClaimable, checkDatabaseRequirements, databaseExists, databaseInPlace, enableLogin, ensureDatabase, ensureExtensions, ensureRole, revokeLogin, secondLogin } from '../postgres/index.js';
+import { assertClaimable, checkDatabaseRequirements, databaseExists, databaseInPlace, enableLogin, ensureDatabase, ensureExtensions, ensureRole, revokeLogin, secondLogin, type Queryable } from '../postgres/index.js';
 import type { HandlerDeps } from './deps.js';
 import type { ServerAccess } from './server-access.js';
 
@@ -27,6 +27,12 @@ export interface AppliedDatabase {
   roleCreated: boolean;
 }
 
+/** For a database still to be made: what the server must offer, checked before anything is created. */
+async function checkBeforeCreating(q: Queryable, plan: DatabasePlan, extensions: string[]): Promise<void> {
+  if (await databaseExists(q, plan.name)) return;
+  await checkDatabaseRequirements(q, { charset: plan.spec.database?.charset, collation: plan.spec.database?.collation, extensions });
+}
+
 /**
  * Role, database and extensions, each idempotent. Says what had to be created.
  *
@@ -40,9 +46,7 @@ export async function applyDatabase(deps: HandlerDeps, access: ServerAccess, pla
   if (plan.settled && !plan.passwordIsNew && (await databaseInPlace(pools.admin, plan.name, plan.role, plan.login))) return { created: false, roleCreated: false };
   await assertClaimable(pools.admin, plan.name, plan.claimant);
   const extensions = plan.spec.database?.extensions ?? [];
-  if (!(await databaseExists(pools.admin, plan.name))) {
-    await checkDatabaseRequirements(pools.admin, { charset: plan.spec.database?.charset, collation: plan.spec.database?.collation, extensions });
-  }
+  await checkBeforeCreating(pools.admin, plan, extensions);
   const role = await ensureRole(pools.admin, plan.role, plan.password, { claimant: plan.claimant, strict: plan.strict });
   // The second login is made again when missing (dropped by hand); a new password is set where a
   // kill may have come between storing it and setting it.
