@@ -4,7 +4,8 @@ import { connect, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SERVICE_ACCOUNT_DIR } from '../../src/startup/kube-config.js';
-import { EntryProcess, freePort, runEntry, type EntryResult } from '../support/entry-process.js';
+import { EntryProcess, runEntry, type EntryResult } from '../support/entry-process.js';
+import { freePort } from '../support/free-port.js';
 import { startFakeApiServer, type FakeApiServer } from '../support/fake-apiserver/index.js';
 import { CRD_FILES, waitFor } from '../support/operator-harness.js';
 
