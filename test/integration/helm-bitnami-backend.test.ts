@@ -180,6 +180,7 @@ describe('helmbitnami backend: install, observe, resync, upgrade', () => {
         },
       },
     });
+    expect(calls.length).toBeGreaterThan(0);
     for (const call of calls) {
       expect(JSON.stringify(call)).not.toContain(pgServer.password);
       expect(call.args).not.toContain('--wait');

@@ -6,7 +6,7 @@ import { startFakeApiServer, type FakeApiServer } from '../support/fake-apiserve
 import { FakeKubelet } from '../support/fake-kubelet.js';
 import { CRD_FILES, Harness, testConfig, waitFor } from '../support/operator-harness.js';
 import { OperatorProcess } from '../support/operator-process.js';
-import { freePort } from '../support/entry-process.js';
+import { freePort } from '../support/free-port.js';
 import { startPostgres, type TestPostgres } from '../support/postgres-server.js';
 import { GROUP, VERSION } from '../../src/api/constants.js';
 import { createKubeClients } from '../../src/k8s/clients.js';

@@ -1,23 +1,12 @@
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { GROUP, VERSION } from '../../src/api/constants.js';
 import { createKubeClients, type KubeClients } from '../../src/k8s/clients.js';
 import { startFakeApiServer, type FakeApiServer } from '../support/fake-apiserver/index.js';
 import { FakeKubelet } from '../support/fake-kubelet.js';
+import { freePort } from '../support/free-port.js';
 import { CRD_FILES, testConfig, waitFor } from '../support/operator-harness.js';
 import { OperatorProcess } from '../support/operator-process.js';
 import { startPostgres, type TestPostgres } from '../support/postgres-server.js';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 async function get(url: string): Promise<{ status: number; body: string }> {
   try {

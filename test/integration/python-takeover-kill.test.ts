@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import { Harness, testConfig, waitFor } from '../support/operator-harness.js';
-import { freePort } from '../support/entry-process.js';
+import { freePort } from '../support/free-port.js';
 import { OperatorProcess } from '../support/operator-process.js';
 import { ADMIN, ADMIN_PASSWORD, createStored, kopfCr, pythonCredentialsSecret, pythonDatabases, pythonTmpSecret, runningServer } from '../support/python-operator-fixtures.js';
 

@@ -4,7 +4,8 @@ import { connect, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SERVICE_ACCOUNT_DIR } from '../../src/startup/kube-config.js';
-import { EntryProcess, freePort, runEntry, type EntryResult } from '../support/entry-process.js';
+import { EntryProcess, runEntry, type EntryResult } from '../support/entry-process.js';
+import { freePort } from '../support/free-port.js';
 import { startFakeApiServer, type FakeApiServer } from '../support/fake-apiserver/index.js';
 import { CRD_FILES, waitFor } from '../support/operator-harness.js';
 
@@ -81,6 +82,7 @@ describe('start-up checks of the built operator', () => {
     const server = `http://127.0.0.1:${port}`;
     writeFileSync(join(dir, 'unreachable'), empty.kubeConfig().exportConfig().replace(empty.url, server));
     const cfg = await config();
+    const spawned = Date.now();
     const proc = new EntryProcess({ config: cfg, env: { KUBECONFIG: join(dir, 'unreachable') } });
     let readyz = '';
     await waitFor(async () => {
@@ -93,6 +95,8 @@ describe('start-up checks of the built operator', () => {
     const r = await proc.result;
     await proc.stop();
     expect(Date.now() - started).toBeLessThan(5000);
+    // Not giving up early: the retries span the whole timeout, which starts after the process does.
+    expect(Date.now() - spawned).toBeGreaterThanOrEqual(Number(cfg.startup_timeout_seconds) * 1000);
     expectOneLine(r, `cannot reach the Kubernetes API server at ${server}`, 'ECONNREFUSED', 'attempts');
   });
 

@@ -8,7 +8,7 @@ import { mergePatchOptions } from '../../src/k8s/patch.js';
 import { startFakeApiServer, type FakeApiServer } from '../support/fake-apiserver/index.js';
 import { FakeKubelet } from '../support/fake-kubelet.js';
 import { CRD_FILES, pluralOf, testConfig, waitFor } from '../support/operator-harness.js';
-import { freePort } from '../support/entry-process.js';
+import { freePort } from '../support/free-port.js';
 import { OperatorProcess } from '../support/operator-process.js';
 import { startPostgres, type TestPostgres } from '../support/postgres-server.js';
 

@@ -451,6 +451,28 @@ describe('fake API server: selectors, discovery, CRDs and built-ins', () => {
     await core.deleteNamespacedService({ namespace: NS, name: 'bi-svc' });
   });
 
+  it('defaults and validates Jobs and CronJobs like the real API: Job defaults only on Jobs, restartPolicy Never or OnFailure, a Job\'s template immutable', async () => {
+    const batch = kc.makeApiClient(k8s.BatchV1Api);
+    const template = (restartPolicy?: string): k8s.V1PodTemplateSpec => ({ spec: { containers: [{ name: 'c', image: 'busybox:1' }], ...(restartPolicy ? { restartPolicy } : {}) } });
+    const cron = await batch.createNamespacedCronJob({ namespace: NS, body: { metadata: { name: 'bi-cron' }, spec: { schedule: '0 2 * * *', jobTemplate: { spec: { template: template('Never') } } } } });
+    expect(cron.spec).toMatchObject({ concurrencyPolicy: 'Allow', suspend: false, successfulJobsHistoryLimit: 3, failedJobsHistoryLimit: 1 });
+    expect(cron.spec?.jobTemplate.spec?.backoffLimit).toBeUndefined();
+    expect(cron.spec?.jobTemplate.spec?.template.spec?.dnsPolicy).toBe('ClusterFirst');
+    const err = await batch.createNamespacedCronJob({ namespace: NS, body: { metadata: { name: 'bi-cron-2' }, spec: { schedule: '0 2 * * *', jobTemplate: { spec: { template: template() } } } } }).catch((e: unknown) => e as k8s.ApiException<string>);
+    expect(JSON.parse(String((err as k8s.ApiException<string>).body))).toMatchObject({ code: 422, reason: 'Invalid', details: { causes: [{ reason: 'FieldValueNotSupported', field: 'spec.jobTemplate.spec.template.spec.restartPolicy', message: 'Unsupported value: "Always": supported values: "OnFailure", "Never"' }] } });
+    expect(await codeOf(batch.createNamespacedJob({ namespace: NS, body: { metadata: { name: 'bi-job-always' }, spec: { template: template('Always') } } }))).toBe(422);
+    const job = await batch.createNamespacedJob({ namespace: NS, body: { metadata: { name: 'bi-job' }, spec: { template: template('OnFailure') } } });
+    expect(job.spec).toMatchObject({ parallelism: 1, completions: 1, backoffLimit: 6, completionMode: 'NonIndexed', suspend: false });
+    const changed = { ...job, spec: { ...job.spec!, template: { ...job.spec!.template, spec: { ...job.spec!.template.spec!, restartPolicy: 'Never' } } } };
+    const immutable = await batch.replaceNamespacedJob({ namespace: NS, name: 'bi-job', body: changed }).catch((e: unknown) => e as k8s.ApiException<string>);
+    expect(JSON.parse(String((immutable as k8s.ApiException<string>).body))).toMatchObject({ code: 422, details: { causes: [{ field: 'spec.template', message: expect.stringMatching(/field is immutable$/) }] } });
+    // Other fields of a Job may change, and status writes go through.
+    await batch.replaceNamespacedJob({ namespace: NS, name: 'bi-job', body: { ...job, spec: { ...job.spec!, activeDeadlineSeconds: 60 } } });
+    await batch.patchNamespacedJobStatus({ namespace: NS, name: 'bi-job', body: { status: { active: 1 } } }, mergePatchOptions());
+    await batch.deleteNamespacedJob({ namespace: NS, name: 'bi-job' });
+    await batch.deleteNamespacedCronJob({ namespace: NS, name: 'bi-cron' });
+  });
+
   it('counts requests by verb and resource', async () => {
     server.resetCounts();
     await core.listNamespacedConfigMap({ namespace: NS });

@@ -73,8 +73,10 @@ function cronJobDefaults(obj: KubeObject): void {
   setIfMissing(spec, 'concurrencyPolicy', 'Allow');
   setIfMissing(spec, 'successfulJobsHistoryLimit', 3);
   setIfMissing(spec, 'failedJobsHistoryLimit', 1);
+  // The real defaulter leaves the template's Job fields alone (the Job gets them when it is created)
+  // and defaults only the pod spec inside it.
   const job = isRecord(spec.jobTemplate) && isRecord(spec.jobTemplate.spec) ? spec.jobTemplate.spec : undefined;
-  if (job) jobSpecDefaults(job);
+  if (job && isRecord(job.template)) podSpecDefaults(job.template.spec);
 }
 
 function jobSpecDefaults(spec: Obj): void {

@@ -1,5 +1,6 @@
 import type { FieldError } from './errors.js';
 import { badRequest } from './errors.js';
+import { canonical } from './patch.js';
 import type { KubeObject, ResourceType } from './types.js';
 import { isRecord } from './types.js';
 
@@ -84,6 +85,31 @@ function eventsV1Errors(obj: KubeObject): FieldError[] {
   return errs;
 }
 
+/** A Job's pods run to completion: the real API accepts only Never or OnFailure (not the pod default Always). */
+function jobRestartPolicyErrors(jobSpec: unknown, field: string): FieldError[] {
+  const policy = isRecord(jobSpec) && isRecord(jobSpec.template) && isRecord(jobSpec.template.spec) ? jobSpec.template.spec.restartPolicy : undefined;
+  if (policy === 'Never' || policy === 'OnFailure') return [];
+  return [{ field: `${field}.template.spec.restartPolicy`, reason: 'FieldValueNotSupported', message: `Unsupported value: ${JSON.stringify(policy ?? '')}: supported values: "OnFailure", "Never"` }];
+}
+
+/** A Job's pod template and selector cannot change once it exists (its pods were made from them). */
+function jobImmutabilityErrors(obj: KubeObject, old: KubeObject): FieldError[] {
+  const spec = isRecord(obj.spec) ? obj.spec : {};
+  const oldSpec = isRecord(old.spec) ? old.spec : {};
+  // Compared as canonical JSON: objects cloned across realms (jest's VM) differ in prototype only.
+  const same = (a: unknown, b: unknown): boolean => JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+  return ['template', 'selector']
+    .filter((f) => !same(spec[f], oldSpec[f]))
+    .map((f) => ({ field: `spec.${f}`, reason: 'FieldValueInvalid' as const, message: `Invalid value: ${JSON.stringify(spec[f] ?? null)}: field is immutable` }));
+}
+
+function batchErrors(t: ResourceType, obj: KubeObject, old?: KubeObject): FieldError[] {
+  const spec = isRecord(obj.spec) ? obj.spec : {};
+  if (t.plural === 'jobs') return [...jobRestartPolicyErrors(spec, 'spec'), ...(old ? jobImmutabilityErrors(obj, old) : [])];
+  if (t.plural === 'cronjobs') return jobRestartPolicyErrors(isRecord(spec.jobTemplate) ? spec.jobTemplate.spec : undefined, 'spec.jobTemplate.spec');
+  return [];
+}
+
 /** Type-specific validation of built-in objects (a representative subset of the real rules). */
 export function validateBuiltin(t: ResourceType, obj: KubeObject, old?: KubeObject): FieldError[] {
   const errs: FieldError[] = [];
@@ -92,5 +118,6 @@ export function validateBuiltin(t: ResourceType, obj: KubeObject, old?: KubeObje
     if (old) errs.push(...immutabilityErrors(t, obj, old));
   }
   if (t.group === 'events.k8s.io' && !old) errs.push(...eventsV1Errors(obj));
+  if (t.group === 'batch') errs.push(...batchErrors(t, obj, old));
   return errs;
 }

@@ -111,7 +111,8 @@ export async function startFakeApiServer(opts: FakeApiServerOptions = {}): Promi
   for (const t of builtinTypes()) registry.add(t);
   const ctx: Ctx = { hub, registry, store: new ObjectStore(hub), pages: new ListPages() };
   const gcWork = new GcWork();
-  const sweepers = [new Sweeper('garbage collector', () => gcWork.run(ctx)), new Sweeper('namespace controller', () => namespaceSweep(ctx)), new Sweeper('CRD controller', () => crdSweep(ctx))];
+  const garbageCollector = new Sweeper('garbage collector', () => gcWork.run(ctx));
+  const sweepers = [garbageCollector, new Sweeper('namespace controller', () => namespaceSweep(ctx)), new Sweeper('CRD controller', () => crdSweep(ctx))];
   hub.listen((ev) => {
     syncServedTypes(ctx, ev);
     gcWork.note(ev);
@@ -151,8 +152,8 @@ export async function startFakeApiServer(opts: FakeApiServerOptions = {}): Promi
     deny: (...denials) => authorizer.deny(...denials),
     allowAll: () => authorizer.allowAll(),
     holdGarbageCollector: () => {
-      sweepers[0]?.hold();
-      return () => sweepers[0]?.release();
+      garbageCollector.hold();
+      return () => garbageCollector.release();
     },
     close: async () => {
       for (const s of sweepers) s.stop();

@@ -21,6 +21,9 @@ export class Sweeper {
   /** Holds sweeps back (a controller that lags, as the real ones do under load) until `release`. */
   hold(): void {
     this.held = true;
+    // A sweep scheduled just before the hold must not run: the caller expects no sweep from now on.
+    if (this.handle) clearTimeout(this.handle);
+    this.handle = undefined;
   }
 
   release(): void {
@@ -33,7 +36,7 @@ export class Sweeper {
     const wait = Math.max(0, this.lastRun + this.minIntervalMs - Date.now());
     this.handle = setTimeout(() => {
       this.handle = undefined;
-      if (this.stopped) return;
+      if (this.stopped || this.held) return;
       this.lastRun = Date.now();
       try {
         this.sweep();
