@@ -272,13 +272,16 @@ async function keepServing(deps: HandlerDeps, server: PostgreSQLServer, run: Ser
   const endpoint: Endpoint = { host: known.host, port: known.port, sslmode: (known.sslmode ?? 'disable') as SslMode };
   const wantsReset = server.metadata.labels?.[ACTION_LABEL] === RESET_PASSWORD_ACTION;
   let password = run.stored.password;
+  let resetDone = wantsReset;
   if (wantsReset || run.stored.pending) {
     const reset = await resetAdminPassword(deps, server, run, endpoint);
     if (!('password' in reset)) return reset;
     password = reset.password;
+    // A refused reset already removed the label and said so: no PasswordReset event.
+    resetDone = wantsReset && !reset.refused;
   }
   await publishCredentials(deps, server, run, endpoint, password);
-  if (wantsReset) await finishReset(deps, server);
+  if (resetDone) await finishReset(deps, server);
   return failWith(deps, server, problem.reason, `${problem.message} (the server keeps running as it is; fix the spec or the config to change it)`);
 }
 
