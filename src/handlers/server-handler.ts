@@ -105,7 +105,7 @@ async function serve(
   }
   await publishCredentials(deps, server, run, endpoint, password);
   if (resetDone) await finishReset(deps, server);
-  if (stuck) return void (await reportNotConverging(deps, server, run, { endpoint, stuck }, log));
+  if (stuck) return void (await reportNotConverging(deps, server, run, { observed, stuck }, log));
   if (run.ctx.requestedAction) await finishAction(deps, server, run.backend, run.ctx.requestedAction);
   await reportReady(deps, server, run, observed, log);
   return undefined;
@@ -162,8 +162,11 @@ function convergencePolicy(deps: HandlerDeps): ConvergencePolicy {
  * The cloud keeps reporting other values than the ones sent: the server stays usable (credentials,
  * databases), Ready=False says which settings, once as a Warning event.
  */
-async function reportNotConverging(deps: HandlerDeps, server: PostgreSQLServer, run: ServerRun, { endpoint, stuck }: { endpoint: Endpoint; stuck: string[] }, log: Logger): Promise<void> {
+async function reportNotConverging(deps: HandlerDeps, server: PostgreSQLServer, run: ServerRun, { observed, stuck }: { observed: ServerObservation; stuck: string[] }, log: Logger): Promise<void> {
+  const endpoint = observed.endpoint as Endpoint;
   const message = notConvergingMessage(stuck, deps.config.reconcile.update_attempts);
+  // Backups go on while a setting is stuck: a failed one is still reported, status.backup kept current.
+  await reportBackupFailure(deps, server, observed);
   const { reasonChanged } = await writeStatus(deps.servers, server, {
     status: 'False',
     reason: Reason.NotConverging,
@@ -174,6 +177,7 @@ async function reportNotConverging(deps: HandlerDeps, server: PostgreSQLServer, 
       sizeClass: run.ctx.resolved.sizeClass,
       endpoint: { host: endpoint.host, port: endpoint.port, sslmode: endpoint.sslmode },
       backendState: run.ctx.state,
+      ...backupStatusFields(server, observed),
     },
   });
   if (reasonChanged) {
