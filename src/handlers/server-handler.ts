@@ -105,7 +105,10 @@ async function serve(
   }
   await publishCredentials(deps, server, run, endpoint, password);
   if (resetDone) await finishReset(deps, server);
-  if (stuck) return void (await reportNotConverging(deps, server, run, { observed, stuck }, log));
+  if (stuck) {
+    if (run.ctx.requestedAction) await deferAction(deps, server, run.ctx.requestedAction);
+    return void (await reportNotConverging(deps, server, run, { observed, stuck }, log));
+  }
   if (run.ctx.requestedAction) await finishAction(deps, server, run.backend, run.ctx.requestedAction);
   await reportReady(deps, server, run, observed, log);
   return undefined;
@@ -430,6 +433,16 @@ async function finishAction(deps: HandlerDeps, server: PostgreSQLServer, backend
     const known = ['reset-password', ...(backend.supportedActions ?? [])].join(', ');
     await deps.events.record(server, 'Warning', 'UnsupportedAction', `action "${action}" is not supported by backend ${backend.name}; supported: ${known}`);
   }
+}
+
+/**
+ * A stuck server sends no update, so the label's action (e.g. restart) would wait unseen and keep
+ * every resync reading the cloud: the label goes, and a Warning says how to get it done.
+ */
+async function deferAction(deps: HandlerDeps, server: PostgreSQLServer, action: string): Promise<void> {
+  await deps.servers.patchMetadata(server.metadata.namespace, server.metadata.name, { labels: { [ACTION_LABEL]: null } });
+  const message = `action "${action}" not carried out: the server is not converging; it waits until the stuck settings converge (fix the spec, or set the label operator/action=${RETRY_ACTION} to try them again), then set operator/action=${action} again`;
+  await deps.events.record(server, 'Warning', 'ActionDeferred', message);
 }
 
 async function finishReset(deps: HandlerDeps, server: PostgreSQLServer): Promise<void> {
