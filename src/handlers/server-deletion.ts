@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { Reason } from '../api/conditions.js';
+import { readyOf } from '../reconcile/conditions.js';
 import type { PostgreSQLServer } from '../api/types.js';
 import type { ReconcileOutcome } from '../reconcile/controller.js';
 import type { DeleteResult, ResolvedServer, ServerBackend, ServerContext, SslMode } from '../backends/types.js';
@@ -52,8 +53,9 @@ function resolvedForDeletion(server: PostgreSQLServer): ResolvedServer {
 /** Deleting (look again) or blocked by what the config or the cloud forbids (the condition says which). */
 async function reportNotGone(deps: HandlerDeps, server: PostgreSQLServer, result: DeleteResult, state: ServerContext['state']): Promise<ReconcileOutcome> {
   const reason = result.blocked ? Reason.DeletionBlocked : Reason.Deleting;
+  const reported = alreadyBlocked(server, result.message);
   const outcome = await reportPending(deps, server, reason, result.message, result.retryAfterSeconds ?? 10, result.state ?? state, result.blocked ? undefined : 'Deleting');
-  if (result.blocked) await deps.events.record(server, 'Warning', Reason.DeletionBlocked, result.message);
+  if (result.blocked && !reported) await deps.events.record(server, 'Warning', Reason.DeletionBlocked, result.message);
   return outcome;
 }
 
@@ -67,9 +69,16 @@ async function releaseUnpinned(deps: HandlerDeps, server: PostgreSQLServer, back
 /** The config no longer lets the backend be built: the condition says so; tried again later. */
 async function reportUnbuildable(deps: HandlerDeps, server: PostgreSQLServer, backend: string, problem: string): Promise<ReconcileOutcome> {
   const message = `cannot delete: backend ${backend} cannot be set up from the current config (${problem}); restore its config section, or remove the finalizer by hand once its resources are gone`;
+  const reported = alreadyBlocked(server, message);
   const outcome = await reportPending(deps, server, Reason.DeletionBlocked, message, BLOCKED_RETRY_SECONDS);
-  await deps.events.record(server, 'Warning', Reason.DeletionBlocked, message);
+  if (!reported) await deps.events.record(server, 'Warning', Reason.DeletionBlocked, message);
   return outcome;
+}
+
+/** The condition already says so: a blocked deletion is retried every 10–60 s, its Warning event is written once. */
+function alreadyBlocked(server: PostgreSQLServer, message: string): boolean {
+  const ready = readyOf(server.status?.conditions);
+  return ready?.reason === Reason.DeletionBlocked && ready.message === message;
 }
 
 /** The pinned backend, or why it cannot be built (e.g. its section's required keys were removed). */
