@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { Reason } from '../api/conditions.js';
+import { readyOf } from '../reconcile/conditions.js';
 import type { PostgreSQLServer } from '../api/types.js';
 import type { ReconcileOutcome } from '../reconcile/controller.js';
 import type { DeleteResult, ResolvedServer, ServerBackend, ServerContext, SslMode } from '../backends/types.js';
@@ -8,6 +9,8 @@ import { holdsDeletion, removeFinalizer } from './object-ops.js';
 import { errorMessage, reportPending } from './reporting.js';
 import { serverContext } from './server-access.js';
 import { serverStoreName, STORE_PASSWORD } from './names.js';
+import { chooseBackend } from './backend-choice.js';
+import { adoptionRecord, takeoverPending } from './takeover.js';
 
 /** How long to wait before trying a deletion the config does not let progress. */
 const BLOCKED_RETRY_SECONDS = 60;
@@ -23,13 +26,17 @@ const BLOCKED_RETRY_SECONDS = 60;
  */
 export async function deleteServer(deps: HandlerDeps, server: PostgreSQLServer, log: Logger): Promise<ReconcileOutcome> {
   if (!holdsDeletion(server)) return {};
-  const status = server.status ?? {};
-  if (!status.backend || !deps.backends.has(status.backend)) return releaseUnpinned(deps, server, status.backend);
-  const backend = await backendFor(deps, status.backend);
-  if ('problem' in backend) return reportUnbuildable(deps, server, status.backend, backend.problem);
+  const pythonMade = takeoverPending(server);
+  const chosen = pythonMade ? pythonOperatorBackend(deps, server) : { backend: server.status?.backend };
+  if ('problem' in chosen) return blockDeletion(deps, server, `cannot delete: the Python operator created this server and its backend cannot be chosen (${chosen.problem}); configure that backend (or allow its spec.backend) so its resources are deleted, or remove the finalizers by hand once they are gone`);
+  if (!chosen.backend || !deps.backends.has(chosen.backend)) return releaseUnpinned(deps, server, chosen.backend);
+  const backend = await backendFor(deps, chosen.backend);
+  if ('problem' in backend) return reportUnbuildable(deps, server, chosen.backend, backend.problem);
   const store = await deps.secrets.read(server.metadata.namespace, serverStoreName(server.metadata.name), server.metadata.uid ?? '');
   const password = store.kind === 'owned' ? (store.data[STORE_PASSWORD] ?? '') : '';
   const ctx = serverContext(server, resolvedForDeletion(server), password);
+  // Not taken over yet: the backend finds what the Python operator made as it does in a takeover.
+  if (pythonMade) ctx.adoption ??= adoptionRecord(server);
   const result = await deps.backendCall(backend.name, 'delete', () => backend.delete(ctx));
   if (!result.gone) return reportNotGone(deps, server, result, ctx.state);
   await deps.events.record(server, 'Normal', 'Deleted', result.message);
@@ -52,9 +59,22 @@ function resolvedForDeletion(server: PostgreSQLServer): ResolvedServer {
 /** Deleting (look again) or blocked by what the config or the cloud forbids (the condition says which). */
 async function reportNotGone(deps: HandlerDeps, server: PostgreSQLServer, result: DeleteResult, state: ServerContext['state']): Promise<ReconcileOutcome> {
   const reason = result.blocked ? Reason.DeletionBlocked : Reason.Deleting;
+  const reported = alreadyBlocked(server, result.message);
   const outcome = await reportPending(deps, server, reason, result.message, result.retryAfterSeconds ?? 10, result.state ?? state, result.blocked ? undefined : 'Deleting');
-  if (result.blocked) await deps.events.record(server, 'Warning', Reason.DeletionBlocked, result.message);
+  if (result.blocked && !reported) await deps.events.record(server, 'Warning', Reason.DeletionBlocked, result.message);
   return outcome;
+}
+
+/**
+ * The backend a server the Python operator created runs on, chosen as it chose (its status.backend
+ * when it wrote one, else the configured default or the allowed spec.backend). Not released
+ * without it: what runs would be left behind (a backend this operator lacks blocks, see below).
+ */
+function pythonOperatorBackend(deps: HandlerDeps, server: PostgreSQLServer): { backend: string } | { problem: string } {
+  const choice = chooseBackend(server, deps.config);
+  if ('problem' in choice) return { problem: choice.problem.message };
+  if (!deps.backends.has(choice.backend)) return { problem: `backend "${choice.backend}" is unknown to this operator` };
+  return { backend: choice.backend };
 }
 
 /** Never pinned (or pinned to a backend this operator does not have): nothing was created by it. */
@@ -67,9 +87,21 @@ async function releaseUnpinned(deps: HandlerDeps, server: PostgreSQLServer, back
 /** The config no longer lets the backend be built: the condition says so; tried again later. */
 async function reportUnbuildable(deps: HandlerDeps, server: PostgreSQLServer, backend: string, problem: string): Promise<ReconcileOutcome> {
   const message = `cannot delete: backend ${backend} cannot be set up from the current config (${problem}); restore its config section, or remove the finalizer by hand once its resources are gone`;
+  return blockDeletion(deps, server, message);
+}
+
+/** DeletionBlocked, tried again later; the Warning event once per message. */
+async function blockDeletion(deps: HandlerDeps, server: PostgreSQLServer, message: string): Promise<ReconcileOutcome> {
+  const reported = alreadyBlocked(server, message);
   const outcome = await reportPending(deps, server, Reason.DeletionBlocked, message, BLOCKED_RETRY_SECONDS);
-  await deps.events.record(server, 'Warning', Reason.DeletionBlocked, message);
+  if (!reported) await deps.events.record(server, 'Warning', Reason.DeletionBlocked, message);
   return outcome;
+}
+
+/** The condition already says so: a blocked deletion is retried every 10–60 s, its Warning event is written once. */
+function alreadyBlocked(server: PostgreSQLServer, message: string): boolean {
+  const ready = readyOf(server.status?.conditions);
+  return ready?.reason === Reason.DeletionBlocked && ready.message === message;
 }
 
 /** The pinned backend, or why it cannot be built (e.g. its section's required keys were removed). */

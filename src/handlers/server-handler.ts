@@ -105,7 +105,10 @@ async function serve(
   }
   await publishCredentials(deps, server, run, endpoint, password);
   if (resetDone) await finishReset(deps, server);
-  if (stuck) return void (await reportNotConverging(deps, server, run, { endpoint, stuck }, log));
+  if (stuck) {
+    if (run.ctx.requestedAction) await deferAction(deps, server, run.ctx.requestedAction);
+    return void (await reportNotConverging(deps, server, run, { observed, stuck }, log));
+  }
   if (run.ctx.requestedAction) await finishAction(deps, server, run.backend, run.ctx.requestedAction);
   await reportReady(deps, server, run, observed, log);
   return undefined;
@@ -162,8 +165,11 @@ function convergencePolicy(deps: HandlerDeps): ConvergencePolicy {
  * The cloud keeps reporting other values than the ones sent: the server stays usable (credentials,
  * databases), Ready=False says which settings, once as a Warning event.
  */
-async function reportNotConverging(deps: HandlerDeps, server: PostgreSQLServer, run: ServerRun, { endpoint, stuck }: { endpoint: Endpoint; stuck: string[] }, log: Logger): Promise<void> {
+async function reportNotConverging(deps: HandlerDeps, server: PostgreSQLServer, run: ServerRun, { observed, stuck }: { observed: ServerObservation; stuck: string[] }, log: Logger): Promise<void> {
+  const endpoint = observed.endpoint as Endpoint;
   const message = notConvergingMessage(stuck, deps.config.reconcile.update_attempts);
+  // Backups go on while a setting is stuck: a failed one is still reported, status.backup kept current.
+  await reportBackupFailure(deps, server, observed);
   const { reasonChanged } = await writeStatus(deps.servers, server, {
     status: 'False',
     reason: Reason.NotConverging,
@@ -174,6 +180,7 @@ async function reportNotConverging(deps: HandlerDeps, server: PostgreSQLServer, 
       sizeClass: run.ctx.resolved.sizeClass,
       endpoint: { host: endpoint.host, port: endpoint.port, sslmode: endpoint.sslmode },
       backendState: run.ctx.state,
+      ...backupStatusFields(server, observed),
     },
   });
   if (reasonChanged) {
@@ -272,13 +279,16 @@ async function keepServing(deps: HandlerDeps, server: PostgreSQLServer, run: Ser
   const endpoint: Endpoint = { host: known.host, port: known.port, sslmode: (known.sslmode ?? 'disable') as SslMode };
   const wantsReset = server.metadata.labels?.[ACTION_LABEL] === RESET_PASSWORD_ACTION;
   let password = run.stored.password;
+  let resetDone = wantsReset;
   if (wantsReset || run.stored.pending) {
     const reset = await resetAdminPassword(deps, server, run, endpoint);
     if (!('password' in reset)) return reset;
     password = reset.password;
+    // A refused reset already removed the label and said so: no PasswordReset event.
+    resetDone = wantsReset && !reset.refused;
   }
   await publishCredentials(deps, server, run, endpoint, password);
-  if (wantsReset) await finishReset(deps, server);
+  if (resetDone) await finishReset(deps, server);
   return failWith(deps, server, problem.reason, `${problem.message} (the server keeps running as it is; fix the spec or the config to change it)`);
 }
 
@@ -423,6 +433,16 @@ async function finishAction(deps: HandlerDeps, server: PostgreSQLServer, backend
     const known = ['reset-password', ...(backend.supportedActions ?? [])].join(', ');
     await deps.events.record(server, 'Warning', 'UnsupportedAction', `action "${action}" is not supported by backend ${backend.name}; supported: ${known}`);
   }
+}
+
+/**
+ * A stuck server sends no update, so the label's action (e.g. restart) would wait unseen and keep
+ * every resync reading the cloud: the label goes, and a Warning says how to get it done.
+ */
+async function deferAction(deps: HandlerDeps, server: PostgreSQLServer, action: string): Promise<void> {
+  await deps.servers.patchMetadata(server.metadata.namespace, server.metadata.name, { labels: { [ACTION_LABEL]: null } });
+  const message = `action "${action}" not carried out: the server is not converging; it waits until the stuck settings converge (fix the spec, or set the label operator/action=${RETRY_ACTION} to try them again), then set operator/action=${action} again`;
+  await deps.events.record(server, 'Warning', 'ActionDeferred', message);
 }
 
 async function finishReset(deps: HandlerDeps, server: PostgreSQLServer): Promise<void> {

@@ -176,6 +176,14 @@ describe('a backend whose config can no longer be loaded', () => {
       const blocked = await h.waitForReady('PostgreSQLServer', name, 'False', 'DeletionBlocked', STEP_MS);
       expect(blocked.message).toMatch(/^cannot delete: backend azurepostgresflexible cannot be set up from the current config \(.*subscription_id.*\); restore its config section/);
       expect(await resourceExists('azurepostgresflexible', name)).toBe(true);
+      // Every retry keeps the condition; the Warning event is written once.
+      for (let retry = 0; retry < 2; retry++) {
+        h.operator!['servers'].enqueue('default', name); // what the retry after 60 s does
+        await new Promise((r) => setTimeout(r, 300));
+        await h.operator!.whenIdle();
+      }
+      const events = (await h.kube.core.listNamespacedEvent({ namespace: 'default' })).items.filter((e) => e.involvedObject.name === name && e.reason === 'DeletionBlocked');
+      expect(events.map((e) => e.count ?? 1)).toEqual([1]);
     } finally {
       await restartWith(operatorConfig());
     }

@@ -210,6 +210,25 @@ describe('external backend (real PostgreSQL with TLS, non-superuser admins)', ()
     expect(rows[0]?.member).toBe(true);
   });
 
+  it('a refused reset on a server whose spec the config no longer accepts: PasswordResetRefused, never a PasswordReset event', async () => {
+    // The platform team stops offering the server to this namespace (the operator restarts with the new config).
+    const narrowed = structuredClone(h.config);
+    (narrowed.backends.external as { servers: Record<string, { namespaces?: string[] }> }).servers.shared!.namespaces = ['elsewhere'];
+    await h.stopOperator();
+    await h.startOperator(narrowed);
+    try {
+      await h.patch('PostgreSQLServer', 'shared', { metadata: { labels: { 'operator/action': 'reset-password' } } });
+      await waitFor(async () => (await h.events('shared')).some((e) => e.reason === 'PasswordResetRefused'), 30_000, () => 'PasswordResetRefused event');
+      await h.waitForReady('PostgreSQLServer', 'shared', 'False', 'NotPermitted', 30_000);
+      await waitFor(async () => !(await h.get<{ metadata: { labels?: Record<string, string> } }>('PostgreSQLServer', 'shared'))?.metadata.labels?.['operator/action'], 10_000, () => 'label removed');
+      await h.operator!.whenIdle();
+      expect((await h.events('shared')).map((e) => e.reason)).not.toContain('PasswordReset');
+    } finally {
+      await h.stopOperator();
+      await h.startOperator(h.config);
+    }
+  });
+
   it('an unknown config-declared server is refused with a condition', async () => {
     await h.create(server('unknown', { server: 'nope' }));
     const ready = await h.waitForReady('PostgreSQLServer', 'unknown', 'False', 'InvalidSpec', 30_000);

@@ -56,6 +56,18 @@ describe('awsrds: a setting RDS never applies', () => {
     expect((await env.h.events('stubborn')).some((e) => e.reason === 'Retrying')).toBe(true);
   }, LONG);
 
+  it('an action label on a stuck server is removed with a Warning naming operator/action=retry, and sends nothing', async () => {
+    const before = modifies().length;
+    await env.h.patch('PostgreSQLServer', 'stubborn', { metadata: { labels: { 'operator/action': 'restart' } } });
+    await waitFor(async () => (await env.h.events('stubborn')).some((e) => e.reason === 'ActionDeferred'), LONG, () => 'ActionDeferred event');
+    const deferred = (await env.h.events('stubborn')).find((e) => e.reason === 'ActionDeferred');
+    expect(deferred?.type).toBe('Warning');
+    expect(deferred?.message).toMatch(/operator\/action=retry/);
+    await waitFor(async () => !(await env.h.get<Server>('PostgreSQLServer', 'stubborn'))?.metadata.labels?.['operator/action'], LONG, () => 'label removed');
+    expect((await env.h.ready('PostgreSQLServer', 'stubborn'))?.reason).toBe('NotConverging');
+    expect(modifies()).toHaveLength(before);
+  }, LONG);
+
   it('keeps counting across an operator restart (the attempts are in status)', async () => {
     const sent = () => env.rds.callsOf('ModifyDBInstance').filter((c) => c.params.DBInstanceIdentifier === 'default-restarted' && c.params.BackupRetentionPeriod !== undefined);
     await env.h.create(cloudServer('restarted', 'awsrds'));

@@ -9,6 +9,7 @@ import { stringify } from 'yaml';
 import pg from 'pg';
 import { runMigrate } from '../../src/migrate/command.js';
 import { mergePatchOptions } from '../../src/k8s/patch.js';
+import { isNotFound } from '../../src/k8s/clients.js';
 import { createStatefulSetBackend } from '../../src/backends/statefulset/index.js';
 import type { Adoption } from '../../src/api/types.js';
 import type { Endpoint, ServerBackend, ServerContext, ServerObservation } from '../../src/backends/types.js';
@@ -276,6 +277,23 @@ spec: { serverRef: { name: legacy }, credentialsSecret: somebodys-secret }`);
     await waitFor(async () => (await h.get('PostgreSQLDatabase', 'early-app')) === undefined, 30_000, () => 'early-app released');
     const left = await h.kubelet.query("SELECT (SELECT count(*) FROM pg_database WHERE datname = 'early_app') + (SELECT count(*) FROM pg_roles WHERE rolname = 'early_app') AS n");
     expect(Number(left.rows[0].n)).toBe(0);
+  });
+
+  it('deletes a server the Python operator made (status without backend) that is deleted before the takeover: its StatefulSet goes, then the CR', async () => {
+    await h.stopOperator();
+    try {
+      const stored = kopfCr('PostgreSQLServer', 'early', { size: { class: 'small', storageGB: 10 }, credentialsSecret: 'early-postgres-credentials' });
+      delete (stored.status as { backend?: string }).backend;
+      await createStored(h, stored);
+      await runningServer(h, 'early');
+      await h.delete('PostgreSQLServer', 'early');
+    } finally {
+      await h.startOperator();
+    }
+    await waitFor(async () => (await h.get('PostgreSQLServer', 'early')) === undefined, 30_000, () => 'early server gone');
+    const sts = await h.kube.apps.readNamespacedStatefulSet({ name: 'early-postgresql', namespace: 'default' }).catch((err: unknown) => (isNotFound(err) ? undefined : Promise.reject(err)));
+    expect(sts).toBeUndefined();
+    expect((await h.events('early')).map((e) => e.reason)).toContain('Deleted');
   });
 
   it('deletes an adopted database by the name the Python operator used; its Secret goes with it', async () => {
