@@ -52,7 +52,7 @@ function keepingWhatRuns(real: ServerBackend): ServerBackend {
   });
 }
 
-type Cr = { metadata: { uid: string; finalizers?: string[]; generation?: number }; status?: Record<string, unknown> };
+type Cr = { metadata: { uid: string; finalizers?: string[]; generation?: number; labels?: Record<string, string> }; status?: Record<string, unknown> };
 
 async function login(port: number, user: string, password: string, database: string): Promise<void> {
   const client = new pg.Client({ host: '127.0.0.1', port, user, password, database });
@@ -276,6 +276,20 @@ spec: { serverRef: { name: legacy }, credentialsSecret: somebodys-secret }`);
     await waitFor(async () => (await h.get('PostgreSQLDatabase', 'early-app')) === undefined, 30_000, () => 'early-app released');
     const left = await h.kubelet.query("SELECT (SELECT count(*) FROM pg_database WHERE datname = 'early_app') + (SELECT count(*) FROM pg_roles WHERE rolname = 'early_app') AS n");
     expect(Number(left.rows[0].n)).toBe(0);
+  });
+
+  it('resets the password of a taken-over database: password and PGPASSWORD both new, both log in', async () => {
+    await h.waitForReady('PostgreSQLDatabase', 'legacy-app');
+    const before = (await h.secret('legacy-app-credentials'))!;
+    await h.patch('PostgreSQLDatabase', 'legacy-app', { metadata: { labels: { 'operator/action': 'reset-password' } } });
+    await waitFor(async () => !(await h.get<Cr>('PostgreSQLDatabase', 'legacy-app'))?.metadata.labels?.['operator/action'], 20_000, () => 'reset label removed');
+    const after = (await h.secret('legacy-app-credentials'))!;
+    expect(after.password).not.toBe(before.password);
+    expect(after.PGPASSWORD).toBe(after.password);
+    expect(after.PGUSER).toBe(after.username);
+    expect(after.uri).toContain(`:${encodeURIComponent(after.password!)}@`);
+    await login(h.pg.port, after.PGUSER!, after.PGPASSWORD!, 'legacy_app');
+    expect(after).toMatchObject({ host: before.host, sslmode: before.sslmode });
   });
 
   it('deletes an adopted database by the name the Python operator used; its Secret goes with it', async () => {
