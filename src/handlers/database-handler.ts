@@ -4,7 +4,7 @@ import { Reason } from '../api/conditions.js';
 import type { PostgreSQLDatabase, PostgreSQLServer, RotationStatus } from '../api/types.js';
 import type { ReconcileOutcome } from '../reconcile/controller.js';
 import { isSettled } from '../reconcile/object-state.js';
-import { validatePgName } from '../postgres/index.js';
+import { secondLogin, validatePgName } from '../postgres/index.js';
 import { grantOf, pgNameFor, serverRefOf, withinQuota } from './sharing.js';
 import { templateProblems } from './credentials-template.js';
 import { settleCredentials } from './database-credentials.js';
@@ -218,6 +218,7 @@ async function prepare(deps: HandlerDeps, db: PostgreSQLDatabase, server: Postgr
     labels: databaseLabels(server.metadata.name, name),
     length: deps.config.security.password_length,
     takeover: takeover ? { recover: tmpPasswordOf(deps, 'database', namespace, name) } : undefined,
+    secondLogin: secondLogin(pgName),
   };
   if (credentials.kind === 'foreign' && credentials.unowned) {
     const stored = await adoptDatabaseSecret(deps, db, { access, pgName, scope, unowned: credentials.unowned });
