@@ -1,5 +1,5 @@
 import type { DatabaseSpec as CrDatabaseSpec } from '../api/types.js';
-import { assertClaimable, checkDatabaseRequirements, databaseExists, databaseInPlace, enableLogin, ensureDatabase, ensureExtensions, ensureRole, revokeLogin, secondLogin, type Queryable } from '../postgres/index.js';
+import { assertClaimable, checkDatabaseRequirements, databaseExists, databaseInPlace, enableLogin, ensureDatabase, ensureExtensions, ensureRole, revokeLogin, secondLogin, tryLogin, type Queryable } from '../postgres/index.js';
 import type { HandlerDeps } from './deps.js';
 import type { ServerAccess } from './server-access.js';
 
@@ -25,6 +25,12 @@ export interface AppliedDatabase {
   created: boolean;
   /** The role had to be created (again, when the status says it existed: dropped by hand). */
   roleCreated: boolean;
+  /**
+   * An existing role (kept by an earlier object of this name, or made by hand) got this object's
+   * password: it was taken over. Not when the role already had it (this object made it in an
+   * earlier, failed attempt).
+   */
+  adopted: boolean;
 }
 
 /** For a database still to be made: what the server must offer, checked before anything is created. */
@@ -43,11 +49,12 @@ async function checkBeforeCreating(q: Queryable, plan: DatabasePlan, extensions:
  */
 export async function applyDatabase(deps: HandlerDeps, access: ServerAccess, plan: DatabasePlan): Promise<AppliedDatabase> {
   const pools = deps.pools.forServer(access.admin);
-  if (plan.settled && !plan.passwordIsNew && (await databaseInPlace(pools.admin, plan.name, plan.role, plan.login))) return { created: false, roleCreated: false };
+  if (plan.settled && !plan.passwordIsNew && (await databaseInPlace(pools.admin, plan.name, plan.role, plan.login))) return { created: false, roleCreated: false, adopted: false };
   await assertClaimable(pools.admin, plan.name, plan.claimant);
   const extensions = plan.spec.database?.extensions ?? [];
   await checkBeforeCreating(pools.admin, plan, extensions);
   const role = await ensureRole(pools.admin, plan.role, plan.password, { claimant: plan.claimant, strict: plan.strict });
+  const adopted = !role.created && plan.passwordIsNew && (await tryLogin({ ...access.admin, user: plan.role, password: plan.password, database: plan.name })).result === 'refused';
   // The second login is made again when missing (dropped by hand); a new password is set where a
   // kill may have come between storing it and setting it.
   if (plan.login !== plan.role || (!role.created && plan.passwordIsNew)) await enableLogin(pools.admin, plan.role, plan.login, plan.password);
@@ -63,5 +70,5 @@ export async function applyDatabase(deps: HandlerDeps, access: ServerAccess, pla
     strict: plan.strict,
   });
   if (extensions.length) await ensureExtensions(pools.forDatabase(plan.name), extensions);
-  return { created: db.created, roleCreated: role.created };
+  return { created: db.created, roleCreated: role.created, adopted };
 }
