@@ -54,13 +54,7 @@ export async function applyDatabase(deps: HandlerDeps, access: ServerAccess, pla
   const extensions = plan.spec.database?.extensions ?? [];
   await checkBeforeCreating(pools.admin, plan, extensions);
   const role = await ensureRole(pools.admin, plan.role, plan.password, { claimant: plan.claimant, strict: plan.strict });
-  const adopted = !role.created && plan.passwordIsNew && (await tryLogin({ ...access.admin, user: plan.role, password: plan.password, database: plan.name })).result === 'refused';
-  // The second login is made again when missing (dropped by hand); a new password is set where a
-  // kill may have come between storing it and setting it.
-  if (plan.login !== plan.role || (!role.created && plan.passwordIsNew)) await enableLogin(pools.admin, plan.role, plan.login, plan.password);
-  // Taken over with a new password (a retained database): a second login left from its rotations
-  // must not keep an old password that left with the old Secret.
-  if (!role.created && plan.passwordIsNew && plan.login === plan.role) await revokeLogin(pools.admin, plan.role, secondLogin(plan.role));
+  const adopted = await setLogin(pools.admin, access, plan, role.created);
   const db = await ensureDatabase(pools, {
     name: plan.name,
     owner: plan.role,
@@ -71,4 +65,21 @@ export async function applyDatabase(deps: HandlerDeps, access: ServerAccess, pla
   });
   if (extensions.length) await ensureExtensions(pools.forDatabase(plan.name), extensions);
   return { created: db.created, roleCreated: role.created, adopted };
+}
+
+/**
+ * Makes the login in use work with the stored password. Says whether an existing role was taken
+ * over: it did not accept the stored password before (an earlier object's, or made by hand), as
+ * opposed to one this object made in an earlier, failed attempt.
+ */
+async function setLogin(admin: Queryable, access: ServerAccess, plan: DatabasePlan, roleCreated: boolean): Promise<boolean> {
+  const resetting = !roleCreated && plan.passwordIsNew;
+  const adopted = resetting && (await tryLogin({ ...access.admin, user: plan.role, password: plan.password, database: plan.name })).result === 'refused';
+  // The second login is made again when missing (dropped by hand); a new password is set where a
+  // kill may have come between storing it and setting it.
+  if (plan.login !== plan.role || resetting) await enableLogin(admin, plan.role, plan.login, plan.password);
+  // Taken over with a new password (a retained database): a second login left from its rotations
+  // must not keep an old password that left with the old Secret.
+  if (resetting && plan.login === plan.role) await revokeLogin(admin, plan.role, secondLogin(plan.role));
+  return adopted;
 }
