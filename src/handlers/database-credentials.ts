@@ -103,7 +103,7 @@ async function publish(deps: HandlerDeps, db: PostgreSQLDatabase, run: DatabaseR
   const { access, pgName } = run;
   const input = { endpoint: access.endpoint, database: pgName, username: login, password, caCert: access.endpoint.caCert ?? access.admin.caCert };
   // A Secret taken over from the Python operator keeps every value apps connect with.
-  const builtIn = db.status?.adoption && run.credentials.kind === 'owned' ? keptCredentialsData(run.credentials.data, input) : credentialsData(input);
+  const builtIn = db.status?.adoption && run.credentials.kind === 'owned' ? keptCredentialsData(run.credentials.data, input, db.spec.credentialsTemplate) : credentialsData(input);
   const data = credentialsSecretData(input, db.spec.credentialsTemplate, builtIn);
   const labels = databaseLabels(db.spec.serverRef.name, db.metadata.name);
   const written = await deps.secrets.write(db.metadata.namespace, db.spec.credentialsSecret, ownerReference(db), data, labels, run.credentials);

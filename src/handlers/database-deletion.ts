@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { Reason } from '../api/conditions.js';
 import { PermanentError } from '../api/errors.js';
 import type { DeletionPolicy, PostgreSQLDatabase, PostgreSQLServer } from '../api/types.js';
-import { databaseClaimant, dropDatabaseAndRole, dropLeftoverRole, roleClaimant, toPgName, type Queryable, type ServerPools } from '../postgres/index.js';
+import { databaseClaimant, dropDatabaseAndRole, dropLeftoverRole, roleClaimant, type Queryable, type ServerPools } from '../postgres/index.js';
 import { readyOf } from '../reconcile/conditions.js';
 import type { ReconcileOutcome } from '../reconcile/controller.js';
 import type { HandlerDeps } from './deps.js';
@@ -11,7 +11,7 @@ import { errorMessage, reportPending } from './reporting.js';
 import { serverAccess, type ServerAccess } from './server-access.js';
 import { serverUsable } from './server-usable.js';
 import { fromPythonOperator } from './takeover.js';
-import { serverRefOf } from './sharing.js';
+import { pgNameFor, serverRefOf } from './sharing.js';
 
 const WAIT_SECONDS = 15;
 
@@ -36,7 +36,7 @@ export async function deleteDatabase(deps: HandlerDeps, db: PostgreSQLDatabase, 
     log.info('released without SQL: the server is gone or going, or never served (so nothing was created)');
     return {};
   }
-  const name = db.status?.database ?? toPgName(db.metadata.name);
+  const name = db.status?.database ?? pgNameFor(db, ref.namespace);
   if ((await deletionPolicy(deps, db, server)) === 'Retain') return retain(deps, db, ref, name, pythonMade);
   if (!serverUsable(server)) return waitForServer(deps, db, server, name, pythonMade);
   let access: ServerAccess;
@@ -90,7 +90,7 @@ async function waitForServer(deps: HandlerDeps, db: PostgreSQLDatabase, server: 
 }
 
 async function dropWhatIsOurs(deps: HandlerDeps, db: PostgreSQLDatabase, access: ServerAccess, adoptUnclaimed: boolean, pythonMade: boolean): Promise<void> {
-  const name = db.status?.database ?? toPgName(db.metadata.name);
+  const name = db.status?.database ?? pgNameFor(db, serverRefOf(db).namespace);
   const role = db.status?.username ?? name;
   const pools = deps.pools.forServer(access.admin);
   const mine = `${db.metadata.namespace}/${db.metadata.name}`;

@@ -4,7 +4,7 @@ import { Reason } from '../api/conditions.js';
 import type { PostgreSQLDatabase, PostgreSQLServer, RotationStatus } from '../api/types.js';
 import type { ReconcileOutcome } from '../reconcile/controller.js';
 import { isSettled } from '../reconcile/object-state.js';
-import { validatePgName } from '../postgres/index.js';
+import { secondLogin, validatePgName } from '../postgres/index.js';
 import { grantOf, pgNameFor, serverRefOf, withinQuota } from './sharing.js';
 import { templateProblems } from './credentials-template.js';
 import { settleCredentials } from './database-credentials.js';
@@ -81,6 +81,7 @@ async function reconcileDatabaseOnce(deps: HandlerDeps, namespace: string, name:
     claimant: `${namespace}/${name}`,
     strict: run.access.backend.databasePolicy(server.spec).adoptUnclaimed === false,
   });
+  await deps.failpoint?.('database:applied');
   await announceOwnerChange(deps, db, run.pgName, ownerBefore);
   await reportRepairs(deps, db, run.pgName, applied);
   const settled = await settleCredentials(deps, db, run, log);
@@ -93,7 +94,7 @@ async function reportRepairs(deps: HandlerDeps, db: PostgreSQLDatabase, pgName: 
   if (db.status?.database) {
     if (applied.roleCreated) await deps.events.record(db, 'Warning', 'RoleRecreated', `role ${pgName} was missing in the server and has been recreated with the stored password`);
     if (applied.created) await deps.events.record(db, 'Warning', 'DatabaseRecreated', `database ${pgName} was missing in the server and has been recreated empty`);
-  } else if (!applied.created && !db.status?.adoption) {
+  } else if (applied.adopted && !applied.created && !db.status?.adoption) {
     // Kept by an earlier object of this name (deletionPolicy Retain), or made by hand: its role's
     // password was just set. (A takeover from the Python operator reports itself.)
     await deps.events.record(db, 'Normal', 'Adopted', `existing database ${pgName} and its role taken over; the role's password was reset`);
@@ -218,6 +219,7 @@ async function prepare(deps: HandlerDeps, db: PostgreSQLDatabase, server: Postgr
     labels: databaseLabels(server.metadata.name, name),
     length: deps.config.security.password_length,
     takeover: takeover ? { recover: tmpPasswordOf(deps, 'database', namespace, name) } : undefined,
+    secondLogin: secondLogin(pgName),
   };
   if (credentials.kind === 'foreign' && credentials.unowned) {
     const stored = await adoptDatabaseSecret(deps, db, { access, pgName, scope, unowned: credentials.unowned });

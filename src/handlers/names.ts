@@ -10,6 +10,8 @@ export const databaseStoreName = (database: string): string => bounded(`hybridcl
 /** Keys inside a store Secret. */
 export const STORE_PASSWORD = 'password';
 export const STORE_PENDING = 'pending-password';
+/** The login in use, when it is not the role itself (a database after a rotation, ADR 0016). */
+export const STORE_LOGIN = 'username';
 
 /** Secret names are DNS subdomains of at most 253 characters: shorten long ones with a hash. */
 function bounded(name: string): string {

@@ -4,13 +4,14 @@ import { enableLogin, otherLogin, revokeLogin, type Queryable } from '../postgre
 import { generatePassword } from '../util/password.js';
 import { beginReset, completeReset, writeStore, type PasswordScope, type StoredPassword } from './password-store.js';
 import type { SecretStore } from './secret-store.js';
+import { STORE_LOGIN } from './names.js';
 
 /**
  * Keys of a database's store Secret beside `password` / `pending-password` (ADR 0002): the
  * rotation's state (ADR 0016). Each step of a reset or rotation is one write of the whole record,
  * so after a kill the record says exactly how far it got, and the next run finishes it.
  */
-export const STORE_LOGIN = 'username';
+export { STORE_LOGIN } from './names.js';
 export const STORE_PENDING_LOGIN = 'pending-username';
 export const STORE_PREVIOUS_LOGIN = 'previous-username';
 export const STORE_PREVIOUS_UNTIL = 'previous-valid-until';

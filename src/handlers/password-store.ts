@@ -4,7 +4,7 @@ import { PermanentError } from '../backends/errors.js';
 import { isAlreadyExists } from '../k8s/clients.js';
 import { generatePassword } from '../util/password.js';
 import type { SecretRead, SecretStore } from './secret-store.js';
-import { STORE_PASSWORD, STORE_PENDING } from './names.js';
+import { STORE_LOGIN, STORE_PASSWORD, STORE_PENDING } from './names.js';
 
 export interface PasswordScope {
   namespace: string;
@@ -22,6 +22,12 @@ export interface PasswordScope {
    * published (the reset protocol): a password the server does not have is never published.
    */
   takeover?: { recover(): Promise<string | undefined> };
+  /**
+   * A database role's second login (ADR 0016): when the credentials Secret names it, the store
+   * lost after a rotation is rebuilt with it as the current login (else the owner would be
+   * published with the second login's password).
+   */
+  secondLogin?: string;
 }
 
 export interface StoredPassword {
@@ -48,8 +54,8 @@ export async function loadPassword(secrets: SecretStore, scope: PasswordScope, f
   }
   const stored = store.kind === 'owned' ? store.data[STORE_PASSWORD] : undefined;
   if (stored && store.kind === 'owned') return fromRecord(store.data, 'store');
-  const { password, pending, source } = await firstPassword(scope);
-  const data: Record<string, string> = pending ? { [STORE_PASSWORD]: password, [STORE_PENDING]: pending } : { [STORE_PASSWORD]: password };
+  const { password, pending, source, login } = await firstPassword(scope);
+  const data: Record<string, string> = { [STORE_PASSWORD]: password, ...(pending ? { [STORE_PENDING]: pending } : {}), ...(login ? { [STORE_LOGIN]: login } : {}) };
   try {
     await secrets.write(scope.namespace, scope.storeName, scope.owner, data, scope.labels, store);
   } catch (err) {
@@ -66,9 +72,12 @@ export async function loadPassword(secrets: SecretStore, scope: PasswordScope, f
  * operator handled, its tmp Secret's or a new one, pending (applied before it is published);
  * else a new one.
  */
-async function firstPassword(scope: PasswordScope): Promise<Pick<StoredPassword, 'password' | 'pending' | 'source'>> {
-  const published = scope.credentials.kind === 'owned' ? scope.credentials.data.password : undefined;
-  if (published) return { password: published, source: 'credentials' };
+async function firstPassword(scope: PasswordScope): Promise<Pick<StoredPassword, 'password' | 'pending' | 'source'> & { login?: string }> {
+  const published = scope.credentials.kind === 'owned' ? scope.credentials.data : undefined;
+  if (published?.password) {
+    const login = scope.secondLogin && published.username === scope.secondLogin ? scope.secondLogin : undefined;
+    return { password: published.password, source: 'credentials', login };
+  }
   if (!scope.takeover) return { password: generatePassword(scope.length), source: 'generated' };
   const recovered = await scope.takeover.recover();
   const password = recovered || generatePassword(scope.length);

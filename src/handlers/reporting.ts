@@ -14,7 +14,8 @@ interface Obj {
   status?: { conditions?: Condition[]; observedGeneration?: number };
 }
 
-function clientFor<T extends Obj>(deps: HandlerDeps, obj: T): CustomResourceClient<T> {
+/** The API client for the object's kind. */
+export function clientFor<T extends Obj>(deps: HandlerDeps, obj: T): CustomResourceClient<T> {
   const byKind: Record<string, unknown> = { PostgreSQLServer: deps.servers, PostgreSQLDatabase: deps.databases, PostgreSQLTable: deps.tables };
   return byKind[obj.kind] as CustomResourceClient<T>;
 }

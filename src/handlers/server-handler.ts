@@ -301,7 +301,7 @@ async function publishCredentials(deps: HandlerDeps, server: PostgreSQLServer, r
   // apps connect with.
   const data = admin.confidential
     ? endpointData(endpoint, caCert)
-    : credentialsSecretData(input, server.spec.credentialsTemplate, server.status?.adoption && run.credentials.kind === 'owned' ? keptCredentialsData(run.credentials.data, input) : credentialsData(input));
+    : credentialsSecretData(input, server.spec.credentialsTemplate, server.status?.adoption && run.credentials.kind === 'owned' ? keptCredentialsData(run.credentials.data, input, server.spec.credentialsTemplate) : credentialsData(input));
   const { namespace, name } = server.metadata;
   const written = await deps.secrets.write(namespace, server.spec.credentialsSecret, ownerReference(server), data, serverLabels(name), run.credentials);
   if (written === 'created' && server.status?.endpoint) {

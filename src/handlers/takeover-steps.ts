@@ -1,11 +1,10 @@
 import { Reason } from '../api/conditions.js';
 import type { Adoption, Condition, ObjectMeta, PostgreSQLDatabase, PostgreSQLServer } from '../api/types.js';
-import type { CustomResourceClient } from '../k8s/custom-resources.js';
 import type { LoginProof } from '../postgres/index.js';
 import type { HandlerDeps } from './deps.js';
 import { ensureFinalizer } from './object-ops.js';
 import { storeProvenPassword, type PasswordScope, type StoredPassword } from './password-store.js';
-import { failWith } from './reporting.js';
+import { clientFor, failWith } from './reporting.js';
 import type { UnownedSecret } from './secret-store.js';
 import { ADOPT_UNPROVEN_ANNOTATION, adoptionRecord, fromPythonOperator, optedInUnproven, pythonOperatorMarks, pythonOperatorNamespace, pythonTmpSecretName } from './takeover.js';
 
@@ -14,10 +13,6 @@ interface Obj {
   kind: string;
   metadata: ObjectMeta;
   status?: { conditions?: Condition[]; observedGeneration?: number; adoption?: Adoption; deployment?: unknown };
-}
-
-function clientFor<T extends Obj>(deps: HandlerDeps, obj: T): CustomResourceClient<T> {
-  return (obj.kind === 'PostgreSQLServer' ? deps.servers : deps.databases) as unknown as CustomResourceClient<T>;
 }
 
 /**

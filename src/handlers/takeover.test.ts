@@ -39,10 +39,18 @@ describe('the data of a Secret taken over', () => {
   const python = { username: 'demo', password: 'old', dbname: 'demo', host: 'demo-postgresql.team.svc.cluster.local', port: '5432', sslmode: 'require', extra: 'kept' };
   const input = { endpoint: { host: 'demo-postgresql.team.svc', port: 5432, sslmode: 'verify-full' as const }, database: 'demo', username: 'demo', password: 'new', caCert: 'PEM' };
 
-  it('keeps every value it had, adds ours built from them, and follows only the password', () => {
+  it('keeps every value it had, adds ours built from them, and follows the login and password', () => {
     const data = keptCredentialsData(python, input);
     expect(data).toMatchObject({ ...python, password: 'new', hostname: python.host, 'ca.crt': 'PEM' });
     expect(data.uri).toBe('postgresql://demo:new@demo-postgresql.team.svc.cluster.local:5432/demo?sslmode=require');
     expect(data['jdbc-url']).toContain('jdbc:postgresql://demo-postgresql.team.svc.cluster.local:5432/demo?');
+  });
+
+  it('after the first publish, a reset or a rotation moves every key built from the login and password (nothing frozen)', () => {
+    const published = { ...keptCredentialsData(python, input), DATABASE_URL: 'old-url' };
+    const rotated = keptCredentialsData(published, { ...input, username: 'demo_2', password: 'newer' }, { DATABASE_URL: '{{ uri }}' });
+    expect(rotated).toMatchObject({ username: 'demo_2', PGUSER: 'demo_2', password: 'newer', PGPASSWORD: 'newer', host: python.host, sslmode: 'require', extra: 'kept' });
+    expect(rotated.uri).toBe('postgresql://demo_2:newer@demo-postgresql.team.svc.cluster.local:5432/demo?sslmode=require');
+    expect(rotated.DATABASE_URL).toBeUndefined();
   });
 });

@@ -62,16 +62,21 @@ export function pythonOperatorNamespace(config: OperatorConfig, env: NodeJS.Proc
   return config.python_takeover.operator_namespace || env.POD_NAMESPACE || 'default';
 }
 
-/** Keys derived from the others (and the password): rebuilt, never copied from the old Secret. */
-const DERIVED = new Set(['password', 'uri', 'jdbc-url']);
+/**
+ * Keys that follow the login and its password: always rebuilt from the current input, never copied
+ * from the Secret (after the first publish it holds our own earlier values, which a password reset
+ * or a rotation to the second login must replace).
+ */
+const FOLLOW_LOGIN = new Set(['username', 'password', 'PGUSER', 'PGPASSWORD', 'uri', 'jdbc-url']);
 
 /**
- * The data of a taken-over credentials Secret: every key it had keeps its value (apps connect with
- * them: e.g. `host` ending in `.svc.cluster.local`, `sslmode=require` for apps without `ca.crt`),
- * only the password follows a real reset; this operator's extra keys are added, built from the
- * kept values so they agree with them.
+ * The data of a taken-over credentials Secret: the connection values it had keep their value (apps
+ * connect with them: e.g. `host` ending in `.svc.cluster.local`, `sslmode=require` for apps without
+ * `ca.crt`) and keys this operator does not make stay; the login and password (and everything built
+ * from them, `template` keys included) follow the current input; this operator's extra keys are
+ * added, built from the kept values so they agree with them.
  */
-export function keptCredentialsData(existing: Record<string, string>, input: CredentialsInput): Record<string, string> {
+export function keptCredentialsData(existing: Record<string, string>, input: CredentialsInput, template: Record<string, string> = {}): Record<string, string> {
   const port = Number(existing.port);
   const kept: CredentialsInput = {
     ...input,
@@ -82,9 +87,8 @@ export function keptCredentialsData(existing: Record<string, string>, input: Cre
       sslmode: (existing.sslmode as CredentialsInput['endpoint']['sslmode'] | undefined) ?? input.endpoint.sslmode,
     },
     database: existing.dbname ?? input.database,
-    username: existing.username ?? input.username,
   };
   const data = credentialsData(kept);
-  for (const [key, value] of Object.entries(existing)) if (!DERIVED.has(key)) data[key] = value;
+  for (const [key, value] of Object.entries(existing)) if (!FOLLOW_LOGIN.has(key) && !(key in template)) data[key] = value;
   return data;
 }

@@ -2,11 +2,12 @@ import type { PostgreSQLDatabase, PostgreSQLServer } from '../api/types.js';
 import type { BackendRegistry } from '../backends/registry.js';
 import type { AdminConnection, ResolvedServer, ServerBackend, ServerContext, ServerObservation } from '../backends/types.js';
 import type { OperatorConfig } from '../config/types.js';
-import { toPgName, tryLogin, type LoginProof } from '../postgres/index.js';
+import { tryLogin, type LoginProof } from '../postgres/index.js';
 import { chooseBackend } from '../handlers/backend-choice.js';
 import { serverStoreName, STORE_PASSWORD } from '../handlers/names.js';
 import type { SecretRead, SecretStore } from '../handlers/secret-store.js';
 import { serverContext } from '../handlers/server-access.js';
+import { pgNameFor, serverRefOf } from '../handlers/sharing.js';
 import { ADOPT_UNPROVEN_ANNOTATION, adoptionRecord, KOPF_FINALIZER, optedInUnproven, pythonOperatorMarks, pythonOperatorNamespace, pythonTmpSecretName } from '../handlers/takeover.js';
 import { FINALIZER } from '../api/constants.js';
 
@@ -50,7 +51,10 @@ export async function planTakeover(deps: PlanDeps, servers: PostgreSQLServer[], 
     access.set(`${server.metadata.namespace}/${server.metadata.name}`, admin);
     plans.push(plan);
   }
-  for (const db of databases) plans.push(await planDatabase(deps, { ...db, kind: 'PostgreSQLDatabase' }, access.get(`${db.metadata.namespace}/${db.spec.serverRef.name}`)));
+  for (const db of databases) {
+    const ref = serverRefOf(db);
+    plans.push(await planDatabase(deps, { ...db, kind: 'PostgreSQLDatabase' }, access.get(`${ref.namespace}/${ref.name}`)));
+  }
   return plans;
 }
 
@@ -125,8 +129,8 @@ function serverLine(observed: ServerObservation): string {
 
 async function planDatabase(deps: PlanDeps, db: PostgreSQLDatabase, server: ServerAccessPlan | undefined): Promise<CrPlan> {
   const plan = start('PostgreSQLDatabase', db);
-  const { namespace, name } = db.metadata;
-  const pgName = db.status?.database ?? toPgName(name);
+  const { namespace } = db.metadata;
+  const pgName = db.status?.database ?? pgNameFor(db, serverRefOf(db).namespace);
   plan.lines.push(`server: ${db.spec.serverRef.name}; database and role: ${pgName}`);
   const credentials = await deps.secrets.read(namespace, db.spec.credentialsSecret, db.metadata.uid ?? '');
   if (plan.state !== 'takeover') {

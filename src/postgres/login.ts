@@ -24,7 +24,8 @@ export async function tryLogin(conn: AdminConnection, timeoutMillis = 10_000): P
     user: conn.user,
     password: conn.password,
     database: conn.database,
-    ssl: sslOptions(conn.sslmode, conn.caCert),
+    // verify-full against the Service name even when reached through operator_endpoint.
+    ssl: sslOptions(conn.sslmode, conn.caCert, conn.tlsServerName),
     connectionTimeoutMillis: timeoutMillis,
     application_name: 'hybrid-cloud-postgresql-operator',
   });

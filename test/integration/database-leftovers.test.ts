@@ -84,6 +84,19 @@ describe('a refused database leaves nothing behind', () => {
     expect((await h.events('mismatch')).map((e) => e.reason)).toContain('Deleted');
   }, STEP_MS * 2);
 
+  it('drops the leftover role of a database from another namespace under its cross-namespace name', async () => {
+    await h.kube.core.createNamespace({ body: { metadata: { name: 'team-x' } } });
+    await h.patch('PostgreSQLServer', SERVER, { spec: { sharing: { namespaces: ['team-x'] } } });
+    const other = database('mismatch', { charset: 'LATIN1', collation: 'C.utf8' }) as { metadata: Record<string, unknown>; spec: Record<string, unknown> };
+    other.metadata.namespace = 'team-x';
+    other.spec.serverRef = { name: SERVER, namespace: 'default' };
+    await h.create(other);
+    await waitFor(async () => (await roles('team_x__mismatch')).length === 1, STEP_MS, () => 'role team_x__mismatch made');
+    await h.delete('PostgreSQLDatabase', 'mismatch', 'team-x');
+    await waitFor(async () => (await h.get('PostgreSQLDatabase', 'mismatch', 'team-x')) === undefined, STEP_MS, () => 'team-x/mismatch gone');
+    expect(await roles('team_x__mismatch')).toEqual([]);
+  }, STEP_MS * 2);
+
   it('never drops a role of the same name it did not make', async () => {
     await admin.query("CREATE ROLE someoneelse LOGIN PASSWORD 'not-the-operators'");
     await h.create(database('someoneelse', { charset: 'LATIN1', collation: 'C.utf8' }));

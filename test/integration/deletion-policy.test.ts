@@ -31,8 +31,18 @@ async function login(data: Record<string, string>, password = data.password): Pr
 describe('deletion policy per database', () => {
   let h: Harness;
 
+  /** Makes the next reconcile fail right after its database was made. */
+  let failOnce = false;
+
   beforeAll(async () => {
-    h = await Harness.start({ backendOverrides: loopbackStatefulSet, config: { backends: { statefulset: { database_delete_fake: true } } } });
+    h = await Harness.start({
+      backendOverrides: loopbackStatefulSet,
+      failpoint: (step) => {
+        if (step !== 'database:applied' || !failOnce) return;
+        failOnce = false;
+        throw new Error('failed after CREATE DATABASE (test)');
+      },
+      config: { backends: { statefulset: { database_delete_fake: true } } } });
     await h.apply([SERVER, database('kept', 'Retain'), database('dropped', 'Delete'), database('by-default')].join('\n---\n'));
     for (const name of ['kept', 'dropped', 'by-default']) await h.waitForReady('PostgreSQLDatabase', name);
   });
@@ -84,6 +94,15 @@ describe('deletion policy per database', () => {
     expect(now.rows[0].rolpassword).not.toBe(old.rows[0].rolpassword);
     expect((await h.events('kept')).map((e) => e.reason)).toContain('Adopted');
   });
+
+  it('a new database whose first reconcile failed after CREATE DATABASE is not reported as taken over on the retry', async () => {
+    failOnce = true;
+    await h.apply(database('retried'));
+    await h.waitForReady('PostgreSQLDatabase', 'retried', 'True', undefined, 60_000);
+    expect(failOnce).toBe(false);
+    expect((await h.events('retried')).map((e) => e.reason)).not.toContain('Adopted');
+    await login((await h.secret('retried-creds'))!).then((c) => c.end());
+  }, 70_000);
 
   it('a new object racing the garbage collector waits for the old Secrets instead of a conflict', async () => {
     const before = (await h.secret('kept-creds'))!;

@@ -228,6 +228,20 @@ describe('password rotation without downtime', () => {
     },
   );
 
+  it('a store Secret lost after a rotation is rebuilt with the second login: the Secret still logs in', async () => {
+    await h.apply(database('lost'));
+    await h.waitForReady('PostgreSQLDatabase', 'lost');
+    await askRotation('lost');
+    await waitFor(async () => (await secret('lost')).username === 'lost__alt', 20_000, () => 'rotated to lost__alt');
+    await h.kube.core.deleteNamespacedSecret({ name: 'hybridcloud-pgdatabase-lost', namespace: 'default' });
+    await waitFor(async () => (await h.kube.core.readNamespacedSecret({ name: 'hybridcloud-pgdatabase-lost', namespace: 'default' }).catch(() => undefined)) !== undefined, 20_000, () => 'store rebuilt');
+    h.operator!['databases'].enqueue('default', 'lost');
+    await h.waitForReady('PostgreSQLDatabase', 'lost');
+    const after = await secret('lost');
+    expect(after.username).toBe('lost__alt');
+    await query(after, 'SELECT 1');
+  });
+
   it('deleting a rotated database drops both logins with it', async () => {
     expect((await h.kubelet.query("SELECT 1 FROM pg_roles WHERE rolname = 'kill__alt'")).rowCount).toBe(1);
     await h.delete('PostgreSQLDatabase', 'kill');

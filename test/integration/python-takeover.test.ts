@@ -53,7 +53,7 @@ function keepingWhatRuns(real: ServerBackend): ServerBackend {
   });
 }
 
-type Cr = { metadata: { uid: string; finalizers?: string[]; generation?: number }; status?: Record<string, unknown> };
+type Cr = { metadata: { uid: string; finalizers?: string[]; generation?: number; labels?: Record<string, string> }; status?: Record<string, unknown> };
 
 async function login(port: number, user: string, password: string, database: string): Promise<void> {
   const client = new pg.Client({ host: '127.0.0.1', port, user, password, database });
@@ -294,6 +294,20 @@ spec: { serverRef: { name: legacy }, credentialsSecret: somebodys-secret }`);
     const sts = await h.kube.apps.readNamespacedStatefulSet({ name: 'early-postgresql', namespace: 'default' }).catch((err: unknown) => (isNotFound(err) ? undefined : Promise.reject(err)));
     expect(sts).toBeUndefined();
     expect((await h.events('early')).map((e) => e.reason)).toContain('Deleted');
+  });
+
+  it('resets the password of a taken-over database: password and PGPASSWORD both new, both log in', async () => {
+    await h.waitForReady('PostgreSQLDatabase', 'legacy-app');
+    const before = (await h.secret('legacy-app-credentials'))!;
+    await h.patch('PostgreSQLDatabase', 'legacy-app', { metadata: { labels: { 'operator/action': 'reset-password' } } });
+    await waitFor(async () => !(await h.get<Cr>('PostgreSQLDatabase', 'legacy-app'))?.metadata.labels?.['operator/action'], 20_000, () => 'reset label removed');
+    const after = (await h.secret('legacy-app-credentials'))!;
+    expect(after.password).not.toBe(before.password);
+    expect(after.PGPASSWORD).toBe(after.password);
+    expect(after.PGUSER).toBe(after.username);
+    expect(after.uri).toContain(`:${encodeURIComponent(after.password!)}@`);
+    await login(h.pg.port, after.PGUSER!, after.PGPASSWORD!, 'legacy_app');
+    expect(after).toMatchObject({ host: before.host, sslmode: before.sslmode });
   });
 
   it('deletes an adopted database by the name the Python operator used; its Secret goes with it', async () => {

@@ -2,6 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type pg from 'pg';
 import { mergePatchOptions } from '../../src/k8s/patch.js';
+import { tryLogin } from '../../src/postgres/login.js';
 import { issueServerCertificate } from '../../src/backends/common/tls/certificates.js';
 import { OperatorCa } from '../../src/backends/common/tls/operator-ca.js';
 import { serviceDnsNames } from '../../src/backends/common/tls/server-certificate.js';
@@ -45,6 +46,9 @@ describe('statefulset TLS: the operator CA, verify-full logins, pg_hba, renewal 
       expect((await client.query('SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()')).rows[0].ssl).toBe(true);
       await client.end();
     }
+    // The operator's own login proof (takeover) reaches the server by address and verifies the Service name.
+    const conn = { host: '127.0.0.1', port: h.pg.port, user: admin!.username!, password: admin!.password!, database: 'postgres', sslmode: 'verify-full' as const, caCert: ca!['tls.crt'] };
+    expect(await tryLogin({ ...conn, tlsServerName: admin!.host })).toEqual({ result: 'ok' });
     // The certificate is the server's own, for its Service names, kept in a Secret of its own.
     const tls = await h.kube.core.readNamespacedSecret({ name: 'tlsteam-postgresql-tls', namespace: 'default' });
     expect(tls.type).toBe('kubernetes.io/tls');

@@ -21,7 +21,7 @@ export async function connectAdmin(conn: AdminConnection, password = conn.passwo
     user: conn.user,
     password,
     database: conn.database,
-    ssl: sslOptions(conn.sslmode, conn.caCert),
+    ssl: sslOptions(conn.sslmode, conn.caCert, conn.tlsServerName),
     connectionTimeoutMillis: 10_000,
     application_name: 'hybrid-cloud-postgresql-operator',
   });
