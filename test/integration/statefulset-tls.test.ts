@@ -95,6 +95,18 @@ describe('statefulset TLS: the operator CA, verify-full logins, pg_hba, renewal 
     expect(server?.status.backendState.tls.serial).toBe(after);
   });
 
+  it("never takes over a pg_hba ConfigMap that is not the server's: a clear condition instead", async () => {
+    await h.kube.core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'squat-postgresql-hba' }, data: { 'pg_hba.conf': 'foreign' } } });
+    await h.apply(`apiVersion: hybridcloud.maibornwolff.de/v1alpha1
+kind: PostgreSQLServer
+metadata: { name: squat }
+spec: { size: { storageGB: 1 }, credentialsSecret: squat-admin }`);
+    const ready = await h.waitForReady('PostgreSQLServer', 'squat', 'False', 'InvalidName');
+    expect(ready.message).toMatch(/ConfigMap squat-postgresql-hba exists and does not belong to this server/);
+    const cm = await h.kube.core.readNamespacedConfigMap({ name: 'squat-postgresql-hba', namespace: 'default' });
+    expect(cm.data).toEqual({ 'pg_hba.conf': 'foreign' });
+  });
+
   it('makes the CA once, however many operators race to make it', async () => {
     const racers = [0, 1, 2, 3].map(() => new OperatorCa(h.kube, 'default', 'race-ca'));
     const got = await Promise.all(racers.map((r) => r.get()));
