@@ -106,8 +106,11 @@ export type RestoreObservation =
   | { phase: 'failed'; message: string }
   | { phase: 'done'; restoredFrom: RestoreSource & { at: string } };
 
-/** Where the restore of `source` by the Job `jobName` stands (read-only). */
-export async function observeRestore(kube: KubeClients, namespace: string, jobName: string, source: RestoreSource | undefined): Promise<RestoreObservation> {
+/**
+ * Where the restore of `source` by the Job `jobName` stands (read-only). Only a Job owned by this
+ * server (`ownerUid`) counts: one of a deleted namesake, not yet collected, is waited out.
+ */
+export async function observeRestore(kube: KubeClients, namespace: string, jobName: string, source: RestoreSource | undefined, ownerUid: string): Promise<RestoreObservation> {
   if (!source) return { phase: 'none' };
   const what = `backup ${source.backup} of server ${source.server}`;
   let job: k8s.V1Job | undefined;
@@ -117,19 +120,23 @@ export async function observeRestore(kube: KubeClients, namespace: string, jobNa
     if (!isNotFound(err)) throw err;
   }
   if (!job) return { phase: 'start', message: `restoring ${what}` };
+  if (!job.metadata?.ownerReferences?.some((o) => o.uid === ownerUid)) {
+    return { phase: 'running', message: `restoring ${what}: waiting for Job ${jobName}, which is not this server's, to be deleted` };
+  }
   if (jobCondition(job, 'Complete')) {
     const at = job.status?.completionTime;
     return { phase: 'done', restoredFrom: { ...source, at: at ? new Date(at).toISOString() : new Date().toISOString() } };
   }
   if (jobCondition(job, 'Failed')) {
     const pods = await kube.core.listNamespacedPod({ namespace, labelSelector: `job-name=${jobName}` });
-    const why = lastLines(terminationMessage(pods.items, jobName));
+    const own = pods.items.filter((p) => p.metadata?.ownerReferences?.some((o) => o.uid === job.metadata?.uid));
+    const why = lastLines(terminationMessage(own, jobName));
     return { phase: 'failed', message: `the restore of ${what} failed${why ? `: ${why}` : ''}; delete this server and create it again to retry` };
   }
   return { phase: 'running', message: `restoring ${what} (Job ${jobName})` };
 }
 
-/** Creates the restore Job unless it exists (a retry after a kill). */
+/** Creates the restore Job unless it exists (a retry after a kill; observeRestore checks whose it is). */
 export async function startRestore(kube: KubeClients, job: k8s.V1Job): Promise<void> {
   try {
     await kube.batch.createNamespacedJob({ namespace: job.metadata!.namespace!, body: job });

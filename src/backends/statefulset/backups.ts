@@ -44,13 +44,18 @@ export class StatefulSetBackups {
     const desired = buildBackupCronJob(ctx, plan, settings);
     const differs = cron?.metadata?.annotations?.[SPEC_HASH_ANNOTATION] !== desired.metadata?.annotations?.[SPEC_HASH_ANNOTATION];
     const selector = `${LABEL_SERVER}=${ctx.labels[LABEL_SERVER]},${LABEL_COMPONENT}=backup`;
-    const [jobs, pods] = cron
+    // Only this server's CronJob, its Jobs and their pods: a deleted namesake's may still await GC.
+    const ours = cron?.metadata?.ownerReferences?.some((o) => o.uid === ctx.uid) ? cron : undefined;
+    const [jobs, pods] = ours
       ? await Promise.all([
           this.kube.batch.listNamespacedJob({ namespace: ctx.namespace, labelSelector: selector }),
           this.kube.core.listNamespacedPod({ namespace: ctx.namespace, labelSelector: selector }),
         ])
       : [{ items: [] }, { items: [] }];
-    return { differs, status: backupStatus(plan, jobs.items, pods.items) };
+    const ownJobs = jobs.items.filter((j) => ownedBy(j, ours?.metadata?.uid));
+    const jobUids = new Set(ownJobs.map((j) => j.metadata?.uid));
+    const ownPods = pods.items.filter((p) => p.metadata?.ownerReferences?.some((o) => jobUids.has(o.uid)));
+    return { differs, status: backupStatus(plan, ownJobs, ownPods) };
   }
 
   /** Creates the claim and creates or replaces the CronJob; removes the CronJob when backups are off (the claim and its backups stay). */
@@ -75,12 +80,16 @@ export class StatefulSetBackups {
 
   /** Where the restore of `ctx.restore` stands (read-only). */
   observeRestore(ctx: ServerContext): Promise<RestoreObservation> {
-    return observeRestore(this.kube, ctx.namespace, restoreJobName(ctx.name), ctx.restore);
+    return observeRestore(this.kube, ctx.namespace, restoreJobName(ctx.name), ctx.restore, ctx.uid);
   }
 
   async startRestore(ctx: ServerContext, settings: BackupSettings): Promise<void> {
     if (ctx.restore) await startRestore(this.kube, buildRestoreJob(ctx, ctx.restore, settings));
   }
+}
+
+function ownedBy(obj: { metadata?: { ownerReferences?: Array<{ uid: string }> } }, uid: string | undefined): boolean {
+  return uid !== undefined && (obj.metadata?.ownerReferences?.some((o) => o.uid === uid) ?? false);
 }
 
 async function read<T>(call: () => Promise<T>): Promise<T | undefined> {
