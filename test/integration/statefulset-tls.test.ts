@@ -63,6 +63,17 @@ describe('statefulset TLS: the operator CA, verify-full logins, pg_hba, renewal 
     await expect(loginWithSecret({ ...app, host: 'elsewhere.default.svc' }, h.pg.port)).rejects.toThrow(/altnames|Hostname/i);
   });
 
+  it('lets a role with an md5 password hash log in over TLS (PostgreSQL 13 images hash the admin password with md5)', async () => {
+    const admin = (await h.secret('tlsteam-admin'))!;
+    const client = await loginWithSecret(admin, h.pg.port);
+    await client.query("SET password_encryption = 'md5'");
+    await client.query("CREATE ROLE legacy_md5 LOGIN PASSWORD 'legacy-password-1'");
+    await client.end();
+    const legacy = await loginWithSecret({ ...admin, username: 'legacy_md5', password: 'legacy-password-1', dbname: 'postgres' }, h.pg.port);
+    expect((await legacy.query('SELECT current_user')).rows[0].current_user).toBe('legacy_md5');
+    await legacy.end();
+  });
+
   it('mounts the certificate into the pod with a key mode PostgreSQL accepts, and pg_hba from a ConfigMap', async () => {
     const sts = await h.kube.apps.readNamespacedStatefulSet({ name: 'tlsteam-postgresql', namespace: 'default' });
     const pod = sts.spec!.template.spec!;
@@ -70,7 +81,7 @@ describe('statefulset TLS: the operator CA, verify-full logins, pg_hba, renewal 
     expect(pod.securityContext?.fsGroup).toBe(999);
     expect(pod.containers[0]?.args).toEqual(expect.arrayContaining(['ssl=on', 'hba_file=/etc/postgresql/hba/pg_hba.conf']));
     const hba = await h.kube.core.readNamespacedConfigMap({ name: 'tlsteam-postgresql-hba', namespace: 'default' });
-    expect(hba.data?.['pg_hba.conf']).toContain('hostssl all all all scram-sha-256\nhost all all all reject');
+    expect(hba.data?.['pg_hba.conf']).toContain('hostssl all all all md5\nhost all all all reject');
   });
 
   it('renews a certificate close to expiry and reloads PostgreSQL: open connections stay, new ones get the new certificate', async () => {
@@ -97,6 +108,18 @@ describe('statefulset TLS: the operator CA, verify-full logins, pg_hba, renewal 
     await open.end();
     const server = await h.get<{ status: { backendState: { tls: { serial: string } } } }>('PostgreSQLServer', 'tlsteam');
     expect(server?.status.backendState.tls.serial).toBe(after);
+  });
+
+  it("never takes over a pg_hba ConfigMap that is not the server's: a clear condition instead", async () => {
+    await h.kube.core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'squat-postgresql-hba' }, data: { 'pg_hba.conf': 'foreign' } } });
+    await h.apply(`apiVersion: hybridcloud.maibornwolff.de/v1alpha1
+kind: PostgreSQLServer
+metadata: { name: squat }
+spec: { size: { storageGB: 1 }, credentialsSecret: squat-admin }`);
+    const ready = await h.waitForReady('PostgreSQLServer', 'squat', 'False', 'InvalidName');
+    expect(ready.message).toMatch(/ConfigMap squat-postgresql-hba exists and does not belong to this server/);
+    const cm = await h.kube.core.readNamespacedConfigMap({ name: 'squat-postgresql-hba', namespace: 'default' });
+    expect(cm.data).toEqual({ 'pg_hba.conf': 'foreign' });
   });
 
   it('makes the CA once, however many operators race to make it', async () => {

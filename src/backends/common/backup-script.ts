@@ -13,7 +13,8 @@ import { CLAIM_PREFIX } from '../../postgres/claims.js';
  *
  * Connection: the libpq variables `PGHOST`, `PGPORT`, `PGUSER` and `PGPASSWORD` (or
  * `PGPASSWORD_FILE`, as the Bitnami chart sets it); the directory is `BACKUP_DIR` (or the chart's
- * `PGDUMP_DIR`). On success the backup job writes one line of JSON (`BackupReport`) to the
+ * `PGDUMP_DIR`). Given a CA file (`PGSSLROOTCERT`, as the Bitnami chart sets it with TLS on), the
+ * server is verified (`verify-full`): the password never goes to an unverified peer. On success the backup job writes one line of JSON (`BackupReport`) to the
  * container's termination message, where the operator reads it from the pod's status.
  */
 
@@ -35,6 +36,7 @@ const PREAMBLE = String.raw`set -eu
 root="${'$'}{BACKUP_DIR:-${'$'}{PGDUMP_DIR:?no backup directory (BACKUP_DIR) set}}"
 if [ -z "${'$'}{PGPASSWORD:-}" ] && [ -n "${'$'}{PGPASSWORD_FILE:-}" ]; then PGPASSWORD="$(cat "$PGPASSWORD_FILE")"; export PGPASSWORD; fi
 export PGDATABASE=postgres
+if [ -n "${'$'}{PGSSLROOTCERT:-}" ] && [ -f "$PGSSLROOTCERT" ]; then export PGSSLMODE=verify-full; fi
 `;
 
 /**

@@ -26,11 +26,34 @@ export interface RestoreJobSpec {
   source: RestoreSource;
   /** The image's non-root user (999 for the official image, 1001 for Bitnami's). */
   runAsUser: number;
+  /** The server's certificate Secret when it serves TLS: the job then verifies the server (its `ca.crt` only is mounted). */
+  tlsSecret?: string;
 }
 
 const BACKUP_MOUNT = '/backup';
+const CA_MOUNT = '/tls';
+const CA_KEY = 'ca.crt';
+
+/**
+ * What a backup or restore pod needs to send the password only to the real server: `verify-full`
+ * against the operator's CA (the host must be a name the certificate carries, the Service's),
+ * with only `ca.crt` of the server's certificate Secret mounted (never its private key).
+ * Without TLS on the server: nothing (libpq's default).
+ */
+export function verifiedTls(tlsSecret: string | undefined): { env: k8s.V1EnvVar[]; mounts: k8s.V1VolumeMount[]; volumes: k8s.V1Volume[] } {
+  if (!tlsSecret) return { env: [], mounts: [], volumes: [] };
+  return {
+    env: [
+      { name: 'PGSSLMODE', value: 'verify-full' },
+      { name: 'PGSSLROOTCERT', value: `${CA_MOUNT}/${CA_KEY}` },
+    ],
+    mounts: [{ name: 'server-ca', mountPath: CA_MOUNT, readOnly: true }],
+    volumes: [{ name: 'server-ca', secret: { secretName: tlsSecret, items: [{ key: CA_KEY, path: CA_KEY }] } }],
+  };
+}
 
 export function buildRestoreJob(r: RestoreJobSpec): k8s.V1Job {
+  const tls = verifiedTls(r.tlsSecret);
   const pod: k8s.V1PodSpec = {
     restartPolicy: 'Never',
     enableServiceLinks: false,
@@ -48,6 +71,7 @@ export function buildRestoreJob(r: RestoreJobSpec): k8s.V1Job {
           { name: 'PGPASSWORD', valueFrom: { secretKeyRef: { name: r.adminSecret.name, key: r.adminSecret.passwordKey } } },
           { name: 'BACKUP_DIR', value: BACKUP_MOUNT },
           { name: 'BACKUP_NAME', value: r.source.backup },
+          ...tls.env,
         ],
         // The end of the log becomes the pod's termination message when the restore fails.
         terminationMessagePolicy: 'FallbackToLogsOnError',
@@ -56,12 +80,14 @@ export function buildRestoreJob(r: RestoreJobSpec): k8s.V1Job {
         volumeMounts: [
           { name: 'backup', mountPath: BACKUP_MOUNT, readOnly: true },
           { name: 'tmp', mountPath: '/tmp' },
+          ...tls.mounts,
         ],
       },
     ],
     volumes: [
       { name: 'backup', persistentVolumeClaim: { claimName: r.claim, readOnly: true } },
       { name: 'tmp', emptyDir: {} },
+      ...tls.volumes,
     ],
   };
   return {
@@ -80,8 +106,11 @@ export type RestoreObservation =
   | { phase: 'failed'; message: string }
   | { phase: 'done'; restoredFrom: RestoreSource & { at: string } };
 
-/** Where the restore of `source` by the Job `jobName` stands (read-only). */
-export async function observeRestore(kube: KubeClients, namespace: string, jobName: string, source: RestoreSource | undefined): Promise<RestoreObservation> {
+/**
+ * Where the restore of `source` by the Job `jobName` stands (read-only). Only a Job owned by this
+ * server (`ownerUid`) counts: one of a deleted namesake, not yet collected, is waited out.
+ */
+export async function observeRestore(kube: KubeClients, namespace: string, jobName: string, source: RestoreSource | undefined, ownerUid: string): Promise<RestoreObservation> {
   if (!source) return { phase: 'none' };
   const what = `backup ${source.backup} of server ${source.server}`;
   let job: k8s.V1Job | undefined;
@@ -91,19 +120,23 @@ export async function observeRestore(kube: KubeClients, namespace: string, jobNa
     if (!isNotFound(err)) throw err;
   }
   if (!job) return { phase: 'start', message: `restoring ${what}` };
+  if (!job.metadata?.ownerReferences?.some((o) => o.uid === ownerUid)) {
+    return { phase: 'running', message: `restoring ${what}: waiting for Job ${jobName}, which is not this server's, to be deleted` };
+  }
   if (jobCondition(job, 'Complete')) {
     const at = job.status?.completionTime;
     return { phase: 'done', restoredFrom: { ...source, at: at ? new Date(at).toISOString() : new Date().toISOString() } };
   }
   if (jobCondition(job, 'Failed')) {
     const pods = await kube.core.listNamespacedPod({ namespace, labelSelector: `job-name=${jobName}` });
-    const why = lastLines(terminationMessage(pods.items, jobName));
+    const own = pods.items.filter((p) => p.metadata?.ownerReferences?.some((o) => o.uid === job.metadata?.uid));
+    const why = lastLines(terminationMessage(own, jobName));
     return { phase: 'failed', message: `the restore of ${what} failed${why ? `: ${why}` : ''}; delete this server and create it again to retry` };
   }
   return { phase: 'running', message: `restoring ${what} (Job ${jobName})` };
 }
 
-/** Creates the restore Job unless it exists (a retry after a kill). */
+/** Creates the restore Job unless it exists (a retry after a kill; observeRestore checks whose it is). */
 export async function startRestore(kube: KubeClients, job: k8s.V1Job): Promise<void> {
   try {
     await kube.batch.createNamespacedJob({ namespace: job.metadata!.namespace!, body: job });

@@ -54,12 +54,12 @@ export class ExternalBackend implements ServerBackend {
     if (missing.length) {
       const grant = missing.join(' ');
       throw new PermanentError(
-        `admin user "${admin.user}" lacks ${missing.join(' and ')} on ${admin.host}:${admin.port}; grant it (ALTER ROLE ... ${grant}) or give a superuser`,
+        `${who(admin)} lacks ${missing.join(' and ')} on ${admin.host}:${admin.port}; grant it (ALTER ROLE ... ${grant}) or give a superuser`,
         Reason.MissingPrivilege,
       );
     }
     const endpoint: Endpoint = { host: admin.host, port: admin.port, sslmode: admin.sslmode, caCert: admin.caCert };
-    return { exists: true, ready: true, upToDate: true, endpoint, version: rights.version, message: `reachable as ${admin.user}` };
+    return { exists: true, ready: true, upToDate: true, endpoint, version: rights.version, message: admin.confidential ? 'reachable' : `reachable as ${admin.user}` };
   }
 
   async create(): Promise<ActionResult> {
@@ -184,3 +184,8 @@ export const createExternalBackend: BackendFactory = (deps: BackendDeps) => {
   const namespace = section.secrets_namespace || process.env.POD_NAMESPACE || deps.kube.kc.getContextObject(deps.kube.kc.getCurrentContext())?.namespace || 'default';
   return new ExternalBackend(deps.kube, section, namespace);
 };
+
+/** The admin user as status may name it: a config-declared (confidential) server's username stays out of the CR. */
+function who(admin: { user: string; confidential?: boolean }): string {
+  return admin.confidential ? 'the admin user' : `admin user "${admin.user}"`;
+}

@@ -167,7 +167,7 @@ export class HelmBitnamiBackend implements ServerBackend {
 
   /** A restore asked for in spec.restoreFrom (ADR 0020): started once the release is ready; holds readiness back until done. */
   private async withRestore(ctx: ServerContext, release: string, observed: ServerObservation): Promise<ServerObservation> {
-    const restore = await observeRestore(this.opts.kube, ctx.namespace, restoreJobName(release), ctx.restore);
+    const restore = await observeRestore(this.opts.kube, ctx.namespace, restoreJobName(release), ctx.restore, ctx.uid);
     if (restore.phase === 'none') return observed;
     if (restore.phase === 'done') return { ...observed, restoredFrom: restore.restoredFrom };
     const differences = restore.phase === 'start' && observed.ready ? [...(observed.differences ?? []), RESTORE_DIFFERENCE] : observed.differences;

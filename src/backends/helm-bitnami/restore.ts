@@ -1,10 +1,12 @@
 import { LABEL_COMPONENT, LABEL_INSTANCE } from '../../api/constants.js';
 import type { RestoreSource } from '../../api/types.js';
 import { buildRestoreJob } from '../common/restore-job.js';
+import { recordedTls } from '../common/tls/server-tls.js';
 import type { ServerContext } from '../types.js';
 import { CHART_SUPERUSER } from './admin-sql.js';
 import { chartBackupName } from './backup-values.js';
 import { releaseName } from './release-name.js';
+import { certificateSecretName } from './tls.js';
 import { valueAt, type HelmValues } from './values.js';
 
 /** What `observe` adds to its differences while a restore is still to be started. */
@@ -43,5 +45,7 @@ export function buildReleaseRestoreJob(ctx: ServerContext, source: RestoreSource
     claim: chartBackupName(releaseName(ctx.namespace, source.server)),
     source,
     runAsUser: 1001,
+    // The host above is one of the names in the release's certificate (tls.ts).
+    ...(recordedTls(ctx.state)?.enabled ? { tlsSecret: certificateSecretName(release) } : {}),
   });
 }

@@ -103,3 +103,29 @@ describe('restore Job', () => {
     expect(job.metadata!.ownerReferences).toEqual([target.owner]);
   });
 });
+
+describe('backup and restore of a server with TLS', () => {
+  const tlsCtx: ServerContext = { ...ctx, state: { tls: { enabled: true, require: false, generation: 1 } } };
+
+  it('verify the server against the CA, with only ca.crt of its certificate Secret mounted', () => {
+    const cronPod = buildBackupCronJob(tlsCtx, plan, settings).spec!.jobTemplate.spec!.template.spec!;
+    const restorePod = buildRestoreJob(tlsCtx, { server: 'old', backup: '20261206T020000Z' }, settings).spec!.template.spec!;
+    for (const pod of [cronPod, restorePod]) {
+      const c = pod.containers[0]!;
+      const env = Object.fromEntries(c.env!.map((e) => [e.name, e.value]));
+      expect(env).toMatchObject({ PGSSLMODE: 'verify-full', PGSSLROOTCERT: '/tls/ca.crt', PGHOST: 'demoteam-postgresql.team-a.svc' });
+      expect(c.volumeMounts).toContainEqual({ name: 'server-ca', mountPath: '/tls', readOnly: true });
+      expect(pod.volumes).toContainEqual({ name: 'server-ca', secret: { secretName: 'demoteam-postgresql-tls', items: [{ key: 'ca.crt', path: 'ca.crt' }] } });
+    }
+  });
+
+  it('leave libpq alone when the server serves no TLS', () => {
+    const c = buildBackupCronJob(ctx, plan, settings).spec!.jobTemplate.spec!.template.spec!.containers[0]!;
+    expect(c.env!.map((e) => e.name)).not.toContain('PGSSLMODE');
+  });
+
+  it('the script verifies the server whenever a CA file is given (the Bitnami chart sets PGSSLROOTCERT)', () => {
+    expect(backupScript(5)).toContain('if [ -n "${PGSSLROOTCERT:-}" ] && [ -f "$PGSSLROOTCERT" ]; then export PGSSLMODE=verify-full; fi');
+    expect(restoreScript()).toContain('export PGSSLMODE=verify-full');
+  });
+});

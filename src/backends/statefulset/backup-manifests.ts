@@ -4,9 +4,10 @@ import { LABEL_COMPONENT, LABEL_INSTANCE } from '../../api/constants.js';
 import type { RestoreSource } from '../../api/types.js';
 import type { BackupPlan } from '../common/backup-plan.js';
 import { backupScript } from '../common/backup-script.js';
-import { buildRestoreJob as buildCommonRestoreJob } from '../common/restore-job.js';
+import { buildRestoreJob as buildCommonRestoreJob, verifiedTls } from '../common/restore-job.js';
+import { recordedTls } from '../common/tls/server-tls.js';
 import type { ServerContext } from '../types.js';
-import { PORT, SPEC_HASH_ANNOTATION, workloadName } from './manifests.js';
+import { PORT, SPEC_HASH_ANNOTATION, tlsSecretName, workloadName } from './manifests.js';
 
 /**
  * Pure builders for the statefulset backend's backups (ADR 0020): the backup volume claim, the
@@ -98,11 +99,18 @@ export function buildRestoreJob(ctx: ServerContext, source: RestoreSource, setti
     claim: backupName(source.server),
     source,
     runAsUser: 999,
+    ...(serverTlsSecret(ctx) ? { tlsSecret: serverTlsSecret(ctx) } : {}),
   });
+}
+
+/** The server's certificate Secret when the recorded state says it serves TLS (its pod mounts it). */
+function serverTlsSecret(ctx: ServerContext): string | undefined {
+  return recordedTls(ctx.state)?.enabled ? tlsSecretName(ctx.name) : undefined;
 }
 
 /** The backup job's pod: the script, the claim mounted at /backup. */
 function jobPod(ctx: ServerContext, settings: BackupSettings, claim: string, script: string): k8s.V1PodSpec {
+  const tls = verifiedTls(serverTlsSecret(ctx));
   return {
     restartPolicy: 'Never',
     enableServiceLinks: false,
@@ -119,6 +127,7 @@ function jobPod(ctx: ServerContext, settings: BackupSettings, claim: string, scr
           { name: 'PGUSER', value: settings.adminUsername },
           { name: 'PGPASSWORD', valueFrom: { secretKeyRef: { name: ctx.adminSecret.name, key: ctx.adminSecret.passwordKey } } },
           { name: 'BACKUP_DIR', value: BACKUP_MOUNT },
+          ...tls.env,
         ],
         // The backup's report (success) or the log's tail (failure) becomes the pod's termination message.
         terminationMessagePolicy: 'FallbackToLogsOnError',
@@ -127,12 +136,14 @@ function jobPod(ctx: ServerContext, settings: BackupSettings, claim: string, scr
         volumeMounts: [
           { name: 'backup', mountPath: BACKUP_MOUNT },
           { name: 'tmp', mountPath: '/tmp' },
+          ...tls.mounts,
         ],
       },
     ],
     volumes: [
       { name: 'backup', persistentVolumeClaim: { claimName: claim } },
       { name: 'tmp', emptyDir: {} },
+      ...tls.volumes,
     ],
   };
 }

@@ -1,3 +1,4 @@
+import type * as k8s from '@kubernetes/client-node';
 import { LABEL_COMPONENT, LABEL_SERVER } from '../../api/constants.js';
 import { Reason } from '../../api/conditions.js';
 import { PermanentError } from '../errors.js';
@@ -43,14 +44,22 @@ export class StatefulSetBackups {
     if (!plan) return { differs: cron?.metadata?.ownerReferences?.some((o) => o.uid === ctx.uid) ?? false };
     const desired = buildBackupCronJob(ctx, plan, settings);
     const differs = cron?.metadata?.annotations?.[SPEC_HASH_ANNOTATION] !== desired.metadata?.annotations?.[SPEC_HASH_ANNOTATION];
+    const own = await this.ownRuns(ctx, cron);
+    return { differs, status: backupStatus(plan, own.jobs, own.pods) };
+  }
+
+  /** Only this server's CronJob, its Jobs and their pods: a deleted namesake's may still await GC. */
+  private async ownRuns(ctx: ServerContext, cron: k8s.V1CronJob | undefined): Promise<{ jobs: k8s.V1Job[]; pods: k8s.V1Pod[] }> {
+    const cronUid = cron?.metadata?.ownerReferences?.some((o) => o.uid === ctx.uid) ? cron.metadata?.uid : undefined;
+    if (!cronUid) return { jobs: [], pods: [] };
     const selector = `${LABEL_SERVER}=${ctx.labels[LABEL_SERVER]},${LABEL_COMPONENT}=backup`;
-    const [jobs, pods] = cron
-      ? await Promise.all([
-          this.kube.batch.listNamespacedJob({ namespace: ctx.namespace, labelSelector: selector }),
-          this.kube.core.listNamespacedPod({ namespace: ctx.namespace, labelSelector: selector }),
-        ])
-      : [{ items: [] }, { items: [] }];
-    return { differs, status: backupStatus(plan, jobs.items, pods.items) };
+    const [jobs, pods] = await Promise.all([
+      this.kube.batch.listNamespacedJob({ namespace: ctx.namespace, labelSelector: selector }),
+      this.kube.core.listNamespacedPod({ namespace: ctx.namespace, labelSelector: selector }),
+    ]);
+    const own = jobs.items.filter((j) => j.metadata?.ownerReferences?.some((o) => o.uid === cronUid));
+    const jobUids = new Set(own.map((j) => j.metadata?.uid));
+    return { jobs: own, pods: pods.items.filter((p) => p.metadata?.ownerReferences?.some((o) => jobUids.has(o.uid))) };
   }
 
   /** Creates the claim and creates or replaces the CronJob; removes the CronJob when backups are off (the claim and its backups stay). */
@@ -75,7 +84,7 @@ export class StatefulSetBackups {
 
   /** Where the restore of `ctx.restore` stands (read-only). */
   observeRestore(ctx: ServerContext): Promise<RestoreObservation> {
-    return observeRestore(this.kube, ctx.namespace, restoreJobName(ctx.name), ctx.restore);
+    return observeRestore(this.kube, ctx.namespace, restoreJobName(ctx.name), ctx.restore, ctx.uid);
   }
 
   async startRestore(ctx: ServerContext, settings: BackupSettings): Promise<void> {

@@ -1,7 +1,9 @@
 import type * as k8s from '@kubernetes/client-node';
+import { Reason } from '../../api/conditions.js';
 import type { TlsSettings } from '../../config/sections/tls.js';
 import { isAlreadyExists, isNotFound, type KubeClients } from '../../k8s/clients.js';
 import { mergePatchOptions } from '../../k8s/patch.js';
+import { PermanentError, TemporaryError } from '../errors.js';
 import type { OperatorCa } from '../common/tls/operator-ca.js';
 import { ensureServerCertificate, inspectServerCertificate, serviceDnsNames } from '../common/tls/server-certificate.js';
 import { hbaConfig, withTls, type ServerTls } from '../common/tls/server-tls.js';
@@ -102,6 +104,12 @@ export class ServerTlsFiles {
       await this.kube.core.createNamespacedConfigMap({ namespace: ctx.namespace, body });
     } catch (err) {
       if (!isAlreadyExists(err)) throw err;
+      // Never take over a ConfigMap of that name that is not this server's (another workload's, or a deleted namesake's).
+      const existing = await this.readHba(ctx);
+      if (!existing) throw new TemporaryError(`ConfigMap ${body.metadata!.name!} went away while being written`, 1);
+      if (!existing.metadata?.ownerReferences?.some((o) => o.uid === ctx.uid)) {
+        throw new PermanentError(`ConfigMap ${body.metadata!.name!} exists and does not belong to this server; delete or rename it`, Reason.InvalidName);
+      }
       await this.kube.core.patchNamespacedConfigMap({ name: body.metadata!.name!, namespace: ctx.namespace, body: { data: body.data } }, mergePatchOptions());
     }
   }

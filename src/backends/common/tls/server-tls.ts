@@ -65,11 +65,14 @@ export function withTls(state: BackendState, tls: ServerTls): BackendState {
 
 /**
  * pg_hba.conf for an in-cluster server: local socket connections as the image has them (its
- * init scripts and tools in the pod), then TCP with SCRAM — only over TLS when required.
+ * init scripts and tools in the pod), then TCP with a password — only over TLS when required.
+ * `md5`, as the Bitnami chart writes it: PostgreSQL uses SCRAM for every role with a SCRAM
+ * verifier and md5 only for roles whose password is an md5 hash (what PostgreSQL 13 images make of
+ * POSTGRES_PASSWORD), which `scram-sha-256` would lock out.
  */
 export function hbaConfig(tls: TlsSwitch): string {
   const lines = ['# Written by hybrid-cloud-postgresql-operator.', 'local all all trust'];
-  if (tls.require) lines.push('hostssl all all all scram-sha-256', 'host all all all reject');
-  else lines.push('host all all all scram-sha-256');
+  if (tls.require) lines.push('hostssl all all all md5', 'host all all all reject');
+  else lines.push('host all all all md5');
   return `${lines.join('\n')}\n`;
 }
