@@ -94,17 +94,8 @@ async function serve(
   log: Logger,
 ): Promise<ReconcileOutcome | undefined> {
   const endpoint = observed.endpoint as Endpoint;
-  const wantsReset = server.metadata.labels?.[ACTION_LABEL] === RESET_PASSWORD_ACTION;
-  let password = run.stored.password;
-  let resetDone = wantsReset;
-  if (wantsReset || run.stored.pending) {
-    const reset = await resetAdminPassword(deps, server, run, endpoint);
-    if (!('password' in reset)) return reset;
-    password = reset.password;
-    resetDone = wantsReset && !reset.refused;
-  }
-  await publishCredentials(deps, server, run, endpoint, password);
-  if (resetDone) await finishReset(deps, server);
+  const waiting = await resetAndPublish(deps, server, run, endpoint);
+  if (waiting) return waiting;
   if (stuck) {
     if (run.ctx.requestedAction) await deferAction(deps, server, run.ctx.requestedAction);
     return void (await reportNotConverging(deps, server, run, { observed, stuck }, log));
@@ -277,6 +268,16 @@ async function checkSpec(deps: HandlerDeps, server: PostgreSQLServer, backend: S
 async function keepServing(deps: HandlerDeps, server: PostgreSQLServer, run: ServerRun, problem: Problem): Promise<ReconcileOutcome> {
   const known = server.status?.endpoint as NonNullable<NonNullable<PostgreSQLServer['status']>['endpoint']>;
   const endpoint: Endpoint = { host: known.host, port: known.port, sslmode: (known.sslmode ?? 'disable') as SslMode };
+  const waiting = await resetAndPublish(deps, server, run, endpoint);
+  if (waiting) return waiting;
+  return failWith(deps, server, problem.reason, `${problem.message} (the server keeps running as it is; fix the spec or the config to change it)`);
+}
+
+/**
+ * The admin password (a pending or asked-for reset applied first) published in the credentials
+ * Secret; one path for a serving and a kept server. An outcome only while a reset waits.
+ */
+async function resetAndPublish(deps: HandlerDeps, server: PostgreSQLServer, run: ServerRun, endpoint: Endpoint): Promise<ReconcileOutcome | undefined> {
   const wantsReset = server.metadata.labels?.[ACTION_LABEL] === RESET_PASSWORD_ACTION;
   let password = run.stored.password;
   let resetDone = wantsReset;
@@ -289,7 +290,7 @@ async function keepServing(deps: HandlerDeps, server: PostgreSQLServer, run: Ser
   }
   await publishCredentials(deps, server, run, endpoint, password);
   if (resetDone) await finishReset(deps, server);
-  return failWith(deps, server, problem.reason, `${problem.message} (the server keeps running as it is; fix the spec or the config to change it)`);
+  return undefined;
 }
 
 async function publishCredentials(deps: HandlerDeps, server: PostgreSQLServer, run: ServerRun, endpoint: Endpoint, password: string): Promise<void> {
