@@ -16,6 +16,7 @@ import { createLogger, type Logger } from './observability/logger.js';
 import { createMetrics, metricsHooks, type Metrics } from './observability/metrics.js';
 import { startHttpServer, type HttpServer } from './observability/http-server.js';
 import { Operator } from './operator.js';
+import { checkBackupUploader } from './startup/backup-uploader.js';
 import { checkCluster } from './startup/cluster-checks.js';
 import { findKubeConfig } from './startup/kube-config.js';
 import { readPackageInfo } from './startup/package-info.js';
@@ -189,7 +190,9 @@ export async function main(argv: string[]): Promise<void> {
       return;
     }
     if (args.command !== 'run') throw new StartupError(`unknown command "${args.command}" (use run, check-config or migrate)`);
-    await run(loadConfig({ file, env: process.env }));
+    const config = loadConfig({ file, env: process.env });
+    checkBackupUploader(config, process.env);
+    await run(config);
   } catch (err) {
     if (!(err instanceof ConfigError) && !(err instanceof StartupError)) throw err;
     console.error(err.message);

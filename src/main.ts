@@ -14,6 +14,13 @@ if (problem) {
   process.exit(1);
 }
 
+// The S3 backup jobs run this image for one upload or download (ADR 0023): they load only that
+// command, not the operator and its Kubernetes client.
+if (process.argv[2] === 'backup-s3') {
+  const { runBackupS3 } = await import('./backup-s3/command.js');
+  process.exit(await runBackupS3(process.argv.slice(3)));
+}
+
 const { main } = await import('./cli.js');
 main(process.argv.slice(2)).catch((err: unknown) => {
   // A bug, not a start-up problem (those are one line, see startup/): the stack helps.

@@ -17,6 +17,16 @@ import { mergePatchOptions } from '../../src/k8s/patch.js';
 import type { KubeClients } from '../../src/k8s/clients.js';
 import { findPostgresBinDir, type TestPostgres } from './postgres-server.js';
 
+/** The checkout whose build (`npm run build`) plays the operator image (jest runs from its root). */
+const REPO_ROOT = process.cwd();
+
+interface ContainerResult {
+  name: string;
+  code: number;
+  message: string;
+  output: string;
+}
+
 export class FakeJobRunner {
   private readonly scratch = mkdtempSync(join(tmpdir(), 'hcpo-jobs-'));
   private counter = 0;
@@ -51,31 +61,51 @@ export class FakeJobRunner {
     return this.kube.batch.createNamespacedJob({ namespace, body });
   }
 
-  /** Runs the Job's pod once and records the outcome; returns the container's exit code. */
+  /**
+   * Runs the Job's pod once, as the kubelet does: its init containers in order (a failing one ends
+   * the pod), then its container; records the outcome and returns the last exit code. A container
+   * whose command is `node dist/src/main.js …` (the operator image's, for S3 backups) runs this
+   * checkout's build; others run with `sh`. emptyDir volumes are directories of the pod.
+   */
   async run(job: k8s.V1Job, overrideEnv: Record<string, string> = {}): Promise<number> {
     const namespace = job.metadata!.namespace!;
     const spec = job.spec!.template.spec!;
-    const container = spec.containers[0]!;
-    const env = await this.environment(namespace, spec, container);
+    const podDir = join(this.scratch, `pod-${this.counter++}`);
+    const init: ContainerResult[] = [];
+    for (const container of spec.initContainers ?? []) {
+      const result = await this.runContainer(namespace, spec, container, podDir, overrideEnv);
+      init.push(result);
+      if (result.code !== 0) break;
+    }
+    const initFailed = init.some((r) => r.code !== 0);
+    const main = initFailed ? undefined : await this.runContainer(namespace, spec, spec.containers[0]!, podDir, overrideEnv);
+    const code = main?.code ?? init.at(-1)!.code;
+    await this.recordPod(job, init, main);
+    await this.finish(job, code === 0);
+    return code;
+  }
+
+  private async runContainer(namespace: string, spec: k8s.V1PodSpec, container: k8s.V1Container, podDir: string, overrideEnv: Record<string, string>): Promise<ContainerResult> {
+    const env = await this.environment(namespace, spec, container, podDir);
     const terminationLog = join(this.scratch, `termination-${this.counter++}`);
+    const [command, ...args] = container.command!;
+    const operatorCommand = command === 'node' && args[0] === 'dist/src/main.js';
+    const file = operatorCommand ? process.execPath : command!;
     const result = await new Promise<{ code: number; output: string }>((resolve) => {
-      const [shell, flag, script] = container.command!;
-      execFile(shell!, [flag!, script!], { env: { ...env, TERMINATION_LOG: terminationLog, ...overrideEnv } }, (err, stdout, stderr) => {
+      execFile(file, args, { env: { ...env, TERMINATION_LOG: terminationLog, ...overrideEnv }, ...(operatorCommand ? { cwd: REPO_ROOT } : {}) }, (err, stdout, stderr) => {
         resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, output: `${stdout}${stderr}` });
       });
     });
     let message = readIfThere(terminationLog);
     if (!message && container.terminationMessagePolicy === 'FallbackToLogsOnError' && result.code !== 0) message = result.output.split('\n').slice(-80).join('\n');
-    await this.recordPod(job, container.name, result.code, message);
-    await this.finish(job, result.code === 0);
-    return result.code;
+    return { name: container.name, code: result.code, message, output: result.output };
   }
 
   cleanup(): void {
     rmSync(this.scratch, { recursive: true, force: true });
   }
 
-  private async environment(namespace: string, spec: k8s.V1PodSpec, container: k8s.V1Container): Promise<Record<string, string>> {
+  private async environment(namespace: string, spec: k8s.V1PodSpec, container: k8s.V1Container, podDir: string): Promise<Record<string, string>> {
     const env: Record<string, string> = { PATH: `${findPostgresBinDir()}:${process.env.PATH ?? ''}` };
     for (const e of container.env ?? []) {
       const ref = e.valueFrom?.secretKeyRef;
@@ -84,22 +114,29 @@ export class FakeJobRunner {
         env[e.name] = Buffer.from(secret.data?.[ref.key] ?? '', 'base64').toString('utf8');
       } else env[e.name] = e.value ?? '';
     }
-    const server = this.hosts[env.PGHOST ?? ''];
-    if (!server) throw new Error(`no test PostgreSQL plays ${env.PGHOST}`);
-    env.PGHOST = server.host;
-    env.PGPORT = String(server.port);
-    const claim = this.claimAt(spec, container, env.BACKUP_DIR);
-    if (claim) env.BACKUP_DIR = this.claimDir(claim);
+    if (env.PGHOST !== undefined) {
+      const server = this.hosts[env.PGHOST];
+      if (!server) throw new Error(`no test PostgreSQL plays ${env.PGHOST}`);
+      env.PGHOST = server.host;
+      env.PGPORT = String(server.port);
+    }
+    const dir = this.volumeAt(spec, container, env.BACKUP_DIR, podDir);
+    if (dir) env.BACKUP_DIR = dir;
     return env;
   }
 
-  /** The claim of the volume mounted at `path`. */
-  private claimAt(spec: k8s.V1PodSpec, container: k8s.V1Container, path: string | undefined): string | undefined {
+  /** The local directory of the volume mounted at `path`: a claim's, or the pod's own for an emptyDir. */
+  private volumeAt(spec: k8s.V1PodSpec, container: k8s.V1Container, path: string | undefined, podDir: string): string | undefined {
     const mount = container.volumeMounts?.find((m) => m.mountPath === path);
-    return spec.volumes?.find((v) => v.name === mount?.name)?.persistentVolumeClaim?.claimName;
+    const volume = spec.volumes?.find((v) => v.name === mount?.name);
+    if (volume?.persistentVolumeClaim) return this.claimDir(volume.persistentVolumeClaim.claimName);
+    if (!volume?.emptyDir) return undefined;
+    const dir = join(podDir, volume.name);
+    mkdirSync(dir, { recursive: true });
+    return dir;
   }
 
-  private async recordPod(job: k8s.V1Job, container: string, exitCode: number, message: string): Promise<void> {
+  private async recordPod(job: k8s.V1Job, init: ContainerResult[], main: ContainerResult | undefined): Promise<void> {
     const namespace = job.metadata!.namespace!;
     const name = `${job.metadata!.name}-${Math.random().toString(36).slice(2, 7)}`;
     const template = job.spec!.template;
@@ -111,11 +148,15 @@ export class FakeJobRunner {
       },
     });
     const now = new Date();
+    const terminated = (r: ContainerResult): k8s.V1ContainerStatus => ({ name: r.name, image: '', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode: r.code, message: r.message, finishedAt: now } } });
+    // A pod whose init container failed never started its container: it waits, PodInitializing.
+    const mainStatus: k8s.V1ContainerStatus = main ? terminated(main) : { name: template.spec!.containers[0]!.name, image: '', imageID: '', ready: false, restartCount: 0, state: { waiting: { reason: 'PodInitializing' } } };
+    const failed = (main?.code ?? 1) !== 0;
     await this.kube.core.patchNamespacedPodStatus(
       {
         name,
         namespace,
-        body: { status: { phase: exitCode === 0 ? 'Succeeded' : 'Failed', containerStatuses: [{ name: container, image: '', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode, message, finishedAt: now } } }] } },
+        body: { status: { phase: failed ? 'Failed' : 'Succeeded', ...(init.length ? { initContainerStatuses: init.map(terminated) } : {}), containerStatuses: [mainStatus] } },
       },
       mergePatchOptions(),
     );

@@ -81,13 +81,19 @@ function toIso(t: Date | string | undefined): string | undefined {
   return typeof t === 'string' ? t : t.toISOString();
 }
 
-/** The last terminated container's message among the Job's pods (`job-name` label), newest pod first. */
+/**
+ * The last terminated container's message among the Job's pods (`job-name` label), newest pod
+ * first; else that of a failed init container (an S3 backup's dump, ADR 0023, runs as one: when it
+ * fails, the uploader never starts).
+ */
 export function terminationMessage(pods: k8s.V1Pod[], job: string): string | undefined {
   const own = pods.filter((p) => p.metadata?.labels?.['job-name'] === job);
   own.sort((a, b) => (toIso(b.metadata?.creationTimestamp) ?? '').localeCompare(toIso(a.metadata?.creationTimestamp) ?? ''));
   for (const pod of own) {
     const message = pod.status?.containerStatuses?.map((c) => c.state?.terminated?.message).find(Boolean);
     if (message) return message;
+    const init = pod.status?.initContainerStatuses?.find((c) => c.state?.terminated && c.state.terminated.exitCode !== 0)?.state?.terminated?.message;
+    if (init) return init;
   }
   return undefined;
 }

@@ -3,6 +3,7 @@ import type { RestoreSource } from '../../api/types.js';
 import { isNotFound, type KubeClients } from '../../k8s/clients.js';
 import { jobCondition, lastLines, terminationMessage } from './backup-plan.js';
 import { restoreScript } from './backup-script.js';
+import { downloaderContainer, type S3Target } from './s3-backup-containers.js';
 
 /**
  * The one-shot Job that restores a backup into a new in-cluster server (ADR 0020), for both
@@ -23,6 +24,11 @@ export interface RestoreJobSpec {
   adminSecret: { name: string; passwordKey: string };
   /** The source server's backup claim. */
   claim: string;
+  /**
+   * The source's backups are in a bucket (ADR 0023): an init container downloads the backup into
+   * an emptyDir (at most `sizeGB`), from which the restore runs; the claim is not used.
+   */
+  s3?: { target: S3Target; prefix: string; sizeGB: number };
   source: RestoreSource;
   /** The image's non-root user (999 for the official image, 1001 for Bitnami's). */
   runAsUser: number;
@@ -54,11 +60,15 @@ export function verifiedTls(tlsSecret: string | undefined): { env: k8s.V1EnvVar[
 
 export function buildRestoreJob(r: RestoreJobSpec): k8s.V1Job {
   const tls = verifiedTls(r.tlsSecret);
+  const backupVolume: k8s.V1Volume = r.s3
+    ? { name: 'backup', emptyDir: { sizeLimit: `${r.s3.sizeGB}Gi` } }
+    : { name: 'backup', persistentVolumeClaim: { claimName: r.claim, readOnly: true } };
   const pod: k8s.V1PodSpec = {
     restartPolicy: 'Never',
     enableServiceLinks: false,
     automountServiceAccountToken: false,
     securityContext: { runAsUser: r.runAsUser, runAsGroup: r.runAsUser, fsGroup: r.runAsUser, runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+    ...(r.s3 ? { initContainers: [downloaderContainer(r.s3.target, r.s3.prefix, { volume: 'backup', path: BACKUP_MOUNT }, r.source.backup)] } : {}),
     containers: [
       {
         name: 'pg-restore',
@@ -85,7 +95,7 @@ export function buildRestoreJob(r: RestoreJobSpec): k8s.V1Job {
       },
     ],
     volumes: [
-      { name: 'backup', persistentVolumeClaim: { claimName: r.claim, readOnly: true } },
+      backupVolume,
       { name: 'tmp', emptyDir: {} },
       ...tls.volumes,
     ],

@@ -5,6 +5,7 @@ import type { RestoreSource } from '../../api/types.js';
 import type { BackupPlan } from '../common/backup-plan.js';
 import { backupScript } from '../common/backup-script.js';
 import { buildRestoreJob as buildCommonRestoreJob, verifiedTls } from '../common/restore-job.js';
+import { serverPrefix, uploaderContainer, type S3Target } from '../common/s3-backup-containers.js';
 import { recordedTls } from '../common/tls/server-tls.js';
 import type { ServerContext } from '../types.js';
 import { PORT, SPEC_HASH_ANNOTATION, tlsSecretName, workloadName } from './manifests.js';
@@ -23,8 +24,11 @@ const BACKUP_MOUNT = '/backup';
 export interface BackupSettings {
   image: string;
   adminUsername: string;
+  /** Size of the backup claim, or with S3 the most the emptyDir a backup is staged in may take. */
   storageGB: number;
   storageClass?: string;
+  /** Backups go to this bucket instead of the claim (ADR 0023). */
+  s3?: S3Target;
 }
 
 /** `<workload>-backup`: the CronJob and the claim of a server's backups. */
@@ -60,7 +64,7 @@ export function buildBackupClaim(ctx: ServerContext, settings: BackupSettings): 
 }
 
 export function buildBackupCronJob(ctx: ServerContext, plan: BackupPlan, settings: BackupSettings): k8s.V1CronJob {
-  const pod = jobPod(ctx, settings, backupName(ctx.name), backupScript(plan.retentionDays));
+  const pod = jobPod(ctx, settings, backupName(ctx.name), backupScript(plan.retentionDays), plan.retentionDays);
   const cron: k8s.V1CronJob = {
     apiVersion: 'batch/v1',
     kind: 'CronJob',
@@ -97,6 +101,7 @@ export function buildRestoreJob(ctx: ServerContext, source: RestoreSource, setti
     user: settings.adminUsername,
     adminSecret: ctx.adminSecret,
     claim: backupName(source.server),
+    ...(settings.s3 ? { s3: { target: settings.s3, prefix: serverPrefix(settings.s3, ctx.namespace, source.server), sizeGB: settings.storageGB } } : {}),
     source,
     runAsUser: 999,
     ...(serverTlsSecret(ctx) ? { tlsSecret: serverTlsSecret(ctx) } : {}),
@@ -108,40 +113,44 @@ function serverTlsSecret(ctx: ServerContext): string | undefined {
   return recordedTls(ctx.state)?.enabled ? tlsSecretName(ctx.name) : undefined;
 }
 
-/** The backup job's pod: the script, the claim mounted at /backup. */
-function jobPod(ctx: ServerContext, settings: BackupSettings, claim: string, script: string): k8s.V1PodSpec {
+/**
+ * The backup job's pod: the script with the claim mounted at /backup. With a bucket (ADR 0023)
+ * the script runs as an init container into an emptyDir, and the uploader container (the pod's
+ * only regular container, so its termination message is the report) stores it in the bucket.
+ */
+function jobPod(ctx: ServerContext, settings: BackupSettings, claim: string, script: string, retentionDays: number): k8s.V1PodSpec {
   const tls = verifiedTls(serverTlsSecret(ctx));
+  const dump: k8s.V1Container = {
+    name: 'pg-dump',
+    image: settings.image,
+    command: ['sh', '-c', script],
+    env: [
+      { name: 'PGHOST', value: `${workloadName(ctx.name)}.${ctx.namespace}.svc` },
+      { name: 'PGPORT', value: String(PORT) },
+      { name: 'PGUSER', value: settings.adminUsername },
+      { name: 'PGPASSWORD', valueFrom: { secretKeyRef: { name: ctx.adminSecret.name, key: ctx.adminSecret.passwordKey } } },
+      { name: 'BACKUP_DIR', value: BACKUP_MOUNT },
+      ...tls.env,
+    ],
+    // The backup's report (success) or the log's tail (failure) becomes the pod's termination message.
+    terminationMessagePolicy: 'FallbackToLogsOnError',
+    resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } },
+    securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+    volumeMounts: [
+      { name: 'backup', mountPath: BACKUP_MOUNT },
+      { name: 'tmp', mountPath: '/tmp' },
+      ...tls.mounts,
+    ],
+  };
+  const s3 = settings.s3;
   return {
     restartPolicy: 'Never',
     enableServiceLinks: false,
     automountServiceAccountToken: false,
     securityContext: { runAsUser: 999, runAsGroup: 999, fsGroup: 999, runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
-    containers: [
-      {
-        name: 'pg-dump',
-        image: settings.image,
-        command: ['sh', '-c', script],
-        env: [
-          { name: 'PGHOST', value: `${workloadName(ctx.name)}.${ctx.namespace}.svc` },
-          { name: 'PGPORT', value: String(PORT) },
-          { name: 'PGUSER', value: settings.adminUsername },
-          { name: 'PGPASSWORD', valueFrom: { secretKeyRef: { name: ctx.adminSecret.name, key: ctx.adminSecret.passwordKey } } },
-          { name: 'BACKUP_DIR', value: BACKUP_MOUNT },
-          ...tls.env,
-        ],
-        // The backup's report (success) or the log's tail (failure) becomes the pod's termination message.
-        terminationMessagePolicy: 'FallbackToLogsOnError',
-        resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } },
-        securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
-        volumeMounts: [
-          { name: 'backup', mountPath: BACKUP_MOUNT },
-          { name: 'tmp', mountPath: '/tmp' },
-          ...tls.mounts,
-        ],
-      },
-    ],
+    ...(s3 ? { initContainers: [dump], containers: [uploaderContainer(s3, serverPrefix(s3, ctx.namespace, ctx.name), { volume: 'backup', path: BACKUP_MOUNT }, retentionDays)] } : { containers: [dump] }),
     volumes: [
-      { name: 'backup', persistentVolumeClaim: { claimName: claim } },
+      s3 ? { name: 'backup', emptyDir: { sizeLimit: `${settings.storageGB}Gi` } } : { name: 'backup', persistentVolumeClaim: { claimName: claim } },
       { name: 'tmp', emptyDir: {} },
       ...tls.volumes,
     ],

@@ -8,6 +8,7 @@ import { isNotFound, type KubeClients } from '../../k8s/clients.js';
 import { mergePatchOptions } from '../../k8s/patch.js';
 import { backupPlan, backupStatus, type BackupPlan } from '../common/backup-plan.js';
 import { observeRestore, startRestore, type RestoreObservation } from '../common/restore-job.js';
+import { ACCESS_KEY_ID, SECRET_ACCESS_KEY } from '../common/s3-backup-containers.js';
 import type { ServerContext } from '../types.js';
 import { backupName, buildBackupClaim, buildBackupCronJob, buildRestoreJob, restoreJobName, type BackupSettings } from './backup-manifests.js';
 import { SPEC_HASH_ANNOTATION } from './manifests.js';
@@ -21,6 +22,8 @@ export interface BackupObservation {
   /** The CronJob (or its removal) differs from the plan: `update` converges it. */
   differs: boolean;
   status?: BackupStatus;
+  /** Something that will make the backups fail, said before they do (a missing credentials Secret). */
+  warning?: string;
 }
 
 /**
@@ -45,7 +48,21 @@ export class StatefulSetBackups {
     const desired = buildBackupCronJob(ctx, plan, settings);
     const differs = cron?.metadata?.annotations?.[SPEC_HASH_ANNOTATION] !== desired.metadata?.annotations?.[SPEC_HASH_ANNOTATION];
     const own = await this.ownRuns(ctx, cron);
-    return { differs, status: backupStatus(plan, own.jobs, own.pods) };
+    const warning = settings.s3 ? await this.credentialsProblem(ctx.namespace, settings.s3.credentialsSecret) : undefined;
+    return { differs, status: backupStatus(plan, own.jobs, own.pods), ...(warning ? { warning } : {}) };
+  }
+
+  /**
+   * S3 backups log in with the team's own Secret in the server's namespace (ADR 0023): a missing
+   * Secret or key would leave the job's pod waiting forever (CreateContainerConfigError), not
+   * failing, so the server's status says it at once. Only the key names are looked at.
+   */
+  private async credentialsProblem(namespace: string, name: string): Promise<string | undefined> {
+    const secret = await read(() => this.kube.core.readNamespacedSecret({ name, namespace }));
+    const need = `Secret ${name} in namespace ${namespace} with ${ACCESS_KEY_ID} and ${SECRET_ACCESS_KEY}`;
+    if (!secret) return `backups to S3 cannot run: they need the ${need} (backup.s3.credentials_secret)`;
+    const missing = [ACCESS_KEY_ID, SECRET_ACCESS_KEY].filter((k) => !secret.data?.[k]);
+    return missing.length ? `backups to S3 cannot run: Secret ${name} has no ${missing.join(' or ')}` : undefined;
   }
 
   /** Only this server's CronJob, its Jobs and their pods: a deleted namesake's may still await GC. */
@@ -72,7 +89,8 @@ export class StatefulSetBackups {
       if (current?.metadata?.ownerReferences?.some((o) => o.uid === ctx.uid)) await ignore404(() => this.kube.batch.deleteNamespacedCronJob({ name, namespace: ctx.namespace }));
       return;
     }
-    await createUnlessExists(() => this.kube.core.createNamespacedPersistentVolumeClaim({ namespace: ctx.namespace, body: buildBackupClaim(ctx, settings) }));
+    // With a bucket the backups need no claim (a claim made before stays, with its backups).
+    if (!settings.s3) await createUnlessExists(() => this.kube.core.createNamespacedPersistentVolumeClaim({ namespace: ctx.namespace, body: buildBackupClaim(ctx, settings) }));
     const desired = buildBackupCronJob(ctx, plan, settings);
     const created = await createUnlessExists(() => this.kube.batch.createNamespacedCronJob({ namespace: ctx.namespace, body: desired }));
     if (created) return;

@@ -37,6 +37,7 @@ import { BACKUP_DIFFERENCE, RESTORE_DIFFERENCE, StatefulSetBackups } from './bac
 import { restoreObservation } from '../common/restore-job.js';
 import { holdsAdoptedSettings, KEPT } from '../common/adoption.js';
 import type { BackupSettings } from './backup-manifests.js';
+import { s3Target } from '../common/s3-backup-containers.js';
 
 const CREATING_RETRY_SECONDS = 5;
 /** How often to look whether the kubelet has put a renewed certificate into the pod. */
@@ -62,6 +63,8 @@ export class StatefulSetBackend implements ServerBackend {
     private readonly deniedParameters: readonly string[] = DEFAULT_DENIED_PARAMETERS,
     /** `python_takeover.apply_differences`: adopted servers get this operator's additions (backups) at once. */
     private readonly applyAdoptionDifferences = false,
+    /** The operator's own image (OPERATOR_IMAGE, set by the chart): it uploads S3 backups unless backup.s3.uploader_image names another. */
+    private readonly operatorImage?: string,
   ) {
     this.tlsFiles = new ServerTlsFiles(kube, ca, tls);
     this.backups = new StatefulSetBackups(kube, section.backup);
@@ -136,7 +139,8 @@ export class StatefulSetBackend implements ServerBackend {
     const differences = [...(observed.differences ?? []), ...(backup.differs && !held ? [BACKUP_DIFFERENCE] : [])];
     // The restore Job connects to the server: started once its pod is ready.
     if (restore.phase === 'start' && observed.ready) differences.push(RESTORE_DIFFERENCE);
-    const out: ServerObservation = { ...observed, differences, upToDate: differences.length === 0, ...(backup.status && !held ? { backup: backup.status } : {}) };
+    const warning = [observed.warning, backup.warning].filter(Boolean).join('; ');
+    const out: ServerObservation = { ...observed, differences, upToDate: differences.length === 0, ...(backup.status && !held ? { backup: backup.status } : {}), ...(warning ? { warning } : {}) };
     if (held) out.adoptionDifferences = [...(observed.adoptionDifferences ?? []), `${KEPT} ${BACKUP_DIFFERENCE} (the Python operator scheduled no backups)`];
     if (restore.phase === 'done') return { ...out, restoredFrom: restore.restoredFrom };
     return restoreObservation(out, restore, CREATING_RETRY_SECONDS);
@@ -149,6 +153,7 @@ export class StatefulSetBackend implements ServerBackend {
       adminUsername: this.section.admin_username,
       storageGB: backup.storage_gb ?? 2 * ctx.spec.size.storageGB,
       storageClass: backup.storage_class || this.section.storage_class || undefined,
+      s3: s3Target(backup.s3, this.operatorImage),
     };
   }
 
@@ -362,7 +367,7 @@ export function gibibytes(quantity: string): number {
 }
 
 export const createStatefulSetBackend: BackendFactory = (deps: BackendDeps) =>
-  new StatefulSetBackend(deps.kube, backendSection<StatefulSetSection>(deps.config, 'statefulset'), deps.config.tls, operatorCa(deps), deps.config.server_parameters.denied, deps.config.python_takeover.apply_differences);
+  new StatefulSetBackend(deps.kube, backendSection<StatefulSetSection>(deps.config, 'statefulset'), deps.config.tls, operatorCa(deps), deps.config.server_parameters.denied, deps.config.python_takeover.apply_differences, process.env.OPERATOR_IMAGE);
 
 function minDefined(...values: Array<number | undefined>): number | undefined {
   const set = values.filter((v): v is number => v !== undefined);
