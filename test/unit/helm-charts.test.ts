@@ -308,6 +308,11 @@ describe('operator chart with default values', () => {
     expect(c.envFrom).toBeUndefined();
   });
 
+  it('tells the operator its own image, which S3 backup jobs run (ADR 0023)', () => {
+    const c = container(objs);
+    expect(envOf(c, 'OPERATOR_IMAGE')?.value).toBe(c.image);
+  });
+
   it('selects its pods by the labels of the Quickstart', () => {
     const d = one<Deployment>(objs, 'Deployment');
     expect(d.spec.template.metadata.labels['app.kubernetes.io/name']).toBe('hybrid-cloud-postgresql-operator');
