@@ -76,7 +76,7 @@ export const backupOptions = {
     default: '',
   },
   retention_days: { doc: 'Days backups are kept when a server\'s spec.backup.retentionDays is unset (1 to 35).', format: RETENTION, default: 7 },
-  storage_gb: { doc: 'Size of each server\'s backup volume claim in GiB; null = twice the server\'s spec.size.storageGB.', format: STORAGE_GB, default: null, nullable: true },
+  storage_gb: { doc: 'Size of each server\'s backup volume claim in GiB (with backup.s3.bucket: the most the scratch emptyDir of a backup or restore may take); null = twice the server\'s spec.size.storageGB.', format: STORAGE_GB, default: null, nullable: true },
   storage_class: { doc: 'Storage class of the backup volume claims; "" = the backend\'s storage_class (and when that is "" too, the cluster default).', format: TEXT, default: '' },
   s3: s3Options,
 } satisfies Fragment;
