@@ -23,8 +23,11 @@ export async function uploadBackup(client: S3Client, settings: BucketSettings, o
   const backup = await newestBackup(opts.dir);
   const files = await backupFiles(join(opts.dir, backup));
   for (const file of files) {
-    // lib-storage: one PutObject for a small file, a multipart upload above 5 MiB (S3 takes at most 5 GiB in one PUT).
-    await new Upload({ client, params: { Bucket: settings.bucket, Key: backupKey(settings.prefix, backup, file.name), Body: createReadStream(join(opts.dir, backup, file.name)) } }).done();
+    // lib-storage: one PutObject for a small file, a multipart upload above 5 MiB (S3 takes at most
+    // 5 GiB in one PUT), parts sized from the file's length (at most 10,000), a failed one aborted.
+    // Two parts in flight bound the memory (2 × part size: 5 MiB, or 1/10,000 of a dump above 50 GiB).
+    const body = createReadStream(join(opts.dir, backup, file.name));
+    await new Upload({ client, queueSize: 2, params: { Bucket: settings.bucket, Key: backupKey(settings.prefix, backup, file.name), Body: body } }).done();
   }
   const manifest: BackupManifest = { backup, files, sizeBytes: files.reduce((sum, f) => sum + f.sizeBytes, 0) };
   // The manifest last: only now is the backup complete (listed, restorable).

@@ -69,7 +69,7 @@ function container(name: string, target: S3Target, action: 'upload' | 'download'
     env,
     // The report (upload) or the log's tail (a failure) becomes the termination message.
     terminationMessagePolicy: 'FallbackToLogsOnError',
-    resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '384Mi' } },
+    resources: { requests: { cpu: '50m', memory: '96Mi' }, limits: { memory: '512Mi' } },
     securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
     volumeMounts: mounts,
   };
