@@ -15,6 +15,7 @@ import { backupScript, parseBackupReport, restoreScript } from '../../src/backen
 import { bucketClient, type BucketSettings } from '../../src/backup-s3/client.js';
 import { uploadBackup } from '../../src/backup-s3/upload.js';
 import { S3Emulator } from '../support/s3-emulator/index.js';
+import { makeTestCa } from '../support/test-ca.js';
 import { findPostgresBinDir, startPostgres, type TestPostgres } from '../support/postgres-server.js';
 
 const run = promisify(execFile);
@@ -149,6 +150,26 @@ describe('backup-s3 upload and download against an S3-compatible service and rea
     const out = await backupS3('upload', { BACKUP_DIR: staged, RETENTION_DAYS: '7', TERMINATION_LOG: join(dir, 'unused'), AWS_ACCESS_KEY_ID: 'someone-else' });
     expect(out.code).toBe(1);
     expect(out.stderr).toMatch(/^backup-s3 upload: .*Access Key Id.*does not exist/);
+  });
+
+  it('speaks TLS to an https endpoint and refuses a certificate it cannot verify', async () => {
+    const ca = await makeTestCa(['IP:127.0.0.1']);
+    const secure = await S3Emulator.start({ buckets: ['backups'], accessKeys: { [KEYS.AWS_ACCESS_KEY_ID]: KEYS.AWS_SECRET_ACCESS_KEY }, tls: ca.certs['IP:127.0.0.1']! });
+    const caFile = join(dir, 'ca.pem');
+    writeFileSync(caFile, ca.caPem);
+    try {
+      expect(secure.endpoint).toMatch(/^https:/);
+      const upload = (extra: Record<string, string>) => backupS3('upload', { S3_ENDPOINT: secure.endpoint, BACKUP_DIR: join(dir, 'staged-1'), RETENTION_DAYS: '7', TERMINATION_LOG: join(dir, 'tls-log'), ...extra });
+      const refused = await upload({});
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/certificate/i);
+      expect(secure.keys('backups')).toEqual([]);
+      const trusted = await upload({ NODE_EXTRA_CA_CERTS: caFile });
+      expect(trusted.stderr).toBe('');
+      expect(secure.keys('backups').some((k) => k.endsWith('/backup.json'))).toBe(true);
+    } finally {
+      await secure.stop();
+    }
   });
 
   it('downloads a backup and the restore script brings the rows back into a new server', async () => {

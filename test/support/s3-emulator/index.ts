@@ -9,6 +9,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { XMLParser } from 'fast-xml-parser';
 
@@ -27,6 +28,8 @@ export interface S3EmulatorOptions {
   accessKeys: Record<string, string>;
   /** Largest ListObjectsV2 page the emulator returns (S3: 1000), small in tests to page. */
   maxKeys?: number;
+  /** Serve https with this certificate (as S3 and a production MinIO do); plain http otherwise. */
+  tls?: { certPem: string; keyPem: string };
 }
 
 /** One request, parsed: what the bucket and object handlers work on. */
@@ -65,13 +68,14 @@ export class S3Emulator {
 
   static async start(opts: S3EmulatorOptions): Promise<S3Emulator> {
     const emulator = new S3Emulator(opts);
-    emulator.server = createServer((req, res) => void emulator.handle(req, res));
+    const handler = (req: IncomingMessage, res: ServerResponse) => void emulator.handle(req, res);
+    emulator.server = opts.tls ? createTlsServer({ cert: opts.tls.certPem, key: opts.tls.keyPem }, handler) : createServer(handler);
     await new Promise<void>((resolve) => emulator.server!.listen(0, '127.0.0.1', resolve));
     return emulator;
   }
 
   get endpoint(): string {
-    return `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
+    return `${this.opts.tls ? 'https' : 'http'}://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
   }
 
   /** Keys in a bucket, sorted (as S3 lists them). */
