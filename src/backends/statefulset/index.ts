@@ -139,7 +139,7 @@ export class StatefulSetBackend implements ServerBackend {
     const differences = [...(observed.differences ?? []), ...(backup.differs && !held ? [BACKUP_DIFFERENCE] : [])];
     // The restore Job connects to the server: started once its pod is ready.
     if (restore.phase === 'start' && observed.ready) differences.push(RESTORE_DIFFERENCE);
-    const warning = [observed.warning, backup.warning].filter(Boolean).join('; ');
+    const warning = [observed.warning, held ? undefined : backup.warning].filter(Boolean).join('; ');
     const out: ServerObservation = { ...observed, differences, upToDate: differences.length === 0, ...(backup.status && !held ? { backup: backup.status } : {}), ...(warning ? { warning } : {}) };
     if (held) out.adoptionDifferences = [...(observed.adoptionDifferences ?? []), `${KEPT} ${BACKUP_DIFFERENCE} (the Python operator scheduled no backups)`];
     if (restore.phase === 'done') return { ...out, restoredFrom: restore.restoredFrom };
