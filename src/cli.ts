@@ -3,6 +3,7 @@
  *   run [--config FILE]           run the operator against the current kube context
  *   check-config [--config FILE]  print the effective config (secrets redacted); non-zero when invalid
  *   migrate [--config FILE]       read-only: what taking over from the Python operator will do; non-zero when something would block
+ * (`backup-s3 upload|download`, run by the S3 backup and restore Jobs, is routed by main.ts to backup-s3/command.ts.)
  */
 import { hostname } from 'node:os';
 import type * as k8s from '@kubernetes/client-node';
