@@ -132,7 +132,7 @@ export class HelmBitnamiBackend implements ServerBackend {
     const desired = this.desiredValues(ctx, release, chart.pinnedTo);
     const hold = this.holds(ctx);
     // A new chart or image from the config waits for a ready server's maintenance window (ADR 0021).
-    const held = ready && !hold ? this.heldForWindow(ctx, chart, current, desired) : undefined;
+    const held = ready && !hold ? this.heldForWindow(ctx, head, chart, current, desired) : undefined;
     const differences = held ? [] : this.releaseDifferences(chart, current, desired);
     // An adopted release keeps its values while the hold lasts, ready or not.
     const incomplete = incompleteRelease(release, head, sts, ready, hold ? [] : differences);
@@ -314,7 +314,7 @@ export class HelmBitnamiBackend implements ServerBackend {
     const desired = this.desiredFor(ctx, release, head);
     const current = head ? await this.helm.getValues(release, ctx.namespace) : {};
     const sts = head ? await readStatefulSet(this.opts.kube, release, ctx.namespace) : undefined;
-    const { chart, differences } = this.upgradePlan(ctx, head, current, desired, head?.status === 'deployed' && statefulSetState(sts).ready);
+    const { chart, differences } = this.upgradePlan(ctx, head, current, desired, sts);
     if (!head || !sts || head.status !== 'deployed' || differences.length > 0) {
       if (head) await this.guardUpgrade(ctx, release, current, desired, sts);
       await this.upgradeRelease(ctx, release, chart, desired);
@@ -340,10 +340,11 @@ export class HelmBitnamiBackend implements ServerBackend {
    * The chart an upgrade installs and what it would change: nothing for an adopted release while
    * the hold lasts, nor for a ready one whose only changes wait for its maintenance window (see observe).
    */
-  private upgradePlan(ctx: ServerContext, head: HelmRevision | undefined, current: HelmValues, desired: HelmValues, ready: boolean): { chart: ChartPlan; differences: string[] } {
+  private upgradePlan(ctx: ServerContext, head: HelmRevision | undefined, current: HelmValues, desired: HelmValues, sts: k8s.V1StatefulSet | undefined): { chart: ChartPlan; differences: string[] } {
     if (!head) return { chart: { args: this.chart.args }, differences: [] };
     const chart = this.chartPlan(ctx, head);
-    if (this.holds(ctx) || (ready && this.heldForWindow(ctx, chart, current, desired))) return { chart, differences: [] };
+    const ready = head.status === 'deployed' && statefulSetState(sts).ready;
+    if (this.holds(ctx) || (ready && this.heldForWindow(ctx, head, chart, current, desired))) return { chart, differences: [] };
     return { chart, differences: this.releaseDifferences(chart, current, desired) };
   }
 
@@ -351,11 +352,14 @@ export class HelmBitnamiBackend implements ServerBackend {
    * A new chart version or pod image from the config (window-hold.ts), when nothing else differs,
    * waits for the server's maintenance window; at once without a window, or with the label
    * operator/action=restart (or upgrade-chart). Undefined when the upgrade, if any, is due now.
-   * Decided afresh on every look (nothing recorded), so a kill changes nothing; an upgrade helm
-   * already started is finished or repaired before this is asked (see converge).
+   * Decided afresh on every look (nothing recorded), so a kill changes nothing. An upgrade helm
+   * already started is never held halfway: one in progress is waited for, one that failed is sent
+   * again, and one an interruption left pending is rolled back by the repair and sent again at
+   * once — a release whose last revision is a rollback is not held.
    */
-  private heldForWindow(ctx: ServerContext, chart: ChartPlan, current: HelmValues, desired: HelmValues): WindowHold | undefined {
+  private heldForWindow(ctx: ServerContext, head: HelmRevision, chart: ChartPlan, current: HelmValues, desired: HelmValues): WindowHold | undefined {
     if (ctx.requestedAction === 'restart' || ctx.requestedAction === UPGRADE_CHART_ACTION) return undefined;
+    if (/^Rollback to /.test(head.description ?? '')) return undefined;
     const pending = configOnlyChanges(current, desired, chart.difference);
     return pending && holdForWindow(ctx.spec, pending, new Date(this.now()));
   }
