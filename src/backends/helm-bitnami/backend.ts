@@ -39,7 +39,7 @@ import { observeRestore, restoreObservation, startRestore } from '../common/rest
 import { backupPlan } from '../common/backup-plan.js';
 import { HelmTls } from './tls.js';
 import { DEFAULT_DENIED_PARAMETERS } from '../../config/sections/server-parameters.js';
-import { applyServerParameters, observeParameters, PARAMETERS_DIFF, RESTART_DIFF, restartDone, restartState, restartToken } from '../common/parameters/lifecycle.js';
+import { applyServerParameters, observeParameters, PARAMETERS_DIFF, RESTART_DIFF, restartDone, restartState, restartToken, type ParameterObservation } from '../common/parameters/lifecycle.js';
 import { holdForWindow, joinHolds, maintenanceStatus, type WindowHold } from '../common/maintenance-window.js';
 import { configOnlyChanges } from './window-hold.js';
 import type { OperatorCa } from '../common/tls/operator-ca.js';
@@ -162,13 +162,8 @@ export class HelmBitnamiBackend implements ServerBackend {
     // The chart plan's state (it may follow the config's chart now) with the TLS choice and the parameters' restart record.
     const planned = observed.state ?? state;
     const finalState = params && params.state.parameterState !== planned.parameterState ? { ...planned, parameterState: params.state.parameterState } : planned;
-    const windowHold = joinHolds(held, params?.held);
-    const waiting = {
-      ...(params?.warning ? { warning: [observed.warning, params.warning].filter(Boolean).join('; ') } : {}),
-      ...(windowHold ? { maintenance: maintenanceStatus(windowHold), retryAfterSeconds: windowHold.retryAfterSeconds } : {}),
-    };
     const { state: _planned, ...rest } = observed;
-    const withState = { ...rest, ...waiting, ...(finalState === original ? {} : { state: finalState }) };
+    const withState = { ...rest, ...waitingFields(observed.warning, params, held), ...(finalState === original ? {} : { state: finalState }) };
     await this.addBackupStatus(ctx, release, withState, chart.pinnedTo);
     const withRole = roleMissing.length ? { ...withState, upToDate: false, differences: [...(withState.differences ?? []), ...roleMissing] } : withState;
     return this.withRestore(ctx, release, withRole);
@@ -511,6 +506,15 @@ export class HelmBitnamiBackend implements ServerBackend {
   private holds(ctx: ServerContext): boolean {
     return holdsAdoptedSettings(ctx, this.opts.applyAdoptionDifferences ?? false);
   }
+}
+
+/** The parameters' warning beside the observation's, and what waits for the window (release changes, a restart). */
+function waitingFields(warning: string | undefined, params: ParameterObservation | undefined, held: WindowHold | undefined): Partial<ServerObservation> {
+  const windowHold = joinHolds(held, params?.held);
+  return {
+    ...(params?.warning ? { warning: [warning, params.warning].filter(Boolean).join('; ') } : {}),
+    ...(windowHold ? { maintenance: maintenanceStatus(windowHold), retryAfterSeconds: windowHold.retryAfterSeconds } : {}),
+  };
 }
 
 /**
