@@ -80,6 +80,16 @@ export interface BackupStatus {
   lastFailure?: { job: string; time: string; message: string };
 }
 
+/** Changes of an in-cluster server held for its maintenance window (ADR 0021). */
+export interface MaintenanceStatus {
+  /** What waits, one entry per change, e.g. `image postgres:16.4 → postgres:16.6`, `restart for shared_buffers`. */
+  pending: string[];
+  /** When the window next opens and the pending changes are made (RFC 3339). */
+  scheduledFor: string;
+  /** The server's window, e.g. `Sun 02:00 UTC`. */
+  window: string;
+}
+
 /** Exactly one of the two is set (the CRD checks it). */
 export interface ExternalServerRef {
   /** A Secret in the server's namespace with host, port, username, password, sslmode, ca.crt, dbname. */
@@ -153,6 +163,8 @@ export interface ServerStatus {
   backup?: BackupStatus;
   /** Set once the backup named in `spec.restoreFrom` has been restored into this server. */
   restoredFrom?: RestoreSource & { at: string };
+  /** Changes waiting for the maintenance window (in-cluster backends); unset when nothing waits. */
+  maintenance?: MaintenanceStatus;
 }
 
 /**

@@ -19,7 +19,7 @@
  *    be empty. A resource already gone is `gone`.
  */
 import type { Logger } from 'pino';
-import type { Adoption, BackupStatus, OwnerReference, RestoreSource, ServerSpec } from '../api/types.js';
+import type { Adoption, BackupStatus, MaintenanceStatus, OwnerReference, RestoreSource, ServerSpec } from '../api/types.js';
 import type { ReasonName } from '../api/conditions.js';
 import type { KubeClients } from '../k8s/clients.js';
 import type { OperatorConfig } from '../config/types.js';
@@ -162,6 +162,12 @@ export interface ServerObservation {
   backup?: BackupStatus;
   /** The restore asked for in `ServerContext.restore` is complete (written to `status.restoredFrom`). */
   restoredFrom?: RestoreSource & { at: string };
+  /**
+   * Changes held for the server's maintenance window (in-cluster backends: a new image or chart
+   * from the config, a restart for parameters), not counted in `differences`: written to
+   * `status.maintenance`; `retryAfterSeconds` brings the server back when the window opens.
+   */
+  maintenance?: MaintenanceStatus;
 }
 
 /** The answer of create/update/setAdminPassword: work was started or done; look again later. */

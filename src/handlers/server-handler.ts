@@ -23,6 +23,7 @@ import { adoptionRecord, keptCredentialsData, takeoverPending } from './takeover
 import { secretConflictMessage, tmpPasswordOf } from './takeover-steps.js';
 import { takeOverServer, reportAdoptionDifferences } from './server-takeover.js';
 import { backupStatusFields, backupWarning, checkedRestoreSource, reportBackupFailure } from './server-backups.js';
+import { maintenanceNote, maintenanceStatusFields, reportMaintenancePending } from './server-maintenance.js';
 
 const DEFAULT_PENDING_SECONDS = 10;
 
@@ -161,6 +162,7 @@ async function reportNotConverging(deps: HandlerDeps, server: PostgreSQLServer, 
   const message = notConvergingMessage(stuck, deps.config.reconcile.update_attempts);
   // Backups go on while a setting is stuck: a failed one is still reported, status.backup kept current.
   await reportBackupFailure(deps, server, observed);
+  const heldBefore = server.status?.maintenance;
   const { reasonChanged } = await writeStatus(deps.servers, server, {
     status: 'False',
     reason: Reason.NotConverging,
@@ -172,8 +174,10 @@ async function reportNotConverging(deps: HandlerDeps, server: PostgreSQLServer, 
       endpoint: { host: endpoint.host, port: endpoint.port, sslmode: endpoint.sslmode },
       backendState: run.ctx.state,
       ...backupStatusFields(server, observed),
+      ...maintenanceStatusFields(observed),
     },
   });
+  await reportMaintenancePending(deps, server, heldBefore, observed);
   if (reasonChanged) {
     await deps.events.record(server, 'Warning', Reason.NotConverging, message);
     log.warn({ backend: run.backend.name, stuck }, 'server not converging; the change is not sent again');
@@ -314,8 +318,9 @@ async function reportReady(deps: HandlerDeps, server: PostgreSQLServer, run: Ser
   const endpoint = observed.endpoint as Endpoint;
   // A new generation may have changed spec.sharing: the databases look at their grant again.
   const generationChanged = server.status?.observedGeneration !== server.metadata.generation;
-  const warnings = [observed.warning, backupWarning(observed)].filter(Boolean);
+  const warnings = [observed.warning, backupWarning(observed), maintenanceNote(observed)].filter(Boolean);
   await reportBackupFailure(deps, server, observed);
+  const heldBefore = server.status?.maintenance;
   const { reasonChanged } = await writeStatus(deps.servers, server, {
     status: 'True',
     reason: Reason.Available,
@@ -330,8 +335,10 @@ async function reportReady(deps: HandlerDeps, server: PostgreSQLServer, run: Ser
       // Converged: the update attempts of this generation are done with.
       convergence: undefined,
       ...backupStatusFields(server, observed),
+      ...maintenanceStatusFields(observed),
     },
   });
+  await reportMaintenancePending(deps, server, heldBefore, observed);
   if (reasonChanged) {
     await deps.events.record(server, 'Normal', 'Ready', `server is ready at ${endpoint.host}:${endpoint.port}`);
     log.info({ backend: run.backend.name }, 'server ready');

@@ -110,8 +110,20 @@ describe('statefulset backend: changes in place and restarts', () => {
     const message = async () => (await h.get<{ status?: { conditions?: Array<{ message: string }> } }>('PostgreSQLServer', 'resizable'))?.status?.conditions?.[0]?.message ?? '';
     await waitFor(async () => /waits for the maintenance window/.test(await message()), 20_000, () => 'the image held');
     expect((await container()).image).toBe('registry.example/mirror/postgres:17');
+    // status.maintenance says what waits and when, and one event says it started waiting.
+    const held = (await h.get<{ status?: { maintenance?: { pending: string[]; scheduledFor: string; window: string } } }>('PostgreSQLServer', 'resizable'))?.status?.maintenance;
+    expect(held).toEqual({ pending: ['image registry.example/mirror/postgres:17 → registry.example/other/postgres:17'], scheduledFor: expect.stringMatching(/T03:00:00\.000Z$/), window: `${closed.weekday} 03:00 UTC` });
+    expect(new Date(held!.scheduledFor).getUTCDay()).toBe(weekdays.indexOf(closed.weekday!));
+    h.operator!['servers'].enqueue('default', 'resizable');
+    await h.operator!.whenIdle();
+    await new Promise((r) => setTimeout(r, 200));
+    const events = (await h.kube.core.listNamespacedEvent({ namespace: 'default' })).items.filter((e) => e.involvedObject.name === 'resizable' && e.reason === 'MaintenanceScheduled');
+    // One Event object, recorded once (a repeat would have raised its count).
+    expect(events.map((e) => [e.type, e.count, e.message])).toEqual([['Normal', 1, expect.stringContaining('image registry.example/mirror/postgres:17 → registry.example/other/postgres:17')]]);
     await h.patch('PostgreSQLServer', 'resizable', { metadata: { labels: { 'operator/action': 'restart' } } });
     await waitFor(async () => (await container()).image === 'registry.example/other/postgres:17', 20_000, () => 'the new image after the restart label');
     await waitFor(async () => !(await h.get<{ metadata: { labels?: Record<string, string> } }>('PostgreSQLServer', 'resizable'))?.metadata.labels?.['operator/action'], 20_000, () => 'label removed');
+    await h.waitForReady('PostgreSQLServer', 'resizable');
+    await waitFor(async () => (await h.get<{ status?: { maintenance?: unknown } }>('PostgreSQLServer', 'resizable'))?.status?.maintenance === undefined, 20_000, () => 'status.maintenance cleared');
   });
 });

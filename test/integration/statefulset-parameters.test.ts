@@ -64,8 +64,12 @@ describe('statefulset server parameters', () => {
   it('leaves a parameter that needs a restart for the maintenance window, and restarts on operator/action: restart', async () => {
     await h.patch('PostgreSQLServer', 'tuned', { spec: { serverParameters: { work_memory: null, max_connections: '77' } } });
     let last = '';
-    await waitFor(async () => /take effect at the next restart/.test((last = JSON.stringify(await condition()) + h.logLines.slice(-4).join('\n'))), 20_000, () => `restart pending: ${last}`);
-    expect((await condition())?.message).toMatch(/max_connections .*maintenance window/);
+    await waitFor(async () => /restart for max_connections: waits for the maintenance window/.test((last = JSON.stringify(await condition()) + h.logLines.slice(-4).join('\n'))), 20_000, () => `restart pending: ${last}`);
+    expect((await h.get<{ status?: { maintenance?: unknown } }>('PostgreSQLServer', 'tuned'))?.status?.maintenance).toEqual({
+      pending: ['restart for max_connections'],
+      scheduledFor: expect.stringMatching(/T03:00:00\.000Z$/),
+      window: `${closedWindow.weekday} 03:00 UTC`,
+    });
     const generation = (await sts()).metadata?.generation;
     await new Promise((r) => setTimeout(r, 1000));
     expect((await sts()).metadata?.generation).toBe(generation);
@@ -77,6 +81,7 @@ describe('statefulset server parameters', () => {
     expect((await sts()).spec?.template.metadata?.annotations?.['hybridcloud.maibornwolff.de/restart-token']).toBeTruthy();
     await waitFor(async () => !(await h.get<Server>('PostgreSQLServer', 'tuned'))?.metadata.labels?.['operator/action'], 20_000, () => 'label removed');
     await h.waitForReady('PostgreSQLServer', 'tuned');
+    expect((await h.get<{ status?: { maintenance?: unknown } }>('PostgreSQLServer', 'tuned'))?.status?.maintenance).toBeUndefined();
   });
 
   it('warns, never silently, about spec fields one pod cannot honour (high availability)', async () => {

@@ -2,7 +2,7 @@
  * The spec's maintenance window (`spec.maintenance.window`: a weekday and a UTC start time, one
  * hour long), as every backend that schedules its own restarts reads it.
  */
-import type { Weekday } from '../../api/types.js';
+import type { MaintenanceStatus, Weekday } from '../../api/types.js';
 
 /** How long the operator treats a maintenance window as open for restarts it schedules. */
 export const WINDOW_MINUTES = 60;
@@ -46,4 +46,43 @@ export function msUntilOpen(window: WeeklyWindow, now: Date): number {
     if (start > t) return start - t;
   }
   return 0;
+}
+
+/**
+ * Changes held for the maintenance window, as `ServerObservation.maintenance` carries them to
+ * `status.maintenance`; `retryAfterSeconds` brings the server back when the window opens.
+ */
+export interface WindowHold extends MaintenanceStatus {
+  retryAfterSeconds: number;
+}
+
+/**
+ * Whether changes that may wait (a restart, a new image or chart from the config; never a spec
+ * change) wait now: the hold until the window opens, or undefined when they happen at once — the
+ * server has no window, or it is open.
+ */
+export function holdForWindow(spec: { maintenance?: { window?: { weekday: Weekday; starttime: string } } }, pending: string[], now: Date): WindowHold | undefined {
+  const given = spec.maintenance?.window;
+  const window = weeklyWindow(given);
+  if (!window || !given || pending.length === 0) return undefined;
+  const wait = msUntilOpen(window, now);
+  if (wait === 0) return undefined;
+  const start = `${String(window.startHour).padStart(2, '0')}:${String(window.startMinute).padStart(2, '0')}`;
+  return {
+    pending,
+    scheduledFor: new Date(now.getTime() + wait).toISOString(),
+    window: `${given.weekday} ${start} UTC`,
+    retryAfterSeconds: Math.ceil(wait / 1000) + 1,
+  };
+}
+
+/** Two holds of the same server (the same window) as one. */
+export function joinHolds(a: WindowHold | undefined, b: WindowHold | undefined): WindowHold | undefined {
+  if (!a || !b) return a ?? b;
+  return { ...a, pending: [...a.pending, ...b.pending], retryAfterSeconds: Math.min(a.retryAfterSeconds, b.retryAfterSeconds) };
+}
+
+/** The hold as status shows it. */
+export function maintenanceStatus(hold: WindowHold): MaintenanceStatus {
+  return { pending: hold.pending, scheduledFor: hold.scheduledFor, window: hold.window };
 }

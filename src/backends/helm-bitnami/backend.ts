@@ -39,7 +39,9 @@ import { observeRestore, restoreObservation, startRestore } from '../common/rest
 import { backupPlan } from '../common/backup-plan.js';
 import { HelmTls } from './tls.js';
 import { DEFAULT_DENIED_PARAMETERS } from '../../config/sections/server-parameters.js';
-import { applyServerParameters, observeParameters, PARAMETERS_DIFF, RESTART_DIFF, restartState, restartToken } from '../common/parameters/lifecycle.js';
+import { applyServerParameters, observeParameters, PARAMETERS_DIFF, RESTART_DIFF, restartDone, restartState, restartToken, type ParameterObservation } from '../common/parameters/lifecycle.js';
+import { holdForWindow, joinHolds, maintenanceStatus, type WindowHold } from '../common/maintenance-window.js';
+import { configOnlyChanges } from './window-hold.js';
 import type { OperatorCa } from '../common/tls/operator-ca.js';
 import { chooseServerTls, NO_TLS, recordedTls, withTls, type ServerTls } from '../common/tls/server-tls.js';
 
@@ -127,8 +129,11 @@ export class HelmBitnamiBackend implements ServerBackend {
     ctx = { ...ctx, state };
     const endpoint = await this.endpoint(ctx, release);
     const chart = this.chartPlan(ctx, head);
-    const differences = this.releaseDifferences(chart, current, this.desiredValues(ctx, release, chart.pinnedTo));
+    const desired = this.desiredValues(ctx, release, chart.pinnedTo);
     const hold = this.holds(ctx);
+    // A new chart or image from the config waits for a ready server's maintenance window (ADR 0021).
+    const held = ready && !hold ? this.heldForWindow(ctx, head, chart, current, desired) : undefined;
+    const differences = held ? [] : this.releaseDifferences(chart, current, desired);
     // An adopted release keeps its values while the hold lasts, ready or not.
     const incomplete = incompleteRelease(release, head, sts, ready, hold ? [] : differences);
     // Repaired by `create` (= `update` here), which the handler calls at once for a server that does
@@ -157,9 +162,8 @@ export class HelmBitnamiBackend implements ServerBackend {
     // The chart plan's state (it may follow the config's chart now) with the TLS choice and the parameters' restart record.
     const planned = observed.state ?? state;
     const finalState = params && params.state.parameterState !== planned.parameterState ? { ...planned, parameterState: params.state.parameterState } : planned;
-    const waiting = params?.warning ? { warning: [observed.warning, params.warning].filter(Boolean).join('; '), ...(ready ? { retryAfterSeconds: params.retryAfterSeconds } : {}) } : {};
     const { state: _planned, ...rest } = observed;
-    const withState = { ...rest, ...waiting, ...(finalState === original ? {} : { state: finalState }) };
+    const withState = { ...rest, ...waitingFields(observed.warning, params, held), ...(finalState === original ? {} : { state: finalState }) };
     await this.addBackupStatus(ctx, release, withState, chart.pinnedTo);
     const withRole = roleMissing.length ? { ...withState, upToDate: false, differences: [...(withState.differences ?? []), ...roleMissing] } : withState;
     return this.withRestore(ctx, release, withRole);
@@ -197,8 +201,10 @@ export class HelmBitnamiBackend implements ServerBackend {
       const applied = await applyServerParameters(ctx, this.adminConnection(ctx, await this.endpoint(ctx, release)), this.denied);
       return { message: `server parameters applied${applied.pendingRestart.length ? `; ${applied.pendingRestart.join(', ')} need a restart` : ' without a restart'}`, retryAfterSeconds: 1, state: applied.state };
     }
-    // A restart is an upgrade with a new token among the pod annotations.
-    if (!differences.some((d) => d.startsWith(RESTART_DIFF))) return this.converge(ctx);
+    // A restart is an upgrade with a new token among the pod annotations. One the label asks for
+    // is done by an upgrade due anyway (e.g. a change held for the window): one roll, not two.
+    const labelRestart = ctx.requestedAction === 'restart' && !restartDone(ctx);
+    if (!labelRestart && !differences.some((d) => d.startsWith(RESTART_DIFF))) return this.converge(ctx);
     const restarting = { ...ctx, state: restartState(ctx) };
     const result = await this.converge(restarting);
     return { ...result, state: result.state ?? restarting.state };
@@ -303,7 +309,7 @@ export class HelmBitnamiBackend implements ServerBackend {
     const desired = this.desiredFor(ctx, release, head);
     const current = head ? await this.helm.getValues(release, ctx.namespace) : {};
     const sts = head ? await readStatefulSet(this.opts.kube, release, ctx.namespace) : undefined;
-    const { chart, differences } = this.upgradePlan(ctx, head, current, desired);
+    const { chart, differences } = this.upgradePlan(ctx, head, current, desired, sts);
     if (!head || !sts || head.status !== 'deployed' || differences.length > 0) {
       if (head) await this.guardUpgrade(ctx, release, current, desired, sts);
       await this.upgradeRelease(ctx, release, chart, desired);
@@ -325,11 +331,32 @@ export class HelmBitnamiBackend implements ServerBackend {
     return { message: `restoring backup ${ctx.restore.backup} of server ${ctx.restore.server}`, retryAfterSeconds: this.pollSeconds };
   }
 
-  /** The chart an upgrade installs and what it would change (nothing for an adopted release while the hold lasts: see observe). */
-  private upgradePlan(ctx: ServerContext, head: HelmRevision | undefined, current: HelmValues, desired: HelmValues): { chart: ChartPlan; differences: string[] } {
+  /**
+   * The chart an upgrade installs and what it would change: nothing for an adopted release while
+   * the hold lasts, nor for a ready one whose only changes wait for its maintenance window (see observe).
+   */
+  private upgradePlan(ctx: ServerContext, head: HelmRevision | undefined, current: HelmValues, desired: HelmValues, sts: k8s.V1StatefulSet | undefined): { chart: ChartPlan; differences: string[] } {
     if (!head) return { chart: { args: this.chart.args }, differences: [] };
     const chart = this.chartPlan(ctx, head);
-    return { chart, differences: this.holds(ctx) ? [] : this.releaseDifferences(chart, current, desired) };
+    const ready = head.status === 'deployed' && statefulSetState(sts).ready;
+    if (this.holds(ctx) || (ready && this.heldForWindow(ctx, head, chart, current, desired))) return { chart, differences: [] };
+    return { chart, differences: this.releaseDifferences(chart, current, desired) };
+  }
+
+  /**
+   * A new chart version or pod image from the config (window-hold.ts), when nothing else differs,
+   * waits for the server's maintenance window; at once without a window, or with the label
+   * operator/action=restart (or upgrade-chart). Undefined when the upgrade, if any, is due now.
+   * Decided afresh on every look (nothing recorded), so a kill changes nothing. An upgrade helm
+   * already started is never held halfway: one in progress is waited for, one that failed is sent
+   * again, and one an interruption left pending is rolled back by the repair and sent again at
+   * once — a release whose last revision is a rollback is not held.
+   */
+  private heldForWindow(ctx: ServerContext, head: HelmRevision, chart: ChartPlan, current: HelmValues, desired: HelmValues): WindowHold | undefined {
+    if (ctx.requestedAction === 'restart' || ctx.requestedAction === UPGRADE_CHART_ACTION) return undefined;
+    if (/^Rollback to /.test(head.description ?? '')) return undefined;
+    const pending = configOnlyChanges(current, desired, chart.difference);
+    return pending && holdForWindow(ctx.spec, pending, new Date(this.now()));
   }
 
   /** A helm call is still running (wait), or was interrupted and left the release pending (repair). */
@@ -479,6 +506,15 @@ export class HelmBitnamiBackend implements ServerBackend {
   private holds(ctx: ServerContext): boolean {
     return holdsAdoptedSettings(ctx, this.opts.applyAdoptionDifferences ?? false);
   }
+}
+
+/** The parameters' warning beside the observation's, and what waits for the window (release changes, a restart). */
+function waitingFields(warning: string | undefined, params: ParameterObservation | undefined, held: WindowHold | undefined): Partial<ServerObservation> {
+  const windowHold = joinHolds(held, params?.held);
+  return {
+    ...(params?.warning ? { warning: [warning, params.warning].filter(Boolean).join('; ') } : {}),
+    ...(windowHold ? { maintenance: maintenanceStatus(windowHold), retryAfterSeconds: windowHold.retryAfterSeconds } : {}),
+  };
 }
 
 /**

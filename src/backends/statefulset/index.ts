@@ -17,7 +17,7 @@ import { ServerTlsFiles } from './tls.js';
 import { applyServerParameters, observeParameters, PARAMETERS_DIFF, parameterMode, RESTART_DIFF, restartState, restartToken } from './parameters.js';
 import { parameterProblems } from '../common/parameters/rules.js';
 import { ignoredFieldsWarning } from '../common/ignored-fields.js';
-import { msUntilOpen, weeklyWindow } from '../common/maintenance-window.js';
+import { holdForWindow, joinHolds, maintenanceStatus, type WindowHold } from '../common/maintenance-window.js';
 import type {
   ActionResult,
   AdminConnection,
@@ -110,7 +110,8 @@ export class StatefulSetBackend implements ServerBackend {
       : undefined;
     if (params) differences.push(...params.differences);
     const finalState = params?.state ?? state;
-    const warning = [ignoredFieldsWarning(this.name, ctx.spec), params?.warning, heldImage?.warning, tlsLook.waiting].filter(Boolean).join('; ');
+    const held = joinHolds(heldImage, params?.held);
+    const warning = [ignoredFieldsWarning(this.name, ctx.spec), params?.warning, tlsLook.waiting].filter(Boolean).join('; ');
     const observed: ServerObservation = {
       exists: true,
       ready,
@@ -119,8 +120,9 @@ export class StatefulSetBackend implements ServerBackend {
       differences,
       endpoint,
       message: ready ? (rolling ? 'rolling out a change' : 'running') : `waiting for pod ${name}-0 to be ready`,
-      retryAfterSeconds: ready && !rolling ? minDefined(params?.retryAfterSeconds, heldImage?.retryAfterSeconds, tlsLook.waiting ? TLS_RELOAD_LOOK_SECONDS : undefined) : CREATING_RETRY_SECONDS,
+      retryAfterSeconds: ready && !rolling ? minDefined(held?.retryAfterSeconds, tlsLook.waiting ? TLS_RELOAD_LOOK_SECONDS : undefined) : CREATING_RETRY_SECONDS,
       ...(warning ? { warning } : {}),
+      ...(held ? { maintenance: maintenanceStatus(held) } : {}),
       ...(finalState === ctx.state ? {} : { state: finalState }),
     };
     return this.withBackups(tlsCtx, observed);
@@ -302,18 +304,14 @@ export class StatefulSetBackend implements ServerBackend {
    * maintenance window, or now with operator/action: restart; a server without a window takes it
    * at once. Undefined when nothing is held.
    */
-  private imageHeldForWindow(ctx: ServerContext, sts: k8s.V1StatefulSet, tls: ServerTls): { warning: string; retryAfterSeconds: number } | undefined {
-    const window = weeklyWindow(ctx.spec.maintenance?.window);
+  private imageHeldForWindow(ctx: ServerContext, sts: k8s.V1StatefulSet, tls: ServerTls): WindowHold | undefined {
     const running = sts.spec?.template.spec?.containers[0]?.image;
     const pod = this.podSettings(ctx, tls);
-    if (!window || !running || running === pod.image || ctx.requestedAction === 'restart') return undefined;
+    if (!running || running === pod.image || ctx.requestedAction === 'restart') return undefined;
     // Only the image differs: the pod as desired, but with the image that runs, is what runs.
     const sameImage = buildStatefulSet(ctx, { ...pod, image: running });
     if (sameImage.metadata?.annotations?.[SPEC_HASH_ANNOTATION] !== sts.metadata?.annotations?.[SPEC_HASH_ANNOTATION]) return undefined;
-    const wait = msUntilOpen(window, new Date());
-    if (wait === 0) return undefined;
-    const opens = new Date(Date.now() + wait).toISOString();
-    return { warning: `image ${running} → ${pod.image} waits for the maintenance window (${opens}) or the label operator/action=restart`, retryAfterSeconds: Math.ceil(wait / 1000) + 1 };
+    return holdForWindow(ctx.spec, [`image ${running} → ${pod.image}`], new Date());
   }
 
   private differences(ctx: ServerContext, sts: k8s.V1StatefulSet, desired: k8s.V1StatefulSet, svc?: k8s.V1Service, pvc?: k8s.V1PersistentVolumeClaim): string[] {

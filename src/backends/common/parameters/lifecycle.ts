@@ -10,7 +10,7 @@ import { Reason } from '../../../api/conditions.js';
 import { PermanentError } from '../../errors.js';
 import type { AdminConnection, BackendState, ServerContext } from '../../types.js';
 import { withAdminSession } from '../admin-session.js';
-import { msUntilOpen, weeklyWindow } from '../maintenance-window.js';
+import { holdForWindow, type WindowHold } from '../maintenance-window.js';
 import { normalizeParameters } from './rules.js';
 import { applyParameters, readParameters } from './sql.js';
 
@@ -31,6 +31,11 @@ export interface ParameterState {
   applied?: boolean;
 }
 
+/** The restart the label operator/action=restart asks for was done (while the label stays). */
+export function restartDone(ctx: Pick<ServerContext, 'state'>): boolean {
+  return ((ctx.state.parameterState ?? {}) as ParameterState).restartDone === true;
+}
+
 /** The current restart token of a server, if it was ever restarted by the operator. */
 export function restartToken(ctx: Pick<ServerContext, 'state'>): string | undefined {
   return ((ctx.state.parameterState ?? {}) as ParameterState).restartToken;
@@ -39,13 +44,14 @@ export function restartToken(ctx: Pick<ServerContext, 'state'>): string | undefi
 export interface ParameterObservation {
   differences: string[];
   warning?: string;
-  retryAfterSeconds?: number;
+  /** A restart that waits for the maintenance window (for `status.maintenance`). */
+  held?: WindowHold;
   state: BackendState;
 }
 
 /**
  * Read-only look at the running server: parameters to write, a restart that is due, or one that
- * waits for the window (a warning, and a look again when it opens). Unknown names are terminal.
+ * waits for the window (held, and looked at again when it opens). Unknown names are terminal.
  */
 export async function observeParameters(ctx: ServerContext, admin: AdminConnection, denied: readonly string[], now = new Date()): Promise<ParameterObservation> {
   const own = (ctx.state.parameterState ?? {}) as ParameterState;
@@ -74,16 +80,9 @@ export async function observeParameters(ctx: ServerContext, admin: AdminConnecti
     if (Object.keys(desired).length === 0 && own.applied) state = { ...state, parameterState: { ...own, applied: undefined } };
     return { differences: [], state };
   }
-  const window = weeklyWindow(ctx.spec.maintenance?.window);
-  const wait = window ? msUntilOpen(window, now) : 0;
-  if (wait === 0) return { differences: [`${RESTART_DIFF} (${reading.pendingRestart.join(', ')} need one)`], state };
-  const opens = new Date(now.getTime() + wait).toISOString();
-  return {
-    differences: [],
-    state,
-    warning: `${reading.pendingRestart.join(', ')} take effect at the next restart: in the maintenance window (${opens}) or now with the label operator/action=restart`,
-    retryAfterSeconds: Math.ceil(wait / 1000) + 1,
-  };
+  const held = holdForWindow(ctx.spec, [`restart for ${reading.pendingRestart.join(', ')}`], now);
+  if (!held) return { differences: [`${RESTART_DIFF} (${reading.pendingRestart.join(', ')} need one)`], state };
+  return { differences: [], state, held };
 }
 
 /** Writes the parameters (reloading PostgreSQL); the restart, if one is due, comes next round. */
