@@ -20,6 +20,9 @@ import { OperatorCa } from '../../src/backends/common/tls/operator-ca.js';
 import { createKubeClients, kubeConfigForUrl } from '../../src/k8s/clients.js';
 import { configFrom } from '../support/operator-harness.js';
 import { BITNAMI_CHART_11_FIXTURE, BITNAMI_CHART_FIXTURE, helmHome, realHelmBinary } from '../support/helm-stub/real-helm.js';
+import { startPostgres, type TestPostgres } from '../support/postgres-server.js';
+import { runRenderedPod } from '../support/rendered-pod.js';
+import { makeTestCa, type TestCa } from '../support/test-ca.js';
 
 type Tree = Record<string, unknown>;
 
@@ -84,6 +87,7 @@ const CASES: Array<[string, Tree, Partial<ServerContext>]> = [
   ['backups off', {}, { spec: { size: { storageGB: 12 }, credentialsSecret: 'c', backup: { retentionDays: 0 } } }],
   ['TLS from the operator CA, plain TCP refused', {}, { state: TLS_STATE }],
   ['TLS without require_tls', {}, { state: { tls: { ...TLS_STATE.tls, require: false } } }],
+  ['TLS and backups', {}, { state: TLS_STATE, spec: { size: { storageGB: 12 }, credentialsSecret: 'c', backup: { retentionDays: 3 } } }],
 ];
 
 describe('helmbitnami values against the real Bitnami chart 17.1.0 data files', () => {
@@ -252,6 +256,60 @@ describe('helm template of the release with the real helm binary and the local c
     expect(pod.spec.containers[0].env.map((e: { name: string }) => e.name)).not.toContain('POSTGRESQL_TLS_CA_FILE');
     const endpoint = { host: 'demoteam-postgresql.team-a.svc', port: 5432, sslmode: 'verify-full' as const };
     expect(() => b.adminConnection(ctx, endpoint)).toThrow(/CA is being loaded/);
+  });
+
+  describe('with TLS, the backup pod verifies the server (its rendered command run against a real TLS PostgreSQL)', () => {
+    const tlsBackups = context({ state: TLS_STATE, spec: { size: { storageGB: 12 }, credentialsSecret: 'c', backup: { retentionDays: 3 } } });
+    let ca: TestCa;
+    let server: TestPostgres;
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a rendered pod spec, read field by field
+    let pod: Record<string, any>;
+
+    beforeAll(async () => {
+      // The certificate names the Service the chart's PGHOST names, as the operator's does (serviceDnsNames).
+      ca = await makeTestCa(['DNS:demoteam-postgresql']);
+      server = await startPostgres({ tls: ca.certs['DNS:demoteam-postgresql']! });
+      pod = find(await render(backend().desiredValues(tlsBackups)), 'CronJob', 'demoteam-postgresql-pgdumpall')!.spec.jobTemplate.spec.template.spec;
+    });
+
+    afterAll(async () => {
+      await server?.stop();
+    });
+
+    it('mounts only ca.crt of the certificate Secret and sets verify-full in the command, over the chart\'s own PGSSLROOTCERT', () => {
+      const container = pod.containers[0];
+      expect(pod.volumes).toContainEqual({ name: 'server-ca', secret: { secretName: 'demoteam-postgresql-tls', items: [{ key: 'ca.crt', path: 'ca.crt' }] } });
+      expect(container.volumeMounts).toContainEqual({ name: 'server-ca', mountPath: '/tls', readOnly: true });
+      expect(container.command).toEqual(['/bin/sh', '-c', `export PGSSLMODE='verify-full'\nexport PGSSLROOTCERT='/tls/ca.crt'\n${backupScript(3)}`]);
+      // What the chart sets by itself with tls.enabled: the directory (no tls.certCAFilename, on purpose), which libpq cannot load.
+      expect(container.env).toContainEqual({ name: 'PGSSLROOTCERT', value: '/tmp/certs/' });
+      expect(pod.volumes).toContainEqual({ name: 'raw-certificates', secret: { secretName: 'demoteam-postgresql-tls' } });
+    });
+
+    const secrets = (caPem: string) => ({
+      'hybridcloud-pgserver-demoteam': { password: server.password },
+      'demoteam-postgresql-tls': { 'tls.crt': ca.certs['DNS:demoteam-postgresql']!.certPem, 'tls.key': 'not needed by the backup', 'ca.crt': caPem },
+    });
+
+    it('backs up over verify-full with the CA from the Secret', async () => {
+      const run = await runRenderedPod(pod as never, server, secrets(ca.caPem));
+      try {
+        expect(run).toMatchObject({ code: 0 });
+        expect(run.output).toMatch(/"backup":"\d{8}T\d{6}Z"/);
+      } finally {
+        run.cleanup();
+      }
+    });
+
+    it('refuses a server its CA did not sign: the password never goes to an unverified peer', async () => {
+      const run = await runRenderedPod(pod as never, server, secrets(ca.otherCaPem));
+      try {
+        expect(run.code).not.toBe(0);
+        expect(run.output).toMatch(/certificate verify failed/);
+      } finally {
+        run.cleanup();
+      }
+    });
   });
 
   it('fails the render on a value of the wrong type (the chart\'s schema applies)', async () => {

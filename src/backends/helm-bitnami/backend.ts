@@ -37,7 +37,7 @@ import { observeReleaseBackups } from './backups.js';
 import { buildReleaseRestoreJob, RESTORE_DIFFERENCE, restoreJobName } from './restore.js';
 import { observeRestore, restoreObservation, startRestore } from '../common/restore-job.js';
 import { backupPlan } from '../common/backup-plan.js';
-import { HelmTls } from './tls.js';
+import { certificateSecretName, HelmTls } from './tls.js';
 import { DEFAULT_DENIED_PARAMETERS } from '../../config/sections/server-parameters.js';
 import { applyServerParameters, observeParameters, PARAMETERS_DIFF, RESTART_DIFF, restartDone, restartState, restartToken, type ParameterObservation } from '../common/parameters/lifecycle.js';
 import { holdForWindow, joinHolds, maintenanceStatus, type WindowHold } from '../common/maintenance-window.js';
@@ -265,7 +265,7 @@ export class HelmBitnamiBackend implements ServerBackend {
    */
   desiredValues(ctx: ServerContext, release = releaseName(ctx.namespace, ctx.name), chartVersion?: string): HelmValues {
     const own = this.releaseValues(ctx, release);
-    return chartHasBackups(chartVersion) ? deepMerge(own, buildBackupValues(this.backupInput(ctx))) : own;
+    return chartHasBackups(chartVersion) ? deepMerge(own, buildBackupValues(this.backupInput(ctx, release))) : own;
   }
 
   /** The desired values for the chart version an upgrade of this release would install. */
@@ -273,9 +273,11 @@ export class HelmBitnamiBackend implements ServerBackend {
     return this.desiredValues(ctx, release, head && this.chartPlan(ctx, head).pinnedTo);
   }
 
-  private backupInput(ctx: ServerContext): BackupValuesInput {
+  private backupInput(ctx: ServerContext, release: string): BackupValuesInput {
     const backup = this.settings.backup;
-    return { plan: backupPlan(ctx.spec, backup), storageGB: backup.storage_gb ?? 2 * ctx.spec.size.storageGB, storageClass: backup.storage_class || this.settings.storage_class };
+    // The same choice as the release's TLS values (releaseValues): the chart serves TLS exactly then.
+    const tls = this.tls && this.recorded(ctx).enabled ? { tlsSecret: certificateSecretName(release) } : {};
+    return { plan: backupPlan(ctx.spec, backup), storageGB: backup.storage_gb ?? 2 * ctx.spec.size.storageGB, storageClass: backup.storage_class || this.settings.storage_class, ...tls };
   }
 
   private releaseValues(ctx: ServerContext, release: string): HelmValues {

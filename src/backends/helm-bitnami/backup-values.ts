@@ -1,5 +1,6 @@
 import type { BackupPlan } from '../common/backup-plan.js';
 import { backupScript } from '../common/backup-script.js';
+import { verifiedTls } from '../common/restore-job.js';
 import type { HelmValues } from './values.js';
 
 /**
@@ -8,16 +9,30 @@ import type { HelmValues } from './values.js';
  * script (the same layout and report as the statefulset backend, so status and restore read it
  * the same way) instead of the chart's single pg_dumpall file. No plan: the chart's backup off
  * (its claim and backups are kept: `resourcePolicy: keep`).
+ *
+ * With TLS on, the backup verifies the server (`verify-full`) like the statefulset backend's and
+ * every restore Job: only `ca.crt` of the server's certificate Secret is mounted through the
+ * chart's `extraVolumes`/`extraVolumeMounts`, and the command sets `PGSSLROOTCERT` and `PGSSLMODE`
+ * itself. It cannot rely on the chart's own TLS wiring: with `tls.enabled` the chart mounts the
+ * whole Secret at `/tmp/certs` and sets `PGSSLROOTCERT=/tmp/certs/<tls.certCAFilename>`, which the
+ * operator leaves empty on purpose (values.ts), so it names the directory, libpq cannot load it as
+ * a CA file and `sslmode=prefer` quietly falls back (to plain TCP, which pg_hba refuses with
+ * require_tls).
  */
 export interface BackupValuesInput {
   plan?: BackupPlan;
   storageGB: number;
   /** Empty: the cluster's default storage class. */
   storageClass: string;
+  /** The server's certificate Secret when it serves TLS: the backup then verifies the server. */
+  tlsSecret?: string;
 }
 
 export function buildBackupValues(input: BackupValuesInput): HelmValues {
   if (!input.plan) return { backup: { enabled: false } };
+  const tls = verifiedTls(input.tlsSecret);
+  // Set in the command, after the chart's env (whose PGSSLROOTCERT they replace).
+  const exports = tls.env.map((e) => `export ${e.name}='${e.value ?? ''}'\n`).join('');
   return {
     backup: {
       enabled: true,
@@ -28,7 +43,8 @@ export function buildBackupValues(input: BackupValuesInput): HelmValues {
         concurrencyPolicy: 'Forbid',
         successfulJobsHistoryLimit: 3,
         failedJobsHistoryLimit: 3,
-        command: ['/bin/sh', '-c', backupScript(input.plan.retentionDays)],
+        command: ['/bin/sh', '-c', `${exports}${backupScript(input.plan.retentionDays)}`],
+        ...(tls.volumes.length ? { extraVolumes: tls.volumes, extraVolumeMounts: tls.mounts } : {}),
         storage: {
           enabled: true,
           size: `${input.storageGB}Gi`,
