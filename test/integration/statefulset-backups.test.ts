@@ -3,7 +3,7 @@
  * the fake API server creates the backup CronJob and claim; the test plays the CronJob/Job
  * controllers and runs the Jobs' real commands against real test PostgreSQL servers; the
  * operator reports the backup in status, a failed backup as a warning and an event, and brings a
- * new server up from a backup with the rows back.
+ * new server up from a backup with the rows back, and never restores again over its data.
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -152,6 +152,35 @@ describe('statefulset backups and restore against the fake API server and real P
     await client.end();
     expect(rows.rows).toEqual([{ id: 1, item: 'tea' }, { id: 2, item: 'scones' }]);
     expect(owner.rows[0].tableowner).toBe('demoservice');
+  });
+
+  it('never restores again over data in use: with the status and the restore Job both lost, the re-created Job finds the marker and rows written since survive', async () => {
+    const before = (await server('demoteam-restored'))!.status!.restoredFrom!;
+    const admin = await h.secret('hybridcloud-pgserver-demoteam-restored');
+    const write = new pg.Client({ host: second.host, port: second.port, user: 'postgres', password: admin!.password!, database: 'demoservice' });
+    await write.connect();
+    await write.query("INSERT INTO orders (id, item) VALUES (3, 'written after the restore')");
+    await write.end();
+    await h.kube.batch.deleteNamespacedJob({ name: 'demoteam-restored-postgresql-restore', namespace: 'default' });
+    await h.kube.custom.patchNamespacedCustomObjectStatus(
+      { group: 'hybridcloud.maibornwolff.de', version: 'v1alpha1', namespace: 'default', plural: 'postgresqlservers', name: 'demoteam-restored', body: { status: { restoredFrom: null } } },
+      mergePatchOptions(),
+    );
+    // A status change alone starts no reconcile: the next resync does. The operator starts the
+    // restore again (here it cannot read the marker itself: its endpoint is the first server).
+    expect((await server('demoteam-restored'))?.status?.restoredFrom).toBeUndefined();
+    await resync('demoteam-restored');
+    await waitFor(async () => (await h.kube.batch.readNamespacedJob({ name: 'demoteam-restored-postgresql-restore', namespace: 'default' }).catch(() => undefined)) !== undefined, 20_000, () => 'restore Job again');
+    const again = await h.kube.batch.readNamespacedJob({ name: 'demoteam-restored-postgresql-restore', namespace: 'default' });
+    expect(await jobs.run(again)).toBe(0);
+    await resync('demoteam-restored');
+    await h.waitForReady('PostgreSQLServer', 'demoteam-restored');
+    expect((await server('demoteam-restored'))?.status?.restoredFrom).toMatchObject({ server: before.server, backup: before.backup });
+    const read = new pg.Client({ host: second.host, port: second.port, user: 'postgres', password: admin!.password!, database: 'demoservice' });
+    await read.connect();
+    const rows = await read.query('SELECT id FROM orders ORDER BY id');
+    await read.end();
+    expect(rows.rows.map((r) => r.id)).toEqual([1, 2, 3]);
   });
 
   it('removes the CronJob when the server asks for 0 retention days, and keeps the claim with the backups', async () => {

@@ -1,4 +1,5 @@
 import { CLAIM_PREFIX } from '../../postgres/claims.js';
+import { restoreGuardScript, restoreMarkScript } from './restore-marker.js';
 
 /**
  * The shell scripts of the in-cluster backups (ADR 0020), shared by the statefulset backend's own
@@ -69,22 +70,25 @@ echo "$report" > "${'$'}{TERMINATION_LOG:-/dev/termination-log}" || true
 }
 
 /**
- * Restores the backup `BACKUP_NAME` into the server the PG* variables name: the globals first
- * (roles that exist already, such as the admin, only report it), then each database with
- * `pg_restore --create --clean --if-exists`, so a restore interrupted and run again starts that
- * database over. The operator's claims (database comments naming a PostgreSQLDatabase of the
- * source) are removed: a PostgreSQLDatabase of the new server takes each database over.
+ * Restores the backup `BACKUP_NAME` of the server `RESTORE_SOURCE` into the server the PG*
+ * variables name: the globals first (roles that exist already, such as the admin, only report it),
+ * then each database with `pg_restore --create --clean --if-exists`, so a restore interrupted and
+ * run again starts that database over. The operator's claims (database comments naming a
+ * PostgreSQLDatabase of the source) are removed: a PostgreSQLDatabase of the new server takes each
+ * database over. A finished restore leaves its marker (restore-marker.ts), and a restore that finds
+ * one never runs over the data: the same restore exits at once, done; another is refused.
  */
 export function restoreScript(): string {
   return `${PREAMBLE}dir="$root/${'$'}{BACKUP_NAME:?BACKUP_NAME not set}"
-if [ ! -f "$dir/globals.sql" ]; then echo "backup $BACKUP_NAME is not in the backup volume" >&2; exit 1; fi
+: "${'$'}{RESTORE_SOURCE:?RESTORE_SOURCE not set}"
+${restoreGuardScript()}if [ ! -f "$dir/globals.sql" ]; then echo "backup $BACKUP_NAME is not in the backup volume" >&2; exit 1; fi
 psql -X -q -f "$dir/globals.sql"
 for dump in "$dir"/*.dump; do
   [ -e "$dump" ] || continue
   pg_restore --dbname=postgres --create --clean --if-exists --exit-on-error "$dump"
 done
 psql -X -q -v ON_ERROR_STOP=1 -c "${clearClaims()}"
-echo "restored backup $BACKUP_NAME"
+${restoreMarkScript()}echo "restored backup $BACKUP_NAME"
 `;
 }
 

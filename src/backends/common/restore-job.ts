@@ -81,6 +81,7 @@ export function buildRestoreJob(r: RestoreJobSpec): k8s.V1Job {
           { name: 'PGPASSWORD', valueFrom: { secretKeyRef: { name: r.adminSecret.name, key: r.adminSecret.passwordKey } } },
           { name: 'BACKUP_DIR', value: BACKUP_MOUNT },
           { name: 'BACKUP_NAME', value: r.source.backup },
+          { name: 'RESTORE_SOURCE', value: r.source.server },
           ...tls.env,
         ],
         // The end of the log becomes the pod's termination message when the restore fails.

@@ -36,6 +36,7 @@ import { buildBackupValues, chartHasBackups, type BackupValuesInput } from './ba
 import { observeReleaseBackups } from './backups.js';
 import { buildReleaseRestoreJob, RESTORE_DIFFERENCE, restoreJobName } from './restore.js';
 import { observeRestore, restoreObservation, startRestore } from '../common/restore-job.js';
+import { checkedAgainstMarker } from '../common/restore-marker.js';
 import { backupPlan } from '../common/backup-plan.js';
 import { certificateSecretName, HelmTls } from './tls.js';
 import { DEFAULT_DENIED_PARAMETERS } from '../../config/sections/server-parameters.js';
@@ -171,7 +172,13 @@ export class HelmBitnamiBackend implements ServerBackend {
 
   /** A restore asked for in spec.restoreFrom (ADR 0020): started once the release is ready; holds readiness back until done. */
   private async withRestore(ctx: ServerContext, release: string, observed: ServerObservation): Promise<ServerObservation> {
-    const restore = await observeRestore(this.opts.kube, ctx.namespace, restoreJobName(release), ctx.restore, ctx.uid);
+    const endpoint = observed.ready ? observed.endpoint : undefined;
+    // Status and Job both lost after a finished restore: the marker in the data says so (ADR 0020).
+    const restore = await checkedAgainstMarker(
+      await observeRestore(this.opts.kube, ctx.namespace, restoreJobName(release), ctx.restore, ctx.uid),
+      ctx.restore,
+      endpoint ? () => this.adminConnection(ctx, endpoint) : undefined,
+    );
     if (restore.phase === 'none') return observed;
     if (restore.phase === 'done') return { ...observed, restoredFrom: restore.restoredFrom };
     const differences = restore.phase === 'start' && observed.ready ? [...(observed.differences ?? []), RESTORE_DIFFERENCE] : observed.differences;

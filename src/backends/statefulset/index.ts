@@ -35,6 +35,7 @@ import type {
 import { buildService, buildStatefulSet, PORT, pvcName, runsTls, SPEC_HASH_ANNOTATION, workloadName, type PodSettings } from './manifests.js';
 import { BACKUP_DIFFERENCE, RESTORE_DIFFERENCE, StatefulSetBackups } from './backups.js';
 import { restoreObservation } from '../common/restore-job.js';
+import { checkedAgainstMarker } from '../common/restore-marker.js';
 import { holdsAdoptedSettings, KEPT } from '../common/adoption.js';
 import type { BackupSettings } from './backup-manifests.js';
 import { s3Target } from '../common/s3-backup-containers.js';
@@ -134,7 +135,9 @@ export class StatefulSetBackend implements ServerBackend {
    */
   private async withBackups(ctx: ServerContext, observed: ServerObservation): Promise<ServerObservation> {
     const backup = await this.backups.observe(ctx, this.backupSettings(ctx));
-    const restore = await this.backups.observeRestore(ctx);
+    const endpoint = observed.ready ? observed.endpoint : undefined;
+    // Status and Job both lost after a finished restore: the marker in the data says so (ADR 0020).
+    const restore = await checkedAgainstMarker(await this.backups.observeRestore(ctx), ctx.restore, endpoint ? () => this.adminConnection(ctx, endpoint) : undefined);
     // A server taken over from the Python operator (which made no backups) gets them once its spec
     // changes or the admin opts in, like any setting this operator would choose differently.
     const held = backup.differs && holdsAdoptedSettings(ctx, this.applyAdoptionDifferences);
