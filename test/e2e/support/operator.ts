@@ -5,7 +5,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import { loadConfig } from '../../../src/config/load.js';
 import { OperatorProcess } from '../../support/operator-process.js';
-import { POSTGRES_MAJOR } from './settings.js';
+import { POSTGRES_MAJOR, type InClusterBackend } from './settings.js';
 
 const ENTRY = 'dist/src/main.js';
 const GRACEFUL_STOP_MS = 30_000;
@@ -19,17 +19,23 @@ export interface E2eConfigInput {
   storageClass: string;
   postgresRepository: string;
   httpPort: number;
+  /** The backend of servers that name none (default statefulset). */
+  backend?: InClusterBackend;
+  /** For the helmbitnami backend: the helm executable and the Bitnami image. */
+  helm?: { binary: string; image: { registry: string; repository: string } };
 }
 
 /**
- * The operator's configuration in the scenarios: the statefulset backend, watching only the test
+ * The operator's configuration in the scenarios: the statefulset backend (or helmbitnami), watching only the test
  * namespace (an operator already installed in the cluster should be told to leave `hcpo-e2e-*`
  * alone), no leader election (one process at a time; a SIGKILLed leader would otherwise hold the
  * Lease until it expires), small pods, a storage limit for the bad-input scenario.
  */
 export function e2eOperatorConfig(input: E2eConfigInput): Record<string, unknown> {
+  const classes = { small: { cpu: '100m', memory: '256Mi' }, large: { cpu: '250m', memory: '512Mi' } };
+  const backend = input.backend ?? 'statefulset';
   return {
-    backend: 'statefulset',
+    backend,
     allowed_backends: [],
     handler_on_resume: false,
     watch_namespaces: [input.namespace, ...(input.extraNamespaces ?? [])],
@@ -39,14 +45,29 @@ export function e2eOperatorConfig(input: E2eConfigInput): Record<string, unknown
     reconcile: { resync_seconds: 30, concurrency: 4, backoff_base_seconds: 1, backoff_max_seconds: 15 },
     backends: {
       statefulset: {
-        classes: { small: { cpu: '100m', memory: '256Mi' }, large: { cpu: '250m', memory: '512Mi' } },
+        classes,
         default_class: 'small',
         storage_limit_gb: 100,
         storage_class: input.storageClass,
         image: { repository: input.postgresRepository, tags: { [POSTGRES_MAJOR]: POSTGRES_MAJOR } },
         operator_endpoint: input.operatorEndpoint,
       },
+      // Only when it is the backend: a tester without helm still runs the statefulset scenarios.
+      ...(backend === 'helmbitnami' ? { helmbitnami: helmSection(input, classes) } : {}),
     },
+  };
+}
+
+/** The Bitnami chart from its default OCI reference at the version the operator pins, the image override Bitnami users need since 2025. */
+function helmSection(input: E2eConfigInput, classes: Record<string, { cpu: string; memory: string }>): Record<string, unknown> {
+  if (!input.helm) throw new Error('the helmbitnami backend needs the helm settings');
+  return {
+    classes,
+    default_class: 'small',
+    storage_class: input.storageClass,
+    operator_endpoint: input.operatorEndpoint,
+    helm_binary: input.helm.binary,
+    extra_values: { image: input.helm.image, global: { security: { allowInsecureImages: true } } },
   };
 }
 

@@ -12,7 +12,7 @@ import { freePort } from '../../support/free-port.js';
 import { E2eOperator, e2eOperatorConfig, validateConfig } from './operator.js';
 import { PodPortForwarder } from './port-forward.js';
 import { runPsqlPod, type PsqlResult } from './psql-pod.js';
-import { POSTGRES_MAJOR, readSettings, type E2eSettings } from './settings.js';
+import { POSTGRES_MAJOR, readSettings, type E2eSettings, type InClusterBackend } from './settings.js';
 import { eventually } from './wait.js';
 
 const CLEANUP_WAIT_MS = 180_000;
@@ -59,10 +59,12 @@ export class E2eScenario {
   /**
    * @param server the PostgreSQLServer whose databases the scenario creates: in port-forward mode
    *   the operator reaches exactly this server's pod through the forwarded port.
+   * @param backend the operator's default backend (statefulset unless given): the examples name
+   *   none, so they run on it. Both name the server's pod `<server>-postgresql-0`.
    * @param teams suffixes of team namespaces to create beside the scenario's own
    *   (`<namespace>-<suffix>`), watched too: the shared-server scenario puts databases there.
    */
-  static async setup(opts: { server: string; startOperator?: boolean; teams?: string[] }): Promise<E2eScenario> {
+  static async setup(opts: { server: string; startOperator?: boolean; teams?: string[]; backend?: InClusterBackend }): Promise<E2eScenario> {
     const settings = readSettings();
     const kc = loadKubeConfig();
     await applyCrds(kc, settings.timeoutMs);
@@ -85,6 +87,8 @@ export class E2eScenario {
         storageClass: settings.storageClass,
         postgresRepository: settings.postgresRepository,
         httpPort: await freePort(),
+        ...(opts.backend ? { backend: opts.backend } : {}),
+        helm: { binary: settings.helmBinary, image: settings.bitnamiImage },
       });
       validateConfig(config);
       const scenario = new E2eScenario(kc, settings, namespace, new E2eOperator(kc, config), forwarder);

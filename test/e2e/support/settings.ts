@@ -20,6 +20,22 @@ export interface E2eSettings {
   postgresRepository: string;
   /** Leave the namespace (and the operator's log) behind for a look after the run. */
   keepNamespace: boolean;
+  /** The helm v3 executable for the helmbitnami scenarios (a name on PATH, or a path). */
+  helmBinary: string;
+  /** Registry and repository of the Bitnami PostgreSQL image (Bitnami's free images moved to `bitnamilegacy` in 2025). */
+  bitnamiImage: { registry: string; repository: string };
+}
+
+/** The in-cluster backends; scenarios that hold for both run once per backend in `E2E_BACKENDS`. */
+export type InClusterBackend = 'statefulset' | 'helmbitnami';
+const IN_CLUSTER: readonly InClusterBackend[] = ['statefulset', 'helmbitnami'];
+
+/** `E2E_BACKENDS` (comma-separated; default both), checked against the in-cluster backends. */
+export function e2eBackends(env: NodeJS.ProcessEnv = process.env): InClusterBackend[] {
+  const names = (env.E2E_BACKENDS?.trim() || IN_CLUSTER.join(',')).split(',').map((b) => b.trim()).filter(Boolean);
+  const unknown = names.filter((b) => !IN_CLUSTER.includes(b as InClusterBackend));
+  if (unknown.length) throw new Error(`E2E_BACKENDS: unknown backend(s) ${unknown.join(', ')}; known: ${IN_CLUSTER.join(', ')}`);
+  return names as InClusterBackend[];
 }
 
 export const POSTGRES_MAJOR = '17';
@@ -36,7 +52,22 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): E2eSettings 
     reach,
     postgresRepository: env.E2E_POSTGRES_REPOSITORY?.trim() || 'docker.io/library/postgres',
     keepNamespace: env.E2E_KEEP_NAMESPACE === '1',
+    ...helmSettings(env),
   };
+}
+
+function helmSettings(env: NodeJS.ProcessEnv): Pick<E2eSettings, 'helmBinary' | 'bitnamiImage'> {
+  return {
+    helmBinary: env.E2E_HELM_BINARY?.trim() || 'helm',
+    bitnamiImage: splitImage(env.E2E_BITNAMI_REPOSITORY?.trim() || 'docker.io/bitnamilegacy/postgresql'),
+  };
+}
+
+function splitImage(image: string): { registry: string; repository: string } {
+  const slash = image.indexOf('/');
+  const first = image.slice(0, slash);
+  // As Docker reads it: a first part with a dot or a port is a registry, else Docker Hub.
+  return slash > 0 && /[.:]/.test(first) ? { registry: first, repository: image.slice(slash + 1) } : { registry: 'docker.io', repository: image };
 }
 
 /**
