@@ -14,7 +14,8 @@ import { restoreGuardScript, restoreMarkScript } from './restore-marker.js';
  *
  * Connection: the libpq variables `PGHOST`, `PGPORT`, `PGUSER` and `PGPASSWORD` (or
  * `PGPASSWORD_FILE`, as the Bitnami chart sets it); the directory is `BACKUP_DIR` (or the chart's
- * `PGDUMP_DIR`). Given a CA file (`PGSSLROOTCERT`, as the Bitnami chart sets it with TLS on), the
+ * `PGDUMP_DIR`). Given a CA file (`PGSSLROOTCERT`; the jobs set it with `PGSSLMODE=verify-full`,
+ * the helm backend in the command, as the chart's own value names a directory), the
  * server is verified (`verify-full`): the password never goes to an unverified peer. On success the backup job writes one line of JSON (`BackupReport`) to the
  * container's termination message, where the operator reads it from the pod's status.
  */
