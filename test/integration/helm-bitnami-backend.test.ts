@@ -404,6 +404,41 @@ describe('helmbitnami backend: faults give clear, retryable errors and delete no
   });
 });
 
+describe('helmbitnami backend: a restore already in the data (ADR 0020)', () => {
+  const source = { server: 'old-team', backup: '20261206T020000Z' };
+  const marker = { ...source, at: '2026-12-06T02:10:00Z' };
+
+  async function comment(value: string | null): Promise<void> {
+    const client = new pg.Client({ host: '127.0.0.1', port: pgServer.port, user: 'postgres', password: pgServer.password, database: 'postgres' });
+    await client.connect();
+    try {
+      await client.query(`COMMENT ON DATABASE postgres IS ${value === null ? 'NULL' : client.escapeLiteral(value)}`);
+    } finally {
+      await client.end();
+    }
+  }
+
+  afterAll(async () => {
+    await comment(null);
+  });
+
+  it('with the status and the restore Job lost, reports restoredFrom from the marker and starts no restore Job', async () => {
+    await makeReady();
+    await comment(`hybridcloud.maibornwolff.de/restored-from ${JSON.stringify(marker)}`);
+    const obs = await makeBackend().observe(context({ restore: source }));
+    expect(obs.restoredFrom).toEqual(marker);
+    expect(obs.differences ?? []).not.toContain('restore');
+    await expect(kube.batch.readNamespacedJob({ name: `${RELEASE}-restore`, namespace: NS })).rejects.toMatchObject({ code: 404 });
+  });
+
+  it('refuses to restore another backup over data restored from one', async () => {
+    const obs = await makeBackend().observe(context({ restore: { ...source, backup: '20261207T020000Z' } }));
+    expect(obs.restoredFrom).toBeUndefined();
+    expect(obs).toMatchObject({ ready: false, message: expect.stringContaining(`holds data restored from backup ${source.backup} of server ${source.server}`) });
+    expect(obs.differences ?? []).not.toContain('restore');
+  });
+});
+
 describe('helmbitnami backend: delete', () => {
   it('uninstalls the release and keeps the volume claims by default', async () => {
     const backend = makeBackend();
