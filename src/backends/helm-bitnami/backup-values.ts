@@ -11,13 +11,13 @@ import type { HelmValues } from './values.js';
  * (its claim and backups are kept: `resourcePolicy: keep`).
  *
  * With TLS on, the backup verifies the server (`verify-full`) like the statefulset backend's and
- * every restore Job: only `ca.crt` of the server's certificate Secret is mounted through the
- * chart's `extraVolumes`/`extraVolumeMounts`, and the command sets `PGSSLROOTCERT` and `PGSSLMODE`
- * itself. It cannot rely on the chart's own TLS wiring: with `tls.enabled` the chart mounts the
- * whole Secret at `/tmp/certs` and sets `PGSSLROOTCERT=/tmp/certs/<tls.certCAFilename>`, which the
- * operator leaves empty on purpose (values.ts), so it names the directory, libpq cannot load it as
- * a CA file and `sslmode=prefer` quietly falls back (to plain TCP, which pg_hba refuses with
- * require_tls).
+ * every restore Job: the `ca.crt` key of the server's certificate Secret is mounted at `/tls`
+ * through the chart's `extraVolumes`/`extraVolumeMounts`, and the command sets `PGSSLROOTCERT` and
+ * `PGSSLMODE` itself. It cannot rely on the chart's own TLS wiring: with `tls.enabled` the chart
+ * mounts the whole Secret at `/tmp/certs` (no value turns that off) and sets
+ * `PGSSLROOTCERT=/tmp/certs/<tls.certCAFilename>`, which the operator leaves empty on purpose
+ * (values.ts), so it names the directory, libpq cannot load it as a CA file and `sslmode=prefer`
+ * quietly falls back (to plain TCP, which pg_hba refuses with require_tls).
  */
 export interface BackupValuesInput {
   plan?: BackupPlan;
