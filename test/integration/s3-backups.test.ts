@@ -182,7 +182,7 @@ describe('backup-s3 upload and download against an S3-compatible service and rea
     const out = await backupS3('download', { ...s3Settings, BACKUP_DIR: restoreDir, BACKUP_NAME: first });
     expect(out.code).toBe(0);
     expect(readdirSync(join(restoreDir, first)).sort()).toEqual(listed.map((k) => k.slice(`${PREFIX}${first}/`.length)).filter((f) => f !== 'backup.json').sort());
-    await sh(restoreScript(), target, { BACKUP_DIR: restoreDir, BACKUP_NAME: first });
+    await sh(restoreScript(), target, { BACKUP_DIR: restoreDir, BACKUP_NAME: first, RESTORE_SOURCE: 'orders-db' });
     const rows = await query(target, 'SELECT id, name FROM items ORDER BY id', 'orders');
     expect(rows.rows).toEqual([{ id: 1, name: 'apple' }, { id: 2, name: 'pear' }]);
   });
