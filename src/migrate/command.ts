@@ -1,5 +1,4 @@
 import type * as k8s from '@kubernetes/client-node';
-import pg from 'pg';
 import { pino } from 'pino';
 import { DATABASE_PLURAL, SERVER_PLURAL } from '../api/constants.js';
 import type { PostgreSQLDatabase, PostgreSQLServer } from '../api/types.js';
@@ -9,7 +8,7 @@ import type { OperatorConfig } from '../config/types.js';
 import { SecretStore } from '../handlers/secret-store.js';
 import { createKubeClients } from '../k8s/clients.js';
 import { CustomResourceClient } from '../k8s/custom-resources.js';
-import { findDatabaseOwner, sslOptions } from '../postgres/index.js';
+import { findDatabaseOwner, withSession } from '../postgres/index.js';
 import { formatPlans, planTakeover } from './plan.js';
 
 export interface MigrateOptions {
@@ -42,12 +41,5 @@ export async function runMigrate(opts: MigrateOptions): Promise<number> {
 }
 
 async function databaseOwner(admin: AdminConnection, database: string): Promise<string | undefined> {
-  const client = new pg.Client({ host: admin.host, port: admin.port, user: admin.user, password: admin.password, database: admin.database, ssl: sslOptions(admin.sslmode, admin.caCert), connectionTimeoutMillis: 10_000 });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    return await findDatabaseOwner(client, database);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+  return withSession(admin, (client) => findDatabaseOwner(client, database));
 }

@@ -2,6 +2,9 @@ import type { Queryable } from './types.js';
 
 /** The SQLSTATE codes this layer reacts to (https://www.postgresql.org/docs/current/errcodes-appendix.html). */
 export const SqlState = {
+  /** No such role, or not allowed to log in (PostgreSQL says 28P01 for a wrong password). */
+  InvalidAuthorization: '28000',
+  InvalidPassword: '28P01',
   FeatureNotSupported: '0A000',
   InvalidParameterValue: '22023',
   InsufficientPrivilege: '42501',

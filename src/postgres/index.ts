@@ -3,6 +3,7 @@ export { toPgName, validatePgName, MAX_PG_NAME_BYTES, RESERVED_PG_NAMES } from '
 export { scramVerifier, assertScramPassword, SCRAM_DEFAULT_ITERATIONS, type ScramOptions } from './scram.js';
 export { PoolRegistry, type PoolRegistryOptions } from './pools.js';
 export { sslOptions } from './tls.js';
+export { openSession, withSession, connectionConfig, APPLICATION_NAME, type SessionOptions } from './session.js';
 export { roleExists, ensureRole, setRolePassword, assertTenantRole } from './roles.js';
 export { databaseExists, databaseInPlace, databasesOutOfPlace, findDatabaseOwner, ensureDatabase, createDatabaseSql, type DatabaseSpec } from './databases.js';
 export { ensureExtensions } from './extensions.js';

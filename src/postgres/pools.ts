@@ -1,6 +1,6 @@
 import { Pool } from 'pg';
 import type { AdminConnection } from '../backends/types.js';
-import { sslOptions } from './tls.js';
+import { APPLICATION_NAME, connectionConfig } from './session.js';
 import type { ServerPools } from './types.js';
 
 export interface PoolRegistryOptions {
@@ -40,7 +40,7 @@ export class PoolRegistry {
       idleTimeoutMillis: opts.idleTimeoutMillis ?? 30_000,
       connectionTimeoutMillis: opts.connectionTimeoutMillis ?? 10_000,
       statementTimeoutMillis: opts.statementTimeoutMillis ?? 120_000,
-      applicationName: opts.applicationName ?? 'hybrid-cloud-postgresql-operator',
+      applicationName: opts.applicationName ?? APPLICATION_NAME,
       onIdleError: opts.onIdleError,
     };
   }
@@ -87,12 +87,7 @@ export class PoolRegistry {
 
   private create(conn: AdminConnection, database: string): Pool {
     const pool = new Pool({
-      host: conn.host,
-      port: conn.port,
-      user: conn.user,
-      password: conn.password,
-      database,
-      ssl: sslOptions(conn.sslmode, conn.caCert, conn.tlsServerName),
+      ...connectionConfig({ ...conn, database }),
       // Pools into single databases serve rare work (extensions, drops, old servers): one
       // connection, closed soon, so a thousand databases never hold a thousand connections.
       max: database === conn.database ? this.opts.max : 1,

@@ -1,6 +1,6 @@
-import pg from 'pg';
+import type pg from 'pg';
 import type { TLSSocket } from 'node:tls';
-import { sslOptions } from '../../src/postgres/tls.js';
+import { openSession } from '../../src/postgres/session.js';
 import type { SslMode } from '../../src/backends/types.js';
 
 /**
@@ -9,23 +9,19 @@ import type { SslMode } from '../../src/backends/types.js';
  * in-cluster Service; the test reaches the same server on loopback.
  */
 export async function loginWithSecret(data: Record<string, string>, pgPort: number, override: { sslmode?: SslMode; ca?: string } = {}): Promise<pg.Client> {
-  const sslmode = (override.sslmode ?? data.sslmode) as SslMode;
-  const client = new pg.Client({
-    host: '127.0.0.1',
-    port: pgPort,
-    user: data.username,
-    password: data.password,
-    database: data.dbname,
-    ssl: sslOptions(sslmode, override.ca ?? data['ca.crt'], data.host),
-    connectionTimeoutMillis: 5000,
-  });
-  try {
-    await client.connect();
-  } catch (err) {
-    await client.end().catch(() => undefined);
-    throw err;
-  }
-  return client;
+  return openSession(
+    {
+      host: '127.0.0.1',
+      port: pgPort,
+      user: data.username ?? '',
+      password: data.password ?? '',
+      database: data.dbname ?? '',
+      sslmode: (override.sslmode ?? data.sslmode) as SslMode,
+      caCert: override.ca ?? data['ca.crt'],
+      tlsServerName: data.host,
+    },
+    { connectTimeoutMillis: 5000 },
+  );
 }
 
 /** The serial number of the certificate the server presented to this client. */

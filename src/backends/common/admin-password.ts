@@ -1,26 +1,15 @@
-import pg from 'pg';
+import type pg from 'pg';
+import { SqlState, sqlState } from '../../postgres/errors.js';
 import { scramVerifier } from '../../postgres/scram.js';
-import { sslOptions } from '../../postgres/tls.js';
+import { openSession } from '../../postgres/session.js';
 import type { AdminConnection, PasswordResult } from '../types.js';
 
-const INVALID_PASSWORD = '28P01';
-
+/** A session as the admin with `password`; undefined when the server says the password is wrong. */
 async function connect(conn: AdminConnection, password: string): Promise<pg.Client | undefined> {
-  const client = new pg.Client({
-    host: conn.host,
-    port: conn.port,
-    user: conn.user,
-    password,
-    database: conn.database,
-    ssl: sslOptions(conn.sslmode, conn.caCert, conn.tlsServerName),
-    connectionTimeoutMillis: 10_000,
-  });
   try {
-    await client.connect();
-    return client;
+    return await openSession({ ...conn, password });
   } catch (err) {
-    await client.end().catch(() => undefined);
-    if ((err as { code?: string }).code === INVALID_PASSWORD) return undefined;
+    if (sqlState(err) === SqlState.InvalidPassword) return undefined;
     throw err;
   }
 }

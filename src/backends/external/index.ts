@@ -4,6 +4,7 @@ import { backendSection } from '../../config/backend-section.js';
 import type { ExternalSection } from '../../config/sections/external.js';
 import type { KubeClients } from '../../k8s/clients.js';
 import { mergePatchOptions } from '../../k8s/patch.js';
+import { openSession, SqlState, sqlState } from '../../postgres/index.js';
 import { applyAdminPassword } from '../common/admin-password.js';
 import { PermanentError } from '../errors.js';
 import type {
@@ -22,7 +23,7 @@ import type {
   ValidationResult,
 } from '../types.js';
 import { PENDING_KEY, readAdminSecret, KEYS, type AdminSecret, type AdminSource } from './admin-secret.js';
-import { connectAdmin, INVALID_PASSWORD, missingRights, readRights } from './rights.js';
+import { missingRights, readRights } from './rights.js';
 
 /**
  * A PostgreSQL server that exists already: the operator only creates databases and roles in it.
@@ -108,10 +109,10 @@ export class ExternalBackend implements ServerBackend {
     const secret = await this.read(this.source(ctx));
     if (!secret.pending) return secret.connection;
     try {
-      await (await connectAdmin(secret.connection)).end();
+      await (await openSession(secret.connection)).end();
       return secret.connection;
     } catch (err) {
-      if ((err as { code?: string }).code !== INVALID_PASSWORD) throw err;
+      if (sqlState(err) !== SqlState.InvalidPassword) throw err;
       return { ...secret.connection, password: secret.pending };
     }
   }
@@ -122,12 +123,12 @@ export class ExternalBackend implements ServerBackend {
     return read.secret;
   }
 
-  private async withClient<T>(admin: AdminConnection, use: (client: Awaited<ReturnType<typeof connectAdmin>>) => Promise<T>): Promise<T> {
+  private async withClient<T>(admin: AdminConnection, use: (client: Awaited<ReturnType<typeof openSession>>) => Promise<T>): Promise<T> {
     let client;
     try {
-      client = await connectAdmin(admin);
+      client = await openSession(admin);
     } catch (err) {
-      if ((err as { code?: string }).code === INVALID_PASSWORD) {
+      if (sqlState(err) === SqlState.InvalidPassword) {
         throw new PermanentError(`the server at ${admin.host}:${admin.port} refuses the admin Secret's username or password`, Reason.InvalidSpec);
       }
       throw err;

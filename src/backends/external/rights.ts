@@ -1,8 +1,4 @@
-import pg from 'pg';
-import { sslOptions } from '../../postgres/tls.js';
-import type { AdminConnection } from '../types.js';
-
-export const INVALID_PASSWORD = '28P01';
+import type pg from 'pg';
 
 /** What the operator's admin may do on an external server, read from PostgreSQL's catalogue. */
 export interface AdminRights {
@@ -11,28 +7,6 @@ export interface AdminRights {
   createrole: boolean;
   /** The server's major version, e.g. "16". */
   version: string;
-}
-
-/** A short-lived connection (observe runs once per resync; pools are the database handler's). */
-export async function connectAdmin(conn: AdminConnection, password = conn.password): Promise<pg.Client> {
-  const client = new pg.Client({
-    host: conn.host,
-    port: conn.port,
-    user: conn.user,
-    password,
-    database: conn.database,
-    ssl: sslOptions(conn.sslmode, conn.caCert, conn.tlsServerName),
-    connectionTimeoutMillis: 10_000,
-    application_name: 'hybrid-cloud-postgresql-operator',
-  });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    return client;
-  } catch (err) {
-    await client.end().catch(() => undefined);
-    throw err;
-  }
 }
 
 export async function readRights(client: pg.Client): Promise<AdminRights> {

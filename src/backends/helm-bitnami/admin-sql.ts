@@ -1,14 +1,13 @@
-import pg from 'pg';
 import { escapeIdentifier, escapeLiteral } from 'pg';
-import { roleExists, scramVerifier, setRolePassword, SqlError, sslOptions, type Queryable } from '../../postgres/index.js';
+import { openSession, roleExists, scramVerifier, setRolePassword, SqlError, SqlState, sqlState, type Queryable } from '../../postgres/index.js';
 import { TemporaryError } from '../errors.js';
 import type { AdminConnection } from '../types.js';
 
 /** The chart's built-in superuser; its password comes from `auth.existingSecret` at first start. */
 export const CHART_SUPERUSER = 'postgres';
 
-/** SQLSTATE 28P01: the password was wrong (28000: no such role / not allowed). */
-const AUTH_FAILED = new Set(['28P01', '28000']);
+/** The password was wrong, or there is no such role / it may not log in. */
+const AUTH_FAILED = new Set<string>([SqlState.InvalidPassword, SqlState.InvalidAuthorization]);
 
 export interface Session extends Queryable {
   end(): Promise<void>;
@@ -19,25 +18,11 @@ export interface Session extends Queryable {
  * the other one). Any other failure (server down, DNS, TLS) is a `TemporaryError`.
  */
 export async function tryLogin(conn: AdminConnection, connectTimeoutMs: number): Promise<Session | undefined> {
-  const client = new pg.Client({
-    host: conn.host,
-    port: conn.port,
-    user: conn.user,
-    password: conn.password,
-    database: conn.database,
-    ssl: sslOptions(conn.sslmode, conn.caCert, conn.tlsServerName),
-    connectionTimeoutMillis: connectTimeoutMs,
-    application_name: 'hybrid-cloud-postgresql-operator',
-  });
-  // A server that drops the connection later must not crash the process.
-  client.on('error', () => undefined);
   try {
-    await client.connect();
-    return client;
+    return await openSession(conn, { connectTimeoutMillis: connectTimeoutMs });
   } catch (err) {
-    await client.end().catch(() => undefined);
-    const code = (err as { code?: unknown }).code;
-    if (typeof code === 'string' && AUTH_FAILED.has(code)) return undefined;
+    const code = sqlState(err);
+    if (code && AUTH_FAILED.has(code)) return undefined;
     throw new TemporaryError(`cannot connect to PostgreSQL at ${conn.host}:${conn.port} as ${conn.user}: ${(err as Error).message}`, undefined, { cause: err });
   }
 }

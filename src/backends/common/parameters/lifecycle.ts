@@ -7,6 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Reason } from '../../../api/conditions.js';
+import { SqlState, sqlState } from '../../../postgres/errors.js';
 import { PermanentError } from '../../errors.js';
 import type { AdminConnection, BackendState, ServerContext } from '../../types.js';
 import { withAdminSession } from '../admin-session.js';
@@ -15,7 +16,6 @@ import { normalizeParameters } from './rules.js';
 import { applyParameters, readParameters } from './sql.js';
 
 export const PARAMETERS_DIFF = 'server parameters';
-const INVALID_PASSWORD = '28P01';
 export const RESTART_DIFF = 'restart';
 
 export interface ParameterState {
@@ -66,7 +66,7 @@ export async function observeParameters(ctx: ServerContext, admin: AdminConnecti
     reading = await withAdminSession(admin, (c) => readParameters(c, desired, denied));
   } catch (err) {
     // E.g. an adopted server whose Secret does not log in: its own condition says so elsewhere.
-    if ((err as { code?: string }).code !== INVALID_PASSWORD) throw err;
+    if (sqlState(err) !== SqlState.InvalidPassword) throw err;
     return { differences: [], state, warning: 'server parameters not checked: the stored admin password does not log in' };
   }
   if (reading.unknown.length) {
