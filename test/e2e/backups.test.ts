@@ -1,11 +1,11 @@
-import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import { expect, it } from '@jest/globals';
 import type * as k8s from '@kubernetes/client-node';
 import { backupName } from '../../src/backends/statefulset/backup-manifests.js';
 import { chartBackupName } from '../../src/backends/helm-bitnami/backup-values.js';
 import { releaseName } from '../../src/backends/helm-bitnami/release-name.js';
-import { E2eScenario } from './support/scenario.js';
 import { serverManifest, SIMPLE } from './support/manifests.js';
 import { describeE2E, e2eBackends, readSettings, type InClusterBackend } from './support/settings.js';
+import { simpleExampleReady, useScenario } from './support/use-scenario.js';
 
 type BackupStatus = { lastSuccessful?: { name: string; sizeBytes: number }; backups?: string[] };
 
@@ -26,18 +26,8 @@ const restoreReachable = readSettings().reach.kind !== 'port-forward';
  */
 for (const backend of e2eBackends()) {
   describeE2E(`e2e: backups and restore (${backend})`, () => {
-    let s: E2eScenario;
+    const s = useScenario({ server: SIMPLE.server, backend }, simpleExampleReady);
     let backup: BackupStatus | undefined;
-
-    beforeAll(async () => {
-      s = await E2eScenario.setup({ server: SIMPLE.server, backend });
-      await s.applyExample(SIMPLE.file);
-      await s.waitForReady('PostgreSQLDatabase', SIMPLE.database);
-    });
-
-    afterAll(async () => {
-      await s?.teardown();
-    });
 
     it('runs the backup CronJob (verifying the server) and reports the backup in status', async () => {
       const made = await s.psql(SIMPLE.databaseSecret, `psql -X -v ON_ERROR_STOP=1 -c "CREATE TABLE orders (id int); INSERT INTO orders VALUES (1), (2)"`, 'seed');

@@ -1,19 +1,11 @@
-import { afterAll, beforeAll, expect, it } from '@jest/globals';
-import { E2eScenario } from './support/scenario.js';
+import { expect, it } from '@jest/globals';
 import { databaseManifest, serverManifest } from './support/manifests.js';
 import { describeE2E } from './support/settings.js';
+import { useScenario } from './support/use-scenario.js';
 
 /** Bad specs end in a clear condition and a Warning event, with nothing half-made in the cluster. */
 describeE2E('e2e: bad input', () => {
-  let s: E2eScenario;
-
-  beforeAll(async () => {
-    s = await E2eScenario.setup({ server: 'noclass' });
-  });
-
-  afterAll(async () => {
-    await s?.teardown();
-  });
+  const s = useScenario({ server: 'noclass' });
 
   async function expectNoWorkload(server: string): Promise<void> {
     const name = `${server}-postgresql`;

@@ -1,8 +1,7 @@
-import { afterAll, beforeAll, expect, it } from '@jest/globals';
-import { isNotFound } from '../../src/k8s/clients.js';
-import { E2eScenario } from './support/scenario.js';
+import { expect, it } from '@jest/globals';
 import { SIMPLE, serverManifest } from './support/manifests.js';
 import { describeE2E } from './support/settings.js';
+import { simpleExampleReady, useScenario } from './support/use-scenario.js';
 
 /**
  * Deletion needs only identity (ADR 0013): a server whose class never existed goes at once; a
@@ -10,17 +9,7 @@ import { describeE2E } from './support/settings.js';
  * deleted, StatefulSet and all, after the operator restarts with the changed config.
  */
 describeE2E('e2e: deletion after the config changed', () => {
-  let s: E2eScenario;
-
-  beforeAll(async () => {
-    s = await E2eScenario.setup({ server: SIMPLE.server });
-    await s.applyExample(SIMPLE.file);
-    await s.waitForReady('PostgreSQLDatabase', SIMPLE.database);
-  });
-
-  afterAll(async () => {
-    await s?.teardown();
-  });
+  const s = useScenario({ server: SIMPLE.server }, simpleExampleReady);
 
   it('deletes a server whose class is unknown from the start', async () => {
     await s.create(serverManifest('noclass', { size: { class: 'no-such-class', storageGB: 1 } }));
@@ -46,14 +35,6 @@ describeE2E('e2e: deletion after the config changed', () => {
     expect(await s.adminQuery(SIMPLE.serverSecret, "SELECT count(*) FROM pg_database WHERE datname = 'demoservice'")).toBe('0');
     await s.delete('PostgreSQLServer', SIMPLE.server);
     await s.waitGone('PostgreSQLServer', SIMPLE.server);
-    await s.waitUntil(async () => {
-      try {
-        await s.kube.apps.readNamespacedStatefulSet({ name: 'demoteam-postgresql', namespace: s.namespace });
-        return false;
-      } catch (err) {
-        if (isNotFound(err)) return true;
-        throw err;
-      }
-    }, () => 'the StatefulSet to be gone');
+    await s.waitNotFound(() => s.kube.apps.readNamespacedStatefulSet({ name: 'demoteam-postgresql', namespace: s.namespace }), 'the StatefulSet');
   });
 });

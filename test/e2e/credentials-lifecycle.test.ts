@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, expect, it } from '@jest/globals';
-import { E2eScenario } from './support/scenario.js';
+import { expect, it } from '@jest/globals';
 import { databaseManifest, SIMPLE } from './support/manifests.js';
 import { describeE2E } from './support/settings.js';
+import { useScenario } from './support/use-scenario.js';
 
 const GRACE_MINUTES = 1;
 
@@ -11,10 +11,7 @@ const GRACE_MINUTES = 1;
  * retained database taken back by a new object of the same name.
  */
 describeE2E('e2e: credentials lifecycle (envFrom, templates, rotation, retain)', () => {
-  let s: E2eScenario;
-
-  beforeAll(async () => {
-    s = await E2eScenario.setup({ server: SIMPLE.server });
+  const s = useScenario({ server: SIMPLE.server }, async () => {
     await s.applyExample(SIMPLE.file);
     await s.create(
       databaseManifest('lifecycle', SIMPLE.server, {
@@ -24,10 +21,6 @@ describeE2E('e2e: credentials lifecycle (envFrom, templates, rotation, retain)',
       }),
     );
     await s.waitForReady('PostgreSQLDatabase', 'lifecycle');
-  });
-
-  afterAll(async () => {
-    await s?.teardown();
   });
 
   it('a pod with envFrom of the Secret and psql without arguments logs in; templates render', async () => {

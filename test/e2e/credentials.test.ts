@@ -1,29 +1,19 @@
-import { afterAll, beforeAll, expect, it } from '@jest/globals';
-import { E2eScenario } from './support/scenario.js';
+import { expect, it } from '@jest/globals';
 import { databaseManifest, SIMPLE } from './support/manifests.js';
 import { describeE2E } from './support/settings.js';
+import { simpleExampleReady, useScenario } from './support/use-scenario.js';
 
 const RESET = { 'operator/action': 'reset-password' };
 
 /** Password resets and a credentials Secret deleted by hand, checked by pods logging in. */
 describeE2E('e2e: credentials (reset, restore)', () => {
-  let s: E2eScenario;
-
-  beforeAll(async () => {
-    s = await E2eScenario.setup({ server: SIMPLE.server });
-    await s.applyExample(SIMPLE.file);
-    await s.waitForReady('PostgreSQLDatabase', SIMPLE.database);
-  });
-
-  afterAll(async () => {
-    await s?.teardown();
-  });
+  const s = useScenario({ server: SIMPLE.server }, simpleExampleReady);
 
   it('resets a database password: the Secret is updated in place, the label goes, only the new password logs in', async () => {
     const before = await s.readSecret(SIMPLE.databaseSecret);
     const old = await s.secret(SIMPLE.databaseSecret);
     await s.label('PostgreSQLDatabase', SIMPLE.database, RESET);
-    await s.waitUntil(async () => !(await s.get('PostgreSQLDatabase', SIMPLE.database))?.metadata.labels?.['operator/action'], () => 'the reset label to be removed');
+    await s.waitForActionDone('PostgreSQLDatabase', SIMPLE.database);
 
     const after = await s.readSecret(SIMPLE.databaseSecret);
     expect(after?.metadata?.uid).toBe(before?.metadata?.uid);

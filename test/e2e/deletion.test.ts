@@ -1,34 +1,12 @@
-import { afterAll, beforeAll, expect, it } from '@jest/globals';
-import { isNotFound } from '../../src/k8s/clients.js';
+import { expect, it } from '@jest/globals';
 import { databaseStoreName, serverStoreName } from '../../src/handlers/names.js';
-import { E2eScenario } from './support/scenario.js';
 import { SIMPLE } from './support/manifests.js';
 import { describeE2E } from './support/settings.js';
+import { simpleExampleReady, useScenario } from './support/use-scenario.js';
 
 /** Deleting the CRs: the database is dropped; the server's workload goes, its data volume stays. */
 describeE2E('e2e: deletion', () => {
-  let s: E2eScenario;
-
-  /** True once the object is gone (404). */
-  const gone = (read: () => Promise<unknown>) => async () => {
-    try {
-      await read();
-      return false;
-    } catch (err) {
-      if (isNotFound(err)) return true;
-      throw err;
-    }
-  };
-
-  beforeAll(async () => {
-    s = await E2eScenario.setup({ server: SIMPLE.server });
-    await s.applyExample(SIMPLE.file);
-    await s.waitForReady('PostgreSQLDatabase', SIMPLE.database);
-  });
-
-  afterAll(async () => {
-    await s?.teardown();
-  });
+  const s = useScenario({ server: SIMPLE.server }, simpleExampleReady);
 
   it('drops the database and its role, then releases the CR; its Secrets go with it', async () => {
     await s.delete('PostgreSQLDatabase', SIMPLE.database);
@@ -37,7 +15,7 @@ describeE2E('e2e: deletion', () => {
     expect(await s.adminQuery(SIMPLE.serverSecret, left)).toBe('0');
     // Owned through ownerReferences: the garbage collector removes them.
     for (const name of [SIMPLE.databaseSecret, databaseStoreName(SIMPLE.database)]) {
-      await s.waitUntil(gone(() => s.kube.core.readNamespacedSecret({ name, namespace: s.namespace })), () => `Secret ${name} to be garbage-collected`, 2000);
+      await s.waitNotFound(() => s.kube.core.readNamespacedSecret({ name, namespace: s.namespace }), `Secret ${name} (garbage-collected)`, 2000);
     }
   });
 
@@ -47,10 +25,10 @@ describeE2E('e2e: deletion', () => {
     await s.delete('PostgreSQLServer', SIMPLE.server);
     await s.waitGone('PostgreSQLServer', SIMPLE.server);
     const namespace = s.namespace;
-    await s.waitUntil(gone(() => s.kube.apps.readNamespacedStatefulSet({ name: 'demoteam-postgresql', namespace })), () => 'the StatefulSet to be gone');
-    await s.waitUntil(gone(() => s.kube.core.readNamespacedService({ name: 'demoteam-postgresql', namespace })), () => 'the Service to be gone');
+    await s.waitNotFound(() => s.kube.apps.readNamespacedStatefulSet({ name: 'demoteam-postgresql', namespace }), 'the StatefulSet');
+    await s.waitNotFound(() => s.kube.core.readNamespacedService({ name: 'demoteam-postgresql', namespace }), 'the Service');
     for (const name of [SIMPLE.serverSecret, serverStoreName(SIMPLE.server)]) {
-      await s.waitUntil(gone(() => s.kube.core.readNamespacedSecret({ name, namespace })), () => `Secret ${name} to be garbage-collected`, 2000);
+      await s.waitNotFound(() => s.kube.core.readNamespacedSecret({ name, namespace }), `Secret ${name} (garbage-collected)`, 2000);
     }
     // pvc_cleanup is off (the default): the data outlives the server.
     const pvc = await s.kube.core.readNamespacedPersistentVolumeClaim({ name: pvcName, namespace });

@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import { expect, it } from '@jest/globals';
 import { databaseStoreName, STORE_PENDING } from '../../src/handlers/names.js';
-import { E2eScenario } from './support/scenario.js';
 import { databaseManifest, SIMPLE } from './support/manifests.js';
 import { describeE2E } from './support/settings.js';
+import { useScenario } from './support/use-scenario.js';
 
 const APPS = ['app-0', 'app-1', 'app-2', 'app-3', 'app-4'];
 /** Kill points are polled this often, so the kill lands while the work is under way. */
@@ -14,16 +14,9 @@ const KILL_POLL_MS = 250;
  * database is Ready and every Secret's password logs in: Secrets and PostgreSQL never disagree.
  */
 describeE2E('e2e: kill and restart in the middle of reconciles', () => {
-  let s: E2eScenario;
-
-  beforeAll(async () => {
-    s = await E2eScenario.setup({ server: SIMPLE.server, startOperator: false });
+  const s = useScenario({ server: SIMPLE.server, startOperator: false }, async () => {
     await s.applyExample(SIMPLE.file);
     for (const name of APPS) await s.create(databaseManifest(name, SIMPLE.server));
-  });
-
-  afterAll(async () => {
-    await s?.teardown();
   });
 
   /** Starts the operator, waits until `moment` is true, SIGKILLs it. */
@@ -64,7 +57,7 @@ describeE2E('e2e: kill and restart in the middle of reconciles', () => {
 
     s.operator.start();
     for (const name of [SIMPLE.database, ...APPS]) await s.waitForReady('PostgreSQLDatabase', name);
-    await s.waitUntil(async () => !(await s.get('PostgreSQLDatabase', 'app-0'))?.metadata.labels?.['operator/action'], () => 'the reset label of app-0 to be removed');
+    await s.waitForActionDone('PostgreSQLDatabase', 'app-0');
     const workloads = await s.kube.apps.listNamespacedStatefulSet({ namespace: s.namespace });
     expect(workloads.items.map((w) => w.metadata?.name)).toEqual(['demoteam-postgresql']);
   });

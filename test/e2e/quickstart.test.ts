@@ -1,21 +1,12 @@
-import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import { expect, it } from '@jest/globals';
 import { serverStoreName, databaseStoreName } from '../../src/handlers/names.js';
-import { E2eScenario } from './support/scenario.js';
 import { SIMPLE } from './support/manifests.js';
 import { describeE2E } from './support/settings.js';
+import { useScenario } from './support/use-scenario.js';
 
 /** The README's Quickstart on a real cluster: examples/simple.yaml, then an app logs in. */
 describeE2E('e2e: quickstart (examples/simple.yaml on the statefulset backend)', () => {
-  let s: E2eScenario;
-
-  beforeAll(async () => {
-    s = await E2eScenario.setup({ server: SIMPLE.server });
-    await s.applyExample(SIMPLE.file);
-  });
-
-  afterAll(async () => {
-    await s?.teardown();
-  });
+  const s = useScenario({ server: SIMPLE.server }, () => s.applyExample(SIMPLE.file));
 
   const host = () => `demoteam-postgresql.${s.namespace}.svc`;
   const serverUid = async () => (await s.get('PostgreSQLServer', SIMPLE.server))!.metadata.uid;

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, expect, it } from '@jest/globals';
-import { E2eScenario } from './support/scenario.js';
+import { expect, it } from '@jest/globals';
 import { serverManifest } from './support/manifests.js';
 import { describeE2E } from './support/settings.js';
+import { useScenario } from './support/use-scenario.js';
 
 /**
  * The label operator/action=retry (which makes the operator send a change again after it stopped
@@ -9,21 +9,13 @@ import { describeE2E } from './support/settings.js';
  * attempts, is removed, and is no "unsupported action" for the backend.
  */
 describeE2E('e2e: the retry label', () => {
-  let s: E2eScenario;
-
-  beforeAll(async () => {
-    s = await E2eScenario.setup({ server: 'retried' });
-  });
-
-  afterAll(async () => {
-    await s?.teardown();
-  });
+  const s = useScenario({ server: 'retried' });
 
   it('removes the label with a Retrying event; the server stays Ready', async () => {
     await s.create(serverManifest('retried'));
     await s.waitForReady('PostgreSQLServer', 'retried');
     await s.label('PostgreSQLServer', 'retried', { 'operator/action': 'retry' });
-    await s.waitUntil(async () => !(await s.get('PostgreSQLServer', 'retried'))?.metadata.labels?.['operator/action'], () => 'the retry label to be removed');
+    await s.waitForActionDone('PostgreSQLServer', 'retried');
     await s.waitForEvent('retried', 'Normal', 'Retrying');
     expect((await s.ready('PostgreSQLServer', 'retried'))?.status).toBe('True');
     expect((await s.events('retried')).some((e) => e.reason === 'UnsupportedAction')).toBe(false);

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, expect, it } from '@jest/globals';
-import { E2eScenario } from './support/scenario.js';
+import { expect, it } from '@jest/globals';
 import { databaseManifest, serverManifest } from './support/manifests.js';
 import { describeE2E } from './support/settings.js';
+import { useScenario } from './support/use-scenario.js';
 
 const SHARED_LABEL = 'hcpo-e2e/shared';
 
@@ -12,21 +12,14 @@ const SHARED_LABEL = 'hcpo-e2e/shared';
  * withdrawn label leaves team B's database working with a GrantRevoked condition.
  */
 describeE2E('e2e: shared server, databases from two team namespaces', () => {
-  let s: E2eScenario;
   let teamA: string;
   let teamB: string;
   let teamC: string;
-
-  beforeAll(async () => {
-    s = await E2eScenario.setup({ server: 'shared', teams: ['a', 'b', 'c'] });
+  const s = useScenario({ server: 'shared', teams: ['a', 'b', 'c'] }, async () => {
     [teamA, teamB, teamC] = s.teamNamespaces as [string, string, string];
     await labelNamespace(teamB, { [SHARED_LABEL]: 'yes' });
     await s.create(serverManifest('shared', { sharing: { namespaces: [teamA], namespaceSelector: { matchLabels: { [SHARED_LABEL]: 'yes' } }, maxDatabasesPerNamespace: 1 } }));
     await s.waitForReady('PostgreSQLServer', 'shared');
-  });
-
-  afterAll(async () => {
-    await s?.teardown();
   });
 
   async function labelNamespace(name: string, labels: Record<string, string | null>): Promise<void> {

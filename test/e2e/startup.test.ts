@@ -1,12 +1,12 @@
-import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import { afterAll, expect, it } from '@jest/globals';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EntryProcess } from '../support/entry-process.js';
 import { freePort } from '../support/free-port.js';
 import { e2eOperatorConfig } from './support/operator.js';
-import { E2eScenario } from './support/scenario.js';
 import { describeE2E } from './support/settings.js';
+import { useScenario } from './support/use-scenario.js';
 
 /**
  * The start-up checks against a real API server and its real RBAC: the operator's one start line
@@ -14,15 +14,10 @@ import { describeE2E } from './support/settings.js';
  * naming what is missing (SelfSubjectAccessReviews evaluated by the cluster's authorizer).
  */
 describeE2E('e2e: start-up checks', () => {
-  let s: E2eScenario;
+  const s = useScenario({ server: 'unused', startOperator: false });
   const dir = mkdtempSync(join(tmpdir(), 'hcpo-e2e-startup-'));
 
-  beforeAll(async () => {
-    s = await E2eScenario.setup({ server: 'unused', startOperator: false });
-  });
-
-  afterAll(async () => {
-    await s?.teardown();
+  afterAll(() => {
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, expect, it } from '@jest/globals';
-import { E2eScenario, shellQuote } from './support/scenario.js';
+import { expect, it } from '@jest/globals';
 import { SIMPLE } from './support/manifests.js';
 import { describeE2E } from './support/settings.js';
+import { useScenario } from './support/use-scenario.js';
 
 const FILE = 'examples/table-website-users.yaml';
 const TABLE = 'website-users';
@@ -12,23 +12,10 @@ const SEED_COLUMNS = [{ USER_ID: 'integer' }, { USER_NAME: 'varchar(50)' }, { US
  * database's own role, a column added, a removal refused, the table dropped with the CR.
  */
 describeE2E('e2e: tables (the seed demo on examples/table-website-users.yaml)', () => {
-  let s: E2eScenario;
-
-  beforeAll(async () => {
-    s = await E2eScenario.setup({ server: SIMPLE.server });
-    await s.applyExample(FILE);
-  });
-
-  afterAll(async () => {
-    await s?.teardown();
-  });
+  const s = useScenario({ server: SIMPLE.server }, () => s.applyExample(FILE));
 
   /** A query as the application's role in its database (from the database's credentials Secret). */
-  async function appQuery(sql: string): Promise<string> {
-    const result = await s.psql(SIMPLE.databaseSecret, `psql -X -v ON_ERROR_STOP=1 -tA -c ${shellQuote(sql)}`, 'table');
-    if (result.phase !== 'Succeeded') throw new Error(`query failed: ${result.logs}`);
-    return result.logs.trim();
-  }
+  const appQuery = (sql: string): Promise<string> => s.query(SIMPLE.databaseSecret, sql, 'table');
 
   const COLUMNS = "SELECT string_agg(attname || ' ' || format_type(atttypid, atttypmod), ', ' ORDER BY attnum) FROM pg_attribute WHERE attrelid = 'website_users'::regclass AND attnum > 0 AND NOT attisdropped";
 

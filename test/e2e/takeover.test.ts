@@ -1,10 +1,11 @@
-import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import { expect, it } from '@jest/globals';
 import { GROUP, VERSION } from '../../src/api/constants.js';
 import { databaseStoreName, serverStoreName } from '../../src/handlers/names.js';
 import { mergePatchOptions } from '../../src/k8s/patch.js';
-import { E2eScenario, type Kind } from './support/scenario.js';
+import type { Kind } from './support/scenario.js';
 import { SIMPLE } from './support/manifests.js';
 import { describeE2E } from './support/settings.js';
+import { simpleExampleReady, useScenario } from './support/use-scenario.js';
 
 const KOPF_FINALIZER = 'kopf.zalando.org/KopfFinalizerMarker';
 const OUR_FINALIZER = `${GROUP}/finalizer`;
@@ -18,9 +19,25 @@ const PLURAL: Record<Exclude<Kind, 'PostgreSQLTable'>, string> = { PostgreSQLSer
  * without changing a password: the apps' Secrets still log in, and the role's verifier is the same.
  */
 describeE2E('e2e: takeover from the Python operator', () => {
-  let s: E2eScenario;
   let verifierBefore = '';
   const passwords: Record<string, string> = {};
+
+  const s = useScenario({ server: SIMPLE.server }, async () => {
+    await simpleExampleReady(s);
+    verifierBefore = await s.adminQuery(SIMPLE.serverSecret, `SELECT rolpassword FROM pg_authid WHERE rolname = 'demoservice'`);
+    for (const name of [SIMPLE.serverSecret, SIMPLE.databaseSecret]) passwords[name] = (await s.secret(name))?.password ?? '';
+
+    await s.operator.stop();
+    const host = `demoteam-postgresql.${s.namespace}.svc.cluster.local`;
+    await pythonSecret(SIMPLE.serverSecret, { username: 'postgres', password: passwords[SIMPLE.serverSecret]!, dbname: 'postgres', host, port: '5432', sslmode: 'disable' });
+    await pythonSecret(SIMPLE.databaseSecret, { username: 'demoservice', password: passwords[SIMPLE.databaseSecret]!, dbname: 'demoservice', host, port: '5432', sslmode: 'disable' });
+    await s.kube.core.deleteNamespacedSecret({ name: databaseStoreName(SIMPLE.database), namespace: s.namespace });
+    await pythonCr('PostgreSQLServer', SIMPLE.server);
+    await pythonCr('PostgreSQLDatabase', SIMPLE.database);
+    // The server's own store Secret stays: its pod reads the admin password from it at start.
+    expect((await s.readSecret(serverStoreName(SIMPLE.server)))?.metadata?.name).toBe(serverStoreName(SIMPLE.server));
+    s.operator.start();
+  });
 
   /** What hybridcloud/util/k8s.py `create_secret` writes: stringData, no owner, empty labels. */
   async function pythonSecret(name: string, values: Record<string, string>): Promise<void> {
@@ -37,29 +54,6 @@ describeE2E('e2e: takeover from the Python operator', () => {
     const status = { conditions: null, observedGeneration: null, version: null, sizeClass: null, endpoint: null, backendState: null, database: null, username: null, serverUid: null, deployment: { status: 'finished', reason: null, 'latest-update': new Date().toISOString() } };
     await s.kube.custom.patchNamespacedCustomObjectStatus({ group: GROUP, version: VERSION, namespace: s.namespace, plural: PLURAL[kind], name, body: { status } }, mergePatchOptions());
   }
-
-  beforeAll(async () => {
-    s = await E2eScenario.setup({ server: SIMPLE.server });
-    await s.applyExample(SIMPLE.file);
-    await s.waitForReady('PostgreSQLDatabase', SIMPLE.database);
-    verifierBefore = await s.adminQuery(SIMPLE.serverSecret, `SELECT rolpassword FROM pg_authid WHERE rolname = 'demoservice'`);
-    for (const name of [SIMPLE.serverSecret, SIMPLE.databaseSecret]) passwords[name] = (await s.secret(name))?.password ?? '';
-
-    await s.operator.stop();
-    const host = `demoteam-postgresql.${s.namespace}.svc.cluster.local`;
-    await pythonSecret(SIMPLE.serverSecret, { username: 'postgres', password: passwords[SIMPLE.serverSecret]!, dbname: 'postgres', host, port: '5432', sslmode: 'disable' });
-    await pythonSecret(SIMPLE.databaseSecret, { username: 'demoservice', password: passwords[SIMPLE.databaseSecret]!, dbname: 'demoservice', host, port: '5432', sslmode: 'disable' });
-    await s.kube.core.deleteNamespacedSecret({ name: databaseStoreName(SIMPLE.database), namespace: s.namespace });
-    await pythonCr('PostgreSQLServer', SIMPLE.server);
-    await pythonCr('PostgreSQLDatabase', SIMPLE.database);
-    // The server's own store Secret stays: its pod reads the admin password from it at start.
-    expect((await s.readSecret(serverStoreName(SIMPLE.server)))?.metadata?.name).toBe(serverStoreName(SIMPLE.server));
-    s.operator.start();
-  });
-
-  afterAll(async () => {
-    await s?.teardown();
-  });
 
   it('takes server and database over: Ready, Secrets owned with their values kept, kopf finalizer replaced', async () => {
     await s.waitForReady('PostgreSQLServer', SIMPLE.server);

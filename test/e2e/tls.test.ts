@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, expect, it } from '@jest/globals';
-import { E2eScenario } from './support/scenario.js';
+import { expect, it } from '@jest/globals';
 import { SIMPLE } from './support/manifests.js';
 import { describeE2E, e2eBackends } from './support/settings.js';
+import { simpleExampleReady, useScenario } from './support/use-scenario.js';
 
 /**
  * TLS of an in-cluster server (the operator's defaults), on each in-cluster backend: client pods
@@ -10,17 +10,7 @@ import { describeE2E, e2eBackends } from './support/settings.js';
  */
 for (const backend of e2eBackends()) {
   describeE2E(`e2e: TLS from the operator CA (${backend})`, () => {
-    let s: E2eScenario;
-
-    beforeAll(async () => {
-      s = await E2eScenario.setup({ server: SIMPLE.server, backend });
-      await s.applyExample(SIMPLE.file);
-      await s.waitForReady('PostgreSQLDatabase', SIMPLE.database);
-    });
-
-    afterAll(async () => {
-      await s?.teardown();
-    });
+    const s = useScenario({ server: SIMPLE.server, backend }, simpleExampleReady);
 
     it('publishes verify-full with the CA; a client pod logs in verifying the server, over TLS', async () => {
       expect((await s.get('PostgreSQLServer', SIMPLE.server))?.status?.backend).toBe(backend);

@@ -34,6 +34,26 @@ export interface CustomObject {
   status?: Record<string, unknown> & { conditions?: Array<ReadyCondition & { type: string }> };
 }
 
+export interface ScenarioOptions {
+  /**
+   * The PostgreSQLServer whose databases the scenario creates: in port-forward mode the operator
+   * reaches exactly this server's pod through the forwarded port.
+   */
+  server: string;
+  /** false: the scenario starts the operator itself (default: started by `setup`). */
+  startOperator?: boolean;
+  /**
+   * Suffixes of team namespaces to create beside the scenario's own (`<namespace>-<suffix>`),
+   * watched too: the shared-server scenario puts databases there.
+   */
+  teams?: string[];
+  /**
+   * The operator's default backend (statefulset unless given): the examples name none, so they
+   * run on it. Both name the server's pod `<server>-postgresql-0`.
+   */
+  backend?: InClusterBackend;
+}
+
 /**
  * One scenario file's world: a fresh namespace on the real cluster, the CRDs, the built operator
  * watching only that namespace, and the checks an application team would make (`kubectl get`,
@@ -56,15 +76,8 @@ export class E2eScenario {
     this.operator = operator;
   }
 
-  /**
-   * @param server the PostgreSQLServer whose databases the scenario creates: in port-forward mode
-   *   the operator reaches exactly this server's pod through the forwarded port.
-   * @param backend the operator's default backend (statefulset unless given): the examples name
-   *   none, so they run on it. Both name the server's pod `<server>-postgresql-0`.
-   * @param teams suffixes of team namespaces to create beside the scenario's own
-   *   (`<namespace>-<suffix>`), watched too: the shared-server scenario puts databases there.
-   */
-  static async setup(opts: { server: string; startOperator?: boolean; teams?: string[]; backend?: InClusterBackend }): Promise<E2eScenario> {
+  /** Scenario files call `useScenario` (support/use-scenario.ts), which runs this before their tests. */
+  static async setup(opts: ScenarioOptions): Promise<E2eScenario> {
     const settings = readSettings();
     const kc = loadKubeConfig();
     await applyCrds(kc, settings.timeoutMs);
@@ -175,6 +188,16 @@ export class E2eScenario {
     await this.waitUntil(async () => (await this.get(kind, name)) === undefined, () => `${kind} ${name} to be gone`);
   }
 
+  /** Waits until the operator took the `operator/action` label off the object (it does when the action is done). */
+  async waitForActionDone(kind: Kind, name: string): Promise<void> {
+    await this.waitUntil(async () => !(await this.get(kind, name))?.metadata.labels?.['operator/action'], () => `the operator/action label of ${kind} ${name} to be removed`);
+  }
+
+  /** Waits until `read` (of any Kubernetes object) answers 404. */
+  async waitNotFound(read: () => Promise<unknown>, what: string, intervalMs?: number): Promise<void> {
+    await this.waitUntil(() => isGone(read), () => `${what} to be gone`, intervalMs);
+  }
+
   /** `eventually` bounded by E2E_TIMEOUT_SECONDS, aborted when the operator process died unasked. */
   waitUntil<T>(check: () => Promise<T | undefined | false>, what: () => string, intervalMs = 1000): Promise<T> {
     return eventually(check, {
@@ -235,9 +258,14 @@ export class E2eScenario {
   }
 
   /** A query as the server's admin (from its credentials Secret); returns the unaligned output. */
-  async adminQuery(serverSecret: string, sql: string): Promise<string> {
-    const result = await this.psql(serverSecret, `psql -X -v ON_ERROR_STOP=1 -tA -c ${shellQuote(sql)}`, 'admin');
-    if (result.phase !== 'Succeeded') throw new Error(`admin query failed: ${result.logs}`);
+  adminQuery(serverSecret: string, sql: string): Promise<string> {
+    return this.query(serverSecret, sql, 'admin');
+  }
+
+  /** A query as whoever `secretName` logs in (in that Secret's database); returns the unaligned output. */
+  async query(secretName: string, sql: string, purpose = 'query'): Promise<string> {
+    const result = await this.psql(secretName, `psql -X -v ON_ERROR_STOP=1 -tA -c ${shellQuote(sql)}`, purpose);
+    if (result.phase !== 'Succeeded') throw new Error(`${purpose} query failed: ${result.logs}`);
     return result.logs.trim();
   }
 
@@ -310,6 +338,17 @@ export class E2eScenario {
     const plural = PLURALS[kind as Kind];
     if (!plural) throw new Error(`the suite does not create ${String(kind)} objects`);
     return plural;
+  }
+}
+
+/** True once `read` answers 404, false while the object is there; other errors are thrown. */
+async function isGone(read: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await read();
+    return false;
+  } catch (err) {
+    if (isNotFound(err)) return true;
+    throw err;
   }
 }
 
