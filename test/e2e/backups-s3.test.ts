@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import type * as k8s from '@kubernetes/client-node';
-import { E2eScenario } from './support/scenario.js';
 import { serverManifest, SIMPLE } from './support/manifests.js';
 import { describeE2E } from './support/settings.js';
+import { simpleExampleReady, useScenario } from './support/use-scenario.js';
 
 type BackupStatus = { lastSuccessful?: { name: string; sizeBytes: number }; backups?: string[] };
 
@@ -17,10 +17,7 @@ const s3Ready = Boolean(env.E2E_S3_BUCKET && env.E2E_S3_ACCESS_KEY_ID && env.E2E
 const describeS3 = s3Ready ? describeE2E : describe.skip;
 
 describeS3('e2e: backups to an S3-compatible bucket and restore from it', () => {
-  let s: E2eScenario;
-
-  beforeAll(async () => {
-    s = await E2eScenario.setup({ server: SIMPLE.server, startOperator: false });
+  const s = useScenario({ server: SIMPLE.server, startOperator: false }, async () => {
     s.operator.reconfigure((config) => {
       const backends = config.backends as { statefulset: Record<string, unknown> };
       backends.statefulset.backup = {
@@ -36,12 +33,7 @@ describeS3('e2e: backups to an S3-compatible bucket and restore from it', () => 
     });
     await s.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'backup-s3-credentials' }, stringData: { AWS_ACCESS_KEY_ID: env.E2E_S3_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: env.E2E_S3_SECRET_ACCESS_KEY } });
     s.operator.start();
-    await s.applyExample(SIMPLE.file);
-    await s.waitForReady('PostgreSQLDatabase', SIMPLE.database);
-  });
-
-  afterAll(async () => {
-    await s?.teardown();
+    await simpleExampleReady(s);
   });
 
   it('runs the backup CronJob into the bucket, reports it in status and restores it into a new server', async () => {

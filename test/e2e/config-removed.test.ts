@@ -19,13 +19,11 @@ describeE2E('e2e: deletion after the config changed', () => {
   });
 
   it('keeps a server whose class was removed serving, then deletes it and its database', async () => {
-    await s.operator.stop();
-    s.operator.reconfigure((config) => {
+    await s.operator.restartWith((config) => {
       const section = (config.backends as { statefulset: { classes: Record<string, unknown>; default_class: string } }).statefulset;
       delete section.classes.small;
       section.default_class = 'large';
     });
-    s.operator.start();
     const ready = await s.waitForReady('PostgreSQLServer', SIMPLE.server, 'False', 'UnknownClass');
     expect(ready.message).toMatch(/the server keeps running as it is/);
     expect(await s.adminQuery(SIMPLE.serverSecret, "SELECT count(*) FROM pg_database WHERE datname = 'demoservice'")).toBe('1');

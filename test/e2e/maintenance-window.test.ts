@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import { expect, it } from '@jest/globals';
 import type { MaintenanceStatus, Weekday } from '../../src/api/types.js';
-import { E2eScenario } from './support/scenario.js';
 import { serverManifest } from './support/manifests.js';
 import { describeE2E, POSTGRES_MAJOR } from './support/settings.js';
+import { useScenario } from './support/use-scenario.js';
 
 const WEEKDAYS: Weekday[] = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 /** Three days from now: closed for the whole scenario. */
@@ -16,32 +16,23 @@ const HELD_TAG = `${POSTGRES_MAJOR}-held-for-the-window`;
  * opens, a `MaintenanceScheduled` event says so; taking the config change back clears it.
  */
 describeE2E('e2e: a new image waits for the maintenance window', () => {
-  let s: E2eScenario;
   const name = 'windowed';
+  const s = useScenario({ server: name }, async () => {
+    await s.create(serverManifest(name, { maintenance: { window: CLOSED } }));
+    await s.waitForReady('PostgreSQLServer', name);
+  });
   const pod = () => s.kube.core.readNamespacedPod({ name: `${name}-postgresql-0`, namespace: s.namespace });
   const maintenance = async () => (await s.get('PostgreSQLServer', name))?.status?.maintenance as MaintenanceStatus | undefined;
   const setTag = (tag: string) => (config: Record<string, unknown>) => {
     ((config.backends as { statefulset: { image: { tags: Record<string, string> } } }).statefulset.image.tags)[POSTGRES_MAJOR] = tag;
   };
 
-  beforeAll(async () => {
-    s = await E2eScenario.setup({ server: name });
-    await s.create(serverManifest(name, { maintenance: { window: CLOSED } }));
-    await s.waitForReady('PostgreSQLServer', name);
-  });
-
-  afterAll(async () => {
-    await s?.teardown();
-  });
-
   it('holds the image: the pod keeps running, status.maintenance says what and when', async () => {
     const before = await pod();
-    await s.operator.stop();
-    s.operator.reconfigure((config) => {
+    await s.operator.restartWith((config) => {
       config.handler_on_resume = true;
       setTag(HELD_TAG)(config);
     });
-    s.operator.start();
     const held = await s.waitUntil(maintenance, () => 'status.maintenance');
     expect(held).toEqual({ pending: [`image ${s.postgresImage} → ${s.postgresImage.replace(/:[^:]+$/, `:${HELD_TAG}`)}`], scheduledFor: expect.stringMatching(/T03:00:00\.000Z$/), window: `${CLOSED.weekday} 03:00 UTC` });
     await s.waitForEvent(name, 'Normal', 'MaintenanceScheduled');
@@ -52,9 +43,7 @@ describeE2E('e2e: a new image waits for the maintenance window', () => {
   });
 
   it('clears status.maintenance when nothing waits any more', async () => {
-    await s.operator.stop();
-    s.operator.reconfigure(setTag(POSTGRES_MAJOR));
-    s.operator.start();
+    await s.operator.restartWith(setTag(POSTGRES_MAJOR));
     await s.waitUntil(async () => (await maintenance()) === undefined, () => 'status.maintenance cleared');
     expect((await s.ready('PostgreSQLServer', name))?.status).toBe('True');
   });

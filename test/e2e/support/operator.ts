@@ -118,6 +118,13 @@ export class E2eOperator {
     change(this.config);
   }
 
+  /** Stops the operator (when it runs), changes its config and starts it again, as a config rollout does. */
+  async restartWith(change: (config: Record<string, unknown>) => void): Promise<void> {
+    await this.stop();
+    this.reconfigure(change);
+    this.start();
+  }
+
   start(): void {
     if (this.running) throw new Error('operator already running');
     if (!existsSync(ENTRY)) throw new Error(`${ENTRY} is missing: run \`npm run build\` (or unset E2E_SKIP_BUILD)`);
