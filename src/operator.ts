@@ -8,6 +8,8 @@ import type { BackendFactory } from './backends/types.js';
 import type { OperatorConfig } from './config/types.js';
 import { reconcileDatabase } from './handlers/database-handler.js';
 import { DriftCheck, type DriftCheckResult } from './handlers/drift-check.js';
+import { CaRotation } from './handlers/ca-rotation.js';
+import { operatorCa } from './backends/common/tls/operator-ca.js';
 import type { HandlerDeps } from './handlers/deps.js';
 import { SecretStore } from './handlers/secret-store.js';
 import { SettledObservations } from './handlers/settled-observations.js';
@@ -65,6 +67,8 @@ export class Operator {
   private readonly events: EventRecorder;
   /** Finds databases and roles dropped by hand between resyncs. */
   readonly driftCheck: DriftCheck;
+  /** Rotates the in-cluster servers' CA when asked or when it nears expiry (ADR 0024). */
+  readonly caRotation: CaRotation;
   private reconciling = false;
 
   constructor(private readonly opts: OperatorOptions) {
@@ -152,6 +156,16 @@ export class Operator {
       checked: (result, seconds) => opts.hooks?.driftChecked?.(result, seconds),
       log: log.child({ component: 'drift-check' }),
     });
+    this.caRotation = new CaRotation({
+      kube: this.kube,
+      servers: serverClient,
+      namespaces: config.watch_namespaces,
+      ca: operatorCa({ kube: this.kube, config }),
+      settings: config.tls,
+      events: this.events,
+      log: log.child({ component: 'ca-rotation' }),
+      onStageChanged: () => this.enqueueEverything(),
+    });
   }
 
   /** Started the first time a grant by label is checked (see namespaceLabels). */
@@ -181,12 +195,14 @@ export class Operator {
     this.databases.queue.start();
     this.tables.queue.start();
     this.driftCheck.start();
+    this.caRotation.start();
   }
 
   /** Stops taking keys at once (lost leadership); keys in flight finish. */
   pauseReconciling(): void {
     this.reconciling = false;
     this.driftCheck.stop();
+    this.caRotation.stop();
     this.servers.queue.pause();
     this.databases.queue.pause();
     this.tables.queue.pause();
@@ -236,6 +252,7 @@ export class Operator {
   async stop(timeoutMs = 20_000): Promise<boolean> {
     this.reconciling = false;
     this.driftCheck.stop();
+    this.caRotation.stop();
     for (const r of this.recounts.values()) {
       clearTimeout(r.timer);
       r.finish();
@@ -246,6 +263,12 @@ export class Operator {
     await this.pools.closeAll();
     await this.backends.closeAll();
     return finished.every(Boolean);
+  }
+
+  /** Every server and database (a CA rotation stage changed what their Secrets' ca.crt must hold). */
+  private enqueueEverything(): void {
+    for (const s of this.serverWatcher.list()) this.servers.enqueue(s.metadata.namespace, s.metadata.name);
+    for (const db of this.databaseWatcher.list()) this.databases.enqueue(db.metadata.namespace, db.metadata.name);
   }
 
   /** Every database on the server, from any namespace. */

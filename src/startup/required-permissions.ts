@@ -52,8 +52,14 @@ export const HELM_BACKEND_RULES: readonly PolicyRule[] = [
 /** The leader election Lease, in its namespace only (the chart's `-leader-election` Role). */
 export const LEADER_ELECTION_RULES: readonly PolicyRule[] = [{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] }];
 
-/** The operator's TLS CA Secret, in its own namespace (the chart's `-ca` Role): read, made once. */
-export const TLS_CA_RULES: readonly PolicyRule[] = [{ apiGroups: [''], resources: ['secrets'], verbs: ['get', 'create'] }];
+/**
+ * The operator's TLS CA Secret, in its own namespace (the chart's `-ca` Role): read, made once,
+ * moved on by a CA rotation (ADR 0024), whose stages are Events on it.
+ */
+export const TLS_CA_RULES: readonly PolicyRule[] = [
+  { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'create', 'update'] },
+  { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
+];
 
 /** Whether the config can make the operator install the Bitnami chart (the chart's `rbac.helmBackend: auto`). */
 export const usesHelmBackend = (config: Pick<OperatorConfig, 'backend' | 'allowed_backends'>): boolean =>

@@ -49,7 +49,7 @@ export class HelmTls {
   }
 
   async caPem(): Promise<string> {
-    return (await this.ca.get()).certPem;
+    return (await this.ca.get()).trust;
   }
 
   /** For adminConnection (synchronous): the CA once loaded, else a short retry while it loads. */

@@ -261,7 +261,7 @@ export class StatefulSetBackend implements ServerBackend {
 
   private async endpoint(ctx: ServerContext, tls: ServerTls): Promise<Endpoint> {
     if (!tls.enabled) return { host: this.serviceHost(ctx), port: PORT, sslmode: 'disable' };
-    return { host: this.serviceHost(ctx), port: PORT, sslmode: 'verify-full', caCert: (await this.ca.get()).certPem };
+    return { host: this.serviceHost(ctx), port: PORT, sslmode: 'verify-full', caCert: (await this.ca.get()).trust };
   }
 
   /** The TLS choice for this reconcile (see server-tls.ts): recorded, what runs, or the config's. */

@@ -1,4 +1,4 @@
-import { FLAG, POSITIVE } from '../common-formats.js';
+import { AMOUNT, FLAG, POSITIVE, SECONDS } from '../common-formats.js';
 import type { Fragment } from '../fragment.js';
 import { OBJECT_NAME, OPTIONAL_NAMESPACE } from './common.js';
 
@@ -27,6 +27,14 @@ export const tls = {
   namespace: { doc: "Namespace of the CA Secret; \"\" = the operator pod's namespace (POD_NAMESPACE), else \"default\".", format: OPTIONAL_NAMESPACE, default: '' },
   certificate_days: { doc: 'Validity of each server certificate, in days.', format: POSITIVE, default: 365 },
   renew_before_days: { doc: 'A server certificate is renewed this many days before it expires (PostgreSQL reloads it without a restart).', format: POSITIVE, default: 30 },
+  // CA rotation (ADR 0024): the CA Secret's annotation hybridcloud.maibornwolff.de/rotate, or the CA's expiry, starts it.
+  ca_renew_before_days: { doc: 'The operator\'s CA (valid ten years) is rotated automatically this many days before it expires, as if an admin had asked for it (annotation hybridcloud.maibornwolff.de/rotate on the CA Secret).', format: POSITIVE, default: 365 },
+  ca_rotation_grace_hours: {
+    doc: 'CA rotation: hours between its stages. Once every credentials and certificate Secret trusts both CAs, applications have this long to load the new ca.crt before servers present certificates of the new CA; after that, every server has moved and this long again has passed before the old CA leaves the bundles. Fractions allowed.',
+    format: AMOUNT,
+    default: 168,
+  },
+  ca_rotation_check_seconds: { doc: 'How often the leading replica looks at the CA Secret to start or move on a CA rotation.', format: SECONDS, default: 60 },
 } satisfies Fragment;
 
 export interface TlsSettings {
@@ -37,4 +45,7 @@ export interface TlsSettings {
   namespace: string;
   certificate_days: number;
   renew_before_days: number;
+  ca_renew_before_days: number;
+  ca_rotation_grace_hours: number;
+  ca_rotation_check_seconds: number;
 }

@@ -1,36 +1,57 @@
 import type * as k8s from '@kubernetes/client-node';
-import { isAlreadyExists, isNotFound, type KubeClients } from '../../../k8s/clients.js';
+import { isAlreadyExists, isConflict, isNotFound, type KubeClients } from '../../../k8s/clients.js';
 import { GROUP } from '../../../api/constants.js';
 import type { BackendDeps } from '../../types.js';
 import { createCa, type KeyPairPem } from './certificates.js';
+import { CA_CERT_KEY, CA_KEY_KEY, caSecretContent, parseCaSecret, trustBundle, type CaSecretState } from './ca-secret.js';
 import { operatorNamespace } from './namespace.js';
 
-const CA_CERT_KEY = 'tls.crt';
-const CA_KEY_KEY = 'tls.key';
-const CA_COMMON_NAME = 'hybrid-cloud-postgresql-operator CA';
+export const CA_COMMON_NAME = 'hybrid-cloud-postgresql-operator CA';
+
+/** The signing CA, and the bundle clients trust (`ca.crt`): both CAs while one is being rotated. */
+export interface OperatorCaPem extends KeyPairPem {
+  trust: string;
+}
+
+/**
+ * How long a read of the CA Secret is used before it is read again. A CA rotation (ADR 0024)
+ * changes the Secret; every replica sees a stage within this time, and a stale read for that long
+ * is harmless: each stage keeps trusting what the one before it served.
+ */
+const REREAD_MS = 10_000;
 
 /**
  * The operator's CA, made once and kept in a Secret of fixed name in the operator's namespace.
  * Replicas and restarts race to make it: each creates the Secret with its own new CA and, on 409,
- * reads the winner's; every process then uses the one stored. Read once per process (it lasts
- * ten years); a failed read is retried on the next call.
+ * reads the winner's; every process then uses the one stored. Read again every few seconds, as a
+ * rotation moves it on; a failed read is retried on the next call.
  */
 export class OperatorCa {
-  private loading?: Promise<KeyPairPem>;
-  private loaded?: KeyPairPem;
+  private loading?: Promise<CaSecretState>;
+  private loaded?: { state: CaSecretState; at: number };
 
   constructor(
     private readonly kube: KubeClients,
-    private readonly namespace: string,
-    private readonly secretName: string,
+    readonly namespace: string,
+    readonly secretName: string,
   ) {}
 
-  /** The CA, from memory, the Secret, or made now. */
-  get(): Promise<KeyPairPem> {
-    if (this.loaded) return Promise.resolve(this.loaded);
+  /** The signing CA and the trust bundle, from memory, the Secret, or made now. */
+  async get(): Promise<OperatorCaPem> {
+    const state = await this.state();
+    return { ...state.signing, trust: trustBundle(state) };
+  }
+
+  /** What the CA Secret holds (read again when the last read is older than a few seconds). */
+  state(): Promise<CaSecretState> {
+    if (this.loaded && Date.now() - this.loaded.at < REREAD_MS) return Promise.resolve(this.loaded.state);
     if (!this.loading) {
       this.loading = this.load().then(
-        (ca) => (this.loaded = ca),
+        (state) => {
+          this.loaded = { state, at: Date.now() };
+          this.loading = undefined;
+          return state;
+        },
         (err: unknown) => {
           this.loading = undefined;
           throw err;
@@ -40,12 +61,44 @@ export class OperatorCa {
     return this.loading;
   }
 
-  /** The CA certificate when already loaded (what adminConnection, a synchronous call, can use). */
-  certificateIfLoaded(): string | undefined {
-    return this.loaded?.certPem;
+  /** The next call reads the Secret again (this process changed it, or wants the latest); the last read serves until then. */
+  forget(): void {
+    if (this.loaded) this.loaded.at = 0;
   }
 
-  private async load(): Promise<KeyPairPem> {
+  /**
+   * The trust bundle when already loaded (what adminConnection, a synchronous call, can use); a
+   * stale one starts a fresh read for the next call.
+   */
+  certificateIfLoaded(): string | undefined {
+    if (!this.loaded) return undefined;
+    if (Date.now() - this.loaded.at >= REREAD_MS) void this.state().catch(() => undefined);
+    return trustBundle(this.loaded.state);
+  }
+
+  /**
+   * Writes the next stage of a CA rotation (ADR 0024) over the state it was decided from, read
+   * fresh: false when the Secret changed since (another replica, an admin), and nothing is written.
+   */
+  async transition(from: CaSecretState, to: CaSecretState): Promise<boolean> {
+    this.forget();
+    const secret = await this.kube.core.readNamespacedSecret({ name: this.secretName, namespace: this.namespace });
+    if (!from.resourceVersion || secret.metadata?.resourceVersion !== from.resourceVersion) return false;
+    const { stringData, annotations } = caSecretContent(to);
+    const kept = Object.entries({ ...secret.metadata?.annotations, ...annotations }).filter((e): e is [string, string] => e[1] !== null);
+    const body: k8s.V1Secret = { ...secret, metadata: { ...secret.metadata, annotations: Object.fromEntries(kept) }, data: undefined, stringData };
+    try {
+      await this.kube.core.replaceNamespacedSecret({ name: this.secretName, namespace: this.namespace, body });
+      return true;
+    } catch (err) {
+      if (isConflict(err)) return false;
+      throw err;
+    } finally {
+      this.forget();
+    }
+  }
+
+  private async load(): Promise<CaSecretState> {
     const existing = await this.read();
     if (existing) return existing;
     const ca = createCa(CA_COMMON_NAME);
@@ -56,7 +109,7 @@ export class OperatorCa {
     };
     try {
       await this.kube.core.createNamespacedSecret({ namespace: this.namespace, body });
-      return ca;
+      return { signing: ca, stage: 'idle' };
     } catch (err) {
       if (!isAlreadyExists(err)) throw err;
       // Another replica (or an earlier run) made it first: its CA is the one.
@@ -66,7 +119,7 @@ export class OperatorCa {
     }
   }
 
-  private async read(): Promise<KeyPairPem | undefined> {
+  private async read(): Promise<CaSecretState | undefined> {
     let secret: k8s.V1Secret;
     try {
       secret = await this.kube.core.readNamespacedSecret({ name: this.secretName, namespace: this.namespace });
@@ -74,18 +127,22 @@ export class OperatorCa {
       if (isNotFound(err)) return undefined;
       throw err;
     }
-    const certPem = decode(secret.data?.[CA_CERT_KEY]);
-    const keyPem = decode(secret.data?.[CA_KEY_KEY]);
-    if (!certPem || !keyPem) throw new Error(`CA Secret ${this.namespace}/${this.secretName} lacks ${CA_CERT_KEY} or ${CA_KEY_KEY}; delete it to have a new CA made`);
-    return { certPem, keyPem };
+    const state = parseCaSecret(secret);
+    if ('problem' in state) throw new Error(`CA Secret ${this.namespace}/${this.secretName} ${state.problem}; delete it to have a new CA made`);
+    return state;
   }
 }
 
-function decode(value: string | undefined): string | undefined {
-  return value ? Buffer.from(value, 'base64').toString('utf8') : undefined;
-}
+/** One OperatorCa per set of clients: both in-cluster backends and the CA rotation share its reads. */
+const shared = new WeakMap<KubeClients, Map<string, OperatorCa>>();
 
-/** The CA of the in-cluster backends (both read the same Secret, each once). */
-export function operatorCa(deps: BackendDeps): OperatorCa {
-  return new OperatorCa(deps.kube, operatorNamespace(deps.config.tls), deps.config.tls.ca_secret);
+/** The CA of the in-cluster backends (both read the same Secret through the same object). */
+export function operatorCa(deps: Pick<BackendDeps, 'kube' | 'config'>): OperatorCa {
+  const namespace = operatorNamespace(deps.config.tls);
+  const key = `${namespace}/${deps.config.tls.ca_secret}`;
+  const byName = shared.get(deps.kube) ?? new Map<string, OperatorCa>();
+  shared.set(deps.kube, byName);
+  const ca = byName.get(key) ?? new OperatorCa(deps.kube, namespace, deps.config.tls.ca_secret);
+  byName.set(key, ca);
+  return ca;
 }

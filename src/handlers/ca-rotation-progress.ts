@@ -1,0 +1,89 @@
+/**
+ * What the cluster shows of a CA rotation (ADR 0024), read-only. Progress is read from the objects
+ * themselves, not kept in a list of its own: which Secrets trust which CA (their values), which
+ * certificate each server's Secret holds, and which one the server was last told to serve (its
+ * `status.backendState.tls.serial`, recorded after the reload or the upgrade that loads it).
+ */
+import type * as k8s from '@kubernetes/client-node';
+import { LABEL_MANAGED_BY, MANAGED_BY, SERVER_KIND } from '../api/constants.js';
+import type { PostgreSQLServer } from '../api/types.js';
+import { certificateFacts } from '../backends/common/tls/certificates.js';
+import type { CaSecretState } from '../backends/common/tls/ca-secret.js';
+import type { RotationProgress } from '../backends/common/tls/ca-rotation.js';
+import { TLS_CA_KEY, TLS_CERT_KEY } from '../backends/common/tls/server-certificate.js';
+import type { KubeClients } from '../k8s/clients.js';
+import type { CustomResourceClient } from '../k8s/custom-resources.js';
+import { listInPages } from '../k8s/list-pages.js';
+import { readyOf } from '../reconcile/conditions.js';
+
+export interface ProgressSources {
+  kube: KubeClients;
+  servers: CustomResourceClient<PostgreSQLServer>;
+  /** Watched namespaces; empty = all. */
+  namespaces: string[];
+  /** The CA Secret itself (namespace/name): not one of the Secrets that must trust the bundle. */
+  caSecret: string;
+}
+
+/** A server that serves a certificate of the signing CA. */
+export interface MovedServer {
+  server: PostgreSQLServer;
+  serial: string;
+}
+
+/** The progress for the stage `state` is in, and the servers that moved to the signing CA. */
+export async function readRotationProgress(src: ProgressSources, state: CaSecretState): Promise<RotationProgress & { moved: MovedServer[] }> {
+  const none = { lacking: [], notMoved: [], moved: [] };
+  if (state.stage === 'idle') return none;
+  const secrets = (await listManagedSecrets(src)).filter((s) => key(s) !== src.caSecret);
+  if (state.stage === 'trust-new') return { ...none, lacking: lackingTrust(secrets, state.signing.certPem, state.next?.certPem ?? '') };
+  return { ...none, ...(await serverMoves(src, secrets, state)) };
+}
+
+/** Secrets with a value that trusts the old CA and not the new one (`ca.crt`, or a template's key). */
+function lackingTrust(secrets: k8s.V1Secret[], oldPem: string, newPem: string): string[] {
+  const [old, fresh] = [oldPem.trim(), newPem.trim()];
+  return secrets
+    .filter((s) => Object.values(s.data ?? {}).some((v) => {
+      const text = Buffer.from(v, 'base64').toString('utf8');
+      return text.includes(old) && !text.includes(fresh);
+    }))
+    .map(key)
+    .sort();
+}
+
+/** Each server certificate Secret of this CA: is its certificate the new CA's, and served? */
+async function serverMoves(src: ProgressSources, secrets: k8s.V1Secret[], state: CaSecretState): Promise<{ notMoved: string[]; moved: MovedServer[] }> {
+  const trusted = [state.signing.certPem, state.previous ?? ''].map((p) => p.trim()).filter(Boolean);
+  const notMoved: string[] = [];
+  const moved: MovedServer[] = [];
+  for (const secret of secrets) {
+    const ca = text(secret, TLS_CA_KEY);
+    const owner = secret.metadata?.ownerReferences?.find((o) => o.kind === SERVER_KIND);
+    if (secret.type !== 'kubernetes.io/tls' || !owner || !trusted.some((t) => ca.includes(t))) continue;
+    const namespace = secret.metadata?.namespace ?? '';
+    const server = await src.servers.get(namespace, owner.name);
+    // A server gone or going serves nobody; a namesake is not this Secret's owner.
+    if (!server || server.metadata.deletionTimestamp || server.metadata.uid !== owner.uid) continue;
+    const facts = certificateFacts(text(secret, TLS_CERT_KEY), state.signing.certPem);
+    const served = (server.status?.backendState as { tls?: { serial?: unknown } } | undefined)?.tls?.serial;
+    const ready = readyOf(server.status?.conditions)?.status === 'True';
+    if (facts?.issuedByCa && served === facts.serial && ready) moved.push({ server, serial: facts.serial });
+    else notMoved.push(`${namespace}/${owner.name}`);
+  }
+  return { notMoved: notMoved.sort(), moved };
+}
+
+async function listManagedSecrets(src: ProgressSources): Promise<k8s.V1Secret[]> {
+  const labelSelector = `${LABEL_MANAGED_BY}=${MANAGED_BY}`;
+  const namespaces = src.namespaces.length ? src.namespaces : [undefined];
+  const lists = await Promise.all(
+    namespaces.map((ns) =>
+      listInPages((limit, _continue) => (ns ? src.kube.core.listNamespacedSecret({ namespace: ns, labelSelector, limit, _continue }) : src.kube.core.listSecretForAllNamespaces({ labelSelector, limit, _continue }))),
+    ),
+  );
+  return lists.flatMap((l) => l.items);
+}
+
+const key = (s: k8s.V1Secret): string => `${s.metadata?.namespace ?? ''}/${s.metadata?.name ?? ''}`;
+const text = (s: k8s.V1Secret, k: string): string => Buffer.from(s.data?.[k] ?? '', 'base64').toString('utf8');
