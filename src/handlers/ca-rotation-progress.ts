@@ -58,20 +58,31 @@ async function serverMoves(src: ProgressSources, secrets: k8s.V1Secret[], state:
   const notMoved: string[] = [];
   const moved: MovedServer[] = [];
   for (const secret of secrets) {
-    const ca = text(secret, TLS_CA_KEY);
-    const owner = secret.metadata?.ownerReferences?.find((o) => o.kind === SERVER_KIND);
-    if (secret.type !== 'kubernetes.io/tls' || !owner || !trusted.some((t) => ca.includes(t))) continue;
-    const namespace = secret.metadata?.namespace ?? '';
-    const server = await src.servers.get(namespace, owner.name);
-    // A server gone or going serves nobody; a namesake is not this Secret's owner.
-    if (!server || server.metadata.deletionTimestamp || server.metadata.uid !== owner.uid) continue;
-    const facts = certificateFacts(text(secret, TLS_CERT_KEY), state.signing.certPem);
-    const served = (server.status?.backendState as { tls?: { serial?: unknown } } | undefined)?.tls?.serial;
-    const ready = readyOf(server.status?.conditions)?.status === 'True';
-    if (facts?.issuedByCa && served === facts.serial && ready) moved.push({ server, serial: facts.serial });
-    else notMoved.push(`${namespace}/${owner.name}`);
+    if (secret.type !== 'kubernetes.io/tls' || !trusted.some((t) => text(secret, TLS_CA_KEY).includes(t))) continue;
+    const server = await ownerServer(src, secret);
+    if (!server) continue;
+    const serial = servedFromSigningCa(secret, server, state.signing.certPem);
+    if (serial) moved.push({ server, serial });
+    else notMoved.push(`${server.metadata.namespace}/${server.metadata.name}`);
   }
   return { notMoved: notMoved.sort(), moved };
+}
+
+/** The PostgreSQLServer that owns the Secret; none when it is gone or going (it serves nobody) or a namesake. */
+async function ownerServer(src: ProgressSources, secret: k8s.V1Secret): Promise<PostgreSQLServer | undefined> {
+  const owner = secret.metadata?.ownerReferences?.find((o) => o.kind === SERVER_KIND);
+  if (!owner) return undefined;
+  const server = await src.servers.get(secret.metadata?.namespace ?? '', owner.name);
+  if (!server || server.metadata.deletionTimestamp || server.metadata.uid !== owner.uid) return undefined;
+  return server;
+}
+
+/** The serial of the Secret's certificate when the signing CA issued it and the server serves it, Ready. */
+function servedFromSigningCa(secret: k8s.V1Secret, server: PostgreSQLServer, signingPem: string): string | undefined {
+  const facts = certificateFacts(text(secret, TLS_CERT_KEY), signingPem);
+  const served = (server.status?.backendState as { tls?: { serial?: unknown } } | undefined)?.tls?.serial;
+  const ready = readyOf(server.status?.conditions)?.status === 'True';
+  return facts?.issuedByCa && served === facts.serial && ready ? facts.serial : undefined;
 }
 
 async function listManagedSecrets(src: ProgressSources): Promise<k8s.V1Secret[]> {

@@ -59,7 +59,6 @@ export function parseCaSecret(secret: k8s.V1Secret): CaSecretState | { problem: 
   const certPem = data(CA_CERT_KEY);
   const keyPem = data(CA_KEY_KEY);
   if (!certPem || !keyPem) return { problem: `lacks ${CA_CERT_KEY} or ${CA_KEY_KEY}` };
-  const notes = secret.metadata?.annotations ?? {};
   const nextCert = data(NEXT_CERT_KEY);
   const nextKey = data(NEXT_KEY_KEY);
   const previous = data(PREVIOUS_CERT_KEY);
@@ -70,12 +69,21 @@ export function parseCaSecret(secret: k8s.V1Secret): CaSecretState | { problem: 
     ...(nextCert && nextKey ? { next: { certPem: nextCert, keyPem: nextKey } } : {}),
     ...(stage === 'sign-new' ? { previous } : {}),
     stage,
+    ...annotationsOf(secret.metadata ?? {}, stage),
+  };
+}
+
+/** The times, the trigger and the object's identity, from its metadata. */
+function annotationsOf(meta: k8s.V1ObjectMeta, stage: RotationStage): Partial<CaSecretState> {
+  const notes = meta.annotations ?? {};
+  const present = (key: keyof CaSecretState, value: string | undefined) => (value === undefined ? {} : { [key]: value });
+  return {
     ...dateOf('stageSince', stage === 'idle' ? undefined : notes[STAGE_SINCE_ANNOTATION]),
     ...dateOf('bundledAt', stage === 'trust-new' ? notes[BUNDLED_AT_ANNOTATION] : undefined),
-    ...(notes[ROTATE_ANNOTATION] !== undefined ? { trigger: notes[ROTATE_ANNOTATION] } : {}),
-    ...(notes[HANDLED_ANNOTATION] !== undefined ? { handled: notes[HANDLED_ANNOTATION] } : {}),
-    ...(secret.metadata?.resourceVersion ? { resourceVersion: secret.metadata.resourceVersion } : {}),
-    ...(secret.metadata?.uid ? { uid: secret.metadata.uid } : {}),
+    ...present('trigger', notes[ROTATE_ANNOTATION]),
+    ...present('handled', notes[HANDLED_ANNOTATION]),
+    ...present('resourceVersion', meta.resourceVersion),
+    ...present('uid', meta.uid),
   };
 }
 

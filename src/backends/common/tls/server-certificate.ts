@@ -52,14 +52,8 @@ export async function ensureServerCertificate(kube: KubeClients, ca: SigningCa, 
   if (existing && !existing.metadata?.ownerReferences?.some((o) => o.uid === req.owner.uid)) {
     throw new PermanentError(`Secret ${req.secretName} exists and does not belong to this server; delete or rename it`, Reason.SecretConflict);
   }
-  const current = decode(existing?.data?.[TLS_CERT_KEY]);
-  const facts = current ? certificateFacts(current, ca.certPem) : undefined;
-  if (existing && facts && !renewalReason(facts, req, now)) {
-    if (decode(existing.data?.[TLS_CA_KEY]) === trustOf(ca)) return { serial: facts.serial, notAfter: facts.notAfter, action: 'unchanged' };
-    // A CA rotation changed what clients trust: the certificate stays (no reload, no restart).
-    await writeTrust(kube, req, existing, trustOf(ca));
-    return { serial: facts.serial, notAfter: facts.notAfter, action: 'trust' };
-  }
+  const kept = existing ? await keepCertificate(kube, ca, req, existing, now) : undefined;
+  if (kept) return kept;
 
   const issued = issueServerCertificate(ca, req.dnsNames, req.validDays, now);
   const body: k8s.V1Secret = {
@@ -71,11 +65,22 @@ export async function ensureServerCertificate(kube: KubeClients, ca: SigningCa, 
     if (existing) await kube.core.replaceNamespacedSecret({ name: req.secretName, namespace: req.namespace, body });
     else await kube.core.createNamespacedSecret({ namespace: req.namespace, body });
   } catch (err) {
-    if (isAlreadyExists(err)) throw new TemporaryError(`certificate Secret ${req.secretName} changed meanwhile; looking again`, 1, { cause: err });
+    if (isAlreadyExists(err) || isConflict(err)) throw new TemporaryError(`certificate Secret ${req.secretName} changed meanwhile; looking again`, 1, { cause: err });
     throw err;
   }
   const made = certificateFacts(issued.certPem, ca.certPem) as NonNullable<ReturnType<typeof certificateFacts>>;
   return { serial: made.serial, notAfter: made.notAfter, action: existing ? 'renewed' : 'created' };
+}
+
+/** The certificate in the Secret when it is good (its `ca.crt` brought up to date), else undefined. */
+async function keepCertificate(kube: KubeClients, ca: SigningCa, req: ServerCertificateRequest, existing: k8s.V1Secret, now: Date): Promise<ServerCertificate | undefined> {
+  const current = decode(existing.data?.[TLS_CERT_KEY]);
+  const facts = current ? certificateFacts(current, ca.certPem) : undefined;
+  if (!facts || renewalReason(facts, req, now)) return undefined;
+  if (decode(existing.data?.[TLS_CA_KEY]) === trustOf(ca)) return { serial: facts.serial, notAfter: facts.notAfter, action: 'unchanged' };
+  // A CA rotation changed what clients trust: the certificate stays (no reload, no restart).
+  await writeTrust(kube, req, existing, trustOf(ca));
+  return { serial: facts.serial, notAfter: facts.notAfter, action: 'trust' };
 }
 
 /** What the server's certificate Secret holds now, and why it must be replaced (undefined: it is good). Read-only. */
