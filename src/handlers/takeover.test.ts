@@ -53,4 +53,9 @@ describe('the data of a Secret taken over', () => {
     expect(rotated.uri).toBe('postgresql://demo_2:newer@demo-postgresql.team.svc.cluster.local:5432/demo?sslmode=require');
     expect(rotated.DATABASE_URL).toBeUndefined();
   });
+
+  it('publishes the current CA bundle as ca.crt, not the one of the first publish (a CA rotation changes it)', () => {
+    const published = keptCredentialsData(python, input);
+    expect(keptCredentialsData(published, { ...input, caCert: 'OLD+NEW' })['ca.crt']).toBe('OLD+NEW');
+  });
 });

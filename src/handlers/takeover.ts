@@ -68,6 +68,11 @@ export function pythonOperatorNamespace(config: OperatorConfig, env: NodeJS.Proc
  * or a rotation to the second login must replace).
  */
 const FOLLOW_LOGIN = new Set(['username', 'password', 'PGUSER', 'PGPASSWORD', 'uri', 'jdbc-url']);
+/**
+ * The Python operator never wrote `ca.crt`: in a taken-over Secret it is this operator's own and
+ * follows the CA it publishes (a CA rotation changes it, ADR 0024).
+ */
+const FOLLOW_CA = 'ca.crt';
 
 /**
  * The data of a taken-over credentials Secret: the connection values it had keep their value (apps
@@ -89,6 +94,6 @@ export function keptCredentialsData(existing: Record<string, string>, input: Cre
     database: existing.dbname ?? input.database,
   };
   const data = credentialsData(kept);
-  for (const [key, value] of Object.entries(existing)) if (!FOLLOW_LOGIN.has(key) && !(key in template)) data[key] = value;
+  for (const [key, value] of Object.entries(existing)) if (!FOLLOW_LOGIN.has(key) && !(key in template) && !(key === FOLLOW_CA && input.caCert)) data[key] = value;
   return data;
 }
