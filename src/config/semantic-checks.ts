@@ -5,6 +5,7 @@ import type { ConfigProblem } from './errors.js';
 import { getPath, listOptions } from './fragment.js';
 import { backendSections, VIRTUAL_SECTIONS } from './schema.js';
 import type { OperatorConfig } from './types.js';
+import { CA_VALIDITY_DAYS } from './sections/tls.js';
 
 /** Checks across options that formats cannot express. Written defensively: formats may have failed. */
 export function semanticProblems(config: OperatorConfig): ConfigProblem[] {
@@ -32,9 +33,20 @@ function backupS3Problems(config: OperatorConfig): ConfigProblem[] {
 /** A certificate renewed before it is issued would be renewed at every reconcile. */
 function tlsProblems(config: OperatorConfig): ConfigProblem[] {
   const tls = config.tls;
-  if (!tls || typeof tls.certificate_days !== 'number' || typeof tls.renew_before_days !== 'number') return [];
+  if (!tls) return [];
+  return [...certificateRenewalProblems(tls), ...caRotationProblems(tls)];
+}
+
+function certificateRenewalProblems(tls: OperatorConfig['tls']): ConfigProblem[] {
+  if (typeof tls.certificate_days !== 'number' || typeof tls.renew_before_days !== 'number') return [];
   if (tls.renew_before_days < tls.certificate_days) return [];
   return [{ path: 'tls.renew_before_days', value: tls.renew_before_days, reason: `must be less than tls.certificate_days (${tls.certificate_days}), or every certificate is due for renewal as soon as it is issued` }];
+}
+
+/** A CA rotated before it is made would start a new rotation as soon as one ends. */
+function caRotationProblems(tls: OperatorConfig['tls']): ConfigProblem[] {
+  if (typeof tls.ca_renew_before_days !== 'number' || tls.ca_renew_before_days < CA_VALIDITY_DAYS) return [];
+  return [{ path: 'tls.ca_renew_before_days', value: tls.ca_renew_before_days, reason: `must be less than the CA's validity (${CA_VALIDITY_DAYS} days), or every new CA is due for rotation as soon as it is made` }];
 }
 
 function backendChoiceProblems(config: OperatorConfig): ConfigProblem[] {

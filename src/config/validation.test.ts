@@ -143,4 +143,9 @@ describe('validation', () => {
     expect(error.problems.map((p) => p.path)).toEqual(['server_parameters.denied', 'tls.renew_before_days']);
     expect(() => resolveConfig(parse('tls: {enabled: false, certificate_days: 90, renew_before_days: 10}\n'), {})).not.toThrow();
   });
+
+  it('refuses a CA rotation window as long as the CA lives (every new CA would be rotated at once)', () => {
+    expect(problemsOf('tls: {ca_renew_before_days: 3650}\n').problems.map((p) => p.path)).toEqual(['tls.ca_renew_before_days']);
+    expect(() => resolveConfig(parse('tls: {ca_renew_before_days: 3649}\n'), {})).not.toThrow();
+  });
 });

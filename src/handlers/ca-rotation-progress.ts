@@ -5,7 +5,7 @@
  * `status.backendState.tls.serial`, recorded after the reload or the upgrade that loads it).
  */
 import type * as k8s from '@kubernetes/client-node';
-import { LABEL_MANAGED_BY, MANAGED_BY, SERVER_KIND } from '../api/constants.js';
+import { DATABASE_KIND, LABEL_MANAGED_BY, MANAGED_BY, SERVER_KIND } from '../api/constants.js';
 import type { PostgreSQLServer } from '../api/types.js';
 import { certificateFacts } from '../backends/common/tls/certificates.js';
 import type { CaSecretState } from '../backends/common/tls/ca-secret.js';
@@ -40,10 +40,15 @@ export async function readRotationProgress(src: ProgressSources, state: CaSecret
   return { ...none, ...(await serverMoves(src, secrets, state)) };
 }
 
-/** Secrets with a value that trusts the old CA and not the new one (`ca.crt`, or a template's key). */
+/**
+ * Secrets of a server or database with a value that trusts the old CA and not the new one
+ * (`ca.crt`, or a template's key). Only Secrets a CR owns: the operator rewrites those; a stray
+ * copy with the label would hold the rotation back for ever.
+ */
 function lackingTrust(secrets: k8s.V1Secret[], oldPem: string, newPem: string): string[] {
   const [old, fresh] = [oldPem.trim(), newPem.trim()];
   return secrets
+    .filter((s) => s.metadata?.ownerReferences?.some((o) => o.kind === SERVER_KIND || o.kind === DATABASE_KIND))
     .filter((s) => Object.values(s.data ?? {}).some((v) => {
       const text = Buffer.from(v, 'base64').toString('utf8');
       return text.includes(old) && !text.includes(fresh);

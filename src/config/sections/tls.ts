@@ -2,6 +2,9 @@ import { AMOUNT, FLAG, POSITIVE, SECONDS } from '../common-formats.js';
 import type { Fragment } from '../fragment.js';
 import { OBJECT_NAME, OPTIONAL_NAMESPACE } from './common.js';
 
+/** How long the operator's CA is valid: ten years. */
+export const CA_VALIDITY_DAYS = 3650;
+
 /**
  * `tls`: how the in-cluster backends (statefulset, helmbitnami) serve TLS. One CA for both: the
  * operator makes it once and keeps it in a Secret in its own namespace; every server gets a

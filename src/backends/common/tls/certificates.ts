@@ -6,6 +6,7 @@
  */
 import { generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
 import forge from 'node-forge';
+import { CA_VALIDITY_DAYS } from '../../../config/sections/tls.js';
 
 export interface KeyPairPem {
   certPem: string;
@@ -15,7 +16,6 @@ export interface KeyPairPem {
 const DAY_MS = 86_400_000;
 /** Clocks in a cluster differ a little: certificates are valid from a few minutes ago. */
 const BACKDATE_MS = 5 * 60_000;
-const CA_YEARS = 10;
 
 function newKeys(): { key: forge.pki.rsa.PrivateKey; publicKey: forge.pki.rsa.PublicKey; keyPem: string } {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -41,7 +41,7 @@ export function createCa(commonName: string, now = new Date()): KeyPairPem {
   cert.publicKey = publicKey;
   cert.serialNumber = serial();
   cert.validity.notBefore = new Date(now.getTime() - BACKDATE_MS);
-  cert.validity.notAfter = new Date(now.getTime() + CA_YEARS * 365 * DAY_MS);
+  cert.validity.notAfter = new Date(now.getTime() + CA_VALIDITY_DAYS * DAY_MS);
   const subject = [{ name: 'commonName', value: commonName }];
   cert.setSubject(subject);
   cert.setIssuer(subject);
