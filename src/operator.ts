@@ -165,6 +165,9 @@ export class Operator {
       events: this.events,
       log: log.child({ component: 'ca-rotation' }),
       onStageChanged: () => this.enqueueEverything(),
+      reconcile: (owners) => {
+        for (const o of owners) (o.kind === SERVER_KIND ? this.servers : this.databases).enqueue(o.namespace, o.name);
+      },
     });
   }
 
@@ -265,7 +268,7 @@ export class Operator {
     return finished.every(Boolean);
   }
 
-  /** Every server and database (a CA rotation stage changed what their Secrets' ca.crt must hold). */
+  /** Every server and database (a CA rotation stage changed the bundle or the signing CA). */
   private enqueueEverything(): void {
     for (const s of this.serverWatcher.list()) this.servers.enqueue(s.metadata.namespace, s.metadata.name);
     for (const db of this.databaseWatcher.list()) this.databases.enqueue(db.metadata.namespace, db.metadata.name);

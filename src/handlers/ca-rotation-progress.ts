@@ -25,6 +25,13 @@ export interface ProgressSources {
   caSecret: string;
 }
 
+/** The CR (server or database) that owns a Secret: the one whose reconcile rewrites it. */
+export interface SecretOwner {
+  kind: string;
+  namespace: string;
+  name: string;
+}
+
 /** A server that serves a certificate of the signing CA. */
 export interface MovedServer {
   server: PostgreSQLServer;
@@ -32,11 +39,14 @@ export interface MovedServer {
 }
 
 /** The progress for the stage `state` is in, and the servers that moved to the signing CA. */
-export async function readRotationProgress(src: ProgressSources, state: CaSecretState): Promise<RotationProgress & { moved: MovedServer[] }> {
-  const none = { lacking: [], notMoved: [], moved: [] };
+export async function readRotationProgress(src: ProgressSources, state: CaSecretState): Promise<RotationProgress & { moved: MovedServer[]; lackingOwners: SecretOwner[] }> {
+  const none = { lacking: [], notMoved: [], moved: [], lackingOwners: [] };
   if (state.stage === 'idle') return none;
   const secrets = (await listManagedSecrets(src)).filter((s) => key(s) !== src.caSecret);
-  if (state.stage === 'trust-new') return { ...none, lacking: lackingTrust(secrets, state.signing.certPem, state.next?.certPem ?? '') };
+  if (state.stage === 'trust-new') {
+    const lacking = lackingTrust(secrets, state.signing.certPem, state.next?.certPem ?? '');
+    return { ...none, lacking: lacking.map(key).sort(), lackingOwners: lacking.map(ownerOf) };
+  }
   return { ...none, ...(await serverMoves(src, secrets, state)) };
 }
 
@@ -45,17 +55,16 @@ export async function readRotationProgress(src: ProgressSources, state: CaSecret
  * (`ca.crt`, or a template's key). Only Secrets a CR owns: the operator rewrites those; a stray
  * copy with the label would hold the rotation back for ever.
  */
-function lackingTrust(secrets: k8s.V1Secret[], oldPem: string, newPem: string): string[] {
+function lackingTrust(secrets: k8s.V1Secret[], oldPem: string, newPem: string): k8s.V1Secret[] {
   const [old, fresh] = [oldPem.trim(), newPem.trim()];
-  return secrets
-    .filter((s) => s.metadata?.ownerReferences?.some((o) => o.kind === SERVER_KIND || o.kind === DATABASE_KIND))
-    .filter((s) => Object.values(s.data ?? {}).some((v) => {
-      const text = Buffer.from(v, 'base64').toString('utf8');
-      return text.includes(old) && !text.includes(fresh);
-    }))
-    .map(key)
-    .sort();
+  return secrets.filter((s) => crOwner(s) && Object.values(s.data ?? {}).some((v) => {
+    const text = Buffer.from(v, 'base64').toString('utf8');
+    return text.includes(old) && !text.includes(fresh);
+  }));
 }
+
+const crOwner = (s: k8s.V1Secret) => s.metadata?.ownerReferences?.find((o) => o.kind === SERVER_KIND || o.kind === DATABASE_KIND);
+const ownerOf = (s: k8s.V1Secret): SecretOwner => ({ kind: crOwner(s)?.kind ?? '', namespace: s.metadata?.namespace ?? '', name: crOwner(s)?.name ?? '' });
 
 /** Each server certificate Secret of this CA: is its certificate the new CA's, and served? */
 async function serverMoves(src: ProgressSources, secrets: k8s.V1Secret[], state: CaSecretState): Promise<{ notMoved: string[]; moved: MovedServer[] }> {

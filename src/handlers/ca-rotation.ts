@@ -14,15 +14,17 @@ import { fingerprint, type CaSecretState } from '../backends/common/tls/ca-secre
 import type { OperatorCa } from '../backends/common/tls/operator-ca.js';
 import type { TlsSettings } from '../config/sections/tls.js';
 import type { EventRecorder, EventTarget } from '../k8s/events.js';
-import { readRotationProgress, type MovedServer, type ProgressSources } from './ca-rotation-progress.js';
+import { readRotationProgress, type MovedServer, type ProgressSources, type SecretOwner } from './ca-rotation-progress.js';
 
 export interface CaRotationOptions extends Omit<ProgressSources, 'caSecret'> {
   ca: OperatorCa;
   settings: TlsSettings;
   events: EventRecorder;
   log: Logger;
-  /** A stage changed what every ca.crt must hold: reconcile every server and database now, not at their resync. */
+  /** A stage changed the bundle or the signing CA: reconcile every server and database now, not at their resync. */
   onStageChanged(): void;
+  /** Reconcile these CRs now: their Secrets still lack the bundle (an enqueue lost to a restart, a reconcile that came too early). */
+  reconcile(owners: SecretOwner[]): void;
   clock?: () => Date;
 }
 
@@ -58,6 +60,7 @@ export class CaRotation {
     if (step.kind === 'wait') {
       if (step.waiting && step.waiting !== this.lastWaiting) this.opts.log.info({ stage: state.stage }, `CA rotation waits: ${step.waiting}`);
       this.lastWaiting = step.waiting;
+      if (progress.lackingOwners.length) this.opts.reconcile(progress.lackingOwners);
       return step;
     }
     // Lost to another writer: the next look reads what it wrote.

@@ -99,6 +99,8 @@ describe('CA rotation in stages, without downtime for applications', () => {
       await client.end();
       return moved;
     }, 40_000, () => 'the server presenting a certificate of the new CA');
+    // The swap changed no ca.crt: the re-issue is stage 2's only change.
+    expect((await h.secret('rotapp-creds'))?.['ca.crt']).toBe(bundle);
     // The client that did not reload within the grace period is now refused: that is what it is for.
     await expect(loginWithSecret(oldOnly, h.pg.port)).rejects.toThrow(/self.signed|unable to verify|certificate/i);
     expect((await open.query('SELECT 1 AS one')).rows[0].one).toBe(1);

@@ -83,11 +83,12 @@ describe('helmbitnami through a CA rotation: one restart, in stage 2', () => {
 
     await move((s) => ({ ...s, signing: next, next: undefined, previous: s.signing.certPem, stage: 'sign-new', stageSince: new Date() }));
     const signing = await converge();
+    // ca.crt stays old + new: the re-issue is the only change.
     expect(signing.differences).toEqual(['server certificate (not issued by the operator CA)']);
     expect(signing.serial).not.toBe(first.serial);
     const data = await secretData();
     expect(new X509Certificate(data['tls.crt']!).verify(new X509Certificate(next.certPem).publicKey)).toBe(true);
-    expect(data['ca.crt']).toBe(next.certPem + oldCa);
+    expect(data['ca.crt']).toBe(oldCa + next.certPem);
 
     await move((s) => ({ ...s, previous: undefined, stage: 'idle', stageSince: undefined }));
     const dropped = await converge();

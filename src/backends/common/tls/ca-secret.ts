@@ -88,12 +88,13 @@ function annotationsOf(meta: k8s.V1ObjectMeta, stage: RotationStage): Partial<Ca
 }
 
 /**
- * The CA certificates clients must trust: the signing CA and, during a rotation, the other one.
- * Published as `ca.crt` in every credentials and certificate Secret. Outside a rotation it is the
- * CA's PEM exactly as before rotations existed, so an upgrade rewrites no Secret.
+ * The CA certificates clients must trust: the signing CA and, during a rotation, the other one,
+ * oldest first, so that the swap of stage 2 leaves every `ca.crt` as it was. Published as `ca.crt`
+ * in every credentials and certificate Secret. Outside a rotation it is the CA's PEM exactly as
+ * before rotations existed, so an upgrade rewrites no Secret.
  */
 export function trustBundle(state: Pick<CaSecretState, 'signing' | 'next' | 'previous'>): string {
-  return [state.signing.certPem, state.next?.certPem, state.previous].filter((p): p is string => Boolean(p)).map((p) => (p.endsWith('\n') ? p : `${p}\n`)).join('');
+  return [state.previous, state.signing.certPem, state.next?.certPem].filter((p): p is string => Boolean(p)).map((p) => (p.endsWith('\n') ? p : `${p}\n`)).join('');
 }
 
 /** The Secret's data and annotations for a state (what a transition writes, with the resourceVersion read). */
