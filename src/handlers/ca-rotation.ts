@@ -3,8 +3,8 @@
  * `tls.ca_rotation_check_seconds` it reads the CA Secret, reads the progress its stage needs, and
  * writes the one transition due (see ca-rotation.ts for the stages). Level-based: it keeps no
  * state of its own beyond what it already announced, so a restart, a kill or a new leader takes
- * up where the CA Secret says. Each stage is a log line and a Normal event on the CA Secret; each
- * server that moved to the new CA gets a Normal event.
+ * up where the CA Secret says. Each stage is a log line and a Normal event on the CA Secret, and so
+ * is what it waits for whenever that changes; each server that moved to the new CA gets a Normal event.
  */
 import type { Logger } from 'pino';
 import type { PostgreSQLServer } from '../api/types.js';
@@ -58,7 +58,10 @@ export class CaRotation {
     if (state.stage === 'sign-new') this.announceMoves(progress.moved, state);
     const step = nextRotationStep(state, progress, settings, this.now());
     if (step.kind === 'wait') {
-      if (step.waiting && step.waiting !== this.lastWaiting) this.opts.log.info({ stage: state.stage }, `CA rotation waits: ${step.waiting}`);
+      if (step.waiting && step.waiting !== this.lastWaiting) {
+        this.opts.log.info({ stage: state.stage }, `CA rotation waits: ${step.waiting}`);
+        void this.opts.events.record(this.caTarget(state), 'Normal', 'CARotationWaiting', `stage ${state.stage} waits: ${step.waiting}`);
+      }
       this.lastWaiting = step.waiting;
       if (progress.lackingOwners.length) this.opts.reconcile(progress.lackingOwners);
       return step;
