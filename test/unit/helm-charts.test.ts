@@ -252,10 +252,13 @@ describe('operator chart with default values', () => {
     expect(leaseName?.value).toBe(RELEASE);
   });
 
-  it('grants reading and making the TLS CA Secret in its own namespace only', () => {
+  it('grants reading, making and rotating the TLS CA Secret (with events on it) in its own namespace only', () => {
     const role = one<Obj & { rules: Rule[] }>(objs, 'Role', `${RELEASE}-ca`);
     expect(role.metadata.namespace).toBe(NAMESPACE);
-    expect(role.rules).toEqual([{ apiGroups: [''], resources: ['secrets'], verbs: ['get', 'create'] }]);
+    expect(role.rules).toEqual([
+      { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'create', 'update'] },
+      { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
+    ]);
     expect(one<Obj & { roleRef: { name: string } }>(objs, 'RoleBinding', `${RELEASE}-ca`).roleRef.name).toBe(role.metadata.name);
   });
 
