@@ -43,10 +43,17 @@ function certificateRenewalProblems(tls: OperatorConfig['tls']): ConfigProblem[]
   return [{ path: 'tls.renew_before_days', value: tls.renew_before_days, reason: `must be less than tls.certificate_days (${tls.certificate_days}), or every certificate is due for renewal as soon as it is issued` }];
 }
 
-/** A CA rotated before it is made would start a new rotation as soon as one ends. */
+/**
+ * A CA rotated before it is made would start a new rotation as soon as one ends; one started
+ * later than its two grace periods before expiry could not finish in time.
+ */
 function caRotationProblems(tls: OperatorConfig['tls']): ConfigProblem[] {
-  if (typeof tls.ca_renew_before_days !== 'number' || tls.ca_renew_before_days < CA_VALIDITY_DAYS) return [];
-  return [{ path: 'tls.ca_renew_before_days', value: tls.ca_renew_before_days, reason: `must be less than the CA's validity (${CA_VALIDITY_DAYS} days), or every new CA is due for rotation as soon as it is made` }];
+  const days = tls.ca_renew_before_days;
+  if (typeof days !== 'number') return [];
+  if (days >= CA_VALIDITY_DAYS) return [{ path: 'tls.ca_renew_before_days', value: days, reason: `must be less than the CA's validity (${CA_VALIDITY_DAYS} days), or every new CA is due for rotation as soon as it is made` }];
+  const hours = tls.ca_rotation_grace_hours;
+  if (typeof hours !== 'number' || 2 * hours < days * 24) return [];
+  return [{ path: 'tls.ca_rotation_grace_hours', value: hours, reason: `twice this must be less than tls.ca_renew_before_days (${days} days), or a rotation started by the CA's expiry cannot finish before it expires` }];
 }
 
 function backendChoiceProblems(config: OperatorConfig): ConfigProblem[] {

@@ -147,5 +147,7 @@ describe('validation', () => {
   it('refuses a CA rotation window as long as the CA lives (every new CA would be rotated at once)', () => {
     expect(problemsOf('tls: {ca_renew_before_days: 3650}\n').problems.map((p) => p.path)).toEqual(['tls.ca_renew_before_days']);
     expect(() => resolveConfig(parse('tls: {ca_renew_before_days: 3649}\n'), {})).not.toThrow();
+    // Two grace periods of 30 days do not fit into the last 60.
+    expect(problemsOf('tls: {ca_renew_before_days: 60, ca_rotation_grace_hours: 720}\n').problems.map((p) => p.path)).toEqual(['tls.ca_rotation_grace_hours']);
   });
 });
