@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import { expect, it } from '@jest/globals';
 import { mergePatchOptions } from '../../src/k8s/patch.js';
-import { E2eScenario } from './support/scenario.js';
 import { SIMPLE } from './support/manifests.js';
 import { describeE2E, e2eBackends } from './support/settings.js';
+import { simpleExampleReady, useScenario } from './support/use-scenario.js';
 
 const CA_SECRET = 'e2e-rotation-ca';
 const STAGE = 'hybridcloud.maibornwolff.de/rotation-stage';
@@ -16,20 +16,13 @@ const STAGE = 'hybridcloud.maibornwolff.de/rotation-stage';
  */
 for (const backend of e2eBackends()) {
   describeE2E(`e2e: CA rotation without downtime (${backend})`, () => {
-    let s: E2eScenario;
-
-    beforeAll(async () => {
-      s = await E2eScenario.setup({ server: SIMPLE.server, backend, startOperator: false });
-      s.operator.reconfigure((c) => {
-        c.tls = { namespace: s.namespace, ca_secret: CA_SECRET, ca_rotation_grace_hours: 1 / 60, ca_rotation_check_seconds: 5 };
+    // The scenario's own CA in its namespace, with one-minute grace periods.
+    const s = useScenario({ server: SIMPLE.server, backend, startOperator: false }, async (scenario) => {
+      scenario.operator.reconfigure((c) => {
+        c.tls = { namespace: scenario.namespace, ca_secret: CA_SECRET, ca_rotation_grace_hours: 1 / 60, ca_rotation_check_seconds: 5 };
       });
-      s.operator.start();
-      await s.applyExample(SIMPLE.file);
-      await s.waitForReady('PostgreSQLDatabase', SIMPLE.database);
-    });
-
-    afterAll(async () => {
-      await s?.teardown();
+      scenario.operator.start();
+      await simpleExampleReady(scenario);
     });
 
     const stage = async () => (await s.readSecret(CA_SECRET))?.metadata?.annotations?.[STAGE] ?? 'idle';
