@@ -52,8 +52,9 @@ export class CaRotation {
   /** One look: at most one transition written (exposed for tests; the timer calls it). */
   async check(): Promise<RotationStep> {
     const { ca, settings } = this.opts;
-    ca.forget();
-    const state = await ca.state();
+    // No CA yet (no in-cluster server ever needed one): nothing to rotate, and none is made here.
+    const state = await ca.current();
+    if (!state) return { kind: 'wait' };
     const progress = await readRotationProgress({ ...this.opts, caSecret: `${ca.namespace}/${ca.secretName}` }, state);
     if (state.stage === 'sign-new') this.announceMoves(progress.moved, state);
     const step = nextRotationStep(state, progress, settings, this.now());
@@ -72,7 +73,7 @@ export class CaRotation {
     this.report(step, state);
     if (step.kind === 'record') return step;
     // Read what was written before the reconciles start, so they publish the new bundle.
-    await ca.state();
+    await ca.current();
     this.opts.onStageChanged();
     return step;
   }

@@ -162,3 +162,32 @@ describe('CA rotation in stages, without downtime for applications', () => {
     expect((await b.state()).stage).toBe('trust-new');
   });
 });
+
+describe('CA rotation started by the CA nearing its expiry', () => {
+  let h: Harness;
+
+  beforeAll(async () => {
+    h = await Harness.start({ config: { tls: { enabled: true, ca_renew_before_days: 365, ca_rotation_grace_hours: 1 / 3600, ca_rotation_check_seconds: 0.2 } } });
+  }, 60_000);
+
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  it('makes no CA while no server needs one, and rotates one that expires within ca_renew_before_days by itself', async () => {
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(await h.secret(CA_SECRET)).toBeUndefined();
+    // A CA made nine and a half years ago: half a year left.
+    const ageing = createCa('ageing CA', new Date(Date.now() - 9.5 * 365 * 86_400_000));
+    await h.kube.core.createNamespacedSecret({ namespace: 'default', body: { metadata: { name: CA_SECRET }, type: 'kubernetes.io/tls', stringData: { 'tls.crt': ageing.certPem, 'tls.key': ageing.keyPem } } });
+    await h.apply(SERVER);
+    await waitFor(async () => (await h.secret(CA_SECRET))?.['tls.crt'] !== ageing.certPem && (await h.secret(CA_SECRET))?.['previous.crt'] === undefined, 60_000, () => 'the ageing CA replaced');
+    const freshPem = (await h.secret(CA_SECRET))!['tls.crt']!;
+    const fresh = new X509Certificate(freshPem);
+    expect(new Date(fresh.validTo).getTime()).toBeGreaterThan(Date.now() + 9 * 365 * 86_400_000);
+    expect((await h.events(CA_SECRET)).find((e) => e.reason === 'CARotationStarted')?.message).toMatch(/the CA expires/);
+    await h.waitForReady('PostgreSQLDatabase', 'rotapp');
+    await waitFor(async () => (await h.secret('rotapp-creds'))?.['ca.crt'] === freshPem, 20_000, () => 'the app Secret with the new CA only');
+    expect(await canLogIn((await h.secret('rotapp-creds'))!, h.pg.port)).toBe(true);
+  }, 120_000);
+});

@@ -61,6 +61,13 @@ export class OperatorCa {
     return this.loading;
   }
 
+  /** The CA Secret as it is now, read fresh; undefined when there is none (this makes none). */
+  async current(): Promise<CaSecretState | undefined> {
+    const state = await this.read();
+    if (state) this.loaded = { state, at: Date.now() };
+    return state;
+  }
+
   /** The next call reads the Secret again (this process changed it, or wants the latest); the last read serves until then. */
   forget(): void {
     if (this.loaded) this.loaded.at = 0;
