@@ -153,6 +153,20 @@ describe('CA rotation in stages, without downtime for applications', () => {
     expect((await h.secret(CA_SECRET))?.['next.crt']).toBeUndefined();
   }, 150_000);
 
+  it('puts a CA Secret deleted by hand back with the CA it held, not a new one that would cut clients off', async () => {
+    const held = (await h.secret(CA_SECRET))!;
+    await h.kube.core.deleteNamespacedSecret({ name: CA_SECRET, namespace: 'default' });
+    h.operator!['servers'].enqueue('default', 'rot');
+    await waitFor(async () => {
+      h.operator!['servers'].enqueue('default', 'rot');
+      return (await h.secret(CA_SECRET)) !== undefined;
+    }, 30_000, () => 'the CA Secret back');
+    const back = (await h.secret(CA_SECRET))!;
+    expect(back['tls.crt']).toBe(held['tls.crt']);
+    expect(back['tls.key']).toBe(held['tls.key']);
+    expect(await canLogIn((await h.secret('rotapp-creds'))!, h.pg.port)).toBe(true);
+  }, 60_000);
+
   it('lets exactly one of two replicas write a stage decided from the same reading', async () => {
     await h.stopOperator();
     const [a, b] = [new OperatorCa(h.kube, 'default', CA_SECRET), new OperatorCa(h.kube, 'default', CA_SECRET)];

@@ -3,7 +3,7 @@ import { isAlreadyExists, isConflict, isNotFound, type KubeClients } from '../..
 import { GROUP } from '../../../api/constants.js';
 import type { BackendDeps } from '../../types.js';
 import { createCa, type KeyPairPem } from './certificates.js';
-import { CA_CERT_KEY, CA_KEY_KEY, caSecretContent, parseCaSecret, trustBundle, type CaSecretState } from './ca-secret.js';
+import { caSecretContent, parseCaSecret, trustBundle, type CaSecretState } from './ca-secret.js';
 import { operatorNamespace } from './namespace.js';
 
 export const CA_COMMON_NAME = 'hybrid-cloud-postgresql-operator CA';
@@ -46,6 +46,7 @@ export class OperatorCa {
   state(): Promise<CaSecretState> {
     if (this.loaded && Date.now() - this.loaded.at < REREAD_MS) return Promise.resolve(this.loaded.state);
     if (!this.loading) {
+      const stale = this.loaded?.state;
       this.loading = this.load().then(
         (state) => {
           this.loaded = { state, at: Date.now() };
@@ -54,6 +55,8 @@ export class OperatorCa {
         },
         (err: unknown) => {
           this.loading = undefined;
+          // A failed re-read (the API server away for a moment) keeps serving what was read before.
+          if (stale) return stale;
           throw err;
         },
       );
@@ -108,15 +111,19 @@ export class OperatorCa {
   private async load(): Promise<CaSecretState> {
     const existing = await this.read();
     if (existing) return existing;
-    const ca = createCa(CA_COMMON_NAME);
+    // A Secret deleted by hand while this process knows the CA comes back with it (and with the
+    // rotation it was in): a new CA would cut off every client. Else a new CA, the first time.
+    const made: CaSecretState = this.loaded?.state ?? { signing: createCa(CA_COMMON_NAME), stage: 'idle' };
+    const { stringData, annotations } = caSecretContent(made);
+    const kept = Object.entries(annotations).filter((e): e is [string, string] => e[1] !== null);
     const body: k8s.V1Secret = {
-      metadata: { name: this.secretName, namespace: this.namespace, labels: { [`${GROUP}/operator-ca`]: 'true' } },
+      metadata: { name: this.secretName, namespace: this.namespace, labels: { [`${GROUP}/operator-ca`]: 'true' }, ...(kept.length ? { annotations: Object.fromEntries(kept) } : {}) },
       type: 'kubernetes.io/tls',
-      stringData: { [CA_CERT_KEY]: ca.certPem, [CA_KEY_KEY]: ca.keyPem },
+      stringData,
     };
     try {
       await this.kube.core.createNamespacedSecret({ namespace: this.namespace, body });
-      return { signing: ca, stage: 'idle' };
+      return { ...made, resourceVersion: undefined, uid: undefined };
     } catch (err) {
       if (!isAlreadyExists(err)) throw err;
       // Another replica (or an earlier run) made it first: its CA is the one.
