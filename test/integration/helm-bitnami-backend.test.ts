@@ -197,7 +197,7 @@ describe('helmbitnami backend: install, observe, resync, upgrade', () => {
     await makeReady();
     const ready = await backend.observe(context());
     expect(ready).toMatchObject({ exists: true, ready: true, upToDate: true, differences: [], endpoint: { host: `${RELEASE}.${NS}.svc`, port: 5432, sslmode: 'disable' } });
-    expect(backend.adminConnection(context(), ready.endpoint!)).toEqual({ host: '127.0.0.1', port: pgServer.port, user: 'postgres', password: pgServer.password, database: 'postgres', sslmode: 'disable' });
+    expect(await backend.adminConnection(context(), ready.endpoint!)).toEqual({ host: '127.0.0.1', port: pgServer.port, user: 'postgres', password: pgServer.password, database: 'postgres', sslmode: 'disable' });
   });
 
   it('creates no new revision on a resync with nothing changed', async () => {
@@ -302,7 +302,7 @@ describe('helmbitnami backend: admin user and password', () => {
     expect(result.state).toEqual({ adminRole: 'dbadmin' });
     expect(await canLogin('dbadmin', pgServer.password)).toBe(true);
     expect(await backend.observe(sized({ state: result.state! }))).toMatchObject({ upToDate: true });
-    expect(backend.adminConnection(sized(), obs.endpoint!).user).toBe('dbadmin');
+    expect((await backend.adminConnection(sized(), obs.endpoint!)).user).toBe('dbadmin');
   });
 
   it('changes the password in PostgreSQL (the chart would not), idempotently', async () => {

@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { X509Certificate } from 'node:crypto';
 import { API_VERSION, GROUP, SERVER_PLURAL, VERSION } from '../../src/api/constants.js';
+import { certificatesWith } from '../../src/backends/common/tls/certificate-source.js';
 import { createCa } from '../../src/backends/common/tls/certificates.js';
 import { OperatorCa } from '../../src/backends/common/tls/operator-ca.js';
 import type { ServerTls } from '../../src/backends/common/tls/server-tls.js';
@@ -36,7 +37,7 @@ describe('helmbitnami through a CA rotation: one restart, in stage 2', () => {
     })) as { metadata: { uid: string } };
     const config = configFrom(testConfig(5432, { tls: { enabled: true } }));
     ca = new OperatorCa(kube, 'default', 'rotation-ca');
-    helmTls = new HelmTls(kube, ca, config.tls);
+    helmTls = new HelmTls(certificatesWith(kube, ca, config.tls), config.tls);
     ctx = {
       namespace: 'default', name: 'orders', uid: server.metadata.uid, generation: 1,
       spec: { size: { storageGB: 1 }, credentialsSecret: 'orders-creds' }, resolved: { version: '16' },
@@ -53,8 +54,8 @@ describe('helmbitnami through a CA rotation: one restart, in stage 2', () => {
   /** The serial the release's pod annotation carries after the backend converged once more. */
   async function converge(): Promise<{ differences: string[]; serial: string }> {
     ca.forget();
-    const differences = await helmTls.differences(ctx, { ...choice, ...(ctx.state.tls as object) }, RELEASE);
-    ctx = { ...ctx, state: await helmTls.ensure(ctx, { ...choice, ...(ctx.state.tls as object) }, RELEASE) };
+    const { differences } = await helmTls.differences(ctx, { ...choice, ...(ctx.state.tls as object) }, RELEASE);
+    ctx = { ...ctx, state: (await helmTls.ensure(ctx, { ...choice, ...(ctx.state.tls as object) }, RELEASE)).state };
     const values = helmTls.values(ctx.state.tls as ServerTls, RELEASE);
     return { differences, serial: values.tls?.podAnnotations?.[SERIAL_ANNOTATION] ?? '' };
   }

@@ -12,6 +12,7 @@
 import pg from 'pg';
 import { GROUP, VERSION } from '../../src/api/constants.js';
 import type { PostgreSQLServer } from '../../src/api/types.js';
+import { certificatesWith } from '../../src/backends/common/tls/certificate-source.js';
 import { OperatorCa } from '../../src/backends/common/tls/operator-ca.js';
 import { StatefulSetBackend } from '../../src/backends/statefulset/index.js';
 import { workloadName } from '../../src/backends/statefulset/manifests.js';
@@ -104,7 +105,7 @@ export async function pythonDatabases(h: Harness, databases: Array<[name: string
 export async function runningServer(h: Harness, name: string): Promise<void> {
   const cr = (await h.get<PostgreSQLServer>('PostgreSQLServer', name))!;
   const ca = new OperatorCa(h.kube, 'default', h.config.tls.ca_secret);
-  const backend = new StatefulSetBackend(h.kube, h.config.backends.statefulset as unknown as StatefulSetSection, h.config.tls, ca);
+  const backend = new StatefulSetBackend(h.kube, h.config.backends.statefulset as unknown as StatefulSetSection, h.config.tls, certificatesWith(h.kube, ca, h.config.tls));
   const checked = backend.validate(cr.spec);
   if (!checked.ok) throw new Error(JSON.stringify(checked.problems));
   const sts = workloadName(name);

@@ -68,7 +68,7 @@ describe('requiredPermissions', () => {
   });
 
   it('asks for the TLS CA Secret in the operator namespace when TLS is on', () => {
-    const tls = { enabled: true, require_tls: true, apply_to_existing: false, ca_secret: 'ca', namespace: 'ops', certificate_days: 365, renew_before_days: 30, ca_renew_before_days: 365, ca_rotation_grace_hours: 168, ca_rotation_check_seconds: 60 };
+    const tls = { enabled: true, require_tls: true, apply_to_existing: false, ca_secret: 'ca', namespace: 'ops', certificate_days: 365, renew_before_days: 30, ca_renew_before_days: 365, ca_rotation_grace_hours: 168, ca_rotation_check_seconds: 60, issuer: { name: '', kind: 'ClusterIssuer' as const, group: 'cert-manager.io', ready_timeout_seconds: 300 } };
     const needed = requiredPermissions({ ...config, tls }, 'ops');
     expect(needed).toContainEqual({ verb: 'create', group: '', resource: 'secrets', namespace: 'ops' });
     // A CA rotation replaces the Secret and reports its stages as Events on it.

@@ -52,11 +52,11 @@ export async function readRestoreMarker(admin: AdminConnection): Promise<Restore
  * done → `done`, with its time from the marker; another one → `failed` (never run over that data);
  * none, or not readable → still to start. `admin` is given once the server is ready.
  */
-export async function checkedAgainstMarker(restore: RestoreObservation, source: RestoreSource | undefined, admin: (() => AdminConnection) | undefined): Promise<RestoreObservation> {
+export async function checkedAgainstMarker(restore: RestoreObservation, source: RestoreSource | undefined, admin: (() => AdminConnection | Promise<AdminConnection>) | undefined): Promise<RestoreObservation> {
   if (restore.phase !== 'start' || !source || !admin) return restore;
   let marker: RestoreMarker | undefined;
   try {
-    marker = await readRestoreMarker(admin());
+    marker = await readRestoreMarker(await admin());
   } catch {
     // Not readable now (e.g. the admin login not in place yet): the restore Job reads the marker
     // itself before it touches anything, so starting it is safe.

@@ -43,7 +43,7 @@ import { DEFAULT_DENIED_PARAMETERS } from '../../config/sections/server-paramete
 import { applyServerParameters, observeParameters, PARAMETERS_DIFF, RESTART_DIFF, restartDone, restartState, restartToken, type ParameterObservation } from '../common/parameters/lifecycle.js';
 import { holdForWindow, joinHolds, maintenanceStatus, type WindowHold } from '../common/maintenance-window.js';
 import { configOnlyChanges } from './window-hold.js';
-import type { OperatorCa } from '../common/tls/operator-ca.js';
+import type { ServerCertificates } from '../common/tls/certificate-source.js';
 import { chooseServerTls, NO_TLS, recordedTls, withTls, type ServerTls } from '../common/tls/server-tls.js';
 
 const DEFAULT_PORT = 5432;
@@ -66,8 +66,8 @@ export interface HelmBitnamiOptions {
   now?: () => number;
   /** `python_takeover.apply_differences`: change adopted releases to this operator's values at once. */
   applyAdoptionDifferences?: boolean;
-  /** The `tls` config and the operator's CA; without them releases run without the operator's TLS. */
-  tls?: { settings: TlsSettings; ca: OperatorCa };
+  /** The `tls` config and the server certificates (operator CA or cert-manager); without them releases run without the operator's TLS. */
+  tls?: { settings: TlsSettings; certs: ServerCertificates };
   /** `server_parameters.denied` (default: the built-in list). */
   deniedParameters?: readonly string[];
 }
@@ -93,7 +93,7 @@ export class HelmBitnamiBackend implements ServerBackend {
   private readonly tls?: HelmTls;
 
   constructor(private readonly opts: HelmBitnamiOptions) {
-    if (opts.tls) this.tls = new HelmTls(opts.kube, opts.tls.ca, opts.tls.settings);
+    if (opts.tls) this.tls = new HelmTls(opts.tls.certs, opts.tls.settings);
     this.settings = opts.settings;
     this.helm = new HelmCli({ binary: this.settings.helm_binary, timeoutSeconds: this.settings.helm_timeout_seconds, env: opts.helmEnv, kubeconfig: opts.kubeconfig });
     this.chart = chartSource(this.settings.chart, this.settings.chart_version);
@@ -141,9 +141,10 @@ export class HelmBitnamiBackend implements ServerBackend {
     // not exist, while it waits on one that is not ready.
     if (incomplete) return { exists: false, ready: false, upToDate: false, differences: [incomplete], message: incomplete, ...(warning ? { warning } : {}), ...(state === original ? {} : { state }) };
     if (hold) differences.push(...this.hostDifference(ctx, release, endpoint));
-    if (tls.enabled && this.tls) differences.push(...(await this.tls.differences(ctx, tls, release)));
+    const tlsLook = tls.enabled && this.tls ? await this.tls.differences(ctx, tls, release) : { differences: [] };
+    differences.push(...tlsLook.differences);
     // Parameters are looked at in the running server once the release is settled (ALTER SYSTEM, as statefulset).
-    const params = ready && differences.length === 0 && !this.needsAdminRole(ctx) ? await observeParameters(ctx, this.adminConnection(ctx, endpoint), this.denied) : undefined;
+    const params = ready && differences.length === 0 && !this.needsAdminRole(ctx) ? await observeParameters(ctx, await this.adminConnection(ctx, endpoint), this.denied) : undefined;
     if (params) {
       differences.push(...params.differences);
       ctx = { ...ctx, state: params.state };
@@ -158,7 +159,7 @@ export class HelmBitnamiBackend implements ServerBackend {
       endpoint,
       message: ready ? `release ${release} revision ${head.revision} running` : `waiting for StatefulSet ${release}: ${stsState.summary}`,
       ...(ready ? {} : { retryAfterSeconds: this.pollSeconds }),
-      ...(warning ? { warning } : {}),
+      ...(warning || tlsLook.warning ? { warning: [warning, tlsLook.warning].filter(Boolean).join('; ') } : {}),
     }, hold), chart);
     // The chart plan's state (it may follow the config's chart now) with the TLS choice and the parameters' restart record.
     const planned = observed.state ?? state;
@@ -205,7 +206,7 @@ export class HelmBitnamiBackend implements ServerBackend {
     const differences = observed?.differences ?? [];
     if (differences.some((d) => d.startsWith(PARAMETERS_DIFF))) {
       const release = releaseName(ctx.namespace, ctx.name);
-      const applied = await applyServerParameters(ctx, this.adminConnection(ctx, await this.endpoint(ctx, release)), this.denied);
+      const applied = await applyServerParameters(ctx, await this.adminConnection(ctx, await this.endpoint(ctx, release)), this.denied);
       return { message: `server parameters applied${applied.pendingRestart.length ? `; ${applied.pendingRestart.join(', ')} need a restart` : ' without a restart'}`, retryAfterSeconds: 1, state: applied.state };
     }
     // A restart is an upgrade with a new token among the pod annotations. One the label asks for
@@ -235,7 +236,7 @@ export class HelmBitnamiBackend implements ServerBackend {
    */
   async setAdminPassword(ctx: ServerContext, password: string, endpoint: Endpoint | undefined): Promise<PasswordResult> {
     if (!endpoint) return { applied: false, message: 'the server has no endpoint yet', retryAfterSeconds: this.pollSeconds };
-    const conn = this.adminConnection(ctx, endpoint);
+    const conn = await this.adminConnection(ctx, endpoint);
     const login = await loginAsSuperuser(conn, [password, ctx.adminPassword], this.connectTimeoutMs);
     if (!login) {
       return { applied: false, message: `the server accepts neither the stored nor the new password for "${CHART_SUPERUSER}"`, retryAfterSeconds: 60 };
@@ -248,7 +249,7 @@ export class HelmBitnamiBackend implements ServerBackend {
     return { applied: true, message: login.password === password ? 'admin password in place' : 'admin password changed' };
   }
 
-  adminConnection(ctx: ServerContext, endpoint: Endpoint): AdminConnection {
+  async adminConnection(ctx: ServerContext, endpoint: Endpoint): Promise<AdminConnection> {
     const release = releaseName(ctx.namespace, ctx.name);
     const override = this.settings.operator_endpoint
       ? renderPattern(this.settings.operator_endpoint, { namespace: ctx.namespace, name: ctx.name }).replaceAll('{service}', release)
@@ -257,7 +258,7 @@ export class HelmBitnamiBackend implements ServerBackend {
     const base = { host, port, user: this.settings.admin_username, password: ctx.adminPassword, database: 'postgres' };
     if (this.tls && this.recorded(ctx).enabled) {
       // Verified by the Service name in the certificate, wherever operator_endpoint points.
-      return { ...base, sslmode: 'verify-full', caCert: this.tls.caCertificate(), tlsServerName: this.ownHost(ctx, release) };
+      return { ...base, sslmode: 'verify-full', caCert: await this.tls.caPem(ctx, this.recorded(ctx), release), tlsServerName: this.ownHost(ctx, release) };
     }
     return { ...base, sslmode: endpoint.sslmode, ...(endpoint.caCert ? { caCert: endpoint.caCert } : {}) };
   }
@@ -314,7 +315,11 @@ export class HelmBitnamiBackend implements ServerBackend {
     const changedState = () => (ctx.state === initialState ? {} : { state: ctx.state });
     const tls = this.recorded(ctx);
     // The certificate Secret exists before the release that mounts it; its serial goes into the values.
-    if (tls.enabled && this.tls) ctx = { ...ctx, state: await this.tls.ensure(ctx, tls, release) };
+    if (tls.enabled && this.tls) {
+      const files = await this.tls.ensure(ctx, tls, release);
+      if (files.pending) return files.pending;
+      ctx = { ...ctx, state: files.state };
+    }
     const desired = this.desiredFor(ctx, release, head);
     const current = head ? await this.helm.getValues(release, ctx.namespace) : {};
     const sts = head ? await readStatefulSet(this.opts.kube, release, ctx.namespace) : undefined;
@@ -447,7 +452,7 @@ export class HelmBitnamiBackend implements ServerBackend {
   }
 
   private async withSuperuser<T>(ctx: ServerContext, release: string, work: (s: Session) => Promise<T>): Promise<T> {
-    const conn = this.adminConnection(ctx, await this.endpoint(ctx, release));
+    const conn = await this.adminConnection(ctx, await this.endpoint(ctx, release));
     const login = await loginAsSuperuser(conn, [ctx.adminPassword], this.connectTimeoutMs);
     if (!login) throw new TemporaryError(`release ${release}: the server does not accept the stored password for "${CHART_SUPERUSER}"`);
     try {
@@ -478,7 +483,7 @@ export class HelmBitnamiBackend implements ServerBackend {
   private async endpoint(ctx: ServerContext, release: string): Promise<Endpoint> {
     const extra = this.settings.extra_values ?? {};
     if (this.tls && this.recorded(ctx).enabled) {
-      return { host: this.ownHost(ctx, release), port: Number(valueAt(extra, 'primary.service.ports.postgresql') ?? DEFAULT_PORT) || DEFAULT_PORT, sslmode: 'verify-full', caCert: await this.tls.caPem() };
+      return { host: this.ownHost(ctx, release), port: Number(valueAt(extra, 'primary.service.ports.postgresql') ?? DEFAULT_PORT) || DEFAULT_PORT, sslmode: 'verify-full', caCert: await this.tls.caPem(ctx, this.recorded(ctx), release) };
     }
     const port = Number(valueAt(extra, 'primary.service.ports.postgresql') ?? DEFAULT_PORT) || DEFAULT_PORT;
     // The chart serves TLS only when told to (tls.enabled), with its own or a given certificate.

@@ -1,7 +1,7 @@
 import { backendSection } from '../../config/backend-section.js';
 import type { HelmBitnamiSection } from '../../config/sections/helmbitnami.js';
 import type { BackendFactory } from '../types.js';
-import { operatorCa } from '../common/tls/operator-ca.js';
+import { serverCertificates } from '../common/tls/certificate-source.js';
 import { HelmBitnamiBackend } from './backend.js';
 
 export { HelmBitnamiBackend, type HelmBitnamiOptions } from './backend.js';
@@ -16,6 +16,6 @@ export const createHelmBitnamiBackend: BackendFactory = (deps) =>
     kube: deps.kube,
     log: deps.log.child({ backend: 'helmbitnami' }),
     applyAdoptionDifferences: deps.config.python_takeover.apply_differences,
-    tls: { settings: deps.config.tls, ca: operatorCa(deps) },
+    tls: { settings: deps.config.tls, certs: serverCertificates(deps) },
     deniedParameters: deps.config.server_parameters.denied,
   });

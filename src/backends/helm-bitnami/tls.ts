@@ -1,10 +1,8 @@
 import { GROUP } from '../../api/constants.js';
 import type { TlsSettings } from '../../config/sections/tls.js';
-import type { KubeClients } from '../../k8s/clients.js';
-import type { OperatorCa } from '../common/tls/operator-ca.js';
-import { ensureServerCertificate, inspectServerCertificate, serviceDnsNames } from '../common/tls/server-certificate.js';
+import type { CertificateRequest, ServerCertificates } from '../common/tls/certificate-source.js';
+import { serviceDnsNames } from '../common/tls/server-certificate.js';
 import { withTls, type ServerTls, type TlsSwitch } from '../common/tls/server-tls.js';
-import { TemporaryError } from '../errors.js';
 import type { BackendState, ServerContext } from '../types.js';
 import { requireTlsHba, valueAt, type HelmValues, type ReleaseValuesInput } from './values.js';
 
@@ -17,16 +15,15 @@ export const SERIAL_ANNOTATION = `${GROUP}/certificate-serial`;
 export const certificateSecretName = (release: string): string => `${release}-tls`;
 
 /**
- * TLS of a Bitnami release from the operator's CA: the certificate Secret the chart mounts and its
- * values. The chart copies the certificate out of the Secret with an init container (copy-certs)
+ * TLS of a Bitnami release from the operator's CA or a cert-manager issuer: the certificate Secret
+ * the chart mounts and its values. The chart copies the certificate out of the Secret with an init container (copy-certs)
  * at pod start, so a renewed certificate cannot be reloaded in place: the serial of the
  * certificate is a pod annotation in the values, and the upgrade that changes it restarts the pod
- * the chart's way.
+ * the chart's way — whether the operator or cert-manager renewed it.
  */
 export class HelmTls {
   constructor(
-    private readonly kube: KubeClients,
-    private readonly ca: OperatorCa,
+    private readonly certs: ServerCertificates,
     private readonly settings: TlsSettings,
   ) {}
 
@@ -48,32 +45,33 @@ export class HelmTls {
     return { enabled, require: enabled && valueAt(current, 'primary.pgHbaConfiguration') === requireTlsHba() };
   }
 
-  async caPem(): Promise<string> {
-    return (await this.ca.get()).trust;
+  /** The CA clients verify the release with. */
+  caPem(ctx: ServerContext, tls: ServerTls, release: string): Promise<string> {
+    return this.certs.caPem(this.request(ctx, release), tls.issuer);
   }
 
-  /** For adminConnection (synchronous): the CA once loaded, else a short retry while it loads. */
-  caCertificate(): string {
-    const pem = this.ca.certificateIfLoaded();
-    if (pem) return pem;
-    void this.ca.get().catch(() => undefined);
-    throw new TemporaryError('the operator CA is being loaded', 1);
+  /**
+   * Read-only: a certificate due, or one the recorded state (and so the pod) does not carry yet;
+   * `warning` when cert-manager has not been Ready for too long.
+   */
+  async differences(ctx: ServerContext, tls: ServerTls, release: string): Promise<{ differences: string[]; warning?: string }> {
+    const cert = await this.certs.inspect(this.request(ctx, release), tls.issuer);
+    const warning = cert.problem ? { warning: cert.problem } : {};
+    if (cert.due) return { differences: [`${CERTIFICATE_DIFF} (${cert.due})`], ...warning };
+    return { differences: cert.serial && cert.serial !== tls.serial ? [SERIAL_DIFF] : [], ...warning };
   }
 
-  /** Read-only: a certificate due, or one the recorded state (and so the pod) does not carry yet. */
-  async differences(ctx: ServerContext, tls: ServerTls, release: string): Promise<string[]> {
-    const cert = await inspectServerCertificate(this.kube, await this.ca.get(), this.request(ctx, release));
-    if (cert.due) return [`${CERTIFICATE_DIFF} (${cert.due})`];
-    return cert.serial !== tls.serial ? [SERIAL_DIFF] : [];
+  /**
+   * The certificate in place (issued or renewed when due, or asked of cert-manager); the state
+   * records its serial for the values. `pending` while cert-manager has not issued it.
+   */
+  async ensure(ctx: ServerContext, tls: ServerTls, release: string): Promise<{ state: BackendState; pending?: { message: string; retryAfterSeconds: number } }> {
+    const cert = await this.certs.ensure(this.request(ctx, release), tls.issuer);
+    if ('pending' in cert) return { state: ctx.state, pending: { message: cert.pending, retryAfterSeconds: cert.retryAfterSeconds } };
+    return { state: withTls(ctx.state, { ...tls, serial: cert.serial }) };
   }
 
-  /** The certificate in place (issued or renewed when due); the state records its serial for the values. */
-  async ensure(ctx: ServerContext, tls: ServerTls, release: string): Promise<BackendState> {
-    const cert = await ensureServerCertificate(this.kube, await this.ca.get(), this.request(ctx, release));
-    return withTls(ctx.state, { ...tls, serial: cert.serial });
-  }
-
-  private request(ctx: ServerContext, release: string) {
+  private request(ctx: ServerContext, release: string): CertificateRequest {
     return {
       namespace: ctx.namespace,
       secretName: certificateSecretName(release),

@@ -10,9 +10,8 @@ import { backendSection } from '../../config/backend-section.js';
 import type { StatefulSetSection } from '../../config/sections/statefulset.js';
 import type { TlsSettings } from '../../config/sections/tls.js';
 import { DEFAULT_DENIED_PARAMETERS } from '../../config/sections/server-parameters.js';
-import { operatorCa, type OperatorCa } from '../common/tls/operator-ca.js';
+import { serverCertificates, type ServerCertificates } from '../common/tls/certificate-source.js';
 import { chooseServerTls, NO_TLS, recordedTls, withTls, type ServerTls } from '../common/tls/server-tls.js';
-import { TemporaryError } from '../errors.js';
 import { ServerTlsFiles } from './tls.js';
 import { applyServerParameters, observeParameters, PARAMETERS_DIFF, parameterMode, RESTART_DIFF, restartState, restartToken } from './parameters.js';
 import { parameterProblems } from '../common/parameters/rules.js';
@@ -60,14 +59,14 @@ export class StatefulSetBackend implements ServerBackend {
     private readonly kube: KubeClients,
     private readonly section: StatefulSetSection,
     private readonly tls: TlsSettings,
-    private readonly ca: OperatorCa,
+    certs: ServerCertificates,
     private readonly deniedParameters: readonly string[] = DEFAULT_DENIED_PARAMETERS,
     /** `python_takeover.apply_differences`: adopted servers get this operator's additions (backups) at once. */
     private readonly applyAdoptionDifferences = false,
     /** The operator's own image (OPERATOR_IMAGE, set by the chart): it uploads S3 backups unless backup.s3.uploader_image names another. */
     private readonly operatorImage?: string,
   ) {
-    this.tlsFiles = new ServerTlsFiles(kube, ca, tls);
+    this.tlsFiles = new ServerTlsFiles(kube, certs, tls);
     this.backups = new StatefulSetBackups(kube, section.backup);
   }
 
@@ -101,13 +100,13 @@ export class StatefulSetBackend implements ServerBackend {
     const rolling = (status.observedGeneration ?? 0) < (sts.metadata?.generation ?? 0) || (status.updateRevision !== undefined && status.updateRevision !== status.currentRevision);
     const ready = (status.readyReplicas ?? 0) >= 1;
     const endpoint = await this.endpoint(ctx, tls);
-    const tlsLook = tls.enabled ? await this.tlsFiles.differences(tlsCtx, tls, ready && !rolling ? this.adminConnection(tlsCtx, endpoint) : undefined) : { differences: [] };
+    const tlsLook = tls.enabled ? await this.tlsFiles.differences(tlsCtx, tls, ready && !rolling ? await this.adminConnection(tlsCtx, endpoint) : undefined) : { differences: [] };
     const differences = [...tlsLook.differences, ...this.differences(ctx, sts, desired, svc, pvc)];
     const heldImage = ready ? this.imageHeldForWindow(tlsCtx, sts, tls) : undefined;
     if (heldImage) differences.splice(differences.indexOf('pod template'), 1);
     // Parameters are looked at in the running server, once nothing else is to do.
     const params = ready && !rolling && differences.length === 0 && mode.mode === 'sql'
-      ? await observeParameters(tlsCtx, this.adminConnection(tlsCtx, endpoint), this.deniedParameters)
+      ? await observeParameters(tlsCtx, await this.adminConnection(tlsCtx, endpoint), this.deniedParameters)
       : undefined;
     if (params) differences.push(...params.differences);
     const finalState = params?.state ?? state;
@@ -166,7 +165,9 @@ export class StatefulSetBackend implements ServerBackend {
     const tls = this.recorded(ctx);
     const pod = this.podSettings(ctx, tls);
     // The certificate and pg_hba first: the pod cannot start without its volumes.
-    const state = tls.enabled ? await this.tlsFiles.ensure(ctx, tls) : ctx.state;
+    const files = tls.enabled ? await this.tlsFiles.ensure(ctx, tls) : { state: ctx.state };
+    if (files.pending) return { ...files.pending, state: files.state };
+    const state = files.state;
     await this.createIfMissing(() => this.kube.core.createNamespacedService({ namespace: ctx.namespace, body: buildService(ctx, pod) }));
     await this.createIfMissing(() => this.kube.apps.createNamespacedStatefulSet({ namespace: ctx.namespace, body: buildStatefulSet(ctx, pod) }));
     return { message: `creating StatefulSet ${workloadName(ctx.name)}`, retryAfterSeconds: CREATING_RETRY_SECONDS, state };
@@ -176,7 +177,7 @@ export class StatefulSetBackend implements ServerBackend {
     const tls = this.recorded(ctx);
     const diffs = observed.differences ?? [];
     if (diffs.some((d) => d.startsWith(PARAMETERS_DIFF))) {
-      const applied = await applyServerParameters(ctx, this.adminConnection(ctx, await this.endpoint(ctx, tls)), this.deniedParameters);
+      const applied = await applyServerParameters(ctx, await this.adminConnection(ctx, await this.endpoint(ctx, tls)), this.deniedParameters);
       return { message: `server parameters applied${applied.pendingRestart.length ? `; ${applied.pendingRestart.join(', ')} need a restart` : ' without a restart'}`, retryAfterSeconds: 1, state: applied.state };
     }
     // A roll asked for by the label, or one that happens anyway while it is set, is the restart it asks for.
@@ -189,7 +190,7 @@ export class StatefulSetBackend implements ServerBackend {
     const desired = buildStatefulSet(ctx, pod);
     let state = ctx.state;
     if (tls.enabled) {
-      state = (await this.tlsFiles.update(ctx, tls, diffs, this.adminConnection(ctx, await this.endpoint(ctx, tls)))).state;
+      state = (await this.tlsFiles.update(ctx, tls, diffs, await this.adminConnection(ctx, await this.endpoint(ctx, tls)))).state;
     }
     const podDiffs = diffs.filter((d) => d === 'pod template');
     if (podDiffs.length) {
@@ -231,21 +232,18 @@ export class StatefulSetBackend implements ServerBackend {
 
   async setAdminPassword(ctx: ServerContext, password: string, endpoint: Endpoint | undefined): Promise<PasswordResult> {
     if (!endpoint) return { applied: false, message: 'server has no endpoint yet', retryAfterSeconds: CREATING_RETRY_SECONDS };
-    return applyAdminPassword(this.adminConnection(ctx, endpoint), password);
+    return applyAdminPassword(await this.adminConnection(ctx, endpoint), password);
   }
 
-  adminConnection(ctx: ServerContext, endpoint: Endpoint): AdminConnection {
+  async adminConnection(ctx: ServerContext, endpoint: Endpoint): Promise<AdminConnection> {
     const override = this.section.operator_endpoint
       ? renderPattern(this.section.operator_endpoint, { namespace: ctx.namespace, name: ctx.name }).replaceAll('{service}', workloadName(ctx.name))
       : '';
     const [host, port] = override ? splitHostPort(override) : [endpoint.host, endpoint.port];
     const base = { host, port, user: this.section.admin_username, password: ctx.adminPassword, database: 'postgres' };
-    if (!this.recorded(ctx).enabled) return { ...base, sslmode: 'disable' };
-    const caCert = this.ca.certificateIfLoaded();
-    if (!caCert) {
-      void this.ca.get().catch(() => undefined);
-      throw new TemporaryError('the operator CA is being loaded', 1);
-    }
+    const tls = this.recorded(ctx);
+    if (!tls.enabled) return { ...base, sslmode: 'disable' };
+    const caCert = await this.tlsFiles.caPem(ctx, tls);
     // The operator verifies the server as its clients do, by the Service name in the certificate,
     // wherever it connects to (operator_endpoint may be a port-forward).
     return { ...base, sslmode: 'verify-full', caCert, tlsServerName: this.serviceHost(ctx) };
@@ -261,7 +259,7 @@ export class StatefulSetBackend implements ServerBackend {
 
   private async endpoint(ctx: ServerContext, tls: ServerTls): Promise<Endpoint> {
     if (!tls.enabled) return { host: this.serviceHost(ctx), port: PORT, sslmode: 'disable' };
-    return { host: this.serviceHost(ctx), port: PORT, sslmode: 'verify-full', caCert: (await this.ca.get()).trust };
+    return { host: this.serviceHost(ctx), port: PORT, sslmode: 'verify-full', caCert: await this.tlsFiles.caPem(ctx, tls) };
   }
 
   /** The TLS choice for this reconcile (see server-tls.ts): recorded, what runs, or the config's. */
@@ -368,7 +366,7 @@ export function gibibytes(quantity: string): number {
 }
 
 export const createStatefulSetBackend: BackendFactory = (deps: BackendDeps) =>
-  new StatefulSetBackend(deps.kube, backendSection<StatefulSetSection>(deps.config, 'statefulset'), deps.config.tls, operatorCa(deps), deps.config.server_parameters.denied, deps.config.python_takeover.apply_differences, process.env.OPERATOR_IMAGE);
+  new StatefulSetBackend(deps.kube, backendSection<StatefulSetSection>(deps.config, 'statefulset'), deps.config.tls, serverCertificates(deps), deps.config.server_parameters.denied, deps.config.python_takeover.apply_differences, process.env.OPERATOR_IMAGE);
 
 function minDefined(...values: Array<number | undefined>): number | undefined {
   const set = values.filter((v): v is number => v !== undefined);

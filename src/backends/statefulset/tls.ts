@@ -4,8 +4,8 @@ import type { TlsSettings } from '../../config/sections/tls.js';
 import { isAlreadyExists, isNotFound, type KubeClients } from '../../k8s/clients.js';
 import { mergePatchOptions } from '../../k8s/patch.js';
 import { PermanentError, TemporaryError } from '../errors.js';
-import type { OperatorCa } from '../common/tls/operator-ca.js';
-import { ensureServerCertificate, inspectServerCertificate, serviceDnsNames } from '../common/tls/server-certificate.js';
+import type { CertificateRequest, ServerCertificates } from '../common/tls/certificate-source.js';
+import { serviceDnsNames } from '../common/tls/server-certificate.js';
 import { hbaConfig, withTls, type ServerTls } from '../common/tls/server-tls.js';
 import { mountedCertificateIs, reloadConfiguration } from '../common/tls/reload.js';
 import type { AdminConnection, BackendState, ServerContext } from '../types.js';
@@ -16,14 +16,15 @@ export const HBA_DIFF = 'pg_hba';
 export const RELOAD_DIFF = 'certificate reload';
 
 /**
- * The TLS objects of a StatefulSet server: its certificate Secret (mounted into the pod), the
- * ConfigMap with pg_hba.conf, and the reload that makes PostgreSQL serve a renewed certificate
- * without a restart (the kubelet updates the mounted files; PostgreSQL re-reads them on SIGHUP).
+ * The TLS objects of a StatefulSet server: its certificate Secret (mounted into the pod; from the
+ * operator's CA or a cert-manager Certificate), the ConfigMap with pg_hba.conf, and the reload that
+ * makes PostgreSQL serve a renewed certificate without a restart (the kubelet updates the mounted
+ * files; PostgreSQL re-reads them on SIGHUP) — whoever renewed it.
  */
 export class ServerTlsFiles {
   constructor(
     private readonly kube: KubeClients,
-    private readonly ca: OperatorCa,
+    private readonly certs: ServerCertificates,
     private readonly settings: TlsSettings,
   ) {}
 
@@ -36,22 +37,32 @@ export class ServerTlsFiles {
    * (`admin` given) and the kubelet has put it into the mounted file; until then `waiting` says so.
    */
   async differences(ctx: ServerContext, tls: ServerTls, admin: AdminConnection | undefined): Promise<{ differences: string[]; waiting?: string }> {
-    const ca = await this.ca.get();
-    const cert = await inspectServerCertificate(this.kube, ca, this.request(ctx));
+    const cert = await this.certs.inspect(this.request(ctx), tls.issuer);
     const out: string[] = [];
     if (cert.due) out.push(`${CERTIFICATE_DIFF} (${cert.due})`);
     const hba = await this.readHba(ctx);
     if (hba?.data?.[HBA_FILE] !== hbaConfig(tls)) out.push(HBA_DIFF);
-    if (cert.due || !admin || cert.serial === tls.serial) return { differences: out };
-    if (await mountedCertificateIs(admin, cert.certPem ?? '')) return { differences: [...out, RELOAD_DIFF] };
-    return { differences: out, waiting: `certificate ${cert.serial ?? ''} waits for the kubelet to update the files mounted into pod ${workloadName(ctx.name)}-0` };
+    // cert-manager not Ready for too long: the server goes on with the certificate it has, and the user hears why.
+    const problem = cert.problem ? { waiting: cert.problem } : {};
+    if (cert.due || !admin || !cert.serial || cert.serial === tls.serial) return { differences: out, ...problem };
+    if (await mountedCertificateIs(admin, cert.certPem ?? '')) return { differences: [...out, RELOAD_DIFF], ...problem };
+    return { differences: out, waiting: [`certificate ${cert.serial} waits for the kubelet to update the files mounted into pod ${workloadName(ctx.name)}-0`, cert.problem].filter(Boolean).join('; ') };
   }
 
-  /** Certificate and pg_hba in place (before the pod exists); the state records the certificate the pod will load. */
-  async ensure(ctx: ServerContext, tls: ServerTls): Promise<BackendState> {
-    const cert = await ensureServerCertificate(this.kube, await this.ca.get(), this.request(ctx));
+  /**
+   * Certificate and pg_hba in place (before the pod exists); the state records the certificate the
+   * pod will load. `pending` while cert-manager has not issued it yet: the pod waits for it.
+   */
+  async ensure(ctx: ServerContext, tls: ServerTls): Promise<{ state: BackendState; pending?: { message: string; retryAfterSeconds: number } }> {
     await this.ensureHba(ctx, tls);
-    return withTls(ctx.state, { ...tls, serial: cert.serial });
+    const cert = await this.certs.ensure(this.request(ctx), tls.issuer);
+    if ('pending' in cert) return { state: ctx.state, pending: { message: cert.pending, retryAfterSeconds: cert.retryAfterSeconds } };
+    return { state: withTls(ctx.state, { ...tls, serial: cert.serial }) };
+  }
+
+  /** The CA clients verify this server with. */
+  caPem(ctx: ServerContext, tls: ServerTls): Promise<string> {
+    return this.certs.caPem(this.request(ctx), tls.issuer);
   }
 
   /**
@@ -61,13 +72,14 @@ export class ServerTlsFiles {
    */
   async update(ctx: ServerContext, tls: ServerTls, differences: string[], admin: AdminConnection): Promise<{ state: BackendState }> {
     if (differences.some((d) => d.startsWith(CERTIFICATE_DIFF) || d === HBA_DIFF)) {
-      await ensureServerCertificate(this.kube, await this.ca.get(), this.request(ctx));
+      // A certificate cert-manager has still to issue is looked at again by the next observe.
+      await this.certs.ensure(this.request(ctx), tls.issuer);
       await this.ensureHba(ctx, tls);
       return { state: ctx.state };
     }
     if (!differences.includes(RELOAD_DIFF)) return { state: ctx.state };
     // Observe saw the renewed certificate in the mounted file: PostgreSQL serves it after a reload.
-    const cert = await inspectServerCertificate(this.kube, await this.ca.get(), this.request(ctx));
+    const cert = await this.certs.inspect(this.request(ctx), tls.issuer);
     await reloadConfiguration(admin);
     return { state: withTls(ctx.state, { ...tls, serial: cert.serial }) };
   }
@@ -77,7 +89,7 @@ export class ServerTlsFiles {
     return (await this.readHba(ctx))?.data?.[HBA_FILE]?.includes('host all all all reject') ?? false;
   }
 
-  private request(ctx: ServerContext) {
+  private request(ctx: ServerContext): CertificateRequest {
     return {
       namespace: ctx.namespace,
       secretName: tlsSecretName(ctx.name),

@@ -1,14 +1,30 @@
+import { oneOf, str } from '../checks.js';
 import { AMOUNT, FLAG, POSITIVE, SECONDS } from '../common-formats.js';
+import { defineFormat } from '../formats.js';
 import type { Fragment } from '../fragment.js';
 import { OBJECT_NAME, OPTIONAL_NAMESPACE } from './common.js';
 
 /** How long the operator's CA is valid: ten years. */
 export const CA_VALIDITY_DAYS = 3650;
 
+const ISSUER_KIND = defineFormat({ name: 'cert-manager-issuer-kind', kind: 'string', check: oneOf(['Issuer', 'ClusterIssuer']) });
+const OPTIONAL_OBJECT_NAME = defineFormat({
+  name: 'optional-k8s-object-name',
+  kind: 'string',
+  check: str({ pattern: /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)?$/, maxLength: 253, hint: 'a Kubernetes object name or ""' }),
+});
+const API_GROUP = defineFormat({
+  name: 'api-group',
+  kind: 'string',
+  check: str({ pattern: /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/, maxLength: 253, hint: 'an API group such as cert-manager.io' }),
+});
+
 /**
  * `tls`: how the in-cluster backends (statefulset, helmbitnami) serve TLS. One CA for both: the
  * operator makes it once and keeps it in a Secret in its own namespace; every server gets a
- * certificate for its Service names signed by it. Cloud backends bring their own certificates.
+ * certificate for its Service names signed by it — or, with `issuer.name` set, by a cert-manager
+ * Issuer/ClusterIssuer through a `Certificate` per server (ADR 0022). Cloud backends bring their
+ * own certificates.
  */
 export const tls = {
   enabled: {
@@ -38,6 +54,20 @@ export const tls = {
     default: 168,
   },
   ca_rotation_check_seconds: { doc: 'How often the leading replica looks at the CA Secret to start or move on a CA rotation.', format: SECONDS, default: 60 },
+  issuer: {
+    name: {
+      doc: 'Name of a cert-manager Issuer or ClusterIssuer that signs the server certificates instead of the operator\'s CA: each in-cluster server gets a cert-manager Certificate (cert-manager.io/v1) writing its certificate Secret, and cert-manager renews it. The issuer must put ca.crt into the Secret (CA, Vault and self-signed issuers do). "" = the operator\'s own CA.',
+      format: OPTIONAL_OBJECT_NAME,
+      default: '',
+    },
+    kind: { doc: 'Issuer (in the server\'s namespace, so one per namespace with servers) or ClusterIssuer.', format: ISSUER_KIND, default: 'ClusterIssuer' },
+    group: { doc: 'API group of the issuer (cert-manager.io; another for external issuers such as awspca.cert-manager.io).', format: API_GROUP, default: 'cert-manager.io' },
+    ready_timeout_seconds: {
+      doc: 'How long a Certificate may stay not Ready before the server\'s Ready condition and a Warning event give cert-manager\'s reason (until then the server waits quietly for the issuance).',
+      format: POSITIVE,
+      default: 300,
+    },
+  },
 } satisfies Fragment;
 
 export interface TlsSettings {
@@ -51,4 +81,13 @@ export interface TlsSettings {
   ca_renew_before_days: number;
   ca_rotation_grace_hours: number;
   ca_rotation_check_seconds: number;
+  issuer: IssuerSettings;
+}
+
+/** `tls.issuer`: a cert-manager issuer; an empty name means the operator's own CA. */
+export interface IssuerSettings {
+  name: string;
+  kind: 'Issuer' | 'ClusterIssuer';
+  group: string;
+  ready_timeout_seconds: number;
 }

@@ -3,7 +3,8 @@ import type { TlsSettings } from '../../../config/sections/tls.js';
 import { chooseServerTls, hbaConfig, withTls } from './server-tls.js';
 
 const settings = (over: Partial<TlsSettings> = {}): TlsSettings => ({
-  enabled: true, require_tls: true, apply_to_existing: false, ca_secret: 'ca', namespace: '', certificate_days: 365, renew_before_days: 30, ca_renew_before_days: 365, ca_rotation_grace_hours: 168, ca_rotation_check_seconds: 60, ...over,
+  enabled: true, require_tls: true, apply_to_existing: false, ca_secret: 'ca', namespace: '', certificate_days: 365, renew_before_days: 30, ca_renew_before_days: 365, ca_rotation_grace_hours: 168, ca_rotation_check_seconds: 60,
+  issuer: { name: '', kind: 'ClusterIssuer', group: 'cert-manager.io', ready_timeout_seconds: 300 }, ...over,
 });
 
 describe('the TLS choice of a server', () => {

@@ -9,8 +9,15 @@
 import type { TlsSettings } from '../../../config/sections/tls.js';
 import type { BackendState, ServerContext } from '../../types.js';
 
+/** A cert-manager Issuer or ClusterIssuer (`tls.issuer`) that signs a server's certificate. */
+export interface IssuerRef {
+  name: string;
+  kind: string;
+  group: string;
+}
+
 export interface ServerTls {
-  /** The server serves TLS with a certificate of the operator's CA; clients verify it (verify-full). */
+  /** The server serves TLS with a certificate of the operator's CA (or `issuer`); clients verify it (verify-full). */
   enabled: boolean;
   /** pg_hba refuses TCP clients without TLS. */
   require: boolean;
@@ -18,21 +25,30 @@ export interface ServerTls {
   generation: number;
   /** Serial of the certificate PostgreSQL was last told to load (renewals reload until it matches). */
   serial?: string;
+  /** The cert-manager issuer of the certificate (ADR 0022); unset: the operator's own CA. */
+  issuer?: IssuerRef;
 }
 
-export type TlsSwitch = Pick<ServerTls, 'enabled' | 'require'>;
+export type TlsSwitch = Pick<ServerTls, 'enabled' | 'require' | 'issuer'>;
 
 export const NO_TLS: TlsSwitch = { enabled: false, require: false };
 
 export function configuredTls(settings: TlsSettings): TlsSwitch {
-  return { enabled: settings.enabled, require: settings.enabled && settings.require_tls };
+  const { name, kind, group } = settings.issuer;
+  return { enabled: settings.enabled, require: settings.enabled && settings.require_tls, ...(settings.enabled && name ? { issuer: { name, kind, group } } : {}) };
 }
 
 /** The recorded choice in a backend state, if well-formed. */
 export function recordedTls(state: BackendState): ServerTls | undefined {
   const t = state.tls as Partial<ServerTls> | undefined;
   if (!t || typeof t.enabled !== 'boolean' || typeof t.require !== 'boolean' || typeof t.generation !== 'number') return undefined;
-  return { enabled: t.enabled, require: t.require, generation: t.generation, ...(typeof t.serial === 'string' ? { serial: t.serial } : {}) };
+  const issuer = isIssuerRef(t.issuer) ? { issuer: { name: t.issuer.name, kind: t.issuer.kind, group: t.issuer.group } } : {};
+  return { enabled: t.enabled, require: t.require, generation: t.generation, ...(typeof t.serial === 'string' ? { serial: t.serial } : {}), ...issuer };
+}
+
+function isIssuerRef(value: unknown): value is IssuerRef {
+  const v = value as Partial<IssuerRef> | undefined;
+  return typeof v?.name === 'string' && typeof v.kind === 'string' && typeof v.group === 'string';
 }
 
 /**
@@ -46,6 +62,7 @@ export function chooseServerTls(ctx: Pick<ServerContext, 'state' | 'generation'>
     const hold = !settings.apply_to_existing && ctx.generation <= recorded.generation;
     // The generation moves with the spec, so a later config change waits for the next spec change.
     if (hold || same(recorded, wanted)) return { ...recorded, generation: Math.max(recorded.generation, ctx.generation) };
+    // The served serial is kept across a change of issuer too: the reload (or restart) follows the new certificate.
     return { ...wanted, generation: ctx.generation, ...(wanted.enabled && recorded.serial ? { serial: recorded.serial } : {}) };
   }
   if (running && !settings.apply_to_existing) return { ...running, generation: ctx.generation };
@@ -53,7 +70,12 @@ export function chooseServerTls(ctx: Pick<ServerContext, 'state' | 'generation'>
 }
 
 function same(a: TlsSwitch, b: TlsSwitch): boolean {
-  return a.enabled === b.enabled && a.require === b.require;
+  return a.enabled === b.enabled && a.require === b.require && issuerKey(a.issuer) === issuerKey(b.issuer);
+}
+
+/** "ClusterIssuer.cert-manager.io/name", or "" for the operator's own CA: what tells issuers apart. */
+export function issuerKey(issuer: IssuerRef | undefined): string {
+  return issuer ? `${issuer.kind}.${issuer.group}/${issuer.name}` : '';
 }
 
 /** The backend state with the choice recorded (the same object when nothing changed). */
