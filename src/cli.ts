@@ -21,7 +21,7 @@ import { checkBackupUploader } from './startup/backup-uploader.js';
 import { checkCluster } from './startup/cluster-checks.js';
 import { findKubeConfig } from './startup/kube-config.js';
 import { readPackageInfo } from './startup/package-info.js';
-import { requiredPermissions } from './startup/required-permissions.js';
+import { requiredPermissions, usesCertManager } from './startup/required-permissions.js';
 import { startLine } from './startup/start-line.js';
 import { StartupError } from './startup/startup-error.js';
 import { keepHeapReleased, releaseHeap } from './util/heap-release.js';
@@ -114,7 +114,7 @@ async function passStartupChecks(config: OperatorConfig, log: Logger, state: Sta
     log.debug(problem);
   };
   try {
-    await checkCluster({ kc, permissions: requiredPermissions(config, leaseNs), timeoutMs: config.startup_timeout_seconds * 1000, onProblem });
+    await checkCluster({ kc, permissions: requiredPermissions(config, leaseNs), timeoutMs: config.startup_timeout_seconds * 1000, onProblem, certManager: usesCertManager(config) });
   } catch (err) {
     if (err instanceof StartupError) state.problem = err.message;
     throw err;

@@ -3,6 +3,8 @@ import { DATABASE_PLURAL, GROUP, SERVER_PLURAL, TABLE_PLURAL, VERSION } from '..
 import { apiConfiguration, createKubeClients, statusCodeOf } from '../k8s/clients.js';
 import { AuthorizationV1Api } from '../k8s/kubernetes-client.js';
 import { describeApiError, isTransient, withTimeout } from './api-errors.js';
+import { CERT_MANAGER_MISSING } from '../backends/common/tls/cert-manager.js';
+import { CERT_MANAGER_GROUP, CERT_MANAGER_VERSION, CERTIFICATE_PLURAL } from '../backends/common/tls/cert-manager-object.js';
 import { describePermission, type Permission } from './required-permissions.js';
 import { StartupError } from './startup-error.js';
 
@@ -14,6 +16,8 @@ export interface ClusterCheckOptions {
   timeoutMs: number;
   /** Each problem while it lasts (for /readyz and the debug log); undefined once it is gone. */
   onProblem?(problem: string | undefined): void;
+  /** The config names a cert-manager issuer (tls.issuer): cert-manager's Certificate CRD must be served. */
+  certManager?: boolean;
 }
 
 /** A CRD applied a moment ago takes a few seconds to appear in discovery (Established). */
@@ -49,6 +53,10 @@ export async function checkCluster(opts: ClusterCheckOptions): Promise<void> {
     await sleep(1000);
   }
 
+  if (opts.certManager && !(await attempt(() => servedPlurals(custom, CERT_MANAGER_GROUP, CERT_MANAGER_VERSION))).has(CERTIFICATE_PLURAL)) {
+    throw new StartupError(`${CERT_MANAGER_MISSING} (cluster at ${server})`);
+  }
+
   const authorization = new AuthorizationV1Api(apiConfiguration(opts.kc));
   const denied: Permission[] = [];
   const queue = [...opts.permissions];
@@ -65,10 +73,10 @@ export async function checkCluster(opts: ClusterCheckOptions): Promise<void> {
   opts.onProblem?.(undefined);
 }
 
-/** The plurals served in the operator's API group; empty when the group is not served at all. */
-async function servedPlurals(custom: k8s.CustomObjectsApi): Promise<Set<string>> {
+/** The plurals served in an API group (the operator's by default); empty when the group is not served at all. */
+async function servedPlurals(custom: k8s.CustomObjectsApi, group = GROUP, version = VERSION): Promise<Set<string>> {
   try {
-    const list = await custom.getAPIResources({ group: GROUP, version: VERSION });
+    const list = await custom.getAPIResources({ group, version });
     return new Set(list.resources.map((r) => r.name));
   } catch (err) {
     if (statusCodeOf(err) === 404) return new Set();

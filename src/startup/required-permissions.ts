@@ -61,6 +61,15 @@ export const TLS_CA_RULES: readonly PolicyRule[] = [
   { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
 ];
 
+/**
+ * cert-manager Certificates of the in-cluster servers (`tls.issuer`, ADR 0022), where the servers
+ * live: read, made, their spec set; delete when a server moves back to the operator's CA.
+ */
+export const CERT_MANAGER_RULES: readonly PolicyRule[] = [{ apiGroups: ['cert-manager.io'], resources: ['certificates'], verbs: ['get', 'create', 'patch', 'delete'] }];
+
+/** Whether the config names a cert-manager issuer for the server certificates. */
+export const usesCertManager = (config: Partial<Pick<OperatorConfig, 'tls'>>): boolean => Boolean(config.tls?.enabled && config.tls.issuer?.name);
+
 /** Whether the config can make the operator install the Bitnami chart (the chart's `rbac.helmBackend: auto`). */
 export const usesHelmBackend = (config: Pick<OperatorConfig, 'backend' | 'allowed_backends'>): boolean =>
   [config.backend, ...config.allowed_backends].includes('helmbitnami');
@@ -77,7 +86,7 @@ export function requiredPermissions(
   config: Pick<OperatorConfig, 'backend' | 'allowed_backends' | 'watch_namespaces' | 'leader_election'> & Partial<Pick<OperatorConfig, 'tls'>>,
   leaseNamespace: string,
 ): Permission[] {
-  const rules = usesHelmBackend(config) ? [...WORKLOAD_RULES, ...HELM_BACKEND_RULES] : WORKLOAD_RULES;
+  const rules = [...WORKLOAD_RULES, ...(usesHelmBackend(config) ? HELM_BACKEND_RULES : []), ...(usesCertManager(config) ? CERT_MANAGER_RULES : [])];
   const namespaces = config.watch_namespaces.length ? config.watch_namespaces : [''];
   const needed = namespaces.flatMap((ns) => expand(rules, ns));
   if (config.leader_election.enabled) needed.push(...expand(LEADER_ELECTION_RULES, leaseNamespace));

@@ -126,6 +126,11 @@ describe('start-up checks of the built operator', () => {
     expectOneLine(r, 'the CRDs postgresqlservers.hybridcloud.maibornwolff.de, postgresqldatabases.hybridcloud.maibornwolff.de and postgresqltables.hybridcloud.maibornwolff.de are not installed', 'kubectl apply -f crds/', 'helm install hybrid-cloud-postgresql-operator-crds');
   });
 
+  it('a cert-manager issuer configured without cert-manager installed: says so and how to get on', async () => {
+    const r = await runEntry({ config: await config({ tls: { issuer: { name: 'team-ca' } } }), env: { KUBECONFIG: kubeconfig(api, 'no-cert-manager') } });
+    expectOneLine(r, "cert-manager's Certificate CRD (certificates.cert-manager.io/v1) is not installed", 'tls.issuer.name');
+  });
+
   it('a permission is missing: which verb on which resource, where', async () => {
     api.deny({ user: OPERATOR, verb: 'list', group: '', resource: 'secrets' }, { user: OPERATOR, verb: 'update', group: 'coordination.k8s.io', resource: 'leases', namespace: 'ops' });
     try {

@@ -30,6 +30,8 @@ export interface HarnessOptions {
   hooks?: OperatorHooks;
   /** Called after each step of a password rotation; a test may stop there (see Operator). */
   failpoint?: (step: string) => Promise<void> | void;
+  /** CRD files served besides the operator's own (e.g. cert-manager's). */
+  extraCrdFiles?: string[];
 }
 
 /** Test defaults: the statefulset backend reaching the test's PostgreSQL, fast retries. */
@@ -101,7 +103,7 @@ export class Harness {
   }
 
   static async start(opts: HarnessOptions = {}): Promise<Harness> {
-    const [api, pg] = await Promise.all([startFakeApiServer({ crdFiles: CRD_FILES }), startPostgres(opts.postgres)]);
+    const [api, pg] = await Promise.all([startFakeApiServer({ crdFiles: [...CRD_FILES, ...(opts.extraCrdFiles ?? [])] }), startPostgres(opts.postgres)]);
     const kc = api.kubeConfig();
     const kubelet = new FakeKubelet(kc, pg);
     await kubelet.start();

@@ -65,6 +65,14 @@ app.kubernetes.io/component: operator
 {{- end }}
 {{- end }}
 
+{{- /* "true" when the config names a cert-manager issuer for the servers' certificates (tls.issuer.name, TLS on). */ -}}
+{{- define "operator.certManagerRbac" -}}
+{{- $config := include "operator.configText" . | fromYaml }}
+{{- $tls := $config.tls | default dict }}
+{{- $issuer := $tls.issuer | default dict }}
+{{- ternary "true" "" (and (ne (toString $tls.enabled) "false") (not (empty $issuer.name))) }}
+{{- end }}
+
 {{- /* "true" when the Bitnami chart permissions are wanted (rbac.helmBackend, or "auto" and the config uses helmbitnami). */ -}}
 {{- define "operator.helmBackendRbac" -}}
 {{- $mode := .Values.rbac.helmBackend }}
@@ -148,6 +156,13 @@ namespace). Leases are in a separate Role in the release namespace.
 - apiGroups: ["batch"]
   resources: ["cronjobs"]
   verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
+{{- end }}
+{{- if include "operator.certManagerRbac" . }}
+# cert-manager Certificates of the servers' TLS (config tls.issuer.name): made, read, their spec
+# set; deleted when a server moves back to the operator's CA.
+- apiGroups: ["cert-manager.io"]
+  resources: ["certificates"]
+  verbs: ["get", "create", "patch", "delete"]
 {{- end }}
 {{- with .Values.rbac.extraRules }}
 # rbac.extraRules

@@ -24,7 +24,7 @@ import { TLS_CA_KEY, TLS_CERT_KEY } from './server-certificate.js';
 /** How soon to look again while cert-manager issues. */
 const ISSUING_LOOK_SECONDS = 5;
 /** How soon to look again once waiting has become a reported problem. */
-const PROBLEM_LOOK_SECONDS = 30;
+const PROBLEM_LOOK_SECONDS = 15;
 
 export const CERT_MANAGER_MISSING =
   "cert-manager's Certificate CRD (certificates.cert-manager.io/v1) is not installed, but the config names a cert-manager issuer (tls.issuer.name): install cert-manager, or set tls.issuer.name to \"\" to use the operator's own CA";
