@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { HELM_BACKEND_RULES, LEADER_ELECTION_RULES, TLS_CA_RULES, requiredPermissions, WORKLOAD_RULES, type PolicyRule } from '../../src/startup/required-permissions.js';
+import { CERT_MANAGER_RULES, HELM_BACKEND_RULES, LEADER_ELECTION_RULES, TLS_CA_RULES, requiredPermissions, WORKLOAD_RULES, type PolicyRule } from '../../src/startup/required-permissions.js';
 import { helmTemplate, type RenderedObject } from '../support/helm-binary.js';
 
 const CHART = 'helm/hybrid-cloud-postgresql-operator';
@@ -46,6 +46,13 @@ describe("the permissions the operator checks at start and the chart's RBAC", ()
     expect(grants(rulesOf(objs, 'ClusterRole', 'hcpo-hybrid-cloud-postgresql-operator'))).toEqual(grants([...WORKLOAD_RULES, ...HELM_BACKEND_RULES]));
   });
 
+  it('agree when a cert-manager issuer signs the server certificates (tls.issuer.name), and not when TLS is off', async () => {
+    const objs = await render({ operatorConfig: { tls: { issuer: { name: 'team-ca' } } } });
+    expect(grants(rulesOf(objs, 'ClusterRole', 'hcpo-hybrid-cloud-postgresql-operator'))).toEqual(grants([...WORKLOAD_RULES, ...CERT_MANAGER_RULES]));
+    const off = await render({ operatorConfig: { tls: { enabled: false, issuer: { name: 'team-ca' } } } });
+    expect(grants(rulesOf(off, 'ClusterRole', 'hcpo-hybrid-cloud-postgresql-operator'))).toEqual(grants(WORKLOAD_RULES));
+  });
+
   it('agree per watched namespace', async () => {
     const objs = await render({ watchNamespaces: ['team-a', 'team-b'] });
     // Only the namespace reads are cluster-wide: optional, so not checked at start (without them
@@ -75,6 +82,13 @@ describe('requiredPermissions', () => {
     expect(needed).toContainEqual({ verb: 'update', group: '', resource: 'secrets', namespace: 'ops' });
     expect(needed).toContainEqual({ verb: 'create', group: '', resource: 'events', namespace: 'ops' });
     expect(requiredPermissions({ ...config, tls: { ...tls, enabled: false } }, 'ops')).toHaveLength(needed.length - 5);
+  });
+
+  it('asks for the Certificates where the servers live when a cert-manager issuer is configured', () => {
+    const tls = { enabled: true, require_tls: true, apply_to_existing: false, ca_secret: 'ca', namespace: 'ops', certificate_days: 365, renew_before_days: 30, issuer: { name: 'team-ca', kind: 'ClusterIssuer' as const, group: 'cert-manager.io', ready_timeout_seconds: 300 } };
+    const needed = requiredPermissions({ ...config, tls }, 'ops');
+    expect(needed).toContainEqual({ verb: 'create', group: 'cert-manager.io', resource: 'certificates', namespace: '' });
+    expect(requiredPermissions({ ...config, tls: { ...tls, issuer: { ...tls.issuer, name: '' } } }, 'ops').filter((p) => p.group === 'cert-manager.io')).toEqual([]);
   });
 
   it('asks in each watched namespace; no Lease without leader election; the Helm rules with helmbitnami', () => {
