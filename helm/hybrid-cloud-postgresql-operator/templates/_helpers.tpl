@@ -65,12 +65,17 @@ app.kubernetes.io/component: operator
 {{- end }}
 {{- end }}
 
-{{- /* "true" when the config names a cert-manager issuer for the servers' certificates (tls.issuer.name, TLS on). */ -}}
+{{- /* "true" when cert-manager Certificate permissions are wanted (rbac.certManager, or "auto" and the config sets tls.issuer.name with TLS on). */ -}}
 {{- define "operator.certManagerRbac" -}}
+{{- $mode := .Values.rbac.certManager }}
+{{- if kindIs "bool" $mode }}
+{{- ternary "true" "" $mode }}
+{{- else }}
 {{- $config := include "operator.configText" . | fromYaml }}
 {{- $tls := $config.tls | default dict }}
 {{- $issuer := $tls.issuer | default dict }}
 {{- ternary "true" "" (and (ne (toString $tls.enabled) "false") (not (empty $issuer.name))) }}
+{{- end }}
 {{- end }}
 
 {{- /* "true" when the Bitnami chart permissions are wanted (rbac.helmBackend, or "auto" and the config uses helmbitnami). */ -}}
