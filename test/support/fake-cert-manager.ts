@@ -217,6 +217,11 @@ export class FakeCertManager {
   }
 }
 
+/** A server certificate from a test CA for `dnsNames` (e.g. for a test PostgreSQL the operator must verify). */
+export function signWithCa(ca: CaPair, dnsNames: string[]): CaPair {
+  return sign(ca, { metadata: { name: 'test', namespace: 'test' }, spec: { secretName: 'test', commonName: dnsNames[0], dnsNames, duration: '48h', issuerRef: { name: 'test' } } });
+}
+
 /** A leaf certificate as a `ca` issuer signs it: the spec's names, duration and server usages. */
 function sign(ca: CaPair, cert: Certificate): CaPair {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
