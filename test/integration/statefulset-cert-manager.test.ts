@@ -163,3 +163,69 @@ describe('statefulset TLS from a cert-manager ClusterIssuer', () => {
     }, 30_000, () => 'the StatefulSet made once the certificate is issued');
   }, 60_000);
 });
+
+describe('statefulset TLS moving between the operator CA and a cert-manager issuer (apply_to_existing)', () => {
+  let h: Harness;
+  let certManager: FakeCertManager;
+  const ca = makeForgeCa('platform CA');
+  const issuerOf = async (client: Awaited<ReturnType<typeof loginWithSecret>>) =>
+    ((client as unknown as { connection: { stream: import('node:tls').TLSSocket } }).connection.stream.getPeerCertificate().issuer as { CN?: string }).CN;
+
+  /** Waits until the app's Secret logs in with verify-full and is served a certificate of `issuerCn`; an open connection stays. */
+  async function servedBy(issuerCn: string): Promise<void> {
+    await waitFor(async () => {
+      h.operator!['servers'].enqueue('default', 'tlsteam');
+      const client = await loginWithSecret((await h.secret('tlsapp-creds'))!, h.pg.port).catch(() => undefined);
+      if (!client) return false;
+      const cn = await issuerOf(client);
+      await client.end();
+      return cn === issuerCn;
+    }, 40_000, () => `a verify-full login served by ${issuerCn}`);
+  }
+
+  beforeAll(async () => {
+    h = await Harness.start({ config: { tls: { enabled: true } }, extraCrdFiles: [CERT_MANAGER_CRDS] });
+    certManager = new FakeCertManager(h.kc);
+    certManager.start();
+    await certManager.createCaClusterIssuer(ISSUER, ca);
+    await h.apply(SERVER);
+    await h.waitForReady('PostgreSQLDatabase', 'tlsapp');
+  }, 60_000);
+
+  afterAll(async () => {
+    await certManager?.stop();
+    await h?.stop();
+  });
+
+  it('to the issuer: a Certificate, cert-manager replaces the certificate in the same Secret, PostgreSQL reloads, clients get the new ca.crt', async () => {
+    const operatorCa = (await h.secret('hybrid-cloud-postgresql-operator-ca'))!['tls.crt']!;
+    expect((await h.secret('tlsapp-creds'))!['ca.crt']).toBe(operatorCa);
+    const open = await loginWithSecret((await h.secret('tlsapp-creds'))!, h.pg.port);
+    await h.stopOperator();
+    await h.startOperator({ ...h.config, tls: { ...h.config.tls, apply_to_existing: true, issuer: { ...h.config.tls.issuer, name: ISSUER } } });
+    await servedBy('platform CA');
+    await waitFor(async () => (await h.secret('tlsapp-creds'))!['ca.crt'] === ca.certPem, 20_000, () => "the app's ca.crt is the issuer's alone");
+    expect((await certificate(h, CERT))?.spec.issuerRef).toMatchObject({ name: ISSUER });
+    expect((await open.query('SELECT 1 AS one')).rows[0].one).toBe(1);
+    await open.end();
+    expect(h.kubelet.postgresRestarts).toBe(0);
+  }, 60_000);
+
+  it("back to the operator's CA: the server's Certificate is deleted, the operator issues into the Secret again", async () => {
+    await h.stopOperator();
+    await h.startOperator({ ...h.config, tls: { ...h.config.tls, apply_to_existing: true } });
+    await servedBy('hybrid-cloud-postgresql-operator CA');
+    await waitFor(async () => (await certificate(h, CERT)) === undefined, 20_000, () => 'the Certificate deleted');
+    const operatorCa = (await h.secret('hybrid-cloud-postgresql-operator-ca'))!['tls.crt']!;
+    await waitFor(async () => (await h.secret('tlsapp-creds'))!['ca.crt'] === operatorCa, 20_000, () => "the app's ca.crt is the operator's again");
+  }, 60_000);
+});
+
+async function certificate(h: Harness, name: string): Promise<CertificateCr | undefined> {
+  try {
+    return (await h.kube.custom.getNamespacedCustomObject({ group: 'cert-manager.io', version: 'v1', namespace: 'default', plural: 'certificates', name })) as CertificateCr;
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}

@@ -45,9 +45,9 @@ export class HelmTls {
     return { enabled, require: enabled && valueAt(current, 'primary.pgHbaConfiguration') === requireTlsHba() };
   }
 
-  /** The CA clients verify the release with. */
+  /** The CA (bundle, while the pod still serves a certificate of another CA) clients verify the release with. */
   caPem(ctx: ServerContext, tls: ServerTls, release: string): Promise<string> {
-    return this.certs.caPem(this.request(ctx, release), tls.issuer);
+    return this.certs.trustedCa(this.request(ctx, release), tls);
   }
 
   /**
@@ -68,7 +68,7 @@ export class HelmTls {
   async ensure(ctx: ServerContext, tls: ServerTls, release: string): Promise<{ state: BackendState; pending?: { message: string; retryAfterSeconds: number } }> {
     const cert = await this.certs.ensure(this.request(ctx, release), tls.issuer);
     if ('pending' in cert) return { state: ctx.state, pending: { message: cert.pending, retryAfterSeconds: cert.retryAfterSeconds } };
-    return { state: withTls(ctx.state, { ...tls, serial: cert.serial }) };
+    return { state: withTls(ctx.state, { ...tls, serial: cert.serial, ca: cert.caPem }) };
   }
 
   private request(ctx: ServerContext, release: string): CertificateRequest {

@@ -57,12 +57,12 @@ export class ServerTlsFiles {
     await this.ensureHba(ctx, tls);
     const cert = await this.certs.ensure(this.request(ctx), tls.issuer);
     if ('pending' in cert) return { state: ctx.state, pending: { message: cert.pending, retryAfterSeconds: cert.retryAfterSeconds } };
-    return { state: withTls(ctx.state, { ...tls, serial: cert.serial }) };
+    return { state: withTls(ctx.state, { ...tls, serial: cert.serial, ca: cert.caPem }) };
   }
 
-  /** The CA clients verify this server with. */
+  /** The CA (bundle, while a certificate of another CA is still served) clients verify this server with. */
   caPem(ctx: ServerContext, tls: ServerTls): Promise<string> {
-    return this.certs.caPem(this.request(ctx), tls.issuer);
+    return this.certs.trustedCa(this.request(ctx), tls);
   }
 
   /**
@@ -81,7 +81,7 @@ export class ServerTlsFiles {
     // Observe saw the renewed certificate in the mounted file: PostgreSQL serves it after a reload.
     const cert = await this.certs.inspect(this.request(ctx), tls.issuer);
     await reloadConfiguration(admin);
-    return { state: withTls(ctx.state, { ...tls, serial: cert.serial }) };
+    return { state: withTls(ctx.state, { ...tls, serial: cert.serial, ...(cert.caPem ? { ca: cert.caPem } : {}) }) };
   }
 
   /** Whether the server's pg_hba (from its ConfigMap) refuses TCP clients without TLS. */

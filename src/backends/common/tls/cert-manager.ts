@@ -85,7 +85,7 @@ export class CertManagerCertificates {
     }
     // cert-manager does not set owners on its Secrets: the server owns it, so it goes with the server.
     if (secret && !isOwnedBy(secret, req.owner.uid)) await this.adoptSecret(req, secret);
-    return { serial: look.serial as string };
+    return { serial: look.serial as string, caPem: look.caPem as string };
   }
 
   /** The CA clients verify the server with: ca.crt of the Secret cert-manager wrote. */
@@ -123,7 +123,7 @@ export class CertManagerCertificates {
     // For the server's names, not expired, signed by this issuer; with a CA clients can verify it by.
     const fits = facts !== undefined && caPem !== undefined && req.dnsNames.every((n) => facts.dnsNames.includes(n)) && facts.notAfter > now && writtenBy(secret, issuer);
     const state = readyState(cert, now);
-    const base = { fits, ready: state.ready, ...(facts ? { serial: facts.serial, certPem } : {}) };
+    const base = { fits, ready: state.ready, ...(facts ? { serial: facts.serial, certPem } : {}), ...(caPem ? { caPem } : {}) };
     if (state.ready && fits) return base;
     const waiting = state.ready
       ? `Secret ${req.secretName} does not hold a certificate of ${issuer.kind} ${issuer.name} for the server's names yet`

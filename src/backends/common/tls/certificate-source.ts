@@ -6,7 +6,7 @@ import { CertManagerCertificates } from './cert-manager.js';
 import { CERTIFICATE_NAME_ANNOTATION } from './cert-manager-object.js';
 import { operatorCa, type OperatorCa } from './operator-ca.js';
 import { ensureServerCertificate, inspectServerCertificate } from './server-certificate.js';
-import type { IssuerRef } from './server-tls.js';
+import { trustedCaBundle, type IssuerRef, type ServerTls } from './server-tls.js';
 
 /** One server's certificate: where it goes, what it names, how long it lives. */
 export interface CertificateRequest {
@@ -28,6 +28,8 @@ export interface CertificateLook {
   /** Serial (hex) and PEM of the certificate in the Secret, when there is one. */
   serial?: string;
   certPem?: string;
+  /** The CA of the Secret (operator CA, or the ca.crt cert-manager wrote). */
+  caPem?: string;
   /** cert-manager is still at work (not a difference: nothing for the operator to do). */
   waiting?: string;
   /** cert-manager has not been Ready for longer than `tls.issuer.ready_timeout_seconds`: its reason, for the user. */
@@ -35,7 +37,7 @@ export interface CertificateLook {
 }
 
 /** The certificate is in the Secret (its serial), or the operator waits for cert-manager. */
-export type Issued = { serial: string } | { pending: string; retryAfterSeconds: number };
+export type Issued = { serial: string; caPem: string } | { pending: string; retryAfterSeconds: number };
 
 /**
  * The server certificates of the in-cluster backends, from whichever source the server's recorded
@@ -52,15 +54,17 @@ export class ServerCertificates {
   /** Read-only. */
   async inspect(req: CertificateRequest, issuer: IssuerRef | undefined): Promise<CertificateLook> {
     if (issuer) return this.certManager.inspect(req, issuer);
-    return inspectServerCertificate(this.kube, await this.ca.get(), req);
+    const ca = await this.ca.get();
+    return { ...(await inspectServerCertificate(this.kube, ca, req)), caPem: ca.certPem };
   }
 
   /** Issues (own CA) or asks cert-manager for (issuer) a certificate that is not due; idempotent. */
   async ensure(req: CertificateRequest, issuer: IssuerRef | undefined): Promise<Issued> {
     if (issuer) return this.certManager.ensure(req, issuer);
     await this.leaveCertManager(req);
-    const cert = await ensureServerCertificate(this.kube, await this.ca.get(), req);
-    return { serial: cert.serial };
+    const ca = await this.ca.get();
+    const cert = await ensureServerCertificate(this.kube, ca, req);
+    return { serial: cert.serial, caPem: ca.certPem };
   }
 
   /** The CA clients verify the server with (published as ca.crt). */
@@ -68,6 +72,17 @@ export class ServerCertificates {
     if (issuer) return this.certManager.caPem(req);
     // The trust bundle: both CAs while the operator's CA is rotated (ADR 0024).
     return (await this.ca.get()).trust;
+  }
+
+  /**
+   * The CA bundle clients and the operator verify the server with: the Secret's CA, plus the CA of
+   * the certificate PostgreSQL still serves when that differs (see `trustedCaBundle`).
+   */
+  async trustedCa(req: Pick<CertificateRequest, 'namespace' | 'secretName'>, tls: Pick<ServerTls, 'issuer' | 'serial' | 'ca'>): Promise<string> {
+    const current = await this.caPem(req, tls.issuer);
+    // A server that served a certificate before the CA was recorded had it from the operator's CA (made before ADR 0022).
+    const served = tls.ca ?? (tls.serial && tls.issuer ? (await this.ca.get()).certPem : undefined);
+    return trustedCaBundle(current, served ? { ca: served } : {});
   }
 
   /**

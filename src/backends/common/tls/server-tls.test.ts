@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { TlsSettings } from '../../../config/sections/tls.js';
-import { chooseServerTls, hbaConfig, withTls } from './server-tls.js';
+import { chooseServerTls, hbaConfig, trustedCaBundle, withTls } from './server-tls.js';
 
 const settings = (over: Partial<TlsSettings> = {}): TlsSettings => ({
   enabled: true, require_tls: true, apply_to_existing: false, ca_secret: 'ca', namespace: '', certificate_days: 365, renew_before_days: 30, ca_renew_before_days: 365, ca_rotation_grace_hours: 168, ca_rotation_check_seconds: 60,
@@ -41,5 +41,21 @@ describe('the TLS choice of a server', () => {
   it('writes pg_hba that refuses plain TCP only when TLS is required', () => {
     expect(hbaConfig({ enabled: true, require: true })).toMatch(/hostssl all all all md5\nhost all all all reject/);
     expect(hbaConfig({ enabled: true, require: false })).toMatch(/\nhost all all all md5\n$/);
+  });
+
+  it('records the issuer with the choice: a new issuer in the config moves a server only at its next spec change, keeping what it serves', () => {
+    const issuer = { name: 'platform-ca', kind: 'ClusterIssuer' as const, group: 'cert-manager.io', ready_timeout_seconds: 300 };
+    const state = withTls({}, { enabled: true, require: true, generation: 1, serial: 'ab', ca: 'OLD CA' });
+    expect(chooseServerTls({ state, generation: 1 }, settings({ issuer }), undefined)).not.toHaveProperty('issuer');
+    expect(chooseServerTls({ state, generation: 2 }, settings({ issuer }), undefined)).toEqual({
+      enabled: true, require: true, generation: 2, serial: 'ab', ca: 'OLD CA', issuer: { name: 'platform-ca', kind: 'ClusterIssuer', group: 'cert-manager.io' },
+    });
+    expect(chooseServerTls({ state: {}, generation: 1 }, settings({ issuer: { ...issuer, name: '' } }), undefined)).not.toHaveProperty('issuer');
+  });
+
+  it('trusts the CA still served beside the new one until the server serves the new certificate', () => {
+    expect(trustedCaBundle('NEW', { ca: 'NEW' })).toBe('NEW');
+    expect(trustedCaBundle('NEW', {})).toBe('NEW');
+    expect(trustedCaBundle('NEW\n', { ca: 'OLD\n' })).toBe('NEW\nOLD\n');
   });
 });

@@ -25,6 +25,11 @@ export interface ServerTls {
   generation: number;
   /** Serial of the certificate PostgreSQL was last told to load (renewals reload until it matches). */
   serial?: string;
+  /**
+   * The CA (PEM) of that certificate. Until a new certificate of another CA is served (a switch of
+   * issuer, a new operator CA) clients and the operator trust both (see `trustedCaBundle`).
+   */
+  ca?: string;
   /** The cert-manager issuer of the certificate (ADR 0022); unset: the operator's own CA. */
   issuer?: IssuerRef;
 }
@@ -43,7 +48,8 @@ export function recordedTls(state: BackendState): ServerTls | undefined {
   const t = state.tls as Partial<ServerTls> | undefined;
   if (!t || typeof t.enabled !== 'boolean' || typeof t.require !== 'boolean' || typeof t.generation !== 'number') return undefined;
   const issuer = isIssuerRef(t.issuer) ? { issuer: { name: t.issuer.name, kind: t.issuer.kind, group: t.issuer.group } } : {};
-  return { enabled: t.enabled, require: t.require, generation: t.generation, ...(typeof t.serial === 'string' ? { serial: t.serial } : {}), ...issuer };
+  const served = { ...(typeof t.serial === 'string' ? { serial: t.serial } : {}), ...(typeof t.ca === 'string' ? { ca: t.ca } : {}) };
+  return { enabled: t.enabled, require: t.require, generation: t.generation, ...served, ...issuer };
 }
 
 function isIssuerRef(value: unknown): value is IssuerRef {
@@ -63,7 +69,8 @@ export function chooseServerTls(ctx: Pick<ServerContext, 'state' | 'generation'>
     // The generation moves with the spec, so a later config change waits for the next spec change.
     if (hold || same(recorded, wanted)) return { ...recorded, generation: Math.max(recorded.generation, ctx.generation) };
     // The served serial is kept across a change of issuer too: the reload (or restart) follows the new certificate.
-    return { ...wanted, generation: ctx.generation, ...(wanted.enabled && recorded.serial ? { serial: recorded.serial } : {}) };
+    const served = { ...(recorded.serial ? { serial: recorded.serial } : {}), ...(recorded.ca ? { ca: recorded.ca } : {}) };
+    return { ...wanted, generation: ctx.generation, ...(wanted.enabled ? served : {}) };
   }
   if (running && !settings.apply_to_existing) return { ...running, generation: ctx.generation };
   return { ...wanted, generation: ctx.generation };
@@ -81,7 +88,7 @@ export function issuerKey(issuer: IssuerRef | undefined): string {
 /** The backend state with the choice recorded (the same object when nothing changed). */
 export function withTls(state: BackendState, tls: ServerTls): BackendState {
   const recorded = recordedTls(state);
-  if (recorded && same(recorded, tls) && recorded.generation === tls.generation && recorded.serial === tls.serial) return state;
+  if (recorded && same(recorded, tls) && recorded.generation === tls.generation && recorded.serial === tls.serial && recorded.ca === tls.ca) return state;
   return { ...state, tls };
 }
 
@@ -97,4 +104,15 @@ export function hbaConfig(tls: TlsSwitch): string {
   if (tls.require) lines.push('hostssl all all all md5', 'host all all all reject');
   else lines.push('host all all all md5');
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * What clients and the operator trust: the CA of the certificate Secret, and while PostgreSQL still
+ * serves a certificate of another CA (the pod has not reloaded or restarted since a switch of
+ * issuer), that CA too — a PEM bundle, which libpq, JDBC and node accept as root certificates.
+ */
+export function trustedCaBundle(secretCa: string, tls: Pick<ServerTls, 'ca'>): string {
+  const served = tls.ca?.trim();
+  if (!served || served === secretCa.trim()) return secretCa;
+  return `${secretCa.trim()}\n${served}\n`;
 }
