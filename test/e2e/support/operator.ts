@@ -23,6 +23,8 @@ export interface E2eConfigInput {
   backend?: InClusterBackend;
   /** For the helmbitnami backend: the helm executable and the Bitnami image. */
   helm?: { binary: string; image: { registry: string; repository: string } };
+  /** Top-level config sections a scenario sets on top (e.g. `tls` with a cert-manager issuer). */
+  extra?: Record<string, unknown>;
 }
 
 /**
@@ -55,6 +57,7 @@ export function e2eOperatorConfig(input: E2eConfigInput): Record<string, unknown
       // Only when it is the backend: a tester without helm still runs the statefulset scenarios.
       ...(backend === 'helmbitnami' ? { helmbitnami: helmSection(input, classes) } : {}),
     },
+    ...input.extra,
   };
 }
 

@@ -52,6 +52,8 @@ export interface ScenarioOptions {
    * run on it. Both name the server's pod `<server>-postgresql-0`.
    */
   backend?: InClusterBackend;
+  /** Top-level config sections on top of the scenarios' (e.g. `tls` with a cert-manager issuer). */
+  config?: Record<string, unknown>;
 }
 
 /**
@@ -102,6 +104,7 @@ export class E2eScenario {
         httpPort: await freePort(),
         ...(opts.backend ? { backend: opts.backend } : {}),
         helm: { binary: settings.helmBinary, image: settings.bitnamiImage },
+        extra: opts.config,
       });
       validateConfig(config);
       const scenario = new E2eScenario(kc, settings, namespace, new E2eOperator(kc, config), forwarder);
