@@ -121,15 +121,22 @@ export interface ReadyState {
 export function readyState(cert: CertificateObject, now: Date): ReadyState {
   const conditions = cert.status?.conditions ?? [];
   const ready = conditions.find((c) => c.type === 'Ready');
-  const current = ready && (ready.observedGeneration === undefined || ready.observedGeneration >= (cert.metadata.generation ?? 0));
+  const current = ready !== undefined && (ready.observedGeneration === undefined || ready.observedGeneration >= (cert.metadata.generation ?? 0));
   if (ready?.status === 'True' && current) return { ready: true, why: ready.message ?? 'Ready', since: now };
-  const issuing = conditions.find((c) => c.type === 'Issuing' && c.status === 'False' && c.reason === 'Failed');
-  const parts = [
-    ready ? `Ready=${ready.status}${current ? '' : ' (for an older spec)'}${ready.reason ? ` ${ready.reason}` : ''}${ready.message ? `: ${ready.message}` : ''}` : 'no Ready condition yet',
-    ...(issuing?.message ? [`Issuing failed: ${issuing.message}`] : []),
-  ];
+  return { ready: false, why: notReadyWords(conditions, ready, current), since: waitingSince(cert, ready, current, now) };
+}
+
+/** cert-manager's own words: the Ready condition, and a failed issuance's message. */
+function notReadyWords(conditions: Condition[], ready: Condition | undefined, current: boolean): string {
+  const failed = conditions.find((c) => c.type === 'Issuing' && c.status === 'False' && c.reason === 'Failed');
+  const words = ready ? [`Ready=${ready.status}`, current ? '' : ' (for an older spec)', ready.reason ? ` ${ready.reason}` : '', ready.message ? `: ${ready.message}` : ''].join('') : 'no Ready condition yet';
+  return failed?.message ? `${words}; Issuing failed: ${failed.message}` : words;
+}
+
+/** Since when it has not been Ready: a condition of an older spec says nothing about the new one, so from now on. */
+function waitingSince(cert: CertificateObject, ready: Condition | undefined, current: boolean, now: Date): Date {
   const created = cert.metadata.creationTimestamp ? new Date(cert.metadata.creationTimestamp) : now;
-  // A condition of an older spec says nothing about how long the new one has waited: from now on.
-  const since = !ready ? created : current && ready.lastTransitionTime ? new Date(ready.lastTransitionTime) : now;
-  return { ready: false, why: parts.join('; '), since: since.getTime() > created.getTime() ? since : created };
+  if (!ready) return created;
+  const since = current && ready.lastTransitionTime ? new Date(ready.lastTransitionTime) : now;
+  return since.getTime() > created.getTime() ? since : created;
 }

@@ -65,16 +65,7 @@ export class CertManagerCertificates {
     if (secret && !isOwnedBy(secret, req.owner.uid) && secret.metadata?.annotations?.[CERTIFICATE_NAME_ANNOTATION] !== req.secretName) {
       throw new PermanentError(`Secret ${req.secretName} exists and does not belong to this server; delete or rename it`, Reason.SecretConflict);
     }
-    let cert = await this.readCertificate(req);
-    if (!cert) cert = await this.create(req, issuer);
-    this.checkOwner(cert, req);
-    if (specDifferences(cert.spec, req, issuer).length) {
-      const body = { spec: desiredCertificate(req, issuer).spec };
-      cert = (await this.kube.custom.patchNamespacedCustomObject(
-        { group: CERT_MANAGER_GROUP, version: CERT_MANAGER_VERSION, namespace: req.namespace, plural: CERTIFICATE_PLURAL, name: req.secretName, body },
-        mergePatchOptions(),
-      )) as CertificateObject;
-    }
+    const cert = await this.ensureCertificate(req, issuer);
     const look = this.look(cert, secret, req, issuer);
     // A certificate that fits and is already in use is kept while cert-manager renews (or fails to):
     // the server goes on serving it, and observe reports a Certificate not Ready for too long.
@@ -86,6 +77,18 @@ export class CertManagerCertificates {
     // cert-manager does not set owners on its Secrets: the server owns it, so it goes with the server.
     if (secret && !isOwnedBy(secret, req.owner.uid)) await this.adoptSecret(req, secret);
     return { serial: look.serial as string, caPem: look.caPem as string };
+  }
+
+  /** The server's Certificate, made or its spec set to the wanted one; never one of another owner. */
+  private async ensureCertificate(req: CertificateRequest, issuer: IssuerRef): Promise<CertificateObject> {
+    const cert = (await this.readCertificate(req)) ?? (await this.create(req, issuer));
+    this.checkOwner(cert, req);
+    if (specDifferences(cert.spec, req, issuer).length === 0) return cert;
+    const body = { spec: desiredCertificate(req, issuer).spec };
+    return (await this.kube.custom.patchNamespacedCustomObject(
+      { group: CERT_MANAGER_GROUP, version: CERT_MANAGER_VERSION, namespace: req.namespace, plural: CERTIFICATE_PLURAL, name: req.secretName, body },
+      mergePatchOptions(),
+    )) as CertificateObject;
   }
 
   /** The CA clients verify the server with: ca.crt of the Secret cert-manager wrote. */
@@ -117,14 +120,10 @@ export class CertManagerCertificates {
   /** What the Certificate's status and the Secret say together. */
   private look(cert: CertificateObject, secret: k8s.V1Secret | undefined, req: CertificateRequest, issuer: IssuerRef): CertificateLook & { fits: boolean; ready: boolean } {
     const now = req.now ?? new Date();
-    const certPem = decode(secret?.data?.[TLS_CERT_KEY]);
-    const caPem = decode(secret?.data?.[TLS_CA_KEY]);
-    const facts = certPem ? certificateFacts(certPem, caPem ?? certPem) : undefined;
-    // For the server's names, not expired, signed by this issuer; with a CA clients can verify it by.
-    const fits = facts !== undefined && caPem !== undefined && req.dnsNames.every((n) => facts.dnsNames.includes(n)) && facts.notAfter > now && writtenBy(secret, issuer);
+    const held = secretCertificate(secret, req, issuer, now);
     const state = readyState(cert, now);
-    const base = { fits, ready: state.ready, ...(facts ? { serial: facts.serial, certPem } : {}), ...(caPem ? { caPem } : {}) };
-    if (state.ready && fits) return base;
+    const base = { ...held, ready: state.ready };
+    if (state.ready && held.fits) return base;
     const waiting = state.ready
       ? `Secret ${req.secretName} does not hold a certificate of ${issuer.kind} ${issuer.name} for the server's names yet`
       : `cert-manager Certificate ${req.secretName} is not Ready (${state.why})`;
@@ -190,6 +189,19 @@ export class CertManagerCertificates {
       throw err;
     }
   }
+}
+
+/**
+ * The certificate in the Secret, and whether it fits: for the server's names, not expired, signed
+ * by this issuer, with a CA clients can verify it by.
+ */
+function secretCertificate(secret: k8s.V1Secret | undefined, req: CertificateRequest, issuer: IssuerRef, now: Date): { fits: boolean; serial?: string; certPem?: string; caPem?: string } {
+  const certPem = decode(secret?.data?.[TLS_CERT_KEY]);
+  const caPem = decode(secret?.data?.[TLS_CA_KEY]);
+  const facts = certPem ? certificateFacts(certPem, caPem ?? certPem) : undefined;
+  if (!facts) return { fits: false, ...(caPem ? { caPem } : {}) };
+  const fits = caPem !== undefined && req.dnsNames.every((n) => facts.dnsNames.includes(n)) && facts.notAfter > now && writtenBy(secret, issuer);
+  return { fits, serial: facts.serial, certPem, ...(caPem ? { caPem } : {}) };
 }
 
 /**
