@@ -85,7 +85,7 @@ describe('requiredPermissions', () => {
   });
 
   it('asks for the Certificates where the servers live when a cert-manager issuer is configured', () => {
-    const tls = { enabled: true, require_tls: true, apply_to_existing: false, ca_secret: 'ca', namespace: 'ops', certificate_days: 365, renew_before_days: 30, issuer: { name: 'team-ca', kind: 'ClusterIssuer' as const, group: 'cert-manager.io', ready_timeout_seconds: 300 } };
+    const tls = { enabled: true, require_tls: true, apply_to_existing: false, ca_secret: 'ca', namespace: 'ops', certificate_days: 365, renew_before_days: 30, ca_renew_before_days: 365, ca_rotation_grace_hours: 168, ca_rotation_check_seconds: 60, issuer: { name: 'team-ca', kind: 'ClusterIssuer' as const, group: 'cert-manager.io', ready_timeout_seconds: 300 } };
     const needed = requiredPermissions({ ...config, tls }, 'ops');
     expect(needed).toContainEqual({ verb: 'create', group: 'cert-manager.io', resource: 'certificates', namespace: '' });
     expect(requiredPermissions({ ...config, tls: { ...tls, issuer: { ...tls.issuer, name: '' } } }, 'ops').filter((p) => p.group === 'cert-manager.io')).toEqual([]);

@@ -81,7 +81,7 @@ export class ServerTlsFiles {
     // Observe saw the renewed certificate in the mounted file: PostgreSQL serves it after a reload.
     const cert = await this.certs.inspect(this.request(ctx), tls.issuer);
     await reloadConfiguration(admin);
-    return { state: withTls(ctx.state, { ...tls, serial: cert.serial, ...(cert.caPem ? { ca: cert.caPem } : {}) }) };
+    return { state: withTls(ctx.state, { ...tls, serial: cert.serial, ca: cert.caPem }) };
   }
 
   /** Whether the server's pg_hba (from its ConfigMap) refuses TCP clients without TLS. */

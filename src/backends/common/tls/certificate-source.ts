@@ -28,7 +28,7 @@ export interface CertificateLook {
   /** Serial (hex) and PEM of the certificate in the Secret, when there is one. */
   serial?: string;
   certPem?: string;
-  /** The CA of the Secret (operator CA, or the ca.crt cert-manager wrote). */
+  /** With an issuer: the ca.crt cert-manager wrote (recorded as the served CA once PostgreSQL serves it). */
   caPem?: string;
   /** cert-manager is still at work (not a difference: nothing for the operator to do). */
   waiting?: string;
@@ -36,8 +36,8 @@ export interface CertificateLook {
   problem?: string;
 }
 
-/** The certificate is in the Secret (its serial), or the operator waits for cert-manager. */
-export type Issued = { serial: string; caPem: string } | { pending: string; retryAfterSeconds: number };
+/** The certificate is in the Secret (its serial; an issuer's CA), or the operator waits for cert-manager. */
+export type Issued = { serial: string; caPem?: string } | { pending: string; retryAfterSeconds: number };
 
 /**
  * The server certificates of the in-cluster backends, from whichever source the server's recorded
@@ -54,17 +54,15 @@ export class ServerCertificates {
   /** Read-only. */
   async inspect(req: CertificateRequest, issuer: IssuerRef | undefined): Promise<CertificateLook> {
     if (issuer) return this.certManager.inspect(req, issuer);
-    const ca = await this.ca.get();
-    return { ...(await inspectServerCertificate(this.kube, ca, req)), caPem: ca.certPem };
+    return inspectServerCertificate(this.kube, await this.ca.get(), req);
   }
 
   /** Issues (own CA) or asks cert-manager for (issuer) a certificate that is not due; idempotent. */
   async ensure(req: CertificateRequest, issuer: IssuerRef | undefined): Promise<Issued> {
     if (issuer) return this.certManager.ensure(req, issuer);
     await this.leaveCertManager(req);
-    const ca = await this.ca.get();
-    const cert = await ensureServerCertificate(this.kube, ca, req);
-    return { serial: cert.serial, caPem: ca.certPem };
+    const cert = await ensureServerCertificate(this.kube, await this.ca.get(), req);
+    return { serial: cert.serial };
   }
 
   /** The CA clients verify the server with (published as ca.crt). */
@@ -76,12 +74,14 @@ export class ServerCertificates {
 
   /**
    * The CA bundle clients and the operator verify the server with: the Secret's CA, plus the CA of
-   * the certificate PostgreSQL still serves when that differs (see `trustedCaBundle`).
+   * the certificate PostgreSQL still serves when that came from another source (see
+   * `trustedCaBundle`). `tls.ca` is recorded for certificates of an issuer only; a server with a
+   * served serial and none recorded serves one of the operator's CA, whose own rotation (ADR 0024)
+   * keeps its trust bundle itself.
    */
   async trustedCa(req: Pick<CertificateRequest, 'namespace' | 'secretName'>, tls: Pick<ServerTls, 'issuer' | 'serial' | 'ca'>): Promise<string> {
     const current = await this.caPem(req, tls.issuer);
-    // A server that served a certificate before the CA was recorded had it from the operator's CA (made before ADR 0022).
-    const served = tls.ca ?? (tls.serial && tls.issuer ? (await this.ca.get()).certPem : undefined);
+    const served = tls.ca ?? (tls.serial && tls.issuer ? (await this.ca.get()).trust : undefined);
     return trustedCaBundle(current, served ? { ca: served } : {});
   }
 

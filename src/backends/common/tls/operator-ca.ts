@@ -64,7 +64,41 @@ export class OperatorCa {
     return this.loading;
   }
 
-  private async load(): Promise<KeyPairPem> {
+  /** The CA Secret as it is now, read fresh; undefined when there is none (this makes none). */
+  async current(): Promise<CaSecretState | undefined> {
+    const state = await this.read();
+    if (state) this.loaded = { state, at: Date.now() };
+    return state;
+  }
+
+  /** The next call reads the Secret again (this process changed it, or wants the latest); the last read serves until then. */
+  forget(): void {
+    if (this.loaded) this.loaded.at = 0;
+  }
+
+  /**
+   * Writes the next stage of a CA rotation (ADR 0024) over the state it was decided from, read
+   * fresh: false when the Secret changed since (another replica, an admin), and nothing is written.
+   */
+  async transition(from: CaSecretState, to: CaSecretState): Promise<boolean> {
+    this.forget();
+    const secret = await this.kube.core.readNamespacedSecret({ name: this.secretName, namespace: this.namespace });
+    if (!from.resourceVersion || secret.metadata?.resourceVersion !== from.resourceVersion) return false;
+    const { stringData, annotations } = caSecretContent(to);
+    const kept = Object.entries({ ...secret.metadata?.annotations, ...annotations }).filter((e): e is [string, string] => e[1] !== null);
+    const body: k8s.V1Secret = { ...secret, metadata: { ...secret.metadata, annotations: Object.fromEntries(kept) }, data: undefined, stringData };
+    try {
+      await this.kube.core.replaceNamespacedSecret({ name: this.secretName, namespace: this.namespace, body });
+      return true;
+    } catch (err) {
+      if (isConflict(err)) return false;
+      throw err;
+    } finally {
+      this.forget();
+    }
+  }
+
+  private async load(): Promise<CaSecretState> {
     const existing = await this.read();
     if (existing) return existing;
     // A Secret deleted by hand while this process knows the CA comes back with it (and with the
