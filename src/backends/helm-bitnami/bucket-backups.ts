@@ -1,10 +1,11 @@
+import type * as k8s from '@kubernetes/client-node';
 import { LABEL_COMPONENT, LABEL_INSTANCE } from '../../api/constants.js';
 import type { RestoreSource } from '../../api/types.js';
 import type { BackupSection } from '../../config/sections/backup.js';
 import type { KubeClients } from '../../k8s/clients.js';
 import { buildBackupCronJob } from '../common/backup-cronjob.js';
 import { BackupCronJobs, type BackupObservation, type DesiredBackups } from '../common/backup-cronjob-sync.js';
-import { backupPlan } from '../common/backup-plan.js';
+import { backupPlan, type BackupPlan } from '../common/backup-plan.js';
 import { s3Target, serverPrefix, type S3Target } from '../common/s3-backup-containers.js';
 import { recordedTls } from '../common/tls/server-tls.js';
 import type { ServerContext } from '../types.js';
@@ -59,29 +60,46 @@ export class ReleaseBucketBackups {
     const target = this.target();
     const plan = target && backupPlan(ctx.spec, this.section);
     if (!target || !plan) return undefined;
-    const cron = buildBackupCronJob({
-      name: bucketBackupName(release),
-      namespace: ctx.namespace,
-      labels: { ...ctx.labels, [LABEL_COMPONENT]: 'backup' },
-      podLabels: backupPodLabels(ctx),
-      owner: ctx.owner,
-      image: releaseImage(values),
-      // One of the names in the release's certificate (tls.ts).
-      host: `${release}.${ctx.namespace}.svc`,
-      port,
-      user: CHART_SUPERUSER,
-      adminSecret: ctx.adminSecret,
-      to: { s3: { target, prefix: serverPrefix(target, ctx.namespace, ctx.name), sizeGB: this.scratchGB(ctx) } },
-      runAsUser: 1001,
-      ...(recordedTls(ctx.state)?.enabled ? { tlsSecret: certificateSecretName(release) } : {}),
-    }, plan);
-    return { cron, plan, s3: target };
+    return { cron: buildReleaseBackupCronJob(ctx, plan, { release, values, port, target, scratchGB: this.scratchGB(ctx) }), plan, s3: target };
   }
 
   /** The most a backup or restore may stage in its emptyDir: the size the claim would have. */
   private scratchGB(ctx: ServerContext): number {
     return this.section.storage_gb ?? 2 * ctx.spec.size.storageGB;
   }
+}
+
+/** What the CronJob of a release needs beyond the server's context. */
+export interface ReleaseBackupInput {
+  release: string;
+  /** The release's desired values: its image. */
+  values: HelmValues;
+  /** Its Service's port. */
+  port: number;
+  target: S3Target;
+  /** The most the emptyDir a backup is staged in may take. */
+  scratchGB: number;
+}
+
+/** The operator's backup CronJob of a release (pure): common/backup-cronjob.ts with the release's Service, image, user and certificate. */
+export function buildReleaseBackupCronJob(ctx: ServerContext, plan: BackupPlan, input: ReleaseBackupInput): k8s.V1CronJob {
+  const { release, target } = input;
+  return buildBackupCronJob({
+    name: bucketBackupName(release),
+    namespace: ctx.namespace,
+    labels: { ...ctx.labels, [LABEL_COMPONENT]: 'backup' },
+    podLabels: backupPodLabels(ctx),
+    owner: ctx.owner,
+    image: releaseImage(input.values),
+    // One of the names in the release's certificate (tls.ts).
+    host: `${release}.${ctx.namespace}.svc`,
+    port: input.port,
+    user: CHART_SUPERUSER,
+    adminSecret: ctx.adminSecret,
+    to: { s3: { target, prefix: serverPrefix(target, ctx.namespace, ctx.name), sizeGB: input.scratchGB } },
+    runAsUser: 1001,
+    ...(recordedTls(ctx.state)?.enabled ? { tlsSecret: certificateSecretName(release) } : {}),
+  }, plan);
 }
 
 /** `<release>-backup`: the operator's backup CronJob of a release (the chart's own is `<release>-pgdumpall`). */
