@@ -198,4 +198,12 @@ describe('helmbitnami backups to an S3-compatible bucket (operator CronJob), and
     await client.end();
     expect(rows.rows).toEqual([{ id: 1, item: 'tea' }, { id: 2, item: 'scones' }]);
   });
+
+  it("removing the bucket from the config deletes the operator's CronJob and brings the chart's back", async () => {
+    helmbitnami().backup = {};
+    await h.stopOperator();
+    await h.startOperator(h.config);
+    await waitFor(async () => (await cronJob(`${RELEASE}-backup`)) === undefined && (await cronJob(`${RELEASE}-pgdumpall`)) !== undefined, 60_000, () => "the chart's CronJob back, the operator's gone");
+    expect((await lastValues(RELEASE)).backup).toMatchObject({ enabled: true });
+  });
 });
