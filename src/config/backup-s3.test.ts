@@ -35,8 +35,9 @@ describe('backup.s3 config', () => {
     expect(problems('backends: {statefulset: {backup: {s3: {bucket: team-backups}}}}')['backends.statefulset.backup.s3.credentials_secret']).toMatch(/must name the Secret/);
   });
 
-  it('refuses a bucket for helmbitnami, whose chart CronJob has one container', () => {
-    expect(problems('backend: helmbitnami\nbackends: {helmbitnami: {backup: {s3: {bucket: team-backups, credentials_secret: s}}}}')['backends.helmbitnami.backup.s3.bucket']).toMatch(/statefulset backend only/);
+  it('takes a bucket for helmbitnami too (the operator\'s own CronJob, not the chart\'s), with its credentials Secret', () => {
+    expect(problems('backend: helmbitnami\nbackends: {helmbitnami: {backup: {s3: {bucket: team-backups, credentials_secret: s}}}}')).toEqual({});
+    expect(problems('backend: helmbitnami\nbackends: {helmbitnami: {backup: {s3: {bucket: team-backups}}}}')['backends.helmbitnami.backup.s3.credentials_secret']).toMatch(/must name the Secret/);
   });
 
   it('refuses a prefix that does not tell servers apart, an endpoint without a scheme, a bad bucket name', () => {
@@ -56,5 +57,7 @@ describe('backup.s3 config', () => {
     expect(() => checkBackupUploader(config, {})).toThrow(StartupError);
     expect(() => checkBackupUploader(config, { OPERATOR_IMAGE: 'registry.example/operator:1' })).not.toThrow();
     expect(() => checkBackupUploader(resolveConfig({}, {}, 'test.yaml'), {})).not.toThrow();
+    const helm = resolveConfig(parse('backend: helmbitnami\nbackends: {helmbitnami: {backup: {s3: {bucket: team-backups, credentials_secret: s}}}}'), {}, 'test.yaml');
+    expect(() => checkBackupUploader(helm, {})).toThrow(/backends\.helmbitnami\.backup\.s3\.uploader_image/);
   });
 });

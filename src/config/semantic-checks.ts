@@ -12,20 +12,13 @@ export function semanticProblems(config: OperatorConfig): ConfigProblem[] {
   return [...backendChoiceProblems(config), ...defaultClassProblems(config), ...rangeProblems(config), ...requiredProblems(config), ...tlsProblems(config), ...backupS3Problems(config)];
 }
 
-/**
- * S3 backups (ADR 0023): a bucket needs the name of the credentials Secret; the Bitnami chart's
- * backup CronJob has a single container and no way to add the uploader, so helmbitnami refuses one.
- */
+/** S3 backups (ADR 0023): a bucket needs the name of the credentials Secret. */
 function backupS3Problems(config: OperatorConfig): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   for (const name of ['statefulset', 'helmbitnami'] as const) {
     const s3 = (config.backends?.[name] as { backup?: { s3?: { bucket?: unknown; credentials_secret?: unknown } } } | undefined)?.backup?.s3;
-    if (typeof s3?.bucket !== 'string' || s3.bucket === '') continue;
-    if (name === 'helmbitnami') {
-      problems.push({ path: 'backends.helmbitnami.backup.s3.bucket', value: s3.bucket, reason: 'S3 backups are built for the statefulset backend only: the Bitnami chart\'s backup CronJob runs one container, with no room for the uploader; set it to "" (backups go to the chart\'s volume claim)' });
-    } else if (!s3.credentials_secret) {
-      problems.push({ path: 'backends.statefulset.backup.s3.credentials_secret', value: s3.credentials_secret, reason: 'must name the Secret (in each server\'s namespace) with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY when backup.s3.bucket is set' });
-    }
+    if (typeof s3?.bucket !== 'string' || s3.bucket === '' || s3.credentials_secret) continue;
+    problems.push({ path: `backends.${name}.backup.s3.credentials_secret`, value: s3.credentials_secret, reason: 'must name the Secret (in each server\'s namespace) with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY when backup.s3.bucket is set' });
   }
   return problems;
 }

@@ -446,7 +446,8 @@ describe('helmbitnami backend: delete', () => {
     expect(await backend.delete(context())).toEqual({ gone: true, message: `Helm release ${RELEASE} uninstalled; its volume claims are kept (pvc_cleanup is off)` });
     expect((await callsSince(from)).map((c) => c.args)).toEqual([['uninstall', RELEASE, '--namespace', NS, '--timeout', '300s']]);
     expect(await readSts()).toBeUndefined();
-    expect(Object.keys(await claims())).toEqual([`data-${RELEASE}-0`, 'data-other-postgresql-0']);
+    // The backup claim too: the chart marks it helm.sh/resource-policy: keep, so helm leaves it.
+    expect(Object.keys(await claims()).sort()).toEqual([`data-${RELEASE}-0`, 'data-other-postgresql-0', `${RELEASE}-pgdumpall`].sort());
     // Again (after a kill): already gone.
     expect((await backend.delete(context())).gone).toBe(true);
   });

@@ -43,6 +43,9 @@ function backend(section: Tree = {}): HelmBitnamiBackend {
   return new HelmBitnamiBackend({ settings, kube, log: pino({ level: 'silent' }), tls: { settings: config.tls, certs: certificatesWith(kube, new OperatorCa(kube, 'ops', 'ca'), config.tls) } });
 }
 
+/** `backup.s3` with a bucket (ADR 0023): the chart's backup is then off. */
+const BUCKET = { bucket: 'team-backups', credentials_secret: 'backup-s3', uploader_image: 'registry.example/operator:1' };
+
 /** A server whose recorded TLS choice is on (as observe records it for a new server). */
 const TLS_STATE = { tls: { enabled: true, require: true, generation: 1, serial: '0a1b2c' } };
 
@@ -89,6 +92,7 @@ const CASES: Array<[string, Tree, Partial<ServerContext>]> = [
   ['TLS from the operator CA, plain TCP refused', {}, { state: TLS_STATE }],
   ['TLS without require_tls', {}, { state: { tls: { ...TLS_STATE.tls, require: false } } }],
   ['TLS and backups', {}, { state: TLS_STATE, spec: { size: { storageGB: 12 }, credentialsSecret: 'c', backup: { retentionDays: 3 } } }],
+  ['backups to a bucket (the operator\'s own CronJob)', { backup: { s3: BUCKET } }, { spec: { size: { storageGB: 12 }, credentialsSecret: 'c', backup: { retentionDays: 3 } } }],
 ];
 
 describe('helmbitnami values against the real Bitnami chart 17.1.0 data files', () => {
@@ -231,6 +235,13 @@ describe('helm template of the release with the real helm binary and the local c
     expect(claim.metadata.annotations).toEqual({ 'helm.sh/resource-policy': 'keep' });
     // pvc_cleanup finds it by the release's instance label, as the data claims.
     expect(claim.metadata.labels['app.kubernetes.io/instance']).toBe('demoteam-postgresql');
+  });
+
+  it("renders neither the chart's CronJob nor its claim with backups to a bucket (the operator makes its own CronJob)", async () => {
+    const values = backend({ backup: { s3: BUCKET } }).desiredValues(context({ spec: { size: { storageGB: 12 }, credentialsSecret: 'c', backup: { retentionDays: 3 } } }));
+    expect(values.backup).toEqual({ enabled: false });
+    const docs = await render(values);
+    expect(docs.filter((d) => d.kind === 'CronJob' || d.kind === 'PersistentVolumeClaim')).toEqual([]);
   });
 
   it('renders no CronJob when the server asks for 0 retention days', async () => {

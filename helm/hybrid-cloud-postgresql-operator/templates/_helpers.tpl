@@ -132,7 +132,7 @@ namespace). Leases are in a separate Role in the release namespace.
 - apiGroups: [""]
   resources: ["pods"]
   verbs: ["get", "list", "watch"]
-# The statefulset backend's backup CronJob per server, and the backup/restore Jobs it reads.
+# The operator's backup CronJob per server (statefulset; helmbitnami with backup.s3), and the backup/restore Jobs it reads.
 - apiGroups: ["batch"]
   resources: ["cronjobs"]
   verbs: ["get", "create", "patch", "delete"]

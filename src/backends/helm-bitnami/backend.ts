@@ -6,7 +6,7 @@ import type { ServerSpec } from '../../api/types.js';
 import type { HelmBitnamiSection } from '../../config/sections/helmbitnami.js';
 import type { TlsSettings } from '../../config/sections/tls.js';
 import type { KubeClients } from '../../k8s/clients.js';
-import { holdsAdoptedSettings, keepWhatRuns } from '../common/adoption.js';
+import { holdsAdoptedSettings, KEPT, keepWhatRuns } from '../common/adoption.js';
 import { renderPattern } from '../common/naming.js';
 import { PermanentError, TemporaryError } from '../errors.js';
 import type {
@@ -34,6 +34,8 @@ import { ignoredSettingsWarning, podResources, validateSpec } from './spec.js';
 import { buildReleaseValues, deepMerge, valueAt, type HelmValues } from './values.js';
 import { buildBackupValues, chartHasBackups, type BackupValuesInput } from './backup-values.js';
 import { observeReleaseBackups } from './backups.js';
+import { ReleaseBucketBackups } from './bucket-backups.js';
+import { BACKUP_DIFFERENCE, type BackupObservation } from '../common/backup-cronjob-sync.js';
 import { buildReleaseRestoreJob, RESTORE_DIFFERENCE, restoreJobName } from './restore.js';
 import { observeRestore, restoreObservation, startRestore } from '../common/restore-job.js';
 import { checkedAgainstMarker } from '../common/restore-marker.js';
@@ -70,6 +72,8 @@ export interface HelmBitnamiOptions {
   tls?: { settings: TlsSettings; certs: ServerCertificates };
   /** `server_parameters.denied` (default: the built-in list). */
   deniedParameters?: readonly string[];
+  /** The operator's own image (OPERATOR_IMAGE, set by the chart): it uploads backups to a bucket unless backup.s3.uploader_image names another. */
+  operatorImage?: string;
 }
 
 /**
@@ -91,10 +95,12 @@ export class HelmBitnamiBackend implements ServerBackend {
   private readonly connectTimeoutMs: number;
   private readonly now: () => number;
   private readonly tls?: HelmTls;
+  private readonly bucketBackups: ReleaseBucketBackups;
 
   constructor(private readonly opts: HelmBitnamiOptions) {
     if (opts.tls) this.tls = new HelmTls(opts.tls.certs, opts.tls.settings);
     this.settings = opts.settings;
+    this.bucketBackups = new ReleaseBucketBackups(opts.kube, this.settings.backup, opts.operatorImage);
     this.helm = new HelmCli({ binary: this.settings.helm_binary, timeoutSeconds: this.settings.helm_timeout_seconds, env: opts.helmEnv, kubeconfig: opts.kubeconfig });
     this.chart = chartSource(this.settings.chart, this.settings.chart_version);
     this.pollSeconds = opts.pollSeconds ?? 5;
@@ -166,8 +172,8 @@ export class HelmBitnamiBackend implements ServerBackend {
     const finalState = params && params.state.parameterState !== planned.parameterState ? { ...planned, parameterState: params.state.parameterState } : planned;
     const { state: _planned, ...rest } = observed;
     const withState = { ...rest, ...waitingFields(observed.warning, params, held), ...(finalState === original ? {} : { state: finalState }) };
-    await this.addBackupStatus(ctx, release, withState, chart.pinnedTo);
-    const withRole = roleMissing.length ? { ...withState, upToDate: false, differences: [...(withState.differences ?? []), ...roleMissing] } : withState;
+    const withBackups = await this.withBackups(ctx, release, withState, chart.pinnedTo, desired);
+    const withRole = roleMissing.length ? { ...withBackups, upToDate: false, differences: [...(withBackups.differences ?? []), ...roleMissing] } : withBackups;
     return this.withRestore(ctx, release, withRole);
   }
 
@@ -186,20 +192,25 @@ export class HelmBitnamiBackend implements ServerBackend {
     return restoreObservation({ ...observed, differences, upToDate: (differences ?? []).length === 0 }, restore, this.pollSeconds);
   }
 
-  /** The chart's backup jobs, for status.backup (ADR 0020); a warning while a pinned old chart has none. */
-  private async addBackupStatus(ctx: ServerContext, release: string, observed: ServerObservation, pinnedTo: string | undefined): Promise<void> {
+  /**
+   * status.backup (ADR 0020): from the chart's backup jobs, or with a bucket (ADR 0023) from the
+   * operator's own CronJob, whose differences `update` converges (an adopted release keeps having
+   * none while the hold lasts); a warning while a pinned old chart has no backup values.
+   */
+  private async withBackups(ctx: ServerContext, release: string, observed: ServerObservation, pinnedTo: string | undefined, desired: HelmValues): Promise<ServerObservation> {
+    const own = await this.bucketBackups.observe(ctx, release, desired, observed.endpoint?.port ?? DEFAULT_PORT);
+    const held = this.holds(ctx);
+    const out = withOwnCronJob(observed, own, held);
     const plan = backupPlan(ctx.spec, this.settings.backup);
-    if (!plan || !observed.ready) return;
-    if (chartHasBackups(pinnedTo)) {
-      observed.backup = await observeReleaseBackups(this.opts.kube, release, ctx.namespace, plan);
-      return;
-    }
+    if (!plan || !observed.ready) return out;
+    if (this.bucketBackups.target()) return held ? out : { ...out, ...(own.status ? { backup: own.status } : {}) };
+    if (chartHasBackups(pinnedTo)) return { ...out, backup: await observeReleaseBackups(this.opts.kube, release, ctx.namespace, plan) };
     const note = `no scheduled backups while the release keeps chart ${pinnedTo} (the label operator/action=${UPGRADE_CHART_ACTION} moves it to a chart with backup.cronjob)`;
-    observed.warning = observed.warning ? `${observed.warning}; ${note}` : note;
+    return { ...out, warning: out.warning ? `${out.warning}; ${note}` : note };
   }
 
   create(ctx: ServerContext): Promise<ActionResult> {
-    return this.converge(ctx);
+    return this.converge(ctx, false);
   }
 
   async update(ctx: ServerContext, observed?: ServerObservation): Promise<ActionResult> {
@@ -212,9 +223,10 @@ export class HelmBitnamiBackend implements ServerBackend {
     // A restart is an upgrade with a new token among the pod annotations. One the label asks for
     // is done by an upgrade due anyway (e.g. a change held for the window): one roll, not two.
     const labelRestart = ctx.requestedAction === 'restart' && !restartDone(ctx);
-    if (!labelRestart && !differences.some((d) => d.startsWith(RESTART_DIFF))) return this.converge(ctx);
+    const backups = differences.includes(BACKUP_DIFFERENCE);
+    if (!labelRestart && !differences.some((d) => d.startsWith(RESTART_DIFF))) return this.converge(ctx, backups);
     const restarting = { ...ctx, state: restartState(ctx) };
-    const result = await this.converge(restarting);
+    const result = await this.converge(restarting, backups);
     return { ...result, state: result.state ?? restarting.state };
   }
 
@@ -285,7 +297,9 @@ export class HelmBitnamiBackend implements ServerBackend {
     const backup = this.settings.backup;
     // The same choice as the release's TLS values (releaseValues): the chart serves TLS exactly then.
     const tls = this.tls && this.recorded(ctx).enabled ? { tlsSecret: certificateSecretName(release) } : {};
-    return { plan: backupPlan(ctx.spec, backup), storageGB: backup.storage_gb ?? 2 * ctx.spec.size.storageGB, storageClass: backup.storage_class || this.settings.storage_class, ...tls };
+    // Backups to a bucket come from the operator's own CronJob (bucket-backups.ts): the chart's is off.
+    const plan = this.bucketBackups.target() ? undefined : backupPlan(ctx.spec, backup);
+    return { ...(plan ? { plan } : {}), storageGB: backup.storage_gb ?? 2 * ctx.spec.size.storageGB, storageClass: backup.storage_class || this.settings.storage_class, ...tls };
   }
 
   private releaseValues(ctx: ServerContext, release: string): HelmValues {
@@ -305,9 +319,10 @@ export class HelmBitnamiBackend implements ServerBackend {
 
   /**
    * create and update alike: `helm upgrade --install` when the release is missing, failed, lost
-   * its StatefulSet or has other values than desired; else the admin role. Never waits.
+   * its StatefulSet or has other values than desired; else the admin role, and the backup CronJob
+   * to a bucket when observe found it `backups` out of date (ADR 0023). Never waits.
    */
-  private async converge(ctx: ServerContext): Promise<ActionResult> {
+  private async converge(ctx: ServerContext, backups: boolean): Promise<ActionResult> {
     const release = releaseName(ctx.namespace, ctx.name);
     const head = await this.helm.latestRevision(release, ctx.namespace);
     if (head && PENDING_STATUSES.has(head.status)) return this.repairOrWait(ctx, release, head);
@@ -335,13 +350,21 @@ export class HelmBitnamiBackend implements ServerBackend {
       await this.withSuperuser(ctx, release, (s) => ensureAdminRole(s, this.settings.admin_username, ctx.adminPassword));
       return { message: `created admin role "${this.settings.admin_username}"`, retryAfterSeconds: 1, state: { ...ctx.state, adminRole: this.settings.admin_username } };
     }
+    if (backups) return { ...(await this.convergeBucketBackups(ctx, release, desired)), ...changedState() };
     return (await this.startRestoreIfDue(ctx, release, sts, desired)) ?? { message: `Helm release ${release} is up to date`, retryAfterSeconds: this.pollSeconds, ...changedState() };
+  }
+
+  /** The operator's backup CronJob for a bucket (bucket-backups.ts), once the release is settled. */
+  private async convergeBucketBackups(ctx: ServerContext, release: string, desired: HelmValues): Promise<ActionResult> {
+    await this.bucketBackups.converge(ctx, release, desired, (await this.endpoint(ctx, release)).port);
+    return { message: `${BACKUP_DIFFERENCE} of Helm release ${release} updated`, retryAfterSeconds: 1 };
   }
 
   /** The restore Job of spec.restoreFrom, once the release's pod is ready (the Job connects to it). */
   private async startRestoreIfDue(ctx: ServerContext, release: string, sts: k8s.V1StatefulSet | undefined, desired: HelmValues): Promise<ActionResult | undefined> {
     if (!ctx.restore || !statefulSetState(sts).ready) return undefined;
-    await startRestore(this.opts.kube, buildReleaseRestoreJob(ctx, ctx.restore, desired, (await this.endpoint(ctx, release)).port));
+    const fromBucket = this.bucketBackups.restoreSource(ctx, ctx.restore);
+    await startRestore(this.opts.kube, buildReleaseRestoreJob(ctx, ctx.restore, desired, (await this.endpoint(ctx, release)).port, fromBucket));
     return { message: `restoring backup ${ctx.restore.backup} of server ${ctx.restore.server}`, retryAfterSeconds: this.pollSeconds };
   }
 
@@ -529,6 +552,14 @@ function waitingFields(warning: string | undefined, params: ParameterObservation
     ...(params?.warning ? { warning: [warning, params.warning].filter(Boolean).join('; ') } : {}),
     ...(windowHold ? { maintenance: maintenanceStatus(windowHold), retryAfterSeconds: windowHold.retryAfterSeconds } : {}),
   };
+}
+
+/** The operator's own backup CronJob (bucket-backups.ts) in the observation: a difference for `update`, or kept while an adopted release's hold lasts. */
+function withOwnCronJob(observed: ServerObservation, own: BackupObservation, held: boolean): ServerObservation {
+  if (held) return own.differs ? { ...observed, adoptionDifferences: [...(observed.adoptionDifferences ?? []), `${KEPT} ${BACKUP_DIFFERENCE} (the Python operator scheduled no backups)`] } : observed;
+  const warning = [observed.warning, own.warning].filter(Boolean).join('; ');
+  const differences = own.differs ? [...(observed.differences ?? []), BACKUP_DIFFERENCE] : observed.differences;
+  return { ...observed, ...(own.differs ? { upToDate: false, differences } : {}), ...(warning ? { warning } : {}) };
 }
 
 /**

@@ -7,8 +7,9 @@ import type { HelmValues } from './values.js';
  * The chart's `backup.cronjob` values for a server's backup plan (ADR 0020): the chart renders
  * the CronJob `<release>-pgdumpall` and its claim; the command is the operator's shared backup
  * script (the same layout and report as the statefulset backend, so status and restore read it
- * the same way) instead of the chart's single pg_dumpall file. No plan: the chart's backup off
- * (its claim and backups are kept: `resourcePolicy: keep`).
+ * the same way) instead of the chart's single pg_dumpall file. No plan, or backups to a bucket
+ * (ADR 0023: the operator's own CronJob then, bucket-backups.ts): the chart's backup off (its
+ * claim and backups are kept: `resourcePolicy: keep`).
  *
  * With TLS on, the backup verifies the server (`verify-full`) like the statefulset backend's and
  * every restore Job: the `ca.crt` key of the server's certificate Secret is mounted at `/tls`

@@ -18,4 +18,5 @@ export const createHelmBitnamiBackend: BackendFactory = (deps) =>
     applyAdoptionDifferences: deps.config.python_takeover.apply_differences,
     tls: { settings: deps.config.tls, certs: serverCertificates(deps) },
     deniedParameters: deps.config.server_parameters.denied,
+    operatorImage: process.env.OPERATOR_IMAGE,
   });

@@ -1,6 +1,6 @@
 import { LABEL_COMPONENT, LABEL_INSTANCE } from '../../api/constants.js';
 import type { RestoreSource } from '../../api/types.js';
-import { buildRestoreJob } from '../common/restore-job.js';
+import { buildRestoreJob, type RestoreJobSpec } from '../common/restore-job.js';
 import { recordedTls } from '../common/tls/server-tls.js';
 import type { ServerContext } from '../types.js';
 import { CHART_SUPERUSER } from './admin-sql.js';
@@ -24,10 +24,11 @@ export function releaseImage(values: HelmValues): string {
 }
 
 /**
- * The restore Job of a release: the source release's backup claim (the chart's `-pgdumpall`),
- * the release's own image as Bitnami's user 1001, the chart's superuser with the operator's Secret.
+ * The restore Job of a release: the source release's backup claim (the chart's `-pgdumpall`), or
+ * with backups in a bucket (ADR 0023) a download of the source's prefix first; the release's own
+ * image as Bitnami's user 1001, the chart's superuser with the operator's Secret.
  */
-export function buildReleaseRestoreJob(ctx: ServerContext, source: RestoreSource, values: HelmValues, port: number) {
+export function buildReleaseRestoreJob(ctx: ServerContext, source: RestoreSource, values: HelmValues, port: number, fromBucket?: RestoreJobSpec['s3']) {
   const release = releaseName(ctx.namespace, ctx.name);
   const labels: Record<string, string> = { ...ctx.labels, [LABEL_COMPONENT]: 'restore' };
   // Not the release's instance label: its Services select on it.
@@ -43,6 +44,7 @@ export function buildReleaseRestoreJob(ctx: ServerContext, source: RestoreSource
     user: CHART_SUPERUSER,
     adminSecret: ctx.adminSecret,
     claim: chartBackupName(releaseName(ctx.namespace, source.server)),
+    ...(fromBucket ? { s3: fromBucket } : {}),
     source,
     runAsUser: 1001,
     // The host above is one of the names in the release's certificate (tls.ts).

@@ -49,9 +49,9 @@ const SECRET_NAME = defineFormat({
   check: str({ pattern: /^(|[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?)$/, hint: 'the name of a Secret in the server\'s namespace' }),
 });
 
-/** `backup.s3`: backups to an S3-compatible bucket instead of a volume claim (ADR 0023, statefulset backend only). */
+/** `backup.s3`: backups to an S3-compatible bucket instead of a volume claim (ADR 0023). */
 const s3Options = {
-  bucket: { doc: 'S3 bucket the backups go to; "" = a volume claim per server (statefulset backend only: helmbitnami refuses a bucket).', format: BUCKET, default: '' },
+  bucket: { doc: 'S3 bucket the backups go to; "" = a volume claim per server (helmbitnami: the chart\'s backup.cronjob and its claim; with a bucket the chart\'s backup is turned off and the operator runs its own CronJob).', format: BUCKET, default: '' },
   endpoint: { doc: 'URL of an S3-compatible service (MinIO, Ceph, …); "" = AWS S3. https unless the URL says http:// explicitly.', format: S3_ENDPOINT, default: '' },
   region: { doc: 'Region of the bucket (AWS), or what the S3-compatible service expects in its signatures.', format: TEXT, default: 'us-east-1' },
   prefix: { doc: 'Key prefix of a server\'s backups, with {namespace} and {name} replaced; each backup is stored under <prefix><backup name>/.', format: S3_PREFIX, default: '{namespace}/{name}/' },

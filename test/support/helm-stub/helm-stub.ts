@@ -8,7 +8,8 @@
  * With `$HELM_STUB_REAL_HELM` (a real helm binary) and an API server URL in
  * `$HELM_STUB_DIR/apiserver-url`, `upgrade` also does what helm does in a cluster: renders the
  * (local) chart with `helm template` and writes its objects to that API server (JSON; real helm
- * speaks protobuf, which the tests' fake API server does not), and `uninstall` deletes them.
+ * speaks protobuf, which the tests' fake API server does not), and `uninstall` deletes them —
+ * except, as helm, objects annotated `helm.sh/resource-policy: keep` (the chart's backup claim).
  */
 // Type-only: erased when Node strips the types, so the stand-in stays a single runnable file.
 import type { StubRevision } from './index.js';
@@ -26,6 +27,8 @@ interface ObjectRef {
   apiVersion: string;
   kind: string;
   name: string;
+  /** `helm.sh/resource-policy: keep`: helm leaves it when an upgrade drops it or the release is uninstalled. */
+  keep?: boolean;
 }
 interface KubeDoc {
   apiVersion: string;
@@ -163,7 +166,7 @@ function status(name: string | undefined): void {
 async function uninstall(name: string | undefined): Promise<void> {
   const release = mustLoad(name, `Error: uninstall: Release not loaded: ${name}: release: not found`);
   const api = apiServer();
-  for (const ref of (api && release.revisions[release.revisions.length - 1]?.objects) || []) await deleteObject(api as string, ref);
+  for (const ref of (api && release.revisions[release.revisions.length - 1]?.objects) || []) if (!ref.keep) await deleteObject(api as string, ref);
   rmSync(releaseFile(name as string));
   out(`release "${name}" uninstalled`);
 }
@@ -194,9 +197,10 @@ async function applyChart(name: string, chart: string, values: Record<string, un
     if (!obj?.kind) continue;
     obj.metadata = { ...obj.metadata, namespace, annotations: { ...obj.metadata?.annotations, 'meta.helm.sh/release-name': name, 'meta.helm.sh/release-namespace': namespace } };
     await putObject(api, obj);
-    objects.push({ apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata.name });
+    const keep = obj.metadata.annotations?.['helm.sh/resource-policy'] === 'keep';
+    objects.push({ apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata.name, ...(keep ? { keep } : {}) });
   }
-  for (const ref of before) if (!objects.some((o) => o.kind === ref.kind && o.name === ref.name)) await deleteObject(api, ref);
+  for (const ref of before) if (!ref.keep && !objects.some((o) => o.kind === ref.kind && o.name === ref.name)) await deleteObject(api, ref);
   return objects;
 }
 
