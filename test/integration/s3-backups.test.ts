@@ -100,7 +100,8 @@ describe('backup-s3 upload and download against an S3-compatible service and rea
     const bucket = s3.buckets.get('backups')!;
     const put = (key: string) => bucket.set(key, { body: Buffer.from('x'), etag: '"x"', lastModified: new Date() });
     for (const old of ['20200101T020000Z', '20200102T020000Z']) for (const f of ['globals.sql', '16384.dump', 'backup.json']) put(`${PREFIX}${old}/${f}`);
-    put(`${PREFIX}20991231T020000Z/globals.sql`); // incomplete: no manifest
+    put(`${PREFIX}20261205T010000Z/globals.sql`); // incomplete, days old: an upload that died
+    put(`${PREFIX}20261208T230000Z/globals.sql`); // incomplete, an hour old: another run may still be uploading it
     put(`${PREFIX}notes.txt`); // not a backup: not ours to delete
     put('shop/other-db/20200101T020000Z/backup.json'); // another server's
     const staged = join(dir, 'staged-2');
@@ -111,7 +112,9 @@ describe('backup-s3 upload and download against an S3-compatible service and rea
     expect(report.backup).toBe('20261206T020000Z');
     const left = s3.keys('backups');
     expect(left.filter((k) => k.includes('2020010') && k.startsWith(PREFIX))).toEqual([]);
-    expect(left).not.toContain(`${PREFIX}20991231T020000Z/globals.sql`);
+    expect(left).not.toContain(`${PREFIX}20261205T010000Z/globals.sql`);
+    expect(left).toContain(`${PREFIX}20261208T230000Z/globals.sql`);
+    expect(report.backups).not.toContain('20261208T230000Z');
     expect(left).toContain(`${PREFIX}notes.txt`);
     expect(left).toContain('shop/other-db/20200101T020000Z/backup.json');
     expect(left).toContain(`${PREFIX}20261206T020000Z/backup.json`);
