@@ -4,7 +4,7 @@
  * backup-s3 upload` stores it in a local S3-compatible service and applies retention there, and
  * `backup-s3 download` plus the restore script bring the rows back in a second real PostgreSQL.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -147,6 +147,32 @@ describe('backup-s3 upload and download against an S3-compatible service and rea
     expect(s3.requests.filter((r) => r.startsWith(`PUT /backups/${PREFIX}${name}/16384.dump?`) && r.includes('partNumber=')).length).toBeGreaterThanOrEqual(2);
     expect(s3.buckets.get('backups')!.get(`${PREFIX}${name}/16384.dump`)!.body.equals(big)).toBe(true);
   });
+
+  it('stopped midway (SIGTERM, as the kubelet stops a pod), aborts the multipart upload instead of leaving its parts in the bucket', async () => {
+    const slow = await S3Emulator.start({ buckets: ['backups'], accessKeys: { [KEYS.AWS_ACCESS_KEY_ID]: KEYS.AWS_SECRET_ACCESS_KEY }, partDelayMs: 400 });
+    try {
+      const staged = join(dir, 'staged-stop');
+      const name = '20261207T040000Z';
+      mkdirSync(join(staged, name), { recursive: true });
+      writeFileSync(join(staged, name, 'globals.sql'), '-- globals\n');
+      writeFileSync(join(staged, name, '16384.dump'), Buffer.alloc(40 * 1024 * 1024, 3));
+      const child = spawn(process.execPath, ['dist/src/main.js', 'backup-s3', 'upload'], { env: s3Env({ S3_ENDPOINT: slow.endpoint, BACKUP_DIR: staged, RETENTION_DAYS: '7', TERMINATION_LOG: join(dir, 'stop-log') }) });
+      let stderr = '';
+      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      const deadline = Date.now() + 20_000;
+      while (!slow.requests.some((r) => r.includes('partNumber=')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(slow.openUploads('backups')).toEqual([`${PREFIX}${name}/16384.dump`]);
+      child.kill('SIGTERM');
+      expect(await exited).toBe(1);
+      expect(stderr).toMatch(/SIGTERM/);
+      expect(slow.openUploads('backups')).toEqual([]);
+      expect(slow.requests.some((r) => r.startsWith(`DELETE /backups/${PREFIX}${name}/16384.dump?uploadId=`))).toBe(true);
+      expect(slow.keys('backups').filter((k) => k.endsWith('backup.json'))).toEqual([]);
+    } finally {
+      await slow.stop();
+    }
+  }, 30_000);
 
   it('refuses wrong credentials with the service\'s error on one line, exit code 1', async () => {
     const staged = join(dir, 'staged-1');

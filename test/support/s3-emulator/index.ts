@@ -28,6 +28,8 @@ export interface S3EmulatorOptions {
   accessKeys: Record<string, string>;
   /** Largest ListObjectsV2 page the emulator returns (S3: 1000), small in tests to page. */
   maxKeys?: number;
+  /** Answer each UploadPart only after this many milliseconds (a slow link: tests stop an upload midway). */
+  partDelayMs?: number;
   /** Serve https with this certificate (as S3 and a production MinIO do); plain http otherwise. */
   tls?: { certPem: string; keyPem: string };
 }
@@ -78,6 +80,11 @@ export class S3Emulator {
     return `${this.opts.tls ? 'https' : 'http'}://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
   }
 
+  /** Multipart uploads started and neither completed nor aborted (S3's ListMultipartUploads): parts S3 keeps and bills. */
+  openUploads(bucket: string): string[] {
+    return [...this.uploads.values()].filter((u) => u.bucket === bucket).map((u) => u.key);
+  }
+
   /** Keys in a bucket, sorted (as S3 lists them). */
   keys(bucket: string, prefix = ''): string[] {
     return [...(this.buckets.get(bucket)?.keys() ?? [])].filter((k) => k.startsWith(prefix)).sort();
@@ -99,7 +106,7 @@ export class S3Emulator {
       const bucket = this.buckets.get(bucketName);
       if (!bucket) throw new S3Error(404, 'NoSuchBucket', 'The specified bucket does not exist', `/${bucketName}`);
       if (!key) return this.bucketRequest({ req, res, url, bucketName, bucket, key, body });
-      return this.objectRequest({ req, res, url, bucketName, bucket, key, body: decodeChunked(req, body) });
+      return await this.objectRequest({ req, res, url, bucketName, bucket, key, body: decodeChunked(req, body) });
     } catch (err) {
       const e = err instanceof S3Error ? err : new S3Error(500, 'InternalError', String(err));
       res.writeHead(e.status, { 'content-type': 'application/xml', 'x-amz-request-id': randomUUID() });
@@ -152,7 +159,7 @@ export class S3Emulator {
     );
   }
 
-  private objectRequest(r: S3Request): void {
+  private async objectRequest(r: S3Request): Promise<void> {
     const { req, res, url, bucketName, bucket, key, body } = r;
     const uploadId = url.searchParams.get('uploadId');
     if (req.method === 'POST' && url.searchParams.has('uploads')) {
@@ -183,10 +190,13 @@ export class S3Emulator {
     }
   }
 
-  private multipart({ req, res, url, bucketName, bucket, key, body }: S3Request, uploadId: string): void {
+  private async multipart({ req, res, url, bucketName, bucket, key, body }: S3Request, uploadId: string): Promise<void> {
     const upload = this.uploads.get(uploadId);
     if (!upload || upload.bucket !== bucketName || upload.key !== key) throw new S3Error(404, 'NoSuchUpload', 'The specified multipart upload does not exist.');
     if (req.method === 'PUT') {
+      if (this.opts.partDelayMs) await new Promise((r) => setTimeout(r, this.opts.partDelayMs));
+      // An upload aborted meanwhile: S3 refuses the part.
+      if (!this.uploads.has(uploadId)) throw new S3Error(404, 'NoSuchUpload', 'The specified multipart upload does not exist.');
       const n = Number(url.searchParams.get('partNumber'));
       if (!Number.isInteger(n) || n < 1 || n > 10_000) throw new S3Error(400, 'InvalidArgument', 'Part number must be an integer between 1 and 10000');
       const etag = `"${createHash('md5').update(body).digest('hex')}"`;
