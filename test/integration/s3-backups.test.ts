@@ -6,6 +6,7 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -171,6 +172,26 @@ describe('backup-s3 upload and download against an S3-compatible service and rea
       expect(slow.keys('backups').filter((k) => k.endsWith('backup.json'))).toEqual([]);
     } finally {
       await slow.stop();
+    }
+  }, 30_000);
+
+  it('gives up on an endpoint that accepts connections but never answers, instead of hanging the backup Job for good', async () => {
+    const sockets: Socket[] = [];
+    const silent = createNetServer((socket) => void sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const endpoint = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+      const stalled = { ...settings(), endpoint };
+      const client = bucketClient(stalled, { accessKeyId: KEYS.AWS_ACCESS_KEY_ID, secretAccessKey: KEYS.AWS_SECRET_ACCESS_KEY }, { connectMs: 1000, idleMs: 200 });
+      const staged = join(dir, 'staged-silent');
+      mkdirSync(join(staged, '20261207T050000Z'), { recursive: true });
+      writeFileSync(join(staged, '20261207T050000Z', 'globals.sql'), '-- globals\n');
+      const started = Date.now();
+      await expect(uploadBackup(client, stalled, { dir: staged, retentionDays: 7 })).rejects.toThrow(/timed out/);
+      expect(Date.now() - started).toBeLessThan(15_000);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
     }
   }, 30_000);
 
