@@ -202,6 +202,17 @@ describe('backup-s3 upload and download against an S3-compatible service and rea
     expect(out.stderr).toMatch(/^backup-s3 upload: .*Access Key Id.*does not exist/);
   });
 
+  it('refuses a wrong secret key (the service recomputes the signature), nothing stored', async () => {
+    const staged = join(dir, 'staged-wrong-secret');
+    mkdirSync(join(staged, '20261207T060000Z'), { recursive: true });
+    writeFileSync(join(staged, '20261207T060000Z', 'globals.sql'), '-- globals\n');
+    const before = s3.keys('backups');
+    const out = await backupS3('upload', { BACKUP_DIR: staged, RETENTION_DAYS: '7', TERMINATION_LOG: join(dir, 'unused'), AWS_SECRET_ACCESS_KEY: 'not-the-secret' });
+    expect(out.code).toBe(1);
+    expect(out.stderr).toMatch(/^backup-s3 upload: The request signature we calculated does not match/);
+    expect(s3.keys('backups')).toEqual(before);
+  });
+
   it('speaks TLS to an https endpoint and refuses a certificate it cannot verify', async () => {
     const ca = await makeTestCa(['IP:127.0.0.1']);
     const secure = await S3Emulator.start({ buckets: ['backups'], accessKeys: { [KEYS.AWS_ACCESS_KEY_ID]: KEYS.AWS_SECRET_ACCESS_KEY }, tls: ca.certs['IP:127.0.0.1']! });
