@@ -27,7 +27,8 @@ export async function uploadBackup(client: S3Client, settings: BucketSettings, o
   for (const file of files) {
     // lib-storage: one PutObject for a small file, a multipart upload above 5 MiB (S3 takes at most
     // 5 GiB in one PUT), parts sized from the file's length (at most 10,000), a failed one aborted.
-    // Two parts in flight bound the memory (2 × part size: 5 MiB, or 1/10,000 of a dump above 50 GiB).
+    // Two parts in flight: the process peaks at about 100 MiB + 4 × the part size (5 MiB, or 1/10,000
+    // of a dump above 50 GiB); the container's memory limit follows (s3-backup-containers.ts).
     opts.signal?.throwIfAborted();
     await uploadFile(client, { Bucket: settings.bucket, Key: backupKey(settings.prefix, backup, file.name) }, join(opts.dir, backup, file.name), opts.signal);
   }

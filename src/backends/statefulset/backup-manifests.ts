@@ -148,7 +148,7 @@ function jobPod(ctx: ServerContext, settings: BackupSettings, claim: string, scr
     enableServiceLinks: false,
     automountServiceAccountToken: false,
     securityContext: { runAsUser: 999, runAsGroup: 999, fsGroup: 999, runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
-    ...(s3 ? { initContainers: [dump], containers: [uploaderContainer(s3, serverPrefix(s3, ctx.namespace, ctx.name), { volume: 'backup', path: BACKUP_MOUNT }, retentionDays)] } : { containers: [dump] }),
+    ...(s3 ? { initContainers: [dump], containers: [uploaderContainer(s3, serverPrefix(s3, ctx.namespace, ctx.name), { volume: 'backup', path: BACKUP_MOUNT, sizeGB: settings.storageGB }, retentionDays)] } : { containers: [dump] }),
     volumes: [
       s3 ? { name: 'backup', emptyDir: { sizeLimit: `${settings.storageGB}Gi` } } : { name: 'backup', persistentVolumeClaim: { claimName: claim } },
       { name: 'tmp', emptyDir: {} },
