@@ -48,11 +48,24 @@ export function credentialsFromEnv(env: NodeJS.ProcessEnv): BucketCredentials {
 }
 
 /**
+ * How long a connection may take to open, and a request's socket may stay silent, before the
+ * attempt fails (and is retried). The SDK's default is to wait forever: an endpoint that stops
+ * answering would hang the backup Job for good, and with `concurrencyPolicy: Forbid` every later
+ * backup would be skipped without a failure ever being reported. Idle, not total: a large part
+ * still uploading keeps its socket busy.
+ */
+export interface BucketTimeouts {
+  connectMs: number;
+  idleMs: number;
+}
+export const BUCKET_TIMEOUTS: BucketTimeouts = { connectMs: 30_000, idleMs: 120_000 };
+
+/**
  * The S3 client. TLS unless the endpoint says `http://` explicitly (the config refuses any
  * other scheme). Checksums only where S3 requires them: several S3-compatible services reject
  * the SDK's newer default CRC headers.
  */
-export function bucketClient(settings: BucketSettings, credentials: BucketCredentials): S3Client {
+export function bucketClient(settings: BucketSettings, credentials: BucketCredentials, timeouts: BucketTimeouts = BUCKET_TIMEOUTS): S3Client {
   if (settings.endpoint && !/^https?:\/\//.test(settings.endpoint)) throw new Error(`S3 endpoint ${settings.endpoint} must start with https:// (or, explicitly, http://)`);
   return new S3Client({
     region: settings.region,
@@ -62,5 +75,6 @@ export function bucketClient(settings: BucketSettings, credentials: BucketCreden
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
     maxAttempts: 5,
+    requestHandler: { connectionTimeout: timeouts.connectMs, socketTimeout: timeouts.idleMs },
   });
 }

@@ -23,7 +23,7 @@ export async function runBackupS3(args: string[], env: NodeJS.ProcessEnv = proce
     if (action === 'upload') {
       const days = Number(env.RETENTION_DAYS);
       if (!Number.isInteger(days) || days < 1) throw new Error(`RETENTION_DAYS must be a whole number ≥ 1, got "${env.RETENTION_DAYS ?? ''}"`);
-      const report = JSON.stringify(await uploadBackup(client, settings, { dir, retentionDays: days }));
+      const report = JSON.stringify(await uploadBackup(client, settings, { dir, retentionDays: days, signal: stopSignal() }));
       process.stdout.write(`${report}\n`);
       await writeFile(env.TERMINATION_LOG || '/dev/termination-log', `${report}\n`).catch(() => undefined);
       return 0;
@@ -39,4 +39,21 @@ export async function runBackupS3(args: string[], env: NodeJS.ProcessEnv = proce
     console.error(`backup-s3 ${action ?? ''}: ${err instanceof Error ? err.message : String(err)}`);
     return 1;
   }
+}
+
+/**
+ * Aborted on SIGTERM (the pod deleted, drained or past its deadline): the upload in progress is
+ * aborted in the bucket instead of leaving its parts behind. Node's default would exit at once; the
+ * exit comes from the failed upload, or at the latest after 10 s (the kubelet's grace is 30 s).
+ */
+function stopSignal(): AbortSignal {
+  const stop = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    console.error(`backup-s3 upload: ${signal}: aborting the upload in progress`);
+    stop.abort(new Error(`stopped by ${signal}`));
+    setTimeout(() => process.exit(1), 10_000).unref();
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+  return stop.signal;
 }

@@ -30,6 +30,15 @@ describe('bucket layout and retention', () => {
     expect(retention(groupBackups(P, keys), '20261207T020000Z', 3, now)).toEqual({ expired: ['20261201T020000Z', '20261206T020000Z'], kept: ['20261207T020000Z', '20261205T020000Z'] });
   });
 
+  it('leaves an incomplete backup younger than a day alone: another run may still be uploading it', () => {
+    const running = [...keys, `${P}20261207T010000Z/globals.sql`]; // started an hour before "now", no manifest yet
+    const { expired, kept } = retention(groupBackups(P, running), '20261207T020000Z', 3, new Date('2026-12-07T02:00:00Z'));
+    expect(expired).not.toContain('20261207T010000Z');
+    expect(kept).not.toContain('20261207T010000Z');
+    // A day on, it is an upload that died: deleted.
+    expect(retention(groupBackups(P, running), '20261208T020000Z', 3, new Date('2026-12-08T02:00:01Z')).expired).toContain('20261207T010000Z');
+  });
+
   it('never expires the current backup, however old', () => {
     expect(retention(groupBackups(P, keys), '20261201T020000Z', 1, new Date('2030-01-01T00:00:00Z')).kept).toEqual(['20261201T020000Z']);
   });

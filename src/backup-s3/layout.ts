@@ -4,8 +4,8 @@ import { BACKUP_NAME } from '../backends/common/backup-script.js';
  * How backups lie in a bucket (ADR 0023), the same layout as in a volume claim: one "directory"
  * per backup, `<prefix><backup name>/`, holding `globals.sql` and one `<oid>.dump` per database,
  * and — written last — `backup.json`, the manifest. A backup without its manifest is incomplete
- * (an upload that died half-way), as a `.partial-` directory is in a claim: never listed, never
- * restored, deleted by the next run.
+ * (an upload that died half-way, or one still under way), as a `.partial-` directory is in a
+ * claim: never listed, never restored, deleted by the first run a day after it started.
  */
 
 export const MANIFEST = 'backup.json';
@@ -51,9 +51,17 @@ export function backupTime(name: string): Date {
 }
 
 /**
+ * How old an incomplete backup must be before retention deletes it. Younger, it may be the upload
+ * of another run still under way (a Job created by hand from the CronJob, a pod on a partitioned
+ * node the Job controller has replaced): deleting its first files would let that run write its
+ * manifest over a backup with files missing, a "complete" backup that cannot be restored.
+ */
+export const INCOMPLETE_GRACE_MS = 24 * 60 * 60 * 1000;
+
+/**
  * What retention deletes after the backup `current` was stored: complete backups older than
- * `retentionDays` days and incomplete ones, never `current` (so a server whose backups stopped
- * for a while keeps its newest); and what stays, newest first.
+ * `retentionDays` days and incomplete ones older than INCOMPLETE_GRACE_MS, never `current` (so a
+ * server whose backups stopped for a while keeps its newest); and what stays (complete), newest first.
  */
 export function retention(bucket: BucketBackups, current: string, retentionDays: number, now: Date): { expired: string[]; kept: string[] } {
   const cutoff = now.getTime() - retentionDays * 24 * 60 * 60 * 1000;
@@ -61,7 +69,10 @@ export function retention(bucket: BucketBackups, current: string, retentionDays:
   const kept: string[] = [];
   for (const name of bucket.keys.keys()) {
     if (name === current) continue;
-    if (!bucket.complete.has(name) || backupTime(name).getTime() < cutoff) expired.push(name);
+    const started = backupTime(name).getTime();
+    if (!bucket.complete.has(name)) {
+      if (started < now.getTime() - INCOMPLETE_GRACE_MS) expired.push(name);
+    } else if (started < cutoff) expired.push(name);
     else kept.push(name);
   }
   if (bucket.complete.has(current)) kept.push(current);

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { AbortMultipartUploadCommand, DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { BACKUP_NAME, LISTED_BACKUPS, type BackupReport } from '../backends/common/backup-script.js';
 import type { BucketSettings } from './client.js';
@@ -17,6 +17,8 @@ export interface UploadOptions {
   dir: string;
   retentionDays: number;
   now?: Date;
+  /** Aborted when the pod is stopped (SIGTERM): the upload in progress is aborted in the bucket. */
+  signal?: AbortSignal;
 }
 
 export async function uploadBackup(client: S3Client, settings: BucketSettings, opts: UploadOptions): Promise<BackupReport> {
@@ -25,15 +27,37 @@ export async function uploadBackup(client: S3Client, settings: BucketSettings, o
   for (const file of files) {
     // lib-storage: one PutObject for a small file, a multipart upload above 5 MiB (S3 takes at most
     // 5 GiB in one PUT), parts sized from the file's length (at most 10,000), a failed one aborted.
-    // Two parts in flight bound the memory (2 × part size: 5 MiB, or 1/10,000 of a dump above 50 GiB).
-    const body = createReadStream(join(opts.dir, backup, file.name));
-    await new Upload({ client, queueSize: 2, params: { Bucket: settings.bucket, Key: backupKey(settings.prefix, backup, file.name), Body: body } }).done();
+    // Two parts in flight: the process peaks at about 100 MiB + 4 × the part size (5 MiB, or 1/10,000
+    // of a dump above 50 GiB); the container's memory limit follows (s3-backup-containers.ts).
+    opts.signal?.throwIfAborted();
+    await uploadFile(client, { Bucket: settings.bucket, Key: backupKey(settings.prefix, backup, file.name) }, join(opts.dir, backup, file.name), opts.signal);
   }
   const manifest: BackupManifest = { backup, files, sizeBytes: files.reduce((sum, f) => sum + f.sizeBytes, 0) };
   // The manifest last: only now is the backup complete (listed, restorable).
   await client.send(new PutObjectCommand({ Bucket: settings.bucket, Key: backupKey(settings.prefix, backup, MANIFEST), Body: JSON.stringify(manifest), ContentType: 'application/json' }));
   const kept = await applyRetention(client, settings, backup, opts.retentionDays, opts.now ?? new Date());
   return { backup, sizeBytes: manifest.sizeBytes, backups: kept.slice(0, LISTED_BACKUPS) };
+}
+
+/**
+ * One file, aborted with `signal`. lib-storage's own abort rejects `done()` at once and sends
+ * AbortMultipartUpload only after the parts in flight, by which time a stopped pod has exited:
+ * the parts so far would stay in the bucket, invisible to listings and billed, until a lifecycle
+ * rule removes them. So the abort is sent here before giving up (a second one is harmless).
+ */
+async function uploadFile(client: S3Client, target: { Bucket: string; Key: string }, path: string, signal: AbortSignal | undefined): Promise<void> {
+  const abortController = new AbortController();
+  const stop = () => abortController.abort();
+  signal?.addEventListener('abort', stop, { once: true });
+  const upload = new Upload({ client, queueSize: 2, abortController, params: { ...target, Body: createReadStream(path) } });
+  try {
+    await upload.done();
+  } catch (err) {
+    if (abortController.signal.aborted && upload.uploadId) await client.send(new AbortMultipartUploadCommand({ ...target, UploadId: upload.uploadId })).catch(() => undefined);
+    throw err;
+  } finally {
+    signal?.removeEventListener('abort', stop);
+  }
 }
 
 /** Deletes expired and incomplete backups (never `current`); returns the kept ones, newest first. */

@@ -47,6 +47,15 @@ describe('backup.s3 config', () => {
     expect(found['backends.statefulset.backup.s3.bucket']).toMatch(/S3 bucket name/);
   });
 
+  it('refuses a prefix that joins {namespace} and {name} without a "/" (team-a + db and team + a-db would share it)', () => {
+    for (const prefix of ['{namespace}-{name}/', 'backups/{name}.{namespace}/', '{namespace}{name}/']) {
+      expect(problems(`backends: {statefulset: {backup: {s3: {bucket: team-backups, prefix: "${prefix}", credentials_secret: s}}}}`)['backends.statefulset.backup.s3.prefix']).toMatch(/separate \{namespace\} and \{name\} by a "\/"/);
+    }
+    for (const prefix of ['{namespace}/{name}/', 'backups/{name}/{namespace}/', 'pg/{namespace}/db-{name}/']) {
+      expect(problems(`backends: {statefulset: {backup: {s3: {bucket: team-backups, prefix: "${prefix}", credentials_secret: s}}}}`)).toEqual({});
+    }
+  });
+
   it('takes every key from HYBRIDCLOUD_ variables too', () => {
     const config = resolveConfig({}, { HYBRIDCLOUD_BACKENDS_STATEFULSET_BACKUP_S3_BUCKET: 'env-bucket', HYBRIDCLOUD_BACKENDS_STATEFULSET_BACKUP_S3_CREDENTIALS_SECRET: 'env-secret' }, 'test.yaml');
     expect((config.backends.statefulset as { backup: { s3: { bucket: string } } }).backup.s3.bucket).toBe('env-bucket');

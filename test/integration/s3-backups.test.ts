@@ -4,8 +4,9 @@
  * backup-s3 upload` stores it in a local S3-compatible service and applies retention there, and
  * `backup-s3 download` plus the restore script bring the rows back in a second real PostgreSQL.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -100,7 +101,8 @@ describe('backup-s3 upload and download against an S3-compatible service and rea
     const bucket = s3.buckets.get('backups')!;
     const put = (key: string) => bucket.set(key, { body: Buffer.from('x'), etag: '"x"', lastModified: new Date() });
     for (const old of ['20200101T020000Z', '20200102T020000Z']) for (const f of ['globals.sql', '16384.dump', 'backup.json']) put(`${PREFIX}${old}/${f}`);
-    put(`${PREFIX}20991231T020000Z/globals.sql`); // incomplete: no manifest
+    put(`${PREFIX}20261205T010000Z/globals.sql`); // incomplete, days old: an upload that died
+    put(`${PREFIX}20261208T230000Z/globals.sql`); // incomplete, an hour old: another run may still be uploading it
     put(`${PREFIX}notes.txt`); // not a backup: not ours to delete
     put('shop/other-db/20200101T020000Z/backup.json'); // another server's
     const staged = join(dir, 'staged-2');
@@ -111,7 +113,9 @@ describe('backup-s3 upload and download against an S3-compatible service and rea
     expect(report.backup).toBe('20261206T020000Z');
     const left = s3.keys('backups');
     expect(left.filter((k) => k.includes('2020010') && k.startsWith(PREFIX))).toEqual([]);
-    expect(left).not.toContain(`${PREFIX}20991231T020000Z/globals.sql`);
+    expect(left).not.toContain(`${PREFIX}20261205T010000Z/globals.sql`);
+    expect(left).toContain(`${PREFIX}20261208T230000Z/globals.sql`);
+    expect(report.backups).not.toContain('20261208T230000Z');
     expect(left).toContain(`${PREFIX}notes.txt`);
     expect(left).toContain('shop/other-db/20200101T020000Z/backup.json');
     expect(left).toContain(`${PREFIX}20261206T020000Z/backup.json`);
@@ -145,11 +149,68 @@ describe('backup-s3 upload and download against an S3-compatible service and rea
     expect(s3.buckets.get('backups')!.get(`${PREFIX}${name}/16384.dump`)!.body.equals(big)).toBe(true);
   });
 
+  it('stopped midway (SIGTERM, as the kubelet stops a pod), aborts the multipart upload instead of leaving its parts in the bucket', async () => {
+    const slow = await S3Emulator.start({ buckets: ['backups'], accessKeys: { [KEYS.AWS_ACCESS_KEY_ID]: KEYS.AWS_SECRET_ACCESS_KEY }, partDelayMs: 400 });
+    try {
+      const staged = join(dir, 'staged-stop');
+      const name = '20261207T040000Z';
+      mkdirSync(join(staged, name), { recursive: true });
+      writeFileSync(join(staged, name, 'globals.sql'), '-- globals\n');
+      writeFileSync(join(staged, name, '16384.dump'), Buffer.alloc(40 * 1024 * 1024, 3));
+      const child = spawn(process.execPath, ['dist/src/main.js', 'backup-s3', 'upload'], { env: s3Env({ S3_ENDPOINT: slow.endpoint, BACKUP_DIR: staged, RETENTION_DAYS: '7', TERMINATION_LOG: join(dir, 'stop-log') }) });
+      let stderr = '';
+      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      const deadline = Date.now() + 20_000;
+      while (!slow.requests.some((r) => r.includes('partNumber=')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(slow.openUploads('backups')).toEqual([`${PREFIX}${name}/16384.dump`]);
+      child.kill('SIGTERM');
+      expect(await exited).toBe(1);
+      expect(stderr).toMatch(/SIGTERM/);
+      expect(slow.openUploads('backups')).toEqual([]);
+      expect(slow.requests.some((r) => r.startsWith(`DELETE /backups/${PREFIX}${name}/16384.dump?uploadId=`))).toBe(true);
+      expect(slow.keys('backups').filter((k) => k.endsWith('backup.json'))).toEqual([]);
+    } finally {
+      await slow.stop();
+    }
+  }, 30_000);
+
+  it('gives up on an endpoint that accepts connections but never answers, instead of hanging the backup Job for good', async () => {
+    const sockets: Socket[] = [];
+    const silent = createNetServer((socket) => void sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const endpoint = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+      const stalled = { ...settings(), endpoint };
+      const client = bucketClient(stalled, { accessKeyId: KEYS.AWS_ACCESS_KEY_ID, secretAccessKey: KEYS.AWS_SECRET_ACCESS_KEY }, { connectMs: 1000, idleMs: 200 });
+      const staged = join(dir, 'staged-silent');
+      mkdirSync(join(staged, '20261207T050000Z'), { recursive: true });
+      writeFileSync(join(staged, '20261207T050000Z', 'globals.sql'), '-- globals\n');
+      const started = Date.now();
+      await expect(uploadBackup(client, stalled, { dir: staged, retentionDays: 7 })).rejects.toThrow(/timed out/);
+      expect(Date.now() - started).toBeLessThan(15_000);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  }, 30_000);
+
   it('refuses wrong credentials with the service\'s error on one line, exit code 1', async () => {
     const staged = join(dir, 'staged-1');
     const out = await backupS3('upload', { BACKUP_DIR: staged, RETENTION_DAYS: '7', TERMINATION_LOG: join(dir, 'unused'), AWS_ACCESS_KEY_ID: 'someone-else' });
     expect(out.code).toBe(1);
     expect(out.stderr).toMatch(/^backup-s3 upload: .*Access Key Id.*does not exist/);
+  });
+
+  it('refuses a wrong secret key (the service recomputes the signature), nothing stored', async () => {
+    const staged = join(dir, 'staged-wrong-secret');
+    mkdirSync(join(staged, '20261207T060000Z'), { recursive: true });
+    writeFileSync(join(staged, '20261207T060000Z', 'globals.sql'), '-- globals\n');
+    const before = s3.keys('backups');
+    const out = await backupS3('upload', { BACKUP_DIR: staged, RETENTION_DAYS: '7', TERMINATION_LOG: join(dir, 'unused'), AWS_SECRET_ACCESS_KEY: 'not-the-secret' });
+    expect(out.code).toBe(1);
+    expect(out.stderr).toMatch(/^backup-s3 upload: The request signature we calculated does not match/);
+    expect(s3.keys('backups')).toEqual(before);
   });
 
   it('speaks TLS to an https endpoint and refuses a certificate it cannot verify', async () => {

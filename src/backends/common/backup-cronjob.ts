@@ -104,7 +104,7 @@ function jobPod(spec: BackupCronJobSpec, retentionDays: number): k8s.V1PodSpec {
     automountServiceAccountToken: false,
     securityContext: { runAsUser: user, runAsGroup: user, fsGroup: user, runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
     ...('s3' in spec.to
-      ? { initContainers: [dump], containers: [uploaderContainer(spec.to.s3.target, spec.to.s3.prefix, { volume: 'backup', path: BACKUP_MOUNT }, retentionDays)] }
+      ? { initContainers: [dump], containers: [uploaderContainer(spec.to.s3.target, spec.to.s3.prefix, { volume: 'backup', path: BACKUP_MOUNT, sizeGB: spec.to.s3.sizeGB }, retentionDays)] }
       : { containers: [dump] }),
     volumes: [
       's3' in spec.to ? { name: 'backup', emptyDir: { sizeLimit: `${spec.to.s3.sizeGB}Gi` } } : { name: 'backup', persistentVolumeClaim: { claimName: spec.to.claim } },

@@ -60,29 +60,47 @@ function s3Env(target: S3Target, prefix: string, dir: string): k8s.V1EnvVar[] {
   ];
 }
 
-function container(name: string, target: S3Target, action: 'upload' | 'download', env: k8s.V1EnvVar[], mounts: k8s.V1VolumeMount[]): k8s.V1Container {
+/** What a download needs: it streams each object to disk. */
+const DOWNLOAD_MEMORY_MI = 512;
+
+/**
+ * The memory limit of an upload whose largest file may be `maxFileGB`. lib-storage splits a file
+ * into at most 10,000 parts, so a part is at least 1/10,000 of it (5 MiB at the least), and holds
+ * about four parts at once (two in flight, one being filled, one being joined): measured, the
+ * process peaks at about 100 MiB + 4 × the part size (500 MiB with 100 MiB parts, a 1 TB dump).
+ * A fixed 512 MiB would have the kubelet kill every upload of a dump above about 1 TB.
+ */
+export function uploadMemoryMi(maxFileGB: number): number {
+  const partMi = Math.max(5, Math.ceil((maxFileGB * 1024) / 10_000));
+  return Math.max(512, 128 + 5 * partMi);
+}
+
+function container(name: string, target: S3Target, action: 'upload' | 'download', run: { env: k8s.V1EnvVar[]; mounts: k8s.V1VolumeMount[]; memoryMi: number }): k8s.V1Container {
   return {
     name,
     image: target.image,
     // The image's working directory holds dist/ (as the operator's Deployment runs it).
     command: ['node', 'dist/src/main.js', 'backup-s3', action],
-    env,
+    env: run.env,
     // The report (upload) or the log's tail (a failure) becomes the termination message.
     terminationMessagePolicy: 'FallbackToLogsOnError',
-    resources: { requests: { cpu: '50m', memory: '96Mi' }, limits: { memory: '512Mi' } },
+    resources: { requests: { cpu: '50m', memory: '96Mi' }, limits: { memory: `${run.memoryMi}Mi` } },
     securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
-    volumeMounts: mounts,
+    volumeMounts: run.mounts,
   };
 }
 
-/** Uploads the backup the dump container wrote into `dir` (a shared emptyDir), then prunes the bucket. */
-export function uploaderContainer(target: S3Target, prefix: string, dir: { volume: string; path: string }, retentionDays: number): k8s.V1Container {
+/**
+ * Uploads the backup the dump container wrote into `dir` (a shared emptyDir of at most
+ * `dir.sizeGB`, so no file is larger), then prunes the bucket.
+ */
+export function uploaderContainer(target: S3Target, prefix: string, dir: { volume: string; path: string; sizeGB: number }, retentionDays: number): k8s.V1Container {
   const env = [...s3Env(target, prefix, dir.path), { name: 'RETENTION_DAYS', value: String(retentionDays) }];
-  return container('s3-upload', target, 'upload', env, [{ name: dir.volume, mountPath: dir.path, readOnly: true }]);
+  return container('s3-upload', target, 'upload', { env, mounts: [{ name: dir.volume, mountPath: dir.path, readOnly: true }], memoryMi: uploadMemoryMi(dir.sizeGB) });
 }
 
 /** Downloads `backup` from the source server's prefix into `dir` for the restore container. */
 export function downloaderContainer(target: S3Target, prefix: string, dir: { volume: string; path: string }, backup: string): k8s.V1Container {
   const env = [...s3Env(target, prefix, dir.path), { name: 'BACKUP_NAME', value: backup }];
-  return container('s3-download', target, 'download', env, [{ name: dir.volume, mountPath: dir.path }]);
+  return container('s3-download', target, 'download', { env, mounts: [{ name: dir.volume, mountPath: dir.path }], memoryMi: DOWNLOAD_MEMORY_MI });
 }

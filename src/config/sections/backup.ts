@@ -38,6 +38,9 @@ const S3_PREFIX = defineFormat({
     if (issues.length) return issues;
     const text = String(v);
     if (!text.includes('{namespace}') || !text.includes('{name}')) return fail('must contain {namespace} and {name}: servers sharing a prefix would prune each other\'s backups', v);
+    // Both names may hold "-" (and a server's "."): "{namespace}-{name}" renders team-a + db and
+    // team + a-db alike. A "/" between them, which neither name can hold, keeps them apart.
+    if (text.split('/').some((part) => part.includes('{namespace}') && part.includes('{name}'))) return fail('must separate {namespace} and {name} by a "/" (e.g. {namespace}/{name}/): names may hold "-" and ".", so namespace team-a with server db and namespace team with server a-db would share a prefix', v);
     if (!text.endsWith('/')) return fail('must end with "/" (backups are stored as <prefix><backup name>/…)', v);
     return [];
   },
@@ -54,7 +57,7 @@ const s3Options = {
   bucket: { doc: 'S3 bucket the backups go to; "" = a volume claim per server (helmbitnami: the chart\'s backup.cronjob and its claim; with a bucket the chart\'s backup is turned off and the operator runs its own CronJob).', format: BUCKET, default: '' },
   endpoint: { doc: 'URL of an S3-compatible service (MinIO, Ceph, …); "" = AWS S3. https unless the URL says http:// explicitly.', format: S3_ENDPOINT, default: '' },
   region: { doc: 'Region of the bucket (AWS), or what the S3-compatible service expects in its signatures.', format: TEXT, default: 'us-east-1' },
-  prefix: { doc: 'Key prefix of a server\'s backups, with {namespace} and {name} replaced; each backup is stored under <prefix><backup name>/.', format: S3_PREFIX, default: '{namespace}/{name}/' },
+  prefix: { doc: 'Key prefix of a server\'s backups, with {namespace} and {name} replaced (both required, a "/" between them, ending in "/"); each backup is stored under <prefix><backup name>/.', format: S3_PREFIX, default: '{namespace}/{name}/' },
   force_path_style: { doc: 'Address the bucket as <endpoint>/<bucket> instead of <bucket>.<endpoint> (most S3-compatible services need this).', format: FLAG, default: false },
   credentials_secret: {
     doc: 'Name of a Secret IN EACH SERVER\'S NAMESPACE with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY for the bucket (each team its own; the operator never copies it). Required with a bucket.',

@@ -4,10 +4,12 @@
  * HeadBucket, PutObject, GetObject, HeadObject, DeleteObject, DeleteObjects, ListObjectsV2 (prefix,
  * max-keys, continuation tokens) and multipart uploads (create, upload part, complete with the
  * 5 MiB minimum part size, abort). Requests must carry a SigV4 `Authorization` header naming a
- * known access key (403 InvalidAccessKeyId otherwise); the signature itself is not recomputed.
+ * known access key (403 InvalidAccessKeyId otherwise) whose signature the emulator recomputes with
+ * that key's secret (403 SignatureDoesNotMatch, as S3: a wrong secret or region is refused), and a
+ * hex `x-amz-content-sha256` must be the body's hash (400 XAmzContentSHA256Mismatch).
  * Errors are S3's XML `<Error><Code>…</Code>…</Error>` with its status codes.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, createHmac, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -28,6 +30,8 @@ export interface S3EmulatorOptions {
   accessKeys: Record<string, string>;
   /** Largest ListObjectsV2 page the emulator returns (S3: 1000), small in tests to page. */
   maxKeys?: number;
+  /** Answer each UploadPart only after this many milliseconds (a slow link: tests stop an upload midway). */
+  partDelayMs?: number;
   /** Serve https with this certificate (as S3 and a production MinIO do); plain http otherwise. */
   tls?: { certPem: string; keyPem: string };
 }
@@ -78,6 +82,11 @@ export class S3Emulator {
     return `${this.opts.tls ? 'https' : 'http'}://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
   }
 
+  /** Multipart uploads started and neither completed nor aborted (S3's ListMultipartUploads): parts S3 keeps and bills. */
+  openUploads(bucket: string): string[] {
+    return [...this.uploads.values()].filter((u) => u.bucket === bucket).map((u) => u.key);
+  }
+
   /** Keys in a bucket, sorted (as S3 lists them). */
   keys(bucket: string, prefix = ''): string[] {
     return [...(this.buckets.get(bucket)?.keys() ?? [])].filter((k) => k.startsWith(prefix)).sort();
@@ -92,14 +101,14 @@ export class S3Emulator {
     this.requests.push(`${req.method} ${url.pathname}${url.search}`);
     try {
       const body = await readBody(req);
-      this.authorize(req);
+      this.authorize(req, body);
       const [, rawBucket = '', ...rest] = url.pathname.split('/');
       const bucketName = decodeURIComponent(rawBucket);
       const key = rest.map(decodeURIComponent).join('/');
       const bucket = this.buckets.get(bucketName);
       if (!bucket) throw new S3Error(404, 'NoSuchBucket', 'The specified bucket does not exist', `/${bucketName}`);
       if (!key) return this.bucketRequest({ req, res, url, bucketName, bucket, key, body });
-      return this.objectRequest({ req, res, url, bucketName, bucket, key, body: decodeChunked(req, body) });
+      return await this.objectRequest({ req, res, url, bucketName, bucket, key, body: decodeChunked(req, body) });
     } catch (err) {
       const e = err instanceof S3Error ? err : new S3Error(500, 'InternalError', String(err));
       res.writeHead(e.status, { 'content-type': 'application/xml', 'x-amz-request-id': randomUUID() });
@@ -108,12 +117,20 @@ export class S3Emulator {
   }
 
   /** SigV4: `AWS4-HMAC-SHA256 Credential=<key id>/<date>/<region>/s3/aws4_request, SignedHeaders=…, Signature=…`. */
-  private authorize(req: IncomingMessage): void {
+  private authorize(req: IncomingMessage, body: Buffer): void {
     const auth = req.headers.authorization ?? '';
-    const m = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/\d{8}\/[^/]+\/s3\/aws4_request, ?SignedHeaders=[^,]+, ?Signature=[0-9a-f]{64}$/.exec(auth);
+    const m = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/s3\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/.exec(auth);
     if (!m) throw new S3Error(403, 'AccessDenied', 'Access Denied (no SigV4 Authorization header)');
-    if (!(m[1]! in this.opts.accessKeys)) throw new S3Error(403, 'InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.');
-    if (!req.headers['x-amz-date'] || !req.headers['x-amz-content-sha256']) throw new S3Error(400, 'InvalidRequest', 'Missing x-amz-date or x-amz-content-sha256');
+    const [, keyId, day, region, signedHeaders, signature] = m as unknown as [string, string, string, string, string, string];
+    if (!(keyId in this.opts.accessKeys)) throw new S3Error(403, 'InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.');
+    const amzDate = String(req.headers['x-amz-date'] ?? '');
+    const payloadHash = String(req.headers['x-amz-content-sha256'] ?? '');
+    if (!amzDate || !payloadHash) throw new S3Error(400, 'InvalidRequest', 'Missing x-amz-date or x-amz-content-sha256');
+    if (/^[0-9a-f]{64}$/.test(payloadHash) && createHash('sha256').update(body).digest('hex') !== payloadHash) {
+      throw new S3Error(400, 'XAmzContentSHA256Mismatch', 'The provided \'x-amz-content-sha256\' header does not match what was computed.');
+    }
+    const expected = sigV4(req, { secret: this.opts.accessKeys[keyId]!, day, region, signedHeaders, amzDate, payloadHash });
+    if (expected !== signature) throw new S3Error(403, 'SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your key and signing method.');
   }
 
   private bucketRequest({ req, res, url, bucketName: name, bucket, body }: S3Request): void {
@@ -152,7 +169,7 @@ export class S3Emulator {
     );
   }
 
-  private objectRequest(r: S3Request): void {
+  private async objectRequest(r: S3Request): Promise<void> {
     const { req, res, url, bucketName, bucket, key, body } = r;
     const uploadId = url.searchParams.get('uploadId');
     if (req.method === 'POST' && url.searchParams.has('uploads')) {
@@ -183,10 +200,13 @@ export class S3Emulator {
     }
   }
 
-  private multipart({ req, res, url, bucketName, bucket, key, body }: S3Request, uploadId: string): void {
+  private async multipart({ req, res, url, bucketName, bucket, key, body }: S3Request, uploadId: string): Promise<void> {
     const upload = this.uploads.get(uploadId);
     if (!upload || upload.bucket !== bucketName || upload.key !== key) throw new S3Error(404, 'NoSuchUpload', 'The specified multipart upload does not exist.');
     if (req.method === 'PUT') {
+      if (this.opts.partDelayMs) await new Promise((r) => setTimeout(r, this.opts.partDelayMs));
+      // An upload aborted meanwhile: S3 refuses the part.
+      if (!this.uploads.has(uploadId)) throw new S3Error(404, 'NoSuchUpload', 'The specified multipart upload does not exist.');
       const n = Number(url.searchParams.get('partNumber'));
       if (!Number.isInteger(n) || n < 1 || n > 10_000) throw new S3Error(400, 'InvalidArgument', 'Part number must be an integer between 1 and 10000');
       const etag = `"${createHash('md5').update(body).digest('hex')}"`;
@@ -214,6 +234,40 @@ export class S3Emulator {
     this.uploads.delete(uploadId);
     sendXml(res, 200, `<CompleteMultipartUploadResult xmlns="${NS}"><Location>${esc(`${this.endpoint}/${bucketName}/${key}`)}</Location><Bucket>${esc(bucketName)}</Bucket><Key>${esc(key)}</Key><ETag>${esc(etag)}</ETag></CompleteMultipartUploadResult>`);
   }
+}
+
+/** RFC 3986 encoding, as SigV4's canonical query string wants it. */
+const rfc3986 = (text: string): string => encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+
+/** The SigV4 signature of a request (S3 flavour: the path as sent, not encoded again). */
+function sigV4(req: IncomingMessage, a: { secret: string; day: string; region: string; signedHeaders: string; amzDate: string; payloadHash: string }): string {
+  const raw = req.url ?? '/';
+  const at = raw.indexOf('?');
+  const path = at < 0 ? raw : raw.slice(0, at);
+  const query = (at < 0 ? '' : raw.slice(at + 1))
+    .split('&')
+    .filter(Boolean)
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      const [k, v] = eq < 0 ? [pair, ''] : [pair.slice(0, eq), pair.slice(eq + 1)];
+      return [rfc3986(decodeURIComponent(k)), rfc3986(decodeURIComponent(v))] as const;
+    })
+    .sort(([k1, v1], [k2, v2]) => (k1 < k2 ? -1 : k1 > k2 ? 1 : v1 < v2 ? -1 : v1 > v2 ? 1 : 0))
+    .map(([k, v]) => `${k}=${v}`)
+    .join('&');
+  const headers = a.signedHeaders
+    .split(';')
+    .map((name) => {
+      const value = req.headers[name];
+      return `${name}:${(Array.isArray(value) ? value.join(',') : (value ?? '')).trim().replace(/\s+/g, ' ')}\n`;
+    })
+    .join('');
+  const canonical = [req.method, path, query, headers, a.signedHeaders, a.payloadHash].join('\n');
+  const scope = `${a.day}/${a.region}/s3/aws4_request`;
+  const toSign = ['AWS4-HMAC-SHA256', a.amzDate, scope, createHash('sha256').update(canonical).digest('hex')].join('\n');
+  const hmac = (key: string | Buffer, data: string) => createHmac('sha256', key).update(data).digest();
+  const key = hmac(hmac(hmac(hmac(`AWS4${a.secret}`, a.day), a.region), 's3'), 'aws4_request');
+  return createHmac('sha256', key).update(toSign).digest('hex');
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
