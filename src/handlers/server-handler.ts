@@ -272,13 +272,15 @@ async function checkSpec(deps: HandlerDeps, server: PostgreSQLServer, backend: S
  * A server that exists but whose spec the config no longer accepts (its class or a limit removed,
  * a version dropped): nothing is observed or changed, the condition names the problem, and what
  * needs only identity goes on: a password reset, the credentials Secret. Databases keep working.
+ * `status.maintenance` goes: nothing held is made in the window while the spec is refused (the
+ * next observation after a fix schedules it again).
  */
 async function keepServing(deps: HandlerDeps, server: PostgreSQLServer, run: ServerRun, problem: Problem): Promise<ReconcileOutcome> {
   const known = server.status?.endpoint as NonNullable<NonNullable<PostgreSQLServer['status']>['endpoint']>;
   const endpoint: Endpoint = { host: known.host, port: known.port, sslmode: (known.sslmode ?? 'disable') as SslMode };
   const waiting = await resetAndPublish(deps, server, run, endpoint);
   if (waiting) return waiting;
-  return failWith(deps, server, problem.reason, `${problem.message} (the server keeps running as it is; fix the spec or the config to change it)`);
+  return failWith(deps, server, problem.reason, `${problem.message} (the server keeps running as it is; fix the spec or the config to change it)`, { maintenance: undefined });
 }
 
 /**

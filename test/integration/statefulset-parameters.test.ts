@@ -84,6 +84,21 @@ describe('statefulset server parameters', () => {
     expect((await h.get<{ status?: { maintenance?: unknown } }>('PostgreSQLServer', 'tuned'))?.status?.maintenance).toBeUndefined();
   });
 
+  it('drops status.maintenance while the spec is refused (nothing is observed or changed then), and schedules again once it is fixed', async () => {
+    const maintenance = async () => (await h.get<{ status?: { maintenance?: { pending: string[] } } }>('PostgreSQLServer', 'tuned'))?.status?.maintenance;
+    await h.patch('PostgreSQLServer', 'tuned', { spec: { serverParameters: { max_connections: '78' } } });
+    await waitFor(async () => JSON.stringify((await maintenance())?.pending) === '["restart for max_connections"]', 20_000, () => 'restart held');
+    // The spec no longer passes the config's checks: the server keeps running as it is, and its held restart is not made in the window.
+    await h.patch('PostgreSQLServer', 'tuned', { spec: { serverParameters: { archive_command: 'true' } } });
+    await waitFor(async () => (await condition())?.reason === 'InvalidSpec', 20_000, () => 'InvalidSpec');
+    expect((await condition())?.message).toMatch(/keeps running as it is/);
+    let held: unknown;
+    await waitFor(async () => (held = await maintenance()) === undefined, 20_000, () => `status.maintenance cleared: ${JSON.stringify(held)}`);
+    await h.patch('PostgreSQLServer', 'tuned', { spec: { serverParameters: { archive_command: null } } });
+    await waitFor(async () => JSON.stringify((await maintenance())?.pending) === '["restart for max_connections"]', 20_000, () => 'restart held again');
+    expect((await condition())?.reason).toBe('Available');
+  });
+
   it('warns, never silently, about spec fields one pod cannot honour (high availability)', async () => {
     await h.patch('PostgreSQLServer', 'tuned', { spec: { highavailability: { enabled: true } } });
     await waitFor(async () => /statefulset does not support spec\.highavailability; ignored/.test((await condition())?.message ?? ''), 20_000, () => 'HA warning');
