@@ -117,9 +117,10 @@ export interface ServerContext {
    */
   adoption?: Adoption;
   /**
-   * `spec.restoreFrom`, checked by the handler (the source exists and lists the backup), until
-   * the backend reported the restore done (`ServerObservation.restoredFrom`). The backend restores
-   * it before it reports the server ready.
+   * `spec.restoreFrom`, until the backend reported the restore done (`ServerObservation.restoredFrom`).
+   * The backend restores it before it reports the server ready. `create` and `update` see it only
+   * checked by the handler (the source exists and lists the backup); `observe` sees it also when
+   * the source is gone, so that a restore done already is still found (its Job, the marker).
    */
   restore?: RestoreSource;
 }

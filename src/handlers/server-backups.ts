@@ -10,27 +10,48 @@ import { failWith } from './reporting.js';
  * events and metrics. The backends do the work; this file only reads CRs and reports.
  */
 
+/** The restore the backend should look for, and what is wrong with its source now, if anything. */
+export interface CheckedRestore {
+  source: RestoreSource;
+  /**
+   * The source server is gone, on another backend or no longer lists the backup. Terminal only
+   * while the restore is still to be done: a server restored already (its Job or the marker in its
+   * data says so, `ServerObservation.restoredFrom`) needs its source no more — it may have been
+   * deleted or pruned since, and `status.restoredFrom` lost.
+   */
+  sourceProblem?: string;
+}
+
 /**
- * The restore the backend should carry out, once checked: the source PostgreSQLServer exists in
+ * The restore the backend should look for or carry out: the source PostgreSQLServer exists in
  * the same namespace, runs on the same backend (the backup volume's layout is the backend's) and
- * lists the backup in `status.backup.backups`. Nothing to do once `status.restoredFrom` is set
- * (the source may be gone by then). A bad source is terminal before anything is created.
+ * lists the backup in `status.backup.backups`. Nothing to do once `status.restoredFrom` is set.
+ * A backend that cannot restore, or a server named as its own source, is terminal at once; a
+ * source that does not (or no longer) fit is reported with the restore, for the handler to refuse
+ * after the backend's observation (`refusedRestore`).
  */
-export async function checkedRestoreSource(deps: HandlerDeps, server: PostgreSQLServer, restorer: ServerBackend): Promise<RestoreSource | undefined> {
+export async function checkedRestoreSource(deps: HandlerDeps, server: PostgreSQLServer, restorer: ServerBackend): Promise<CheckedRestore | undefined> {
   const wanted = server.spec.restoreFrom;
   if (!wanted || server.status?.restoredFrom) return undefined;
-  const source = restorer.supportsRestore && wanted.server !== server.metadata.name ? await deps.servers.get(server.metadata.namespace, wanted.server) : undefined;
-  const problem = restoreProblem(server, restorer, source);
-  if (problem) return failWith(deps, server, Reason.InvalidSpec, `spec.restoreFrom: ${problem}`);
-  return { server: wanted.server, backup: wanted.backup };
+  if (!restorer.supportsRestore) return failWith(deps, server, Reason.InvalidSpec, `spec.restoreFrom: backend ${restorer.name} cannot restore a backup (the statefulset backend can)`);
+  if (wanted.server === server.metadata.name) return failWith(deps, server, Reason.InvalidSpec, 'spec.restoreFrom: a server cannot be restored from its own backups');
+  const source = await deps.servers.get(server.metadata.namespace, wanted.server);
+  const sourceProblem = restoreProblem(server, restorer, source);
+  return { source: { server: wanted.server, backup: wanted.backup }, ...(sourceProblem ? { sourceProblem } : {}) };
+}
+
+/**
+ * A restore whose source does not fit, unless the backend found it done: refused (InvalidSpec)
+ * before anything is created or a restore Job started.
+ */
+export async function refusedRestore(deps: HandlerDeps, server: PostgreSQLServer, restore: CheckedRestore | undefined, observed: ServerObservation): Promise<void> {
+  if (restore?.sourceProblem && !observed.restoredFrom) await failWith(deps, server, Reason.InvalidSpec, `spec.restoreFrom: ${restore.sourceProblem}`);
 }
 
 /** What is wrong with the restore source, if anything. */
 function restoreProblem(server: PostgreSQLServer, restorer: ServerBackend, source: PostgreSQLServer | undefined): string | undefined {
   const wanted = server.spec.restoreFrom!;
   const backend = restorer.name;
-  if (!restorer.supportsRestore) return `backend ${backend} cannot restore a backup (the statefulset backend can)`;
-  if (wanted.server === server.metadata.name) return 'a server cannot be restored from its own backups';
   if (!source) return `PostgreSQLServer ${wanted.server} not found in namespace ${server.metadata.namespace}`;
   if (source.status?.backend !== backend) return `PostgreSQLServer ${wanted.server} runs on backend ${source.status?.backend ?? '(none yet)'}; a restore needs a backup of the same backend (${backend})`;
   const listed = source.status?.backup?.backups ?? [];

@@ -22,7 +22,7 @@ import { failWith, reportFailure, reportPending } from './reporting.js';
 import { adoptionRecord, keptCredentialsData, takeoverPending } from './takeover.js';
 import { secretConflictMessage, tmpPasswordOf } from './takeover-steps.js';
 import { takeOverServer, reportAdoptionDifferences } from './server-takeover.js';
-import { backupStatusFields, backupWarning, checkedRestoreSource, reportBackupFailure } from './server-backups.js';
+import { backupStatusFields, backupWarning, checkedRestoreSource, refusedRestore, reportBackupFailure, type CheckedRestore } from './server-backups.js';
 import { maintenanceNote, maintenanceStatusFields, reportMaintenancePending } from './server-maintenance.js';
 
 const DEFAULT_PENDING_SECONDS = 10;
@@ -56,6 +56,8 @@ async function reconcileServerOnce(deps: HandlerDeps, namespace: string, name: s
 
   const reading = await observe(deps, server, run, key);
   const observed = reading.observed;
+  // A restore source that does not fit is refused only while the restore is still to be done.
+  await refusedRestore(deps, server, run.restore, observed);
   if (observed.state) run.ctx.state = observed.state;
   // Before anything changes: prove and take over what the Python operator left.
   const taken = run.takeover ? await takeOverServer(deps, server, run, observed) : { server };
@@ -200,6 +202,8 @@ export interface ServerRun {
    * server that exists: it is neither observed nor changed, but stays usable (see `keepServing`).
    */
   invalid?: Problem;
+  /** `spec.restoreFrom` while no restore is recorded in status (see `refusedRestore`). */
+  restore?: CheckedRestore;
 }
 
 /** Pins the backend, validates, checks the Secret's owner and loads (or stores) the admin password. */
@@ -235,8 +239,8 @@ async function prepare(deps: HandlerDeps, server: PostgreSQLServer): Promise<Ser
   // The backends keep what runs on a server the Python operator created (ServerContext.adoption).
   ctx.adoption = server.status?.adoption ?? (takeover ? adoptionRecord(server) : undefined);
   const restore = await checkedRestoreSource(deps, server, backend);
-  if (restore) ctx.restore = restore;
-  return { backend, ctx, scope, stored, credentials, takeover, invalid: checked.invalid };
+  if (restore) ctx.restore = restore.source;
+  return { backend, ctx, scope, stored, credentials, takeover, invalid: checked.invalid, restore };
 }
 
 /** The stored password; the Python operator's Secret is only a candidate until a login proves it (nothing stored yet). */
@@ -268,13 +272,15 @@ async function checkSpec(deps: HandlerDeps, server: PostgreSQLServer, backend: S
  * A server that exists but whose spec the config no longer accepts (its class or a limit removed,
  * a version dropped): nothing is observed or changed, the condition names the problem, and what
  * needs only identity goes on: a password reset, the credentials Secret. Databases keep working.
+ * `status.maintenance` goes: nothing held is made in the window while the spec is refused (the
+ * next observation after a fix schedules it again).
  */
 async function keepServing(deps: HandlerDeps, server: PostgreSQLServer, run: ServerRun, problem: Problem): Promise<ReconcileOutcome> {
   const known = server.status?.endpoint as NonNullable<NonNullable<PostgreSQLServer['status']>['endpoint']>;
   const endpoint: Endpoint = { host: known.host, port: known.port, sslmode: (known.sslmode ?? 'disable') as SslMode };
   const waiting = await resetAndPublish(deps, server, run, endpoint);
   if (waiting) return waiting;
-  return failWith(deps, server, problem.reason, `${problem.message} (the server keeps running as it is; fix the spec or the config to change it)`);
+  return failWith(deps, server, problem.reason, `${problem.message} (the server keeps running as it is; fix the spec or the config to change it)`, { maintenance: undefined });
 }
 
 /**

@@ -439,6 +439,27 @@ describe('helmbitnami backend: a restore already in the data (ADR 0020)', () => 
   });
 });
 
+describe('helmbitnami backend: a restart made but not recorded', () => {
+  const sized = (over: Partial<ServerContext> = {}) => context({ spec: { size: { storageGB: 20 }, credentialsSecret: 'c' }, resolved: { version: '17', sizeClass: 'large' }, ...over });
+
+  it('restarts once for operator/action=restart, also when the state recording the restart was lost (a kill before the status write)', async () => {
+    const backend = makeBackend();
+    const ctx = sized({ requestedAction: 'restart' });
+    const obs = await backend.observe(ctx);
+    expect(obs.differences).toEqual(['restart (operator/action)']);
+    const from = await callCount();
+    // The state update returns (the new token, the label's restart done) is never written.
+    await backend.update(ctx, obs);
+    await makeReady();
+    const again = await backend.observe(ctx);
+    expect(again).toMatchObject({ ready: true, upToDate: true, differences: [] });
+    expect(again.state?.parameterState).toMatchObject({ restartToken: expect.any(String), restartDone: true });
+    expect((await callsSince(from)).filter((c) => c.args[0] === 'upgrade')).toHaveLength(1);
+    // Once the label is gone: still nothing to roll.
+    expect(await backend.observe(sized({ state: again.state! }))).toMatchObject({ upToDate: true, differences: [] });
+  });
+});
+
 describe('helmbitnami backend: delete', () => {
   it('uninstalls the release and keeps the volume claims by default', async () => {
     const backend = makeBackend();

@@ -5,7 +5,7 @@
  * registry in the config wait for a closed window (no helm upgrade; status.maintenance says what
  * and when; one MaintenanceScheduled event), go in an open window, at once with the label
  * operator/action=restart (one upgrade), with a spec change, after a repaired interrupted upgrade,
- * and at once for a server without a window.
+ * and at once for a server without a window; a change of the backups alone goes at once without them.
  */
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -81,8 +81,12 @@ beforeAll(async () => {
   cpSync(BITNAMI_CHART_FIXTURE, join(charts, 'postgresql'), { recursive: true });
   const chartYaml = join(charts, 'postgresql', 'Chart.yaml');
   writeFileSync(chartYaml, readFileSync(chartYaml, 'utf8').replace(/^version: 17\.1\.0$/m, 'version: 17.1.1'));
+  // And 17.1.2 (helm packages a folder named like the chart).
+  cpSync(join(charts, 'postgresql'), join(charts, 'next', 'postgresql'), { recursive: true });
+  const nextYaml = join(charts, 'next', 'postgresql', 'Chart.yaml');
+  writeFileSync(nextYaml, readFileSync(nextYaml, 'utf8').replace(/^version: 17\.1\.1$/m, 'version: 17.1.2'));
   stub = await createHelmStub({ realHelm: realHelmBinary(), env: home.env });
-  repo = await startChartRepo(realHelmBinary(), [BITNAMI_CHART_FIXTURE, join(charts, 'postgresql')], home.env);
+  repo = await startChartRepo(realHelmBinary(), [BITNAMI_CHART_FIXTURE, join(charts, 'postgresql'), join(charts, 'next', 'postgresql')], home.env);
   h = await Harness.start({
     config: {
       handler_on_resume: true,
@@ -218,5 +222,28 @@ describe('helmbitnami: changes from the config wait for the maintenance window',
     await waitFor(async () => (await upgrades()).length === before + 1, TIMEOUT / 2, () => 'the upgrade at once');
     await runs('mirror5.example');
     expect((await settled()).status?.maintenance).toBeUndefined();
+  }, TIMEOUT);
+
+  it('applies a change of the backups at once and keeps holding the rest: one upgrade at the running chart and image', async () => {
+    await h.patch('PostgreSQLServer', NAME, { spec: { maintenance: { window: closedWindow() } } });
+    await settled();
+    await reconfigure({ chartVersion: '17.1.2', registry: 'mirror6.example' });
+    await waitFor(async () => Boolean((await server()).status?.maintenance), TIMEOUT / 2, () => 'held');
+    const before = (await upgrades()).length;
+    const chart = (await head()).chart;
+    // The backup CronJob is not the server's pod: a new retention (or schedule) need not wait, nor roll the pod.
+    await h.patch('PostgreSQLServer', NAME, { spec: { backup: { retentionDays: 3 } } });
+    await waitFor(async () => (await upgrades()).length === before + 1, TIMEOUT / 2, () => 'the upgrade for the backups');
+    const command = async () => JSON.stringify(((await head()).values as { backup?: { cronjob?: { command?: string[] } } }).backup?.cronjob?.command);
+    await waitFor(async () => (await head()).status === 'deployed' && (await command()).includes(`-mmin +${3 * 24 * 60}`), TIMEOUT / 2, () => 'the new retention deployed');
+    expect(registryOf((await head()).values)).toBe('mirror5.example');
+    expect((await head()).chart).toBe(chart);
+    expect(chart).toBe('postgresql-17.1.1');
+    const { status } = await settled();
+    expect(status?.maintenance?.pending).toEqual(['image.registry: "mirror5.example" → "mirror6.example"', 'chart version: 17.1.1 → 17.1.2']);
+    h.operator!['servers'].enqueue('default', NAME);
+    await new Promise((r) => setTimeout(r, 500));
+    await h.operator!.whenIdle();
+    expect(await upgrades()).toHaveLength(before + 1);
   }, TIMEOUT);
 });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Weekday } from '../../src/api/types.js';
+import { mergePatchOptions } from '../../src/k8s/patch.js';
 import { Harness, waitFor } from '../support/operator-harness.js';
 
 const WEEKDAYS: Weekday[] = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
@@ -82,6 +83,39 @@ describe('statefulset server parameters', () => {
     await waitFor(async () => !(await h.get<Server>('PostgreSQLServer', 'tuned'))?.metadata.labels?.['operator/action'], 20_000, () => 'label removed');
     await h.waitForReady('PostgreSQLServer', 'tuned');
     expect((await h.get<{ status?: { maintenance?: unknown } }>('PostgreSQLServer', 'tuned'))?.status?.maintenance).toBeUndefined();
+  });
+
+  it('does not roll the pod again when the state recording a restart was lost (a kill between the roll and the status write)', async () => {
+    await h.waitForReady('PostgreSQLServer', 'tuned');
+    await h.operator!.whenIdle();
+    const before = await sts();
+    const token = before.spec?.template.metadata?.annotations?.['hybridcloud.maibornwolff.de/restart-token'];
+    expect(token).toBeTruthy();
+    await h.kube.custom.patchNamespacedCustomObjectStatus(
+      { group: 'hybridcloud.maibornwolff.de', version: 'v1alpha1', namespace: 'default', plural: 'postgresqlservers', name: 'tuned', body: { status: { backendState: { parameterState: { restartToken: null, restartDone: null } } } } },
+      mergePatchOptions(),
+    );
+    h.operator!['servers'].enqueue('default', 'tuned');
+    const recorded = async () => ((await h.get<{ status?: { backendState?: { parameterState?: { restartToken?: string } } } }>('PostgreSQLServer', 'tuned'))?.status?.backendState?.parameterState?.restartToken);
+    await waitFor(async () => (await recorded()) === token, 20_000, () => 'the running token recorded again');
+    await h.operator!.whenIdle();
+    expect((await sts()).metadata?.generation).toBe(before.metadata?.generation);
+    expect((await sts()).spec?.template.metadata?.annotations?.['hybridcloud.maibornwolff.de/restart-token']).toBe(token);
+  });
+
+  it('drops status.maintenance while the spec is refused (nothing is observed or changed then), and schedules again once it is fixed', async () => {
+    const maintenance = async () => (await h.get<{ status?: { maintenance?: { pending: string[] } } }>('PostgreSQLServer', 'tuned'))?.status?.maintenance;
+    await h.patch('PostgreSQLServer', 'tuned', { spec: { serverParameters: { max_connections: '78' } } });
+    await waitFor(async () => JSON.stringify((await maintenance())?.pending) === '["restart for max_connections"]', 20_000, () => 'restart held');
+    // The spec no longer passes the config's checks: the server keeps running as it is, and its held restart is not made in the window.
+    await h.patch('PostgreSQLServer', 'tuned', { spec: { serverParameters: { archive_command: 'true' } } });
+    await waitFor(async () => (await condition())?.reason === 'InvalidSpec', 20_000, () => 'InvalidSpec');
+    expect((await condition())?.message).toMatch(/keeps running as it is/);
+    let held: unknown;
+    await waitFor(async () => (held = await maintenance()) === undefined, 20_000, () => `status.maintenance cleared: ${JSON.stringify(held)}`);
+    await h.patch('PostgreSQLServer', 'tuned', { spec: { serverParameters: { archive_command: null } } });
+    await waitFor(async () => JSON.stringify((await maintenance())?.pending) === '["restart for max_connections"]', 20_000, () => 'restart held again');
+    expect((await condition())?.reason).toBe('Available');
   });
 
   it('warns, never silently, about spec fields one pod cannot honour (high availability)', async () => {

@@ -31,7 +31,7 @@ import { releaseName } from './release-name.js';
 import { chartVersionOf, PENDING_STATUSES, statefulSetState } from './release-state.js';
 import { isInterrupted, repairInterrupted } from './repair.js';
 import { ignoredSettingsWarning, podResources, validateSpec } from './spec.js';
-import { buildReleaseValues, deepMerge, valueAt, type HelmValues } from './values.js';
+import { buildReleaseValues, deepMerge, isPlainObject, RESTART_ANNOTATION, valueAt, type HelmValues } from './values.js';
 import { buildBackupValues, chartHasBackups, type BackupValuesInput } from './backup-values.js';
 import { observeReleaseBackups } from './backups.js';
 import { ReleaseBucketBackups } from './bucket-backups.js';
@@ -42,9 +42,9 @@ import { checkedAgainstMarker } from '../common/restore-marker.js';
 import { backupPlan } from '../common/backup-plan.js';
 import { certificateSecretName, HelmTls } from './tls.js';
 import { DEFAULT_DENIED_PARAMETERS } from '../../config/sections/server-parameters.js';
-import { applyServerParameters, observeParameters, PARAMETERS_DIFF, RESTART_DIFF, restartDone, restartState, restartToken, type ParameterObservation } from '../common/parameters/lifecycle.js';
+import { applyServerParameters, observeParameters, PARAMETERS_DIFF, RESTART_DIFF, restartDone, restartState, restartToken, withRunningRestartToken, type ParameterObservation } from '../common/parameters/lifecycle.js';
 import { holdForWindow, joinHolds, maintenanceStatus, type WindowHold } from '../common/maintenance-window.js';
-import { configOnlyChanges } from './window-hold.js';
+import { configOnlyChanges, withRunningImage } from './window-hold.js';
 import type { ServerCertificates } from '../common/tls/certificate-source.js';
 import { chooseServerTls, NO_TLS, recordedTls, withTls, type ServerTls } from '../common/tls/server-tls.js';
 
@@ -132,7 +132,10 @@ export class HelmBitnamiBackend implements ServerBackend {
     const ready = head.status === 'deployed' && stsState.ready;
     const tls = this.tlsChoice(ctx, current);
     const original = ctx.state;
-    const state = this.tls ? withTls(ctx.state, tls) : ctx.state;
+    // A restart made but not recorded (a kill before the status write) is not made again.
+    const podAnnotations = valueAt(current, 'primary.podAnnotations');
+    const restarted = withRunningRestartToken(ctx, isPlainObject(podAnnotations) ? podAnnotations[RESTART_ANNOTATION] : undefined);
+    const state = this.tls ? withTls(restarted, tls) : restarted;
     ctx = { ...ctx, state };
     const endpoint = await this.endpoint(ctx, release);
     const chart = this.chartPlan(ctx, head);
@@ -140,7 +143,8 @@ export class HelmBitnamiBackend implements ServerBackend {
     const hold = this.holds(ctx);
     // A new chart or image from the config waits for a ready server's maintenance window (ADR 0021).
     const held = ready && !hold ? this.heldForWindow(ctx, head, chart, current, desired) : undefined;
-    const differences = held ? [] : this.releaseDifferences(chart, current, desired);
+    // What goes now while they wait: a change of the backups (see window-hold.ts).
+    const differences = held ? valueDifferences(current, withRunningImage(desired, current)) : this.releaseDifferences(chart, current, desired);
     // An adopted release keeps its values while the hold lasts, ready or not.
     const incomplete = incompleteRelease(release, head, sts, ready, hold ? [] : differences);
     // Repaired by `create` (= `update` here), which the handler calls at once for a server that does
@@ -338,10 +342,10 @@ export class HelmBitnamiBackend implements ServerBackend {
     const desired = this.desiredFor(ctx, release, head);
     const current = head ? await this.helm.getValues(release, ctx.namespace) : {};
     const sts = head ? await readStatefulSet(this.opts.kube, release, ctx.namespace) : undefined;
-    const { chart, differences } = this.upgradePlan(ctx, head, current, desired, sts);
+    const { chart, differences, values = desired } = this.upgradePlan(ctx, head, current, desired, sts);
     if (!head || !sts || head.status !== 'deployed' || differences.length > 0) {
-      if (head) await this.guardUpgrade(ctx, release, current, desired, sts);
-      await this.upgradeRelease(ctx, release, chart, desired);
+      if (head) await this.guardUpgrade(ctx, release, current, values, sts);
+      await this.upgradeRelease(ctx, release, chart, values);
       this.opts.log.info({ namespace: ctx.namespace, release, differences }, head ? 'helm release upgraded' : 'helm release installed');
       const message = head ? `upgraded Helm release ${release}${differences.length ? `: ${differences.join('; ')}` : ''}` : `installed Helm release ${release}`;
       return { message, retryAfterSeconds: this.pollSeconds, ...changedState() };
@@ -369,14 +373,22 @@ export class HelmBitnamiBackend implements ServerBackend {
   }
 
   /**
-   * The chart an upgrade installs and what it would change: nothing for an adopted release while
-   * the hold lasts, nor for a ready one whose only changes wait for its maintenance window (see observe).
+   * The chart an upgrade installs, what it would change and the values it sends (the desired ones
+   * unless said): nothing for an adopted release while the hold lasts; for a ready one whose image
+   * or chart waits for its maintenance window, only a change of the backups, sent with the running
+   * image and chart version (see observe).
    */
-  private upgradePlan(ctx: ServerContext, head: HelmRevision | undefined, current: HelmValues, desired: HelmValues, sts: k8s.V1StatefulSet | undefined): { chart: ChartPlan; differences: string[] } {
+  private upgradePlan(ctx: ServerContext, head: HelmRevision | undefined, current: HelmValues, desired: HelmValues, sts: k8s.V1StatefulSet | undefined): { chart: ChartPlan; differences: string[]; values?: HelmValues } {
     if (!head) return { chart: { args: this.chart.args }, differences: [] };
     const chart = this.chartPlan(ctx, head);
     const ready = head.status === 'deployed' && statefulSetState(sts).ready;
-    if (this.holds(ctx) || (ready && this.heldForWindow(ctx, head, chart, current, desired))) return { chart, differences: [] };
+    if (this.holds(ctx)) return { chart, differences: [] };
+    if (ready && this.heldForWindow(ctx, head, chart, current, desired)) {
+      const values = withRunningImage(desired, current);
+      // The version that runs; the hold is not asked for when it is unknown (heldForWindow).
+      const running = chart.difference ? { args: chartSource(this.settings.chart, chartVersionOf(head.chart)).args } : chart;
+      return { chart: running, differences: valueDifferences(current, values), values };
+    }
     return { chart, differences: this.releaseDifferences(chart, current, desired) };
   }
 
@@ -392,6 +404,8 @@ export class HelmBitnamiBackend implements ServerBackend {
   private heldForWindow(ctx: ServerContext, head: HelmRevision, chart: ChartPlan, current: HelmValues, desired: HelmValues): WindowHold | undefined {
     if (ctx.requestedAction === 'restart' || ctx.requestedAction === UPGRADE_CHART_ACTION) return undefined;
     if (/^Rollback to /.test(head.description ?? '')) return undefined;
+    // A chart version that cannot be told cannot be kept by an upgrade of the backups meanwhile.
+    if (chart.difference && !chartVersionOf(head.chart)) return undefined;
     const pending = configOnlyChanges(current, desired, chart.difference);
     return pending && holdForWindow(ctx.spec, pending, new Date(this.now()));
   }

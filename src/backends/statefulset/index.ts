@@ -13,7 +13,7 @@ import { DEFAULT_DENIED_PARAMETERS } from '../../config/sections/server-paramete
 import { serverCertificates, type ServerCertificates } from '../common/tls/certificate-source.js';
 import { chooseServerTls, NO_TLS, recordedTls, withTls, type ServerTls } from '../common/tls/server-tls.js';
 import { ServerTlsFiles } from './tls.js';
-import { applyServerParameters, observeParameters, PARAMETERS_DIFF, parameterMode, RESTART_DIFF, restartState, restartToken } from './parameters.js';
+import { applyServerParameters, observeParameters, PARAMETERS_DIFF, parameterMode, RESTART_DIFF, restartState, restartToken, withRunningRestartToken } from './parameters.js';
 import { parameterProblems } from '../common/parameters/rules.js';
 import { ignoredFieldsWarning } from '../common/ignored-fields.js';
 import { holdForWindow, joinHolds, maintenanceStatus, type WindowHold } from '../common/maintenance-window.js';
@@ -31,7 +31,7 @@ import type {
   ServerObservation,
   ValidationResult,
 } from '../types.js';
-import { buildService, buildStatefulSet, PORT, pvcName, runsTls, SPEC_HASH_ANNOTATION, workloadName, type PodSettings } from './manifests.js';
+import { buildService, buildStatefulSet, PORT, pvcName, RESTART_ANNOTATION, runsTls, SPEC_HASH_ANNOTATION, workloadName, type PodSettings } from './manifests.js';
 import { BACKUP_DIFFERENCE, RESTORE_DIFFERENCE, StatefulSetBackups } from './backups.js';
 import { restoreObservation } from '../common/restore-job.js';
 import { checkedAgainstMarker } from '../common/restore-marker.js';
@@ -89,6 +89,8 @@ export class StatefulSetBackend implements ServerBackend {
     const mode = parameterMode(ctx, sts);
     let state = withTls(ctx.state, tls);
     if (JSON.stringify(state.parameters) !== JSON.stringify(mode)) state = { ...state, parameters: mode };
+    // A restart made but not recorded (a kill before the status write) is not made again.
+    state = withRunningRestartToken({ ...ctx, state }, sts?.spec?.template.metadata?.annotations?.[RESTART_ANNOTATION]);
     const tlsCtx = { ...ctx, state };
     if (!sts) return { exists: false, ready: false, upToDate: false, ...(state === ctx.state ? {} : { state }) };
     const [svc, pvc] = await Promise.all([

@@ -25,7 +25,8 @@ export interface PodSettings {
   restartToken?: string;
 }
 
-const RESTART_ANNOTATION = `${GROUP}/restart-token`;
+/** The pod template annotation whose new value restarts the pod. */
+export const RESTART_ANNOTATION = `${GROUP}/restart-token`;
 
 const TLS_MOUNT = '/etc/postgresql/tls';
 const HBA_MOUNT = '/etc/postgresql/hba';

@@ -6,7 +6,7 @@
 import type * as k8s from '@kubernetes/client-node';
 import type { ServerContext } from '../types.js';
 
-export { applyServerParameters, observeParameters, PARAMETERS_DIFF, RESTART_DIFF, restartState, restartToken } from '../common/parameters/lifecycle.js';
+export { applyServerParameters, observeParameters, PARAMETERS_DIFF, RESTART_DIFF, restartState, restartToken, withRunningRestartToken } from '../common/parameters/lifecycle.js';
 
 /** How parameters reach PostgreSQL: `sql` (ALTER SYSTEM) or `args` (`-c` options, as before). */
 export interface ParameterMode {

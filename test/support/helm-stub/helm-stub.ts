@@ -14,7 +14,7 @@
 // Type-only: erased when Node strips the types, so the stand-in stays a single runnable file.
 import type { StubRevision } from './index.js';
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 
@@ -326,7 +326,11 @@ function mustLoad(name: string | undefined, notFound: string): Release {
 }
 
 function save(release: Release): void {
-  writeFileSync(releaseFile(release.name), JSON.stringify(release, null, 2));
+  // Whole or not at all, as helm's own storage (one Secret per revision): a reader polling the
+  // release never sees half a file.
+  const file = releaseFile(release.name);
+  writeFileSync(`${file}.${process.pid}.tmp`, JSON.stringify(release, null, 2));
+  renameSync(`${file}.${process.pid}.tmp`, file);
 }
 
 function readStdin(): string {

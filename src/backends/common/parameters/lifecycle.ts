@@ -36,6 +36,18 @@ export function restartDone(ctx: Pick<ServerContext, 'state'>): boolean {
   return ((ctx.state.parameterState ?? {}) as ParameterState).restartDone === true;
 }
 
+/**
+ * The state with the restart token the running pod template carries, when the state does not
+ * record it: an operator killed (or failed) between rolling the pod and writing the status. That
+ * restart was made; sending the recorded token again would roll the pod a second time. With the
+ * label operator/action=restart set, it is taken as the restart the label asks for.
+ */
+export function withRunningRestartToken(ctx: Pick<ServerContext, 'state' | 'requestedAction'>, running: unknown): BackendState {
+  const own = (ctx.state.parameterState ?? {}) as ParameterState;
+  if (typeof running !== 'string' || !running || running === own.restartToken) return ctx.state;
+  return { ...ctx.state, parameterState: { ...own, restartToken: running, ...(ctx.requestedAction === 'restart' ? { restartDone: true } : {}) } };
+}
+
 /** The current restart token of a server, if it was ever restarted by the operator. */
 export function restartToken(ctx: Pick<ServerContext, 'state'>): string | undefined {
   return ((ctx.state.parameterState ?? {}) as ParameterState).restartToken;
