@@ -162,6 +162,19 @@ describe('statefulset TLS from a cert-manager ClusterIssuer', () => {
       return sts !== undefined;
     }, 30_000, () => 'the StatefulSet made once the certificate is issued');
   }, 60_000);
+
+  it('refuses, past ready_timeout_seconds, an issuer that publishes no ca.crt (ACME) with a condition that says so; no pod', async () => {
+    // cert-manager calls the Certificate Ready: it issued all it was asked for. Only ca.crt is missing.
+    await certManager.createAcmeClusterIssuer('public-acme', makeForgeCa('ACME intermediate'));
+    await h.stopOperator();
+    await h.startOperator({ ...h.config, tls: { ...h.config.tls, issuer: { ...h.config.tls.issuer, name: 'public-acme' } } });
+    h.kubelet.ignore.add('default/acme-postgresql');
+    await h.apply(server('acme'));
+    const stuck = await h.waitForReady('PostgreSQLServer', 'acme', 'False', 'BackendError', 20_000);
+    expect(stuck.message).toMatch(/Secret acme-postgresql-tls has no ca\.crt: ClusterIssuer public-acme publishes no CA \(ACME issuers do not\)/);
+    expect((await certificate('acme-postgresql-tls'))?.status?.conditions).toContainEqual(expect.objectContaining({ type: 'Ready', status: 'True' }));
+    await expect(h.kube.apps.readNamespacedStatefulSet({ name: 'acme-postgresql', namespace: 'default' })).rejects.toThrow();
+  }, 60_000);
 });
 
 describe('statefulset TLS moving between the operator CA and a cert-manager issuer (apply_to_existing)', () => {

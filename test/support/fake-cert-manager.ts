@@ -3,7 +3,9 @@
  * cluster here), the way the real one behaves as seen from outside: it issues when the Secret is
  * missing, holds a certificate of another issuer or for other names, when the renewal time has
  * come, or when asked to renew (`cmctl renew`); it signs with the CA of the referenced `ca` Issuer
- * or ClusterIssuer (a ClusterIssuer's Secret lives in the cluster resource namespace), writes the
+ * or ClusterIssuer (a ClusterIssuer's Secret lives in the cluster resource namespace) — or, for an
+ * `acme` issuer, with a CA this fake holds in place of the ACME server, writing no ca.crt (ACME
+ * issuers publish none: the chain is in tls.crt) — writes the
  * Secret as cert-manager does (type kubernetes.io/tls, tls.crt, tls.key, ca.crt, the
  * cert-manager.io/* annotations, secretTemplate labels; owners and other metadata left alone), and
  * sets the status as cert-manager does: Ready condition with observedGeneration, notBefore,
@@ -60,6 +62,8 @@ export class FakeCertManager {
   private timer?: NodeJS.Timeout;
   private busy = false;
   private readonly renewals = new Set<string>();
+  /** The CA behind each `acme` ClusterIssuer (the ACME server's, which cert-manager never sees). */
+  private readonly acmeCas = new Map<string, CaPair>();
   /** Certificates issued so far (each issuance, renewals included). */
   issued = 0;
 
@@ -96,6 +100,16 @@ export class FakeCertManager {
     await this.kube.custom.createClusterCustomObject({ group: GROUP, version: VERSION, plural: 'clusterissuers', body: { apiVersion: `${GROUP}/${VERSION}`, kind: 'ClusterIssuer', metadata: { name }, spec: { ca: { secretName } } } });
   }
 
+  /**
+   * A ClusterIssuer of type `acme` (e.g. Let's Encrypt): certificates come signed by the ACME
+   * server's CA (here `ca`, held by this fake) and, as with the real one, the Secret gets no ca.crt.
+   */
+  async createAcmeClusterIssuer(name: string, ca: CaPair): Promise<void> {
+    this.acmeCas.set(name, ca);
+    const acme = { server: 'https://acme.example/directory', privateKeySecretRef: { name: `${name}-account-key` } };
+    await this.kube.custom.createClusterCustomObject({ group: GROUP, version: VERSION, plural: 'clusterissuers', body: { apiVersion: `${GROUP}/${VERSION}`, kind: 'ClusterIssuer', metadata: { name }, spec: { acme } } });
+  }
+
   private async tick(): Promise<void> {
     if (this.busy) return;
     this.busy = true;
@@ -115,7 +129,8 @@ export class FakeCertManager {
     // Issuers of other groups are external issuers' business, not this controller's.
     if ((ref.group ?? GROUP) !== GROUP) return;
     const kind = ref.kind ?? 'Issuer';
-    const ca = await this.issuerCa(kind, ref.name, namespace);
+    const issuer = await this.issuerCa(kind, ref.name, namespace);
+    const ca = issuer?.ca;
     const secret = await this.kube.core.readNamespacedSecret({ name: cert.spec.secretName, namespace }).catch((err: unknown) => {
       if (isNotFound(err)) return undefined;
       throw err;
@@ -132,8 +147,7 @@ export class FakeCertManager {
       return;
     }
     this.renewals.delete(key);
-    const leaf = sign(ca, cert);
-    const data = { 'tls.crt': b64(leaf.certPem), 'tls.key': b64(leaf.keyPem), 'ca.crt': b64(ca.certPem) };
+    const data = secretData(sign(ca, cert), ca, issuer?.acme === true);
     const annotations = {
       ...cert.spec.secretTemplate?.annotations,
       'cert-manager.io/certificate-name': name,
@@ -167,16 +181,18 @@ export class FakeCertManager {
     return undefined;
   }
 
-  private async issuerCa(kind: string, name: string, namespace: string): Promise<CaPair | undefined> {
+  private async issuerCa(kind: string, name: string, namespace: string): Promise<{ ca: CaPair; acme?: boolean } | undefined> {
     try {
       const issuer = (kind === 'ClusterIssuer'
         ? await this.kube.custom.getClusterCustomObject({ group: GROUP, version: VERSION, plural: 'clusterissuers', name })
-        : await this.kube.custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: 'issuers', name })) as { spec?: { ca?: { secretName?: string } } };
+        : await this.kube.custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: 'issuers', name })) as { spec?: { ca?: { secretName?: string }; acme?: unknown } };
+      const acmeCa = kind === 'ClusterIssuer' && issuer.spec?.acme ? this.acmeCas.get(name) : undefined;
+      if (acmeCa) return { ca: acmeCa, acme: true };
       const secretName = issuer.spec?.ca?.secretName;
       if (!secretName) return undefined;
       const secret = await this.kube.core.readNamespacedSecret({ name: secretName, namespace: kind === 'ClusterIssuer' ? this.clusterResourceNamespace : namespace });
       const decode = (k: string) => Buffer.from(secret.data?.[k] ?? '', 'base64').toString('utf8');
-      return { certPem: decode('tls.crt'), keyPem: decode('tls.key') };
+      return { ca: { certPem: decode('tls.crt'), keyPem: decode('tls.key') } };
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw err;
@@ -241,6 +257,12 @@ function sign(ca: CaPair, cert: Certificate): CaPair {
   ]);
   leaf.sign(forge.pki.privateKeyFromPem(ca.keyPem), forge.md.sha256.create());
   return { certPem: forge.pki.certificateToPem(leaf), keyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
+}
+
+/** The Secret's data: an ACME issuer puts the chain (leaf, then the intermediate) into tls.crt and writes no ca.crt. */
+function secretData(leaf: CaPair, ca: CaPair, acme: boolean): Record<string, string> {
+  if (acme) return { 'tls.crt': b64(`${leaf.certPem}${ca.certPem}`), 'tls.key': b64(leaf.keyPem) };
+  return { 'tls.crt': b64(leaf.certPem), 'tls.key': b64(leaf.keyPem), 'ca.crt': b64(ca.certPem) };
 }
 
 /** Go's time.ParseDuration for the h/m/s forms cert-manager is given, in ms. */

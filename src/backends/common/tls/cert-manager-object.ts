@@ -109,7 +109,10 @@ export interface ReadyState {
   ready: boolean;
   /** cert-manager's words for why not (Ready's reason and message, and a failed issuance's). */
   why: string;
-  /** Since when it has not been ready (for the time-out). */
+  /**
+   * Since when it has been in this state (for the time-out): not ready, or ready while the Secret
+   * still lacks what the operator needs (cert-manager will not change it by itself then).
+   */
   since: Date;
 }
 
@@ -122,7 +125,7 @@ export function readyState(cert: CertificateObject, now: Date): ReadyState {
   const conditions = cert.status?.conditions ?? [];
   const ready = conditions.find((c) => c.type === 'Ready');
   const current = ready !== undefined && (ready.observedGeneration === undefined || ready.observedGeneration >= (cert.metadata.generation ?? 0));
-  if (ready?.status === 'True' && current) return { ready: true, why: ready.message ?? 'Ready', since: now };
+  if (ready?.status === 'True' && current) return { ready: true, why: ready.message ?? 'Ready', since: waitingSince(cert, ready, current, now) };
   return { ready: false, why: notReadyWords(conditions, ready, current), since: waitingSince(cert, ready, current, now) };
 }
 
@@ -133,7 +136,7 @@ function notReadyWords(conditions: Condition[], ready: Condition | undefined, cu
   return failed?.message ? `${words}; Issuing failed: ${failed.message}` : words;
 }
 
-/** Since when it has not been Ready: a condition of an older spec says nothing about the new one, so from now on. */
+/** Since when its Ready condition has said what it says: a condition of an older spec says nothing about the new one, so from now on. */
 function waitingSince(cert: CertificateObject, ready: Condition | undefined, current: boolean, now: Date): Date {
   const created = cert.metadata.creationTimestamp ? new Date(cert.metadata.creationTimestamp) : now;
   if (!ready) return created;

@@ -124,9 +124,11 @@ export class CertManagerCertificates {
     const state = readyState(cert, now);
     const base = { ...held, ready: state.ready };
     if (state.ready && held.fits) return base;
-    const waiting = state.ready
-      ? `Secret ${req.secretName} does not hold a certificate of ${issuer.kind} ${issuer.name} for the server's names yet`
-      : `cert-manager Certificate ${req.secretName} is not Ready (${state.why})`;
+    const waiting = !state.ready
+      ? `cert-manager Certificate ${req.secretName} is not Ready (${state.why})`
+      : held.serial && !held.caPem
+        ? `Secret ${req.secretName} has no ${TLS_CA_KEY}: ${issuer.kind} ${issuer.name} publishes no CA (ACME issuers do not), so clients could not verify the server with verify-full; name a CA, Vault or self-signed issuer`
+        : `Secret ${req.secretName} does not hold a certificate of ${issuer.kind} ${issuer.name} for the server's names yet`;
     const overdue = now.getTime() - state.since.getTime() > this.readyTimeoutMs;
     return { ...base, waiting, ...(overdue ? { problem: `${waiting} for over ${Math.round(this.readyTimeoutMs / 1000)} s; see kubectl describe certificate ${req.secretName} -n ${req.namespace}` } : {}) };
   }
