@@ -158,7 +158,8 @@ export class Operator {
     });
     this.caRotation = new CaRotation({
       kube: this.kube,
-      servers: serverClient,
+      // From the watch cache: a GET per server at every look would cost one call per server a minute for the weeks a rotation lasts.
+      servers: { get: (ns, name) => Promise.resolve(this.serverWatcher.get(ns, name)) },
       namespaces: config.watch_namespaces,
       ca: operatorCa({ kube: this.kube, config }),
       settings: config.tls,

@@ -18,7 +18,8 @@ import { readyOf } from '../reconcile/conditions.js';
 
 export interface ProgressSources {
   kube: KubeClients;
-  servers: CustomResourceClient<PostgreSQLServer>;
+  /** The servers (the operator's watch cache): only `get` is used. */
+  servers: Pick<CustomResourceClient<PostgreSQLServer>, 'get'>;
   /** Watched namespaces; empty = all. */
   namespaces: string[];
   /** The CA Secret itself (namespace/name): not one of the Secrets that must trust the bundle. */

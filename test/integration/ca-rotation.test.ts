@@ -175,6 +175,21 @@ describe('CA rotation in stages, without downtime for applications', () => {
     expect(results.filter(Boolean)).toHaveLength(1);
     expect((await b.state()).stage).toBe('trust-new');
   });
+
+  it('reads the servers of stage 2 from the watch cache: a look costs no GET per server', async () => {
+    // Stage sign-new held (long grace, no timer): the look is called by hand, reconciles paused.
+    const ca = new OperatorCa(h.kube, 'default', CA_SECRET);
+    const read = await ca.state();
+    expect(read.stage).toBe('trust-new');
+    expect(await ca.transition(read, { ...read, signing: read.next!, next: undefined, previous: read.signing.certPem, stage: 'sign-new', stageSince: new Date() })).toBe(true);
+    await h.startOperator({ ...h.config, tls: { ...h.config.tls, ca_rotation_grace_hours: 1, ca_rotation_check_seconds: 3600 } });
+    await h.operator!.whenIdle();
+    h.operator!.pauseReconciling();
+    const gets = () => h.api.requestCounts()['GET postgresqlservers'] ?? 0;
+    const before = gets();
+    for (let i = 0; i < 3; i++) expect((await h.operator!.caRotation.check()).kind).toBe('wait');
+    expect(gets() - before).toBe(0);
+  }, 60_000);
 });
 
 describe('CA rotation started by the CA nearing its expiry', () => {
