@@ -40,10 +40,10 @@ let home: ReturnType<typeof helmHome>;
 let certManager: FakeCertManager;
 const ca = makeForgeCa('platform CA');
 
-function makeBackend(): HelmBitnamiBackend {
+function makeBackend(issuer = ISSUER, applyToExisting = false): HelmBitnamiBackend {
   const config = configFrom({
     backend: 'helmbitnami',
-    tls: { enabled: true, issuer: { name: ISSUER, kind: 'ClusterIssuer' } },
+    tls: { enabled: true, apply_to_existing: applyToExisting, issuer: { name: issuer, kind: 'ClusterIssuer' } },
     backends: {
       helmbitnami: {
         chart: BITNAMI_CHART_FIXTURE,
@@ -171,5 +171,20 @@ describe('helmbitnami with a cert-manager issuer', () => {
     state = result.state ?? state;
     await makeReady();
     expect(await makeBackend().observe(context({ state }))).toMatchObject({ ready: true, upToDate: true });
+  });
+
+  it('applies a spec change to a running release while a new issuer has not issued: the pod keeps serving its certificate', async () => {
+    const served = (await lastUpgradeValues()).primary.podAnnotations[SERIAL_ANNOTATION];
+    // The config names an issuer that does not exist (yet): cert-manager leaves the Certificate not Ready.
+    const backend = makeBackend('not-there-ca', true);
+    const ctx = context({ state, generation: 2, spec: { ...context().spec, size: { storageGB: 20 } } });
+    const obs = await backend.observe(ctx);
+    const moved = { ...ctx, state: obs.state ?? state };
+    const first = await backend.update(moved, obs);
+    const second = await backend.update({ ...moved, state: first.state ?? moved.state }, await backend.observe(moved));
+    expect([first.message, second.message].some((m) => m.startsWith('upgraded Helm release'))).toBe(true);
+    const values = await lastUpgradeValues();
+    expect(values.primary.persistence.size).toBe('20Gi');
+    expect(values.primary.podAnnotations[SERIAL_ANNOTATION]).toBe(served);
   });
 });

@@ -333,10 +333,20 @@ export class HelmBitnamiBackend implements ServerBackend {
     const initialState = ctx.state;
     const changedState = () => (ctx.state === initialState ? {} : { state: ctx.state });
     const tls = this.recorded(ctx);
+    let certificateWait: TemporaryError | ActionResult | undefined;
     // The certificate Secret exists before the release that mounts it; its serial goes into the values.
     if (tls.enabled && this.tls) {
-      const files = await this.tls.ensure(ctx, tls, release);
-      if (files.pending) return files.pending;
+      // A release that serves a certificate keeps it while cert-manager has not issued the next one:
+      // the other changes (a bigger volume, ...) do not wait for cert-manager; with none, the wait
+      // (or cert-manager's problem) is the outcome, as for a new release.
+      const serving = head !== undefined && tls.serial !== undefined;
+      const files: Awaited<ReturnType<HelmTls['ensure']>> = await this.tls.ensure(ctx, tls, release).catch((err: unknown) => {
+        if (!serving || !(err instanceof TemporaryError)) throw err;
+        certificateWait = err;
+        return { state: ctx.state };
+      });
+      if (files.pending && !serving) return files.pending;
+      certificateWait ??= files.pending;
       ctx = { ...ctx, state: files.state };
     }
     const desired = this.desiredFor(ctx, release, head);
@@ -350,6 +360,8 @@ export class HelmBitnamiBackend implements ServerBackend {
       const message = head ? `upgraded Helm release ${release}${differences.length ? `: ${differences.join('; ')}` : ''}` : `installed Helm release ${release}`;
       return { message, retryAfterSeconds: this.pollSeconds, ...changedState() };
     }
+    if (certificateWait instanceof TemporaryError) throw certificateWait;
+    if (certificateWait) return certificateWait;
     if (this.needsAdminRole(ctx)) {
       await this.withSuperuser(ctx, release, (s) => ensureAdminRole(s, this.settings.admin_username, ctx.adminPassword));
       return { message: `created admin role "${this.settings.admin_username}"`, retryAfterSeconds: 1, state: { ...ctx.state, adminRole: this.settings.admin_username } };
