@@ -14,11 +14,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import type { BackupStatus } from '../../src/api/types.js';
-import { mergePatchOptions } from '../../src/k8s/patch.js';
 import { FakeJobRunner } from '../support/fake-job-runner.js';
 import { createHelmStub, type HelmStub } from '../support/helm-stub/index.js';
 import { BITNAMI_CHART_FIXTURE, realHelmBinary } from '../support/helm-stub/real-helm.js';
 import { Harness, waitFor } from '../support/operator-harness.js';
+import { playServerIn } from '../support/played-server.js';
 import { startPostgres, type TestPostgres } from '../support/postgres-server.js';
 import { S3Emulator } from '../support/s3-emulator/index.js';
 
@@ -168,16 +168,7 @@ describe('helmbitnami backups to an S3-compatible bucket (operator CronJob), and
     // helm writes the objects first, then records the release.
     await waitFor(async () => (await stub.release(NS, RESTORED)) !== undefined, 60_000, () => 'the release');
     expect((await lastValues(RESTORED)).backup).toEqual({ enabled: false });
-    const admin = await h.secret('hybridcloud-pgserver-orders-restored');
-    const boot = new pg.Client({ host: second.host, port: second.port, user: 'postgres', password: second.password, database: 'postgres' });
-    await boot.connect();
-    await boot.query(`ALTER ROLE postgres PASSWORD ${boot.escapeLiteral(admin!.password!)}`);
-    await boot.end();
-    const sts = await h.kube.apps.readNamespacedStatefulSet({ name: RESTORED, namespace: NS });
-    await h.kube.apps.patchNamespacedStatefulSetStatus(
-      { name: RESTORED, namespace: NS, body: { status: { replicas: 1, readyReplicas: 1, availableReplicas: 1, currentReplicas: 1, updatedReplicas: 1, observedGeneration: sts.metadata!.generation, currentRevision: 'r1', updateRevision: 'r1' } } },
-      mergePatchOptions(),
-    );
+    const adminPassword = await playServerIn(h, second, { statefulSet: RESTORED, namespace: NS, adminSecret: 'hybridcloud-pgserver-orders-restored' });
     await waitFor(async () => (await h.kube.batch.readNamespacedJob({ name: `${RESTORED}-restore`, namespace: NS }).catch(() => undefined)) !== undefined, 30_000, () => 'restore Job');
     const restore = await h.kube.batch.readNamespacedJob({ name: `${RESTORED}-restore`, namespace: NS });
     const pod = restore.spec!.template.spec!;
@@ -192,7 +183,7 @@ describe('helmbitnami backups to an S3-compatible bucket (operator CronJob), and
     await resync('orders-restored');
     await h.waitForReady('PostgreSQLServer', 'orders-restored');
     expect((await server('orders-restored'))?.status?.restoredFrom).toMatchObject({ server: 'orders', backup });
-    const client = new pg.Client({ host: second.host, port: second.port, user: 'postgres', password: admin!.password!, database: 'orders_app' });
+    const client = new pg.Client({ host: second.host, port: second.port, user: 'postgres', password: adminPassword, database: 'orders_app' });
     await client.connect();
     const rows = await client.query('SELECT id, item FROM orders ORDER BY id');
     await client.end();

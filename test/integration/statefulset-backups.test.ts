@@ -14,6 +14,7 @@ import { createMetrics, METRIC_PREFIX, metricsHooks } from '../../src/observabil
 import { FakeJobRunner } from '../support/fake-job-runner.js';
 import { startPostgres, type TestPostgres } from '../support/postgres-server.js';
 import { Harness, waitFor } from '../support/operator-harness.js';
+import { playServerIn } from '../support/played-server.js';
 
 type Server = { metadata: { uid: string }; status?: { backup?: BackupStatus; restoredFrom?: Record<string, string>; conditions?: Array<{ type: string; status: string; reason: string; message: string }> } };
 
@@ -121,19 +122,7 @@ describe('statefulset backups and restore against the fake API server and real P
       metadata: { name: 'demoteam-restored', namespace: 'default' },
       spec: { size: { storageGB: 1 }, credentialsSecret: 'demoteam-restored-credentials', restoreFrom: { server: 'demoteam', backup } },
     });
-    await waitFor(async () => (await h.kube.apps.readNamespacedStatefulSet({ name: 'demoteam-restored-postgresql', namespace: 'default' }).catch(() => undefined)) !== undefined, 20_000, () => 'StatefulSet');
-    // What the image's entrypoint does at initdb, then the pod turns ready.
-    const admin = await h.secret('hybridcloud-pgserver-demoteam-restored');
-    const boot = new pg.Client({ host: second.host, port: second.port, user: 'postgres', password: second.password, database: 'postgres' });
-    await boot.connect();
-    await boot.query(`ALTER ROLE postgres PASSWORD ${boot.escapeLiteral(admin!.password!)}`);
-    await boot.end();
-    const sts = await h.kube.apps.readNamespacedStatefulSet({ name: 'demoteam-restored-postgresql', namespace: 'default' });
-    const generation = sts.metadata!.generation;
-    await h.kube.apps.patchNamespacedStatefulSetStatus(
-      { name: 'demoteam-restored-postgresql', namespace: 'default', body: { status: { replicas: 1, readyReplicas: 1, availableReplicas: 1, currentReplicas: 1, updatedReplicas: 1, observedGeneration: generation, currentRevision: 'r1', updateRevision: 'r1' } } },
-      mergePatchOptions(),
-    );
+    const adminPassword = await playServerIn(h, second, { statefulSet: 'demoteam-restored-postgresql', namespace: 'default', adminSecret: 'hybridcloud-pgserver-demoteam-restored' });
     await waitFor(async () => (await h.kube.batch.readNamespacedJob({ name: 'demoteam-restored-postgresql-restore', namespace: 'default' }).catch(() => undefined)) !== undefined, 20_000, () => 'restore Job');
     // Not Ready while the restore runs.
     await waitFor(async () => (await h.ready('PostgreSQLServer', 'demoteam-restored'))?.message.includes(`restoring backup ${backup} of server demoteam`) ?? false, 20_000, () => 'restoring');
@@ -145,7 +134,7 @@ describe('statefulset backups and restore against the fake API server and real P
     await h.waitForReady('PostgreSQLServer', 'demoteam-restored');
     const restored = await server('demoteam-restored');
     expect(restored?.status?.restoredFrom).toMatchObject({ server: 'demoteam', backup });
-    const client = new pg.Client({ host: second.host, port: second.port, user: 'postgres', password: admin!.password!, database: 'demoservice' });
+    const client = new pg.Client({ host: second.host, port: second.port, user: 'postgres', password: adminPassword, database: 'demoservice' });
     await client.connect();
     const rows = await client.query('SELECT id, item FROM orders ORDER BY id');
     const owner = await client.query("SELECT tableowner FROM pg_tables WHERE tablename = 'orders'");

@@ -13,6 +13,7 @@ import { mergePatchOptions } from '../../src/k8s/patch.js';
 import { FakeJobRunner } from '../support/fake-job-runner.js';
 import { startPostgres, type TestPostgres } from '../support/postgres-server.js';
 import { Harness, waitFor } from '../support/operator-harness.js';
+import { playServerIn } from '../support/played-server.js';
 
 type Server = { status?: { backup?: BackupStatus; restoredFrom?: Record<string, string> } };
 
@@ -51,17 +52,7 @@ describe('a restored server whose source is gone', () => {
     // The source runs in the second PostgreSQL: the fake kubelet (which serves the first) leaves it alone.
     h.kubelet.ignore.add('default/origin-postgresql');
     await h.create(server('origin'));
-    await waitFor(async () => (await h.kube.apps.readNamespacedStatefulSet({ name: 'origin-postgresql', namespace: 'default' }).catch(() => undefined)) !== undefined, 20_000, () => 'origin StatefulSet');
-    const admin = await h.secret('hybridcloud-pgserver-origin');
-    const boot = new pg.Client({ host: source.host, port: source.port, user: 'postgres', password: source.password, database: 'postgres' });
-    await boot.connect();
-    await boot.query(`ALTER ROLE postgres PASSWORD ${boot.escapeLiteral(admin!.password!)}`);
-    await boot.end();
-    const generation = (await h.kube.apps.readNamespacedStatefulSet({ name: 'origin-postgresql', namespace: 'default' })).metadata!.generation;
-    await h.kube.apps.patchNamespacedStatefulSetStatus(
-      { name: 'origin-postgresql', namespace: 'default', body: { status: { replicas: 1, readyReplicas: 1, availableReplicas: 1, currentReplicas: 1, updatedReplicas: 1, observedGeneration: generation, currentRevision: 'r1', updateRevision: 'r1' } } },
-      mergePatchOptions(),
-    );
+    await playServerIn(h, source, { statefulSet: 'origin-postgresql', namespace: 'default', adminSecret: 'hybridcloud-pgserver-origin' });
     await h.waitForReady('PostgreSQLServer', 'origin');
     await waitFor(async () => (await h.kube.batch.readNamespacedCronJob({ name: 'origin-postgresql-backup', namespace: 'default' }).catch(() => undefined)) !== undefined, 20_000, () => 'origin backup CronJob');
     expect(await jobs.run(await jobs.jobFromCronJob('default', 'origin-postgresql-backup'))).toBe(0);

@@ -10,10 +10,10 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import type { BackupStatus } from '../../src/api/types.js';
-import { mergePatchOptions } from '../../src/k8s/patch.js';
 import { FakeJobRunner } from '../support/fake-job-runner.js';
 import { startPostgres, type TestPostgres } from '../support/postgres-server.js';
 import { Harness, waitFor } from '../support/operator-harness.js';
+import { playServerIn } from '../support/played-server.js';
 import { S3Emulator } from '../support/s3-emulator/index.js';
 
 type Server = { status?: { backup?: BackupStatus; restoredFrom?: Record<string, string>; conditions?: Array<{ type: string; status: string; reason: string; message: string }> } };
@@ -121,17 +121,7 @@ describe('statefulset backups to an S3-compatible bucket, and restore from it', 
       metadata: { name: 'demoteam-restored', namespace: 'default' },
       spec: { size: { storageGB: 1 }, credentialsSecret: 'demoteam-restored-credentials', restoreFrom: { server: 'demoteam', backup } },
     });
-    await waitFor(async () => (await h.kube.apps.readNamespacedStatefulSet({ name: 'demoteam-restored-postgresql', namespace: 'default' }).catch(() => undefined)) !== undefined, 20_000, () => 'StatefulSet');
-    const admin = await h.secret('hybridcloud-pgserver-demoteam-restored');
-    const boot = new pg.Client({ host: second.host, port: second.port, user: 'postgres', password: second.password, database: 'postgres' });
-    await boot.connect();
-    await boot.query(`ALTER ROLE postgres PASSWORD ${boot.escapeLiteral(admin!.password!)}`);
-    await boot.end();
-    const sts = await h.kube.apps.readNamespacedStatefulSet({ name: 'demoteam-restored-postgresql', namespace: 'default' });
-    await h.kube.apps.patchNamespacedStatefulSetStatus(
-      { name: 'demoteam-restored-postgresql', namespace: 'default', body: { status: { replicas: 1, readyReplicas: 1, availableReplicas: 1, currentReplicas: 1, updatedReplicas: 1, observedGeneration: sts.metadata!.generation, currentRevision: 'r1', updateRevision: 'r1' } } },
-      mergePatchOptions(),
-    );
+    const adminPassword = await playServerIn(h, second, { statefulSet: 'demoteam-restored-postgresql', namespace: 'default', adminSecret: 'hybridcloud-pgserver-demoteam-restored' });
     await waitFor(async () => (await h.kube.batch.readNamespacedJob({ name: 'demoteam-restored-postgresql-restore', namespace: 'default' }).catch(() => undefined)) !== undefined, 20_000, () => 'restore Job');
     const restore = await h.kube.batch.readNamespacedJob({ name: 'demoteam-restored-postgresql-restore', namespace: 'default' });
     const pod = restore.spec!.template.spec!;
@@ -145,7 +135,7 @@ describe('statefulset backups to an S3-compatible bucket, and restore from it', 
     await resync('demoteam-restored');
     await h.waitForReady('PostgreSQLServer', 'demoteam-restored');
     expect((await server('demoteam-restored'))?.status?.restoredFrom).toMatchObject({ server: 'demoteam', backup });
-    const client = new pg.Client({ host: second.host, port: second.port, user: 'postgres', password: admin!.password!, database: 'demoservice' });
+    const client = new pg.Client({ host: second.host, port: second.port, user: 'postgres', password: adminPassword, database: 'demoservice' });
     await client.connect();
     const rows = await client.query('SELECT id, item FROM orders ORDER BY id');
     await client.end();
