@@ -11,23 +11,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import pg from 'pg';
 import { backupScript, parseBackupReport, restoreScript } from '../../src/backends/common/backup-script.js';
 import { checkedAgainstMarker, readRestoreMarker } from '../../src/backends/common/restore-marker.js';
 import { CLAIM_PREFIX } from '../../src/postgres/claims.js';
 import { findPostgresBinDir, startPostgres, type TestPostgres } from '../support/postgres-server.js';
+import { superuserQueryOn } from '../support/superuser-query.js';
 
 const run = promisify(execFile);
 
-async function query(server: TestPostgres, sql: string, database = 'postgres'): Promise<pg.QueryResult> {
-  const client = new pg.Client({ host: server.host, port: server.port, user: 'postgres', password: server.password, database });
-  await client.connect();
-  try {
-    return await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
+const query = superuserQueryOn;
 
 describe('backup and restore scripts against real PostgreSQL servers', () => {
   let source: TestPostgres;

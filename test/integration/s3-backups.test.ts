@@ -11,27 +11,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import pg from 'pg';
 import { backupScript, parseBackupReport, restoreScript } from '../../src/backends/common/backup-script.js';
 import { bucketClient, type BucketSettings } from '../../src/backup-s3/client.js';
 import { uploadBackup } from '../../src/backup-s3/upload.js';
 import { S3Emulator } from '../support/s3-emulator/index.js';
 import { makeTestCa } from '../support/test-ca.js';
 import { findPostgresBinDir, startPostgres, type TestPostgres } from '../support/postgres-server.js';
+import { superuserQueryOn } from '../support/superuser-query.js';
 
 const run = promisify(execFile);
 const KEYS = { AWS_ACCESS_KEY_ID: 'team-shop', AWS_SECRET_ACCESS_KEY: 'team-shop-secret' };
 const PREFIX = 'shop/orders-db/';
 
-async function query(server: TestPostgres, sql: string, database = 'postgres'): Promise<pg.QueryResult> {
-  const client = new pg.Client({ host: server.host, port: server.port, user: 'postgres', password: server.password, database });
-  await client.connect();
-  try {
-    return await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
+const query = superuserQueryOn;
 
 describe('backup-s3 upload and download against an S3-compatible service and real PostgreSQL', () => {
   let source: TestPostgres;
